@@ -1,0 +1,98 @@
+-- :checkhealth sessiond — the command, its version, the database, a round trip.
+local M = {}
+
+local health = vim.health
+
+-- Where the daemon will keep its store: --db, else $SESSIOND_DB, else the
+-- platformdirs user data directory (computed here for Linux and macOS).
+local function db_path(cfg)
+  if cfg.db then
+    return cfg.db, "from setup({ db = ... })"
+  end
+  if vim.env.SESSIOND_DB and vim.env.SESSIOND_DB ~= "" then
+    return vim.env.SESSIOND_DB, "from $SESSIOND_DB"
+  end
+  local base
+  if vim.fn.has("mac") == 1 then
+    base = vim.fn.expand("~/Library/Application Support")
+  elseif vim.fn.has("win32") == 1 then
+    return "sessions.db in the user data directory of sessiond", "the daemon's default"
+  else
+    local xdg = vim.env.XDG_DATA_HOME
+    base = (xdg and xdg ~= "") and xdg or vim.fn.expand("~/.local/share")
+  end
+  return base .. "/sessiond/sessions.db", "the daemon's default"
+end
+
+function M.check()
+  local cfg = require("sessiond.config").get()
+  local cmd = require("sessiond.config").command()
+
+  health.start("sessiond: Neovim")
+  if vim.fn.has("nvim-0.10") == 1 then
+    health.ok("Neovim " .. tostring(vim.version()))
+  else
+    health.error("Neovim 0.10 or newer is needed")
+  end
+
+  health.start("sessiond: the daemon")
+  local exe = vim.fn.exepath(cmd[1])
+  if exe == "" then
+    health.error(("command %q not found"):format(cmd[1]), {
+      "Install the sessiond daemon so that it is on $PATH",
+      "or point setup({ cmd = { '/path/to/sessiond' } }) at it",
+    })
+    return
+  end
+  health.ok("command found: " .. exe)
+  local ok, res = pcall(function()
+    return vim.system({ exe, "--version" }, { text = true }):wait(5000)
+  end)
+  if ok and res.code == 0 then
+    health.ok("`" .. cmd[1] .. " --version`: " .. vim.trim(res.stdout or ""))
+  else
+    local why = ok and vim.trim((res.stderr or "") .. " (exit " .. tostring(res.code) .. ")") or res
+    health.warn("`" .. cmd[1] .. " --version` failed: " .. why)
+  end
+
+  local path, source = db_path(cfg)
+  local exists = vim.uv.fs_stat(path) ~= nil
+  health.info(("database: %s (%s%s)"):format(path, source, exists and "" or ", not created yet"))
+
+  health.start("sessiond: round trip")
+  local client = require("sessiond.client")
+  local err = client.request_sync(
+    require("sessiond.protocol").methods.last,
+    vim.empty_dict(),
+    10000,
+    { silent = true }
+  )
+  local info = client.info()
+  if err then
+    health.error("session/last failed: " .. (err.message or vim.inspect(err)), {
+      "Run `" .. table.concat(cmd, " ") .. "` in a terminal to see what the daemon says",
+      "Its messages are also in " .. vim.lsp.get_log_path(),
+    })
+    return
+  end
+  local server = info and info.server_info or {}
+  local caps = info and info.capabilities or {}
+  local ours = caps.experimental and caps.experimental.sessiond or {}
+  health.ok(("initialize → session/last answered by %s %s"):format(
+    server.name or "?",
+    server.version or "?"
+  ))
+  local wanted = require("sessiond.protocol").protocol_version
+  if ours.protocolVersion == wanted then
+    health.ok(("protocol version %d, maxTextBytes %s"):format(wanted, tostring(ours.maxTextBytes)))
+  else
+    health.warn(
+      ("the daemon speaks protocol %s; this plugin knows %d"):format(
+        tostring(ours.protocolVersion),
+        wanted
+      )
+    )
+  end
+end
+
+return M
