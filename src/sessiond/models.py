@@ -1,0 +1,51 @@
+"""Records shared by the store, the server and the command line.
+
+They are plain, immutable attrs classes with snake_case fields; the wire
+converter (`sessiond.wire`) renames them to camelCase.
+"""
+
+from __future__ import annotations
+
+import time
+
+import attrs
+
+EVENT_KINDS: tuple[str, ...] = ("prompt", "system", "command", "warn", "alert", "mode_change")
+
+
+@attrs.frozen
+class Session:
+    id: int
+    ulid: str
+    started_at: str
+    ended_at: str | None
+    engine_base_url: str | None
+    cli_version: str
+    parent_ulid: str | None
+    event_count: int
+
+
+@attrs.frozen
+class Event:
+    session_id: int
+    seq: int
+    kind: str
+    text: str
+    created_at: str
+
+
+@attrs.frozen
+class Appended:
+    seq: int
+    created_at: str
+
+
+def now_ms() -> int:
+    """Milliseconds since the Unix epoch, the store's unit of time."""
+    return time.time_ns() // 1_000_000
+
+
+def rfc3339(ms: int) -> str:
+    """`2026-11-25T04:26:05.123Z` for a time in milliseconds since the epoch."""
+    seconds, millis = divmod(ms, 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"

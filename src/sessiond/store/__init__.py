@@ -1,0 +1,14 @@
+"""The SQLite store (no pygls here). See `store.Store` for its contract."""
+
+from sessiond.store.migrations import LATEST_VERSION, MIGRATIONS, Migration
+from sessiond.store.store import MEMORY, Store, check_text, describe_sqlite_error
+
+__all__ = [
+    "LATEST_VERSION",
+    "MEMORY",
+    "MIGRATIONS",
+    "Migration",
+    "Store",
+    "check_text",
+    "describe_sqlite_error",
+]
