@@ -75,8 +75,8 @@ export const SessionCount = new RequestType<SessionIdParams, { count: number }, 
 /** Sent without params, which the contract allows for all-optional params. */
 export const SessionLast = new RequestType0<Session | null, void>('session/last');
 export const MilestoneSet = new RequestType<{ key: string; value: string }, null, void>('milestone/set');
-/** `null` (not `{value: null}`) when the key was never set. */
-export const MilestoneGet = new RequestType<{ key: string }, { value: string | null } | null, void>('milestone/get');
+/** `value` is null when the key was never set. */
+export const MilestoneGet = new RequestType<{ key: string }, { value: string | null }, void>('milestone/get');
 
 /** What `initialize` returns in `capabilities.experimental.sessiond`. */
 export interface SessiondCapabilities {
