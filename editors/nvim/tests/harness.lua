@@ -1,6 +1,10 @@
 -- A tiny test runner for `nvim --headless -u NONE -l`: no plugin manager, no
 -- busted, so a fresh machine needs nothing but Neovim.
-local H = { passed = 0, failed = 0, root = vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":p:h:h") }
+local H = {
+  passed = 0,
+  failed = 0,
+  root = vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":p:h:h"),
+}
 
 -- io.write, not print: print goes through the message area and can lose its newline.
 function H.say(msg)

@@ -6,7 +6,7 @@ M.defaults = {
   cmd = { "sessiond" }, -- the daemon; served over stdio
   db = nil, -- database path, passed as `--db PATH`; nil: the daemon's own default
   engine_base_url = nil, -- stored with sessions this Neovim starts
-  width = 60, -- sidebar columns
+  width = 64, -- sidebar columns
   list_limit = 100, -- sessions shown in the sidebar
   history_limit = 2000, -- newest events shown in a history buffer
 }
@@ -28,7 +28,7 @@ function M.set(opts)
     options.cmd = vim.deepcopy(opts.cmd)
   end
   if type(options.cmd) ~= "table" or type(options.cmd[1]) ~= "string" then
-    error("sessiond: cmd must be a list such as { \"sessiond\" }", 2)
+    error('sessiond: cmd must be a list such as { "sessiond" }', 2)
   end
   return options
 end

@@ -78,10 +78,12 @@ function M.check()
   local server = info and info.server_info or {}
   local caps = info and info.capabilities or {}
   local ours = caps.experimental and caps.experimental.sessiond or {}
-  health.ok(("initialize → session/last answered by %s %s"):format(
-    server.name or "?",
-    server.version or "?"
-  ))
+  health.ok(
+    ("initialize → session/last answered by %s %s"):format(
+      server.name or "?",
+      server.version or "?"
+    )
+  )
   local wanted = require("sessiond.protocol").protocol_version
   if ours.protocolVersion == wanted then
     health.ok(("protocol version %d, maxTextBytes %s"):format(wanted, tostring(ours.maxTextBytes)))

@@ -48,17 +48,19 @@ local function render(buf, session, events, note)
     add(note or "", "SessiondAlert")
   else
     add("Session " .. session.ulid, "SessiondHeader")
-    local facts = {
-      "started " .. util.local_time(session.startedAt, "%Y-%m-%d %H:%M:%S"),
-      session.endedAt and ("ended " .. util.local_time(session.endedAt, "%Y-%m-%d %H:%M:%S"))
-        or "live",
-      ("%d event%s"):format(session.eventCount, session.eventCount == 1 and "" or "s"),
-      session.parentUlid and ("continues " .. session.parentUlid) or nil,
-      session.cliVersion,
-    }
-    add(table.concat(vim.tbl_filter(function(f)
-      return f ~= nil
-    end, facts), " · "), "SessiondTime")
+    local facts = { "started " .. util.local_time(session.startedAt, "%Y-%m-%d %H:%M:%S") }
+    local ended = session.endedAt
+    table.insert(
+      facts,
+      ended and ("ended " .. util.local_time(ended, "%Y-%m-%d %H:%M:%S")) or "live"
+    )
+    local n = session.eventCount
+    table.insert(facts, ("%d event%s"):format(n, n == 1 and "" or "s"))
+    if session.parentUlid then
+      table.insert(facts, "continues " .. session.parentUlid)
+    end
+    table.insert(facts, session.cliVersion)
+    add(table.concat(facts, " · "), "SessiondTime")
     if #events < session.eventCount then
       add(("(%d older events not shown)"):format(session.eventCount - #events), "SessiondTime")
     end

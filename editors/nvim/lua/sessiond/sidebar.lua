@@ -98,10 +98,7 @@ local function render()
   local current = require("sessiond").current()
   local n = #state.sessions
   local lines = {
-    (" %d session%s   <CR> open  c continue  r refresh  q close"):format(
-      n,
-      n == 1 and "" or "s"
-    ),
+    (" %d session%s   <CR> open  c continue  r refresh  q close"):format(n, n == 1 and "" or "s"),
     "  ULID       started       ev state  first prompt",
   }
   local marks = { { 0, 0, -1, "SessiondHeader" }, { 1, 0, -1, "SessiondTime" } }
@@ -110,6 +107,9 @@ local function render()
   elseif n == 0 then
     table.insert(lines, "  no sessions yet: :SessiondSay {text} starts one")
   end
+  -- The opening words fill what the window leaves after the fixed columns.
+  local win = win_of_buf()
+  local room = math.max((win and vim.api.nvim_win_get_width(win) or config.get().width) - 38, 8)
   for i, s in ipairs(state.sessions) do
     local live = s.endedAt == nil
     local preview = state.previews[s.ulid]
@@ -119,7 +119,7 @@ local function render()
       util.local_time(s.startedAt, "%m-%d %H:%M"),
       s.eventCount or 0,
       live and "live" or "ended",
-      preview and preview.text and util.opening_words(preview.text, 40) or ""
+      preview and preview.text and util.opening_words(preview.text, room) or ""
     )
     table.insert(lines, line)
     local row = HEADER + i - 1
@@ -128,7 +128,6 @@ local function render()
     table.insert(marks, { row, 13, 24, "SessiondTime" })
     table.insert(marks, { row, 30, 35, live and "SessiondLive" or "SessiondEnded" })
   end
-  local win = win_of_buf()
   local cursor = win and vim.api.nvim_win_get_cursor(win)
   vim.bo[buf].modifiable = true
   vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
