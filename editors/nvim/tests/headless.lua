@@ -187,6 +187,17 @@ test("c in the sidebar continues the session under the cursor", function()
     local cur = require("sessiond").current()
     return cur and cur.ulid ~= before.ulid and cur.parentUlid == seeded.ulid
   end, "a second continuation")
+  local cur = require("sessiond").current()
+  wait(function()
+    return H.lines(sidebar_buf):find("* " .. cur.ulid:sub(1, 10), 1, true)
+  end, "the continuation listed")
+  local line = vim.api.nvim_buf_get_lines(
+    sidebar_buf,
+    vim.fn.line(".", win) - 1,
+    vim.fn.line(".", win),
+    false
+  )[1]
+  truthy(line:find(seeded.ulid:sub(1, 10), 1, true), "cursor still on the seeded session: " .. line)
 end)
 
 test(":SessiondEnd ends the current session; the sidebar says so", function()

@@ -12,6 +12,7 @@ local ns = vim.api.nvim_create_namespace("sessiond_sidebar")
 local state = {
   buf = nil,
   sessions = {}, -- as listed, one per line after the header
+  drawn = {}, -- the ULIDs on screen, line by line, as last drawn
   error = nil, -- last list error, shown in place of the list
   previews = {}, -- ulid -> { text = first prompt | nil, count = events scanned, done = bool }
   generation = 0, -- only the newest refresh may draw
@@ -129,6 +130,12 @@ local function render()
     table.insert(marks, { row, 30, 35, live and "SessiondLive" or "SessiondEnded" })
   end
   local cursor = win and vim.api.nvim_win_get_cursor(win)
+  -- The cursor stays on its session when new ones push it down.
+  local row_of = {}
+  for i, s in ipairs(state.sessions) do
+    row_of[s.ulid] = HEADER + i
+  end
+  local at = win and state.drawn[cursor[1] - HEADER]
   vim.bo[buf].modifiable = true
   vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
   vim.bo[buf].modifiable = false
@@ -137,8 +144,12 @@ local function render()
     local end_col = m[3] == -1 and #lines[m[1] + 1] or math.min(m[3], #lines[m[1] + 1])
     vim.api.nvim_buf_set_extmark(buf, ns, m[1], m[2], { end_col = end_col, hl_group = m[4] })
   end
+  state.drawn = vim.tbl_map(function(s)
+    return s.ulid
+  end, state.sessions)
   if win then
-    local row = math.max(math.min(cursor[1], #lines), math.min(HEADER + 1, #lines))
+    local row = at and row_of[at] or cursor[1]
+    row = math.max(math.min(row, #lines), math.min(HEADER + 1, #lines))
     vim.api.nvim_win_set_cursor(win, { row, cursor[2] })
   end
 end
