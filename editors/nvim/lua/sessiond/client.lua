@@ -72,7 +72,8 @@ local function start()
     end,
     on_error = function(code, err)
       vim.schedule(function()
-        notify(("RPC error %s: %s"):format(code, vim.inspect(err)))
+        local name = vim.lsp.rpc.client_errors[code] or code -- the table maps both ways
+        notify(("RPC error %s: %s"):format(name, vim.inspect(err)))
       end)
     end,
   })
