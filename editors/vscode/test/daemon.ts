@@ -28,12 +28,12 @@ export function daemonMissing(): string | undefined {
 
 /**
  * A skip reason for daemon-backed tests when the daemon is absent, unless
- * SESSIOND_REQUIRED=1 (as scripts/test.sh sets), where absence must fail.
+ * SESSIOND_TESTS_STRICT=1 (as scripts/test.sh sets), where absence must fail.
  */
 export function skipWithoutDaemon(): string | false {
   const missing = daemonMissing();
   if (missing === undefined) return false;
-  if (process.env.SESSIOND_REQUIRED === '1') throw new Error(`SESSIOND_REQUIRED=1 but ${missing}`);
+  if (process.env.SESSIOND_TESTS_STRICT === '1') throw new Error(`SESSIOND_TESTS_STRICT=1 but ${missing}`);
   return missing;
 }
 
