@@ -21,6 +21,9 @@ cmd("SessiondNew", "new", { nargs = 0, desc = "Start a new session" })
 cmd("SessiondEnd", "end_session", { nargs = 0, desc = "End the current session" })
 cmd("SessiondContinue", "continue", {
   nargs = "?",
+  complete = function(lead)
+    return require("sessiond").complete_ulids(lead)
+  end,
   desc = "Continue a session (default: the current or newest) in a new one",
 })
 cmd("SessiondRefresh", "refresh", { nargs = 0, desc = "Refresh the sidebar and history buffers" })

@@ -16,6 +16,7 @@ local function show(ulid, path)
 end
 
 -- Read /proc rather than run pgrep: procps is not on every fresh machine.
+-- Returns the pid of the daemon serving `path`, or nil.
 local function daemon_running(path)
   for _, f in ipairs(vim.fn.glob("/proc/[0-9]*/cmdline", false, true)) do
     local fh = io.open(f, "rb")
@@ -24,10 +25,10 @@ local function daemon_running(path)
       fh:close()
     end
     if cmdline:find("--db " .. path, 1, true) then
-      return true
+      return tonumber(f:match("^/proc/(%d+)/"))
     end
   end
-  return false
+  return nil
 end
 
 H.load_plugin()
@@ -213,6 +214,36 @@ test(":SessiondEnd ends the current session; the sidebar says so", function()
   end, "'ended' in the sidebar")
 end)
 
+test(":SessiondNew starts a session; :SessiondContinue alone continues the current one", function()
+  vim.cmd("SessiondNew")
+  wait(function()
+    return require("sessiond").current() ~= nil
+  end, "a new session")
+  local fresh = require("sessiond").current()
+  eq(nil, fresh.parentUlid, "no parent")
+  vim.cmd("SessiondContinue")
+  wait(function()
+    local cur = require("sessiond").current()
+    return cur and cur.parentUlid == fresh.ulid
+  end, "a continuation of the new session")
+  local done = vim.fn.getcompletion("SessiondContinue " .. fresh.ulid:sub(1, 6), "cmdline")
+  truthy(vim.tbl_contains(done, fresh.ulid), "ULID completion offers it")
+end)
+
+test("a daemon that dies is reported, and the next command starts a new one", function()
+  local pid = truthy(daemon_running(db), "the daemon's pid")
+  vim.uv.kill(pid, "sigkill")
+  wait(function()
+    return H.find_note("the daemon exited", vim.log.levels.WARN)
+  end, "a warning that it exited")
+  eq("stopped", client.status(), "status")
+  local text = "said after the daemon was restarted"
+  vim.cmd("SessiondSay " .. text)
+  wait(function()
+    return show(require("sessiond").current().ulid):find(text, 1, true)
+  end, "the turn stored by the new daemon")
+end)
+
 test("daemon errors reach vim.notify with the daemon's message", function()
   local err = client.request_sync(m.append, { sessionId = 987654, kind = "prompt", text = "x" })
   eq(1001, err.code, "SessionNotFound")
@@ -257,6 +288,7 @@ end)
 test("VimLeavePre shuts the daemon down (shutdown, exit)", function()
   eq("ready", client.status(), "running before")
   truthy(daemon_running(db), "a daemon serving the test database")
+  H.notes = {} -- only what this stop says counts below
   vim.api.nvim_exec_autocmds("VimLeavePre", {})
   eq("stopped", client.status(), "status after")
   wait(function()

@@ -168,6 +168,22 @@ function M.continue(ulid, cb)
   end
 end
 
+-- :SessiondContinue <Tab>: the newest sessions' ULIDs; quiet and brief, as completion must be.
+function M.complete_ulids(lead)
+  local params = { limit = config.get().list_limit }
+  local err, res = client().request_sync(methods().list, params, 2000, { silent = true })
+  if err or not res then
+    return {}
+  end
+  local out = {}
+  for _, s in ipairs(res.sessions or {}) do
+    if vim.startswith(s.ulid, lead or "") then
+      table.insert(out, s.ulid)
+    end
+  end
+  return out
+end
+
 function M.refresh()
   M.changed()
 end
