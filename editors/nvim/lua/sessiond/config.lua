@@ -33,11 +33,13 @@ function M.set(opts)
   return options
 end
 
--- The full daemon command line.
+-- The full daemon command line. A leading ~ is expanded: no shell runs it.
 function M.command()
   local cmd = vim.deepcopy(options.cmd)
+  cmd[1] = vim.fs.normalize(cmd[1])
   if options.db then
-    vim.list_extend(cmd, { "--db", options.db })
+    local db = options.db == ":memory:" and options.db or vim.fs.normalize(options.db)
+    vim.list_extend(cmd, { "--db", db })
   end
   return cmd
 end

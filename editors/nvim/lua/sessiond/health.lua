@@ -7,7 +7,7 @@ local health = vim.health
 -- platformdirs user data directory (computed here for Linux and macOS).
 local function db_path(cfg)
   if cfg.db then
-    return cfg.db, "from setup({ db = ... })"
+    return vim.fs.normalize(cfg.db), "from setup({ db = ... })"
   end
   if vim.env.SESSIOND_DB and vim.env.SESSIOND_DB ~= "" then
     return vim.env.SESSIOND_DB, "from $SESSIOND_DB"
