@@ -4,7 +4,8 @@ import * as readline from 'node:readline';
 import * as vscode from 'vscode';
 import { LanguageClient, RevealOutputChannelOn, TransportKind } from 'vscode-languageclient/node';
 import type { RequestParam, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
-import { daemonArgs, findExecutable, readSettings } from './config';
+import { daemonArgs, findExecutable } from './command';
+import { readSettings } from './config';
 
 /** Raised instead of a request's answer when the daemon is not running. */
 export class DaemonUnavailable extends Error {}

@@ -29,29 +29,28 @@ export async function startCodeServer(dir: string, settings: Record<string, unkn
   const workspace = join(dir, 'workspace');
   mkdirSync(join(userData, 'User'), { recursive: true });
   mkdirSync(workspace, { recursive: true });
-  writeFileSync(
-    join(userData, 'User', 'settings.json'),
-    JSON.stringify(
-      {
-        // Without this an untrusted workspace may keep the extension disabled.
-        'security.workspace.trust.enabled': false,
-        'workbench.startupEditor': 'none',
-        'workbench.tips.enabled': false,
-        'telemetry.telemetryLevel': 'off',
-        'update.mode': 'none',
-        'extensions.autoCheckUpdates': false,
-        'extensions.autoUpdate': false,
-        // Keep the Chat side bar out of the way of the screenshot.
-        'workbench.secondarySideBar.defaultVisibility': 'hidden',
-        'chat.disableAIFeatures': true,
-        ...settings,
-      },
-      null,
-      2,
-    ),
-  );
-  // Keep code-server's own config and data out of the real home folder.
-  const env = toolEnv({ XDG_CONFIG_HOME: join(dir, 'xdg-config'), XDG_DATA_HOME: join(dir, 'xdg-data') });
+  const settingsFile = join(userData, 'User', 'settings.json');
+  const base = {
+    // Without this an untrusted workspace may keep the extension disabled.
+    'security.workspace.trust.enabled': false,
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'telemetry.telemetryLevel': 'off',
+    'update.mode': 'none',
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    // Keep the Chat side bar out of the way of the screenshot.
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    'chat.disableAIFeatures': true,
+  };
+  writeFileSync(settingsFile, JSON.stringify({ ...base, ...settings }, null, 2));
+  const env = toolEnv({
+    // Keep code-server's own config and data out of the real home folder.
+    XDG_CONFIG_HOME: join(dir, 'xdg-config'),
+    XDG_DATA_HOME: join(dir, 'xdg-data'),
+    // No marketplace: point it at a closed loopback port rather than the network.
+    EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9/gallery', itemUrl: 'http://127.0.0.1:9/item' }),
+  });
   const dirs = ['--user-data-dir', userData, '--extensions-dir', extensions];
   const installed = run(CODE_SERVER, [...dirs, '--install-extension', VSIX], env);
   if (!/successfully installed/i.test(installed)) throw new Error(`installing the .vsix said:\n${installed}`);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { chromium, type Page } from 'playwright-core';
 import { SessionAppend, SessionEnd, SessionStart } from '../../src/protocol';
 import { daemonCommand, skipWithoutDaemon, startDaemon } from '../daemon';
@@ -72,39 +72,73 @@ async function arrangeViews(page: Page): Promise<void> {
   }, h.y - 100);
 }
 
-test('the Sessions sidebar and History view in a real VS Code', { skip: skipReason(), timeout: 300_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sessiond-vscode-ui-'));
-  const db = join(dir, 'sessions.db');
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const step = (name: string) => t.diagnostic(`${((performance.now() - t0) / 1000).toFixed(1)} s: ${name}`);
-  const t0 = performance.now();
+interface Workbench {
+  page: Page;
+  dir: string;
+  step: (name: string) => void;
+}
 
-  const ulid = await seed(db);
-  step('seeded');
+/**
+ * Runs `body` against a fresh code-server (settings from `settings(dir)`) in a
+ * fresh Chromium; on failure saves artifacts/failure-NAME.png, prints the
+ * code-server log's tail, and keeps the temp folder.
+ */
+async function withWorkbench(
+  t: TestContext,
+  name: string,
+  prepare: (dir: string) => Promise<Record<string, unknown>>,
+  body: (w: Workbench) => Promise<void>,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), `sessiond-vscode-ui-${name}-`));
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const t0 = performance.now();
+  const step = (what: string) => t.diagnostic(`${name} ${((performance.now() - t0) / 1000).toFixed(1)} s: ${what}`);
   let server: CodeServer | undefined;
+  let failed = false;
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
-  const dialogs: string[] = [];
-  page.on('dialog', (dlg) => {
-    dialogs.push(dlg.message());
-    void dlg.dismiss();
-  });
   try {
-    server = await startCodeServer(dir, {
-      'sessiond.dbPath': db,
-      'sessiond.command': daemonCommand(),
-      'sessiond.engineBaseUrl': 'http://127.0.0.1:9',
-    });
+    server = await startCodeServer(dir, await prepare(dir));
     step('code-server listening');
     await page.goto(server.url);
     await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
     step('workbench loaded');
-
     // Open the Sessions container from the activity bar, as a person would.
     await page.locator('.activitybar [aria-label^="Sessions"]').first().click();
+    await body({ page, dir, step });
+  } catch (e) {
+    failed = true;
+    await page.screenshot({ path: join(ARTIFACTS, `failure-${name}.png`) }).catch(() => undefined);
+    if (server) t.diagnostic(`code-server log (tail):\n${tail(server.log)}`);
+    throw e;
+  } finally {
+    await browser.close();
+    await server?.stop();
+    // A failed run keeps its folder (user data with logs, database) to look into.
+    if (failed) t.diagnostic(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const skip = skipReason();
+
+test('the Sessions sidebar and History view in a real VS Code', { skip, timeout: 300_000 }, async (t) => {
+  let ulid = '';
+  let db = '';
+  const prepare = async (dir: string) => {
+    db = join(dir, 'sessions.db');
+    ulid = await seed(db);
+    return { 'sessiond.dbPath': db, 'sessiond.command': daemonCommand(), 'sessiond.engineBaseUrl': 'http://127.0.0.1:9' };
+  };
+  await withWorkbench(t, 'main', prepare, async ({ page, step }) => {
+    const dialogs: string[] = [];
+    page.on('dialog', (dlg) => {
+      dialogs.push(dlg.message());
+      void dlg.dismiss();
+    });
     const row = page.locator('.monaco-list-row', { hasText: 'How do I rotate the API' });
     await row.waitFor({ timeout: 60_000 });
     const older = page.locator('.monaco-list-row', { hasText: 'Why is the nightly build' });
@@ -144,13 +178,16 @@ test('the Sessions sidebar and History view in a real VS Code', { skip: skipReas
     const clip = side ? { x: 0, y: 0, width: side.x + side.width + 2, height: 760 } : undefined;
     await page.screenshot({ path: join(ARTIFACTS, 'sessions-and-history.png'), clip });
     step('screenshot saved');
-  } catch (e) {
-    await page.screenshot({ path: join(ARTIFACTS, 'failure.png') }).catch(() => undefined);
-    if (server) t.diagnostic(`code-server log (tail):\n${tail(server.log)}`);
-    throw e;
-  } finally {
-    await browser.close();
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
+});
+
+test('a daemon command that cannot be started is reported with its fix', { skip, timeout: 300_000 }, async (t) => {
+  const prepare = async () => ({ 'sessiond.command': ['no-such-sessiond'] });
+  await withWorkbench(t, 'missing', prepare, async ({ page, step }) => {
+    const toast = page.locator('.notifications-toasts').getByText(/"no-such-sessiond" was not found on PATH/);
+    await toast.waitFor({ timeout: 60_000 });
+    assert.match((await toast.textContent()) ?? '', /pip install sessiond.*"sessiond\.command" to its full path/);
+    await page.locator('.pane-body', { hasText: 'sessiond is not running' }).first().waitFor();
+    step('missing command reported');
+  });
 });
