@@ -1,0 +1,55 @@
+"""End-to-end fixtures: the real `sessiond` process, driven by pytest-lsp."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import pytest_lsp
+from lsprotocol import types
+from pygls.protocol import JsonRPCResponseMessage
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+SERVER = [sys.executable, "-m", "sessiond", "--db", ":memory:"]
+
+
+def keep_plain_results(client: LanguageClient) -> None:
+    """Results of our own methods as plain dicts (pygls makes namedtuples)."""
+    client.protocol._converter.register_structure_hook(
+        JsonRPCResponseMessage, lambda obj, cls: cls(**obj)
+    )
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
+async def client(lsp_client: LanguageClient) -> Any:
+    keep_plain_results(lsp_client)
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(),
+            client_info=types.ClientInfo(name="pytest-lsp"),
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER), scope="module")
+async def shared(lsp_client: LanguageClient) -> Any:
+    """One initialized server for a whole module of stateless tests."""
+    keep_plain_results(lsp_client)
+    await lsp_client.initialize_session(
+        types.InitializeParams(capabilities=types.ClientCapabilities())
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
+async def fresh(lsp_client: LanguageClient) -> Any:
+    """A client connected to a server that has not been initialized."""
+    keep_plain_results(lsp_client)
+    yield
+
+
+async def rpc(client: LanguageClient, method: str, params: Any = None) -> Any:
+    return await client.protocol.send_request_async(method, params)
