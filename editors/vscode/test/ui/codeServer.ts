@@ -42,6 +42,8 @@ export async function startCodeServer(dir: string, settings: Record<string, unkn
     // Keep the Chat side bar out of the way of the screenshot.
     'workbench.secondarySideBar.defaultVisibility': 'hidden',
     'chat.disableAIFeatures': true,
+    // View title actions (End Session, …) stay visible instead of showing on hover.
+    'workbench.view.alwaysShowHeaderActions': true,
   };
   writeFileSync(settingsFile, JSON.stringify({ ...base, ...settings }, null, 2));
   const env = toolEnv({

@@ -16,6 +16,7 @@ const XSS = '<img src=x onerror=alert(1)>';
 const SEEDED_PROMPT = 'How do I rotate the API keys safely?';
 const SEEDED_REPLY = 'Create the new key first, deploy it, then revoke the old one.';
 const TYPED = 'Typed in the history view by the UI test';
+const FOLLOW_UP = 'One more question after the end';
 
 function skipReason(): string | false {
   const daemon = skipWithoutDaemon();
@@ -178,6 +179,19 @@ test('the Sessions sidebar and History view in a real VS Code', { skip, timeout:
     const clip = side ? { x: 0, y: 0, width: side.x + side.width + 2, height: 760 } : undefined;
     await page.screenshot({ path: join(ARTIFACTS, 'sessions-and-history.png'), clip });
     step('screenshot saved');
+
+    // End it from the History title bar; typing then continues it in a new session.
+    await page.locator('.pane-header', { hasText: 'History' }).locator('[aria-label="End Session"]').click();
+    await page.locator('.monaco-list-row', { hasText: '5 events · ended' }).waitFor({ timeout: 30_000 });
+    await view.locator('#input[placeholder*="continues it"]').waitFor();
+    await input.fill(FOLLOW_UP);
+    await input.press('Enter');
+    await view.locator('.event.kind-prompt', { hasText: FOLLOW_UP }).waitFor({ timeout: 30_000 });
+    await view.locator('header', { hasText: `continues ${ulid}` }).waitFor();
+    const child = page.locator('.monaco-list-row', { hasText: FOLLOW_UP.slice(0, 20) });
+    await child.waitFor({ timeout: 30_000 });
+    assert.match((await child.textContent()) ?? '', /1 event · live · ↳ from /);
+    step('ended and continued');
   });
 });
 
