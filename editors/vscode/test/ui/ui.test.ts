@@ -169,7 +169,8 @@ test('the Sessions sidebar and History view in a real VS Code', { skip, timeout:
     await page.locator('.monaco-list-row', { hasText: '5 events · live' }).waitFor({ timeout: 30_000 });
     step('typed turn shown');
 
-    const shown = run('sessiond', ['show', ulid, '--db', db]);
+    const [program, ...args] = daemonCommand();
+    const shown = run(program, [...args, 'show', ulid, '--db', db]);
     assert.ok(shown.includes(TYPED), `sessiond show ${ulid} lacks the typed turn:\n${shown}`);
     assert.ok(shown.includes(XSS), shown);
     assert.deepEqual(dialogs, []);
