@@ -23,8 +23,10 @@ if (tests) {
     target: 'node20',
     format: 'cjs',
     sourcemap: 'inline',
-    // Tests load their libraries (playwright-core, vscode-jsonrpc) from node_modules.
+    // Tests load their libraries (playwright-core, vscode-jsonrpc) from node_modules,
+    // and a stub in place of the editor's own `vscode` module.
     packages: 'external',
+    alias: { vscode: './test/unit/vscodeStub.ts' },
     logLevel: 'warning',
   });
 } else {

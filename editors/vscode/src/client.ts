@@ -6,9 +6,7 @@ import { LanguageClient, RevealOutputChannelOn, TransportKind } from 'vscode-lan
 import type { RequestParam, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 import { daemonArgs, findExecutable } from './command';
 import { readSettings } from './config';
-
-/** Raised instead of a request's answer when the daemon is not running. */
-export class DaemonUnavailable extends Error {}
+import { DaemonUnavailable } from './errors';
 
 export class DaemonClient implements vscode.Disposable {
   readonly log = vscode.window.createOutputChannel('sessiond', { log: true });

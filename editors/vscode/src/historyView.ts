@@ -1,7 +1,7 @@
 // The History webview: the current session's events, and a box to type a turn.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { DaemonUnavailable } from './client';
+import { DaemonUnavailable } from './errors';
 import { historyPage, makeNonce, renderHistory } from './html';
 import type { SessionService } from './sessions';
 

@@ -1,6 +1,6 @@
 // The Sessions tree: newest first, a page at a time, with a "Load more" row.
 import * as vscode from 'vscode';
-import { DaemonUnavailable } from './client';
+import { DaemonUnavailable } from './errors';
 import { readSettings } from './config';
 import { firstPrompt, sessionDescription, sessionLabel, sessionTooltip } from './labels';
 import type { Session } from './protocol';
