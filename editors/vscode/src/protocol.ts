@@ -89,6 +89,7 @@ export const ErrorCodes = {
   InvalidRequest: -32600,
   MethodNotFound: -32601,
   InvalidParams: -32602,
+  InternalError: -32603,
   ServerNotInitialized: -32002,
   SessionNotFound: 1001,
   SessionExists: 1002,
