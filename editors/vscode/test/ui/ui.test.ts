@@ -134,7 +134,7 @@ test('the Sessions sidebar and History view in a real VS Code', { skip, timeout:
     ulid = await seed(db);
     return { 'sessiond.dbPath': db, 'sessiond.command': daemonCommand(), 'sessiond.engineBaseUrl': 'http://127.0.0.1:9' };
   };
-  await withWorkbench(t, 'main', prepare, async ({ page, step }) => {
+  await withWorkbench(t, 'main', prepare, async ({ page, dir, step }) => {
     const dialogs: string[] = [];
     page.on('dialog', (dlg) => {
       dialogs.push(dlg.message());
@@ -193,6 +193,16 @@ test('the Sessions sidebar and History view in a real VS Code', { skip, timeout:
     await child.waitFor({ timeout: 30_000 });
     assert.match((await child.textContent()) ?? '', /1 event · live · ↳ from /);
     step('ended and continued');
+
+    // Pointing sessiond.dbPath elsewhere in the Settings editor restarts the daemon on that store.
+    await page.keyboard.press('Control+Comma');
+    await page.locator('.settings-editor .suggest-input-container').click();
+    await page.keyboard.type('sessiond.dbPath');
+    const field = page.locator('.settings-editor .setting-item-contents', { hasText: 'passed as' }).locator('input');
+    await field.fill(join(dir, 'other.db'));
+    await field.press('Tab');
+    await page.locator('.pane-body', { hasText: 'No sessions yet.' }).first().waitFor({ timeout: 30_000 });
+    step('dbPath change followed');
   });
 });
 
