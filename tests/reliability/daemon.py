@@ -159,6 +159,13 @@ class Daemon:
         with self._cond:
             return dict(self._answers)
 
+    def take_all(self) -> list[dict[str, Any]]:
+        """Every answer received and not yet taken, id null ones first."""
+        with self._cond:
+            taken = self.unmatched + list(self._answers.values())
+            self.unmatched, self._answers = [], {}
+            return taken
+
     def count_answers(self) -> int:
         """Answers received and not yet taken (call under wait_for's lock)."""
         return len(self._answers)

@@ -73,9 +73,8 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return version
 
 
-def check_not_newer(conn: sqlite3.Connection, path: str, migrations: tuple[Migration, ...]) -> int:
-    """Raise SchemaTooNew when the file was written by a newer sessiond."""
-    version = schema_version(conn)
+def too_new(version: int, path: str, migrations: tuple[Migration, ...]) -> None:
+    """Raise SchemaTooNew when `version` is newer than `migrations` reach."""
     latest = migrations[-1].version if migrations else 0
     if version > latest:
         raise SchemaTooNew(
@@ -83,6 +82,12 @@ def check_not_newer(conn: sqlite3.Connection, path: str, migrations: tuple[Migra
             f"only knows versions up to {latest}; upgrade sessiond to open it "
             "(the file was left untouched)"
         )
+
+
+def check_not_newer(conn: sqlite3.Connection, path: str, migrations: tuple[Migration, ...]) -> int:
+    """Raise SchemaTooNew when the file was written by a newer sessiond."""
+    version = schema_version(conn)
+    too_new(version, path, migrations)
     return version
 
 

@@ -17,8 +17,10 @@ No pygls in here: the store is used in-process by the command line too.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sqlite3
+import urllib.parse
 from collections.abc import Iterator, Sequence
 
 from ulid import ULID
@@ -34,9 +36,27 @@ from sessiond.errors import (
     StorageError,
 )
 from sessiond.models import EVENT_KINDS, Appended, Event, Session, now_ms, rfc3339
-from sessiond.store.migrations import MIGRATIONS, Migration, check_not_newer, migrate
+from sessiond.store.migrations import (
+    MIGRATIONS,
+    Migration,
+    check_not_newer,
+    migrate,
+    schema_version,
+    too_new,
+)
+
+logger = logging.getLogger(__name__)
 
 MEMORY = ":memory:"
+
+# SQLite integers are 64-bit: no row has an id or seq outside this range, and
+# binding a Python int outside it raises OverflowError (not a sqlite3.Error).
+_SQL_INT_MAX = 2**63 - 1
+
+
+def _storable(value: int) -> bool:
+    return -_SQL_INT_MAX - 1 <= value <= _SQL_INT_MAX
+
 
 _SESSION_COLUMNS = """
     s.id, s.ulid, s.started_at, s.ended_at, s.engine_base_url, s.cli_version,
@@ -59,11 +79,26 @@ def _session(row: tuple[object, ...]) -> Session:
     )
 
 
+def _on_read_only_fs(path: str) -> bool:
+    try:
+        folder = os.path.dirname(os.path.abspath(path))
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 def describe_sqlite_error(exc: sqlite3.Error, path: str) -> str:
     """A sentence a person understands for what went wrong with the file."""
     code = getattr(exc, "sqlite_errorcode", None)
     primary = code & 0xFF if isinstance(code, int) else None
     text = str(exc)
+    cannot_write = primary in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY)
+    if (cannot_write or "unable to open" in text or "readonly" in text) and _on_read_only_fs(path):
+        return (
+            f"the database {path} is on a read-only file system, so sessiond can neither "
+            f"write it nor keep its WAL index next to it ({text}); remount it read-write "
+            "or give another --db"
+        )
     if primary == sqlite3.SQLITE_BUSY or "locked" in text:
         return (
             f"the database {path} is locked by another process and stayed locked past "
@@ -118,6 +153,36 @@ def _create_private(path: str) -> None:
     os.chmod(path, 0o600)
 
 
+def _read_only_uri(path: str) -> str:
+    return "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro"
+
+
+def _inspect(path: str, busy_timeout_s: float) -> tuple[int, str | None] | None:
+    """(schema version, corruption found or None), read without writing a byte.
+
+    A read-only connection cannot checkpoint a leftover WAL into the file when
+    it closes, as a read-write one would: a file that must be refused (newer
+    schema) or left alone (corrupt) is inspected through one. None when the
+    file cannot even be opened read-only; the read-write open then says why.
+    """
+    try:
+        conn = sqlite3.connect(_read_only_uri(path), uri=True, timeout=busy_timeout_s)
+    except sqlite3.Error:
+        return None
+    try:
+        version = schema_version(conn)
+    except sqlite3.Error:
+        conn.close()
+        return None
+    try:
+        verdict = str(conn.execute("PRAGMA quick_check(1)").fetchone()[0])
+    except sqlite3.Error as exc:
+        verdict = str(exc)
+    finally:
+        conn.close()
+    return version, (None if verdict == "ok" else verdict)
+
+
 class Store:
     """An open sessiond database. Not thread-safe: use it from one thread."""
 
@@ -137,9 +202,17 @@ class Store:
         self.path = path
         self.max_text_bytes = max_text_bytes
         self._conn: sqlite3.Connection | None = None
+        # Set when the file must not be written: every write is refused with it.
+        self._refusal: StorageError | None = None
         try:
             if path != MEMORY:
                 _create_private(path)
+                found = _inspect(path, busy_timeout_s)
+                if found is not None:
+                    too_new(found[0], path, migrations)
+                    if found[1] is not None:
+                        self._open_corrupt(found[1], busy_timeout_s)
+                        return
             conn = sqlite3.connect(
                 path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
             )
@@ -163,6 +236,27 @@ class Store:
             conn.close()
             raise StorageError(describe_sqlite_error(exc, path)) from None
         self._conn = conn
+
+    def _open_corrupt(self, problem: str, busy_timeout_s: float) -> None:
+        """Serve what can still be read, read-only; refuse every write.
+
+        Writing into a damaged file can spread the damage (a broken free list
+        hands out pages still in use), and the person may want the file as it
+        is for recovery: it is opened read-only and never written.
+        """
+        self._refusal = StorageError(
+            f"the database {self.path} is corrupt ({problem}); sessiond will not write to "
+            "it and left it as it is. Reads still work where they can; restore a backup "
+            "or move the file away to start a new one"
+        )
+        logger.error("%s", self._refusal.message)
+        self._conn = sqlite3.connect(
+            _read_only_uri(self.path),
+            uri=True,
+            timeout=busy_timeout_s,
+            isolation_level=None,
+            check_same_thread=False,
+        )
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -192,6 +286,8 @@ class Store:
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction; rolled back whole on any error."""
+        if self._refusal is not None:
+            raise StorageError(self._refusal.message)
         with self._errors() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -234,6 +330,8 @@ class Store:
 
     def end_session(self, session_id: int) -> Session:
         """Set `ended_at` once; ending an ended session changes nothing."""
+        if not _storable(session_id):
+            raise SessionNotFound(f"no session has the id {session_id}")
         with self._write() as conn:
             conn.execute(
                 "UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL",
@@ -251,6 +349,8 @@ class Store:
             return self._session_by_id(conn, session_id)
 
     def _session_by_id(self, conn: sqlite3.Connection, session_id: int) -> Session:
+        if not _storable(session_id):
+            raise SessionNotFound(f"no session has the id {session_id}")
         row = conn.execute(f"SELECT {_SESSION_COLUMNS} WHERE s.id = ?", (session_id,)).fetchone()
         if row is None:
             raise SessionNotFound(f"no session has the id {session_id}")
@@ -331,6 +431,8 @@ class Store:
     def _append_in(
         self, conn: sqlite3.Connection, session_id: int, kind: str, text: str
     ) -> Appended | SessiondError:
+        if not _storable(session_id):
+            return SessionNotFound(f"no session has the id {session_id}")
         row = conn.execute(
             "UPDATE sessions SET event_count = event_count + 1"
             " WHERE id = ? AND ended_at IS NULL RETURNING event_count",
@@ -357,12 +459,13 @@ class Store:
         """The newest `limit` events (below `before_seq`), oldest first."""
         if limit == 0:
             return []
+        below = _SQL_INT_MAX if before_seq is None or not _storable(before_seq) else before_seq
         with self._errors() as conn:
             self._session_by_id(conn, session_id)
             rows = conn.execute(
                 "SELECT seq, kind, text, created_at FROM events"
                 " WHERE session_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
-                (session_id, before_seq if before_seq is not None else 2**62, limit),
+                (session_id, below, limit),
             ).fetchall()
         rows.reverse()
         return [Event(session_id, seq, kind, text, rfc3339(ms)) for seq, kind, text, ms in rows]
