@@ -86,6 +86,8 @@ class Daemon:
         self.stdout_bytes = 0
         self.stdout_error: str | None = None
         self.eof = False
+        self._may_read = threading.Event()
+        self._may_read.set()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -96,7 +98,7 @@ class Daemon:
         fd = self.proc.stdout.fileno()
         buf = b""
         try:
-            while True:
+            while self._may_read.wait(TIMEOUT * 4):
                 chunk = os.read(fd, 1 << 16)
                 if not chunk:
                     break
@@ -134,6 +136,13 @@ class Daemon:
                 self._cond.notify_all()
             buf = buf[end:]
         return buf
+
+    def pause_reading(self) -> None:
+        """Leave stdout unread (after the chunk being read), as a slow client would."""
+        self._may_read.clear()
+
+    def resume_reading(self) -> None:
+        self._may_read.set()
 
     def wait_for(self, predicate: Any, timeout: float = TIMEOUT, what: str = "") -> None:
         """Wait until predicate() holds (checked under the lock) or fail."""
