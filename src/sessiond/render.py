@@ -32,10 +32,10 @@ def table(rows: list[list[str]], header: list[str]) -> str:
 
 
 def sessions_table(sessions: list[Session], first_prompts: dict[int, str] | None = None) -> str:
+    """The `ls` table; the FIRST PROMPT column only when `first_prompts` is given."""
     if not sessions:
         return "no sessions yet"
-    prompts = first_prompts or {}
-    header = ["ULID", "STARTED (UTC)", "ENDED", "EVENTS", "ENGINE", "CLIENT", "FIRST PROMPT"]
+    header = ["ULID", "STARTED (UTC)", "ENDED", "EVENTS", "ENGINE", "CLIENT"]
     rows = [
         [
             s.ulid,
@@ -44,10 +44,13 @@ def sessions_table(sessions: list[Session], first_prompts: dict[int, str] | None
             str(s.event_count),
             s.engine_base_url or "-",
             s.cli_version,
-            one_line(prompts.get(s.id, ""), 40),
         ]
         for s in sessions
     ]
+    if first_prompts is not None:
+        header.append("FIRST PROMPT")
+        for s, row in zip(sessions, rows, strict=True):
+            row.append(one_line(first_prompts.get(s.id, ""), 40))
     return table(rows, header)
 
 

@@ -44,12 +44,5 @@ async def shared(lsp_client: LanguageClient) -> Any:
     await lsp_client.shutdown_session()
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
-async def fresh(lsp_client: LanguageClient) -> Any:
-    """A client connected to a server that has not been initialized."""
-    keep_plain_results(lsp_client)
-    yield
-
-
 async def rpc(client: LanguageClient, method: str, params: Any = None) -> Any:
     return await client.protocol.send_request_async(method, params)

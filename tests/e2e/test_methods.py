@@ -7,6 +7,7 @@ import re
 import pytest
 from conftest import rpc
 from pygls.exceptions import JsonRpcException
+from rawpipe import Daemon, request
 
 import sessiond
 
@@ -31,15 +32,21 @@ async def test_initialize_announces_the_protocol(client):
     assert info is None
 
 
-async def test_initialize_result(fresh):
-    result = await rpc(fresh, "initialize", {"capabilities": {}})
-    assert result["serverInfo"] == {"name": "sessiond", "version": sessiond.__version__}
-    assert result["capabilities"]["experimental"]["sessiond"] == {
-        "protocolVersion": 1,
-        "maxTextBytes": 1048576,
-    }
-    error = await error_of(fresh, "initialize", {"capabilities": {}})
-    assert error.code == -32600
+def test_initialize_result():
+    d = Daemon()
+    try:
+        d.send(request(0, "initialize", {"capabilities": {}}))
+        result = d.answer(0)["result"]
+        assert result["serverInfo"] == {"name": "sessiond", "version": sessiond.__version__}
+        assert result["capabilities"]["experimental"]["sessiond"] == {
+            "protocolVersion": 1,
+            "maxTextBytes": 1048576,
+        }
+        error = d.call(1, "initialize", {"capabilities": {}})["error"]
+        assert error["code"] == -32600
+        assert "already initialized" in error["message"]
+    finally:
+        d.kill()
 
 
 async def test_start_makes_a_ulid_and_reports_every_field(client):
@@ -229,13 +236,22 @@ async def test_unknown_method(client):
     assert "session/delete" in error.message
 
 
-async def test_requests_before_initialize(fresh):
-    for method, params in [
-        ("session/last", {}),
-        ("session/start", {"cliVersion": "v"}),
-        ("nope/x", {}),
-    ]:
-        with pytest.raises(JsonRpcException) as info:
-            await rpc(fresh, method, params)
-        assert info.value.code == -32002
-        assert "initialize" in info.value.message
+def test_requests_before_initialize():
+    d = Daemon()
+    try:
+        for n, (method, params) in enumerate(
+            [
+                ("session/last", {}),
+                ("session/start", {"cliVersion": "v"}),
+                ("nope/x", {}),
+                ("shutdown", None),
+            ]
+        ):
+            error = d.call(n, method, params)["error"]
+            assert error["code"] == -32002
+            assert "initialize" in error["message"]
+        d.send(request(9, "initialize", {"capabilities": {}}))
+        assert "result" in d.answer(9)
+        assert d.call(10, "session/last")["result"] is None
+    finally:
+        d.kill()
