@@ -5,10 +5,12 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+import pytest
 import pytest_lsp
 from lsprotocol import types
 from pygls.protocol import JsonRPCResponseMessage
 from pytest_lsp import ClientServerConfig, LanguageClient
+from rawpipe import INITIALIZE, Daemon
 
 SERVER = [sys.executable, "-m", "sessiond", "--db", ":memory:"]
 
@@ -46,3 +48,13 @@ async def shared(lsp_client: LanguageClient) -> Any:
 
 async def rpc(client: LanguageClient, method: str, params: Any = None) -> Any:
     return await client.protocol.send_request_async(method, params)
+
+
+@pytest.fixture
+def daemon() -> Any:
+    """An initialized daemon on raw pipes, with an in-memory store."""
+    d = Daemon()
+    d.send(INITIALIZE)
+    assert "result" in d.answer(0)
+    yield d
+    d.kill()

@@ -11,15 +11,6 @@ import pytest
 from rawpipe import INITIALIZE, Daemon, frame, request
 
 
-@pytest.fixture
-def daemon():
-    d = Daemon()
-    d.send(INITIALIZE)
-    assert "result" in d.answer(0)
-    yield d
-    d.kill()
-
-
 def test_a_request_without_params_is_answered(daemon):
     daemon.send(request(1, "session/last", omit_params=True))
     assert daemon.answer(1) == {"jsonrpc": "2.0", "id": 1, "result": None}

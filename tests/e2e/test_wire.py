@@ -6,15 +6,6 @@ import pytest
 from rawpipe import INITIALIZE, Daemon, frame, request
 
 
-@pytest.fixture
-def daemon():
-    d = Daemon()
-    d.send(INITIALIZE)
-    assert "result" in d.answer(0)
-    yield d
-    d.kill()
-
-
 @pytest.mark.parametrize(
     ("message", "answer_id"),
     [
