@@ -216,3 +216,25 @@ def test_seq_is_gapless_per_session(tmp_path_factory, ops):
             assert [e.seq for e in events] == list(range(1, len(expected[sid]) + 1))
             assert [(e.kind, e.text) for e in events] == expected[sid]
             assert store.count(sid) == len(expected[sid])
+
+
+def test_damage_met_at_run_time_stops_all_writes(tmp_path):
+    """A file too large to quick_check on open is refused writes once damage shows."""
+    from sessiond.store.store import QUICK_CHECK_MAX_BYTES
+
+    path = tmp_path / "big.db"
+    with Store(str(path), max_text_bytes=2**21) as store:
+        s = store.start_session("v")
+        for n in range(QUICK_CHECK_MAX_BYTES // 2**20 + 8):
+            store.append(s.id, "system", chr(65 + n % 26) * 2**20)
+    size = path.stat().st_size
+    assert size > QUICK_CHECK_MAX_BYTES
+    with open(path, "r+b") as f:  # wreck a stretch of overflow pages in the middle
+        f.seek(size // 2)
+        f.write(b"\xde\xad\xbe\xef" * (2**20))
+    with Store(str(path), max_text_bytes=2**21) as store:
+        with pytest.raises(StorageError, match="corrupt"):
+            store.events(s.id, 10_000)
+        with pytest.raises(StorageError, match="will not write"):
+            store.append(s.id, "prompt", "after the damage")
+        assert store.count(s.id) >= 1  # what can be read is still served
