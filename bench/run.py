@@ -100,18 +100,27 @@ def append_chunks(n: int, per_chunk: int, first_id: int) -> Iterator[bytes]:
 # The measurements
 
 
-def sequential(cmd: list[str], n: int) -> list[float]:
-    """`n` append round trips, one after another; seconds each."""
-    peer = Peer(cmd)
+def sequential(cmds: list[list[str]], n: int) -> list[list[float]]:
+    """`n` append round trips to each server, one after another; seconds each.
+
+    The servers run side by side and take turns request by request (who goes
+    first alternates), so that a slow moment of the shared disk or CPU falls
+    on both alike.
+    """
+    peers = [Peer(cmd) for cmd in cmds]
     try:
-        peer.initialize()
-        peer.timed("session/append", append_params(0), 20)  # warm up
-        out: list[float] = []
+        for peer in peers:
+            peer.initialize()
+            peer.timed("session/append", append_params(0), 20)  # warm up
+        out: list[list[float]] = [[] for _ in peers]
         for i in range(n):
-            out += peer.timed("session/append", append_params(i), 1)
+            order = range(len(peers)) if i & 1 else reversed(range(len(peers)))
+            for k in order:
+                out[k] += peers[k].timed("session/append", append_params(i), 1)
         return out
     finally:
-        peer.close()
+        for peer in peers:
+            peer.close()
 
 
 def pipelined(db: str, n: int) -> float:
@@ -363,15 +372,16 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     f: dict[str, Any] = {}
     try:
-        db = os.path.join(tmp, "seq.db")
+        db, db2 = os.path.join(tmp, "seq-stdlib.db"), os.path.join(tmp, "seq-sessiond.db")
         raw, stdlib, ours, piped = [], [], [], []
         log("floors and appends, interleaved")
         for _ in range(sizes["rounds"]):
             raw.append(floors.raw_appends(os.path.join(tmp, "raw.db"), sizes["raw_appends"]))
             floors.new_db(db)
-            stdlib += sequential(stdlib_cmd(db), sizes["sequential"])
-            floors.new_db(db)
-            ours += sequential(sessiond_cmd(db), sizes["sequential"])
+            floors.new_db(db2)
+            a, b = sequential([stdlib_cmd(db), sessiond_cmd(db2)], sizes["sequential"])
+            stdlib += a
+            ours += b
         for _ in range(sizes["pipelined_rounds"]):
             raw.append(floors.raw_appends(os.path.join(tmp, "raw.db"), sizes["raw_appends"]))
             piped.append(pipelined(os.path.join(tmp, "piped.db"), sizes["pipelined"]))

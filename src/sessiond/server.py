@@ -24,13 +24,14 @@ always reads its own writes in the order it sent them.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import os
 import sys
 from typing import Any
 
-from lsprotocol import types
+import cattrs
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, default_converter
 
@@ -44,6 +45,7 @@ from sessiond.errors import (
     ServerNotInitialized,
     SessiondError,
 )
+from sessiond.models import EVENT_KINDS
 from sessiond.store import Store
 from sessiond.transport import (
     FrameDecoder,
@@ -55,7 +57,6 @@ from sessiond.transport import (
 )
 from sessiond.wire import (
     METHODS,
-    AppendParams,
     CountResult,
     EventsResult,
     ListResult,
@@ -120,6 +121,58 @@ class Handlers:
 
 
 APPEND = "session/append"
+APPEND_SPEC = METHODS[APPEND]
+_KINDS = frozenset(EVENT_KINDS)
+
+# What one queued append is: (sessionId, kind, text), as the store takes it.
+AppendItem = tuple[int, str, str]
+
+
+def plain_append(params: Any) -> AppendItem | None:
+    """The fields of plainly valid `session/append` params, else None.
+
+    The hot path of the daemon: the same checks as `wire.AppendParams`
+    (an integer sessionId >= 1, not a bool; a known kind; a string text)
+    without building a class per message. Anything else returns None and
+    goes through the wire converter, which says what is wrong exactly as for
+    every other method.
+    """
+    if type(params) is dict:
+        session_id = params.get("sessionId")
+        kind = params.get("kind")
+        text = params.get("text")
+        if (
+            type(session_id) is int
+            and session_id >= 1
+            and type(kind) is str
+            and kind in _KINDS
+            and type(text) is str
+        ):
+            return (session_id, kind, text)
+    return None
+
+
+def append_answer(msg_id: Id, seq: int, created_at: str) -> bytes:
+    """The JSON body answering one append, without a trip through json.dumps."""
+    if type(msg_id) is int:
+        # createdAt is RFC 3339 (ASCII digits, '-', ':', '.', 'T', 'Z'): no escaping.
+        return b'{"jsonrpc":"2.0","id":%d,"result":{"seq":%d,"createdAt":"%s"}}' % (
+            msg_id,
+            seq,
+            created_at.encode(),
+        )
+    message = {"jsonrpc": "2.0", "id": msg_id, "result": {"seq": seq, "createdAt": created_at}}
+    return json.dumps(message, separators=(",", ":")).encode()
+
+
+def light_converter() -> cattrs.Converter:
+    """The converter pygls is built with: a plain one.
+
+    This server never lets pygls structure or send a message, so lsprotocol's
+    converter (tens of milliseconds of hook registration at every start) is
+    only made if pygls ever sends something itself (`_send_data`).
+    """
+    return cattrs.Converter()
 
 
 class SessiondProtocol(LanguageServerProtocol):
@@ -132,13 +185,17 @@ class SessiondProtocol(LanguageServerProtocol):
         self.initialized = False
         self.exit_code: int | None = None
         self._out: list[bytes] = []
-        self._appends: list[tuple[Id, AppendParams]] = []
+        self._appends: list[tuple[Id, AppendItem]] = []
         self.sink: Any = None
+        self._lsp_converter = False
 
     # Output
 
     def _emit(self, message: dict[str, Any]) -> None:
         body = json.dumps(message, separators=(",", ":")).encode()
+        self._out.append(encode_frame(body))
+
+    def _emit_body(self, body: bytes) -> None:
         self._out.append(encode_frame(body))
 
     def _result(self, msg_id: Id, result: Any) -> None:
@@ -160,8 +217,12 @@ class SessiondProtocol(LanguageServerProtocol):
             self.sink.write(data)
 
     def _send_data(self, data: Any) -> None:
-        # pygls's own sends (none are expected) go through the same frames.
+        # pygls's own sends (none are expected) go through the same frames,
+        # converted by lsprotocol's converter, made the first time it is needed.
         if data:
+            if not self._lsp_converter:
+                self._converter = default_converter()  # type: ignore[no-untyped-call]
+                self._lsp_converter = True
             self._emit(self._converter.unstructure(data))
             self.flush_output()
 
@@ -245,10 +306,14 @@ class SessiondProtocol(LanguageServerProtocol):
             )
         if self._shutdown:
             raise InvalidRequest(f"{method}: the server is shutting down; only 'exit' is accepted")
-        spec = METHODS.get(method)
-        if method == APPEND and spec is not None:
-            self._appends.append((msg_id, structure_params(spec, params)))
+        if method == APPEND:
+            item = plain_append(params)
+            if item is None:
+                p = structure_params(APPEND_SPEC, params)  # raises InvalidParams
+                item = (p.session_id, p.kind, p.text)
+            self._appends.append((msg_id, item))
             return
+        spec = METHODS.get(method)
         self.commit_appends()
         if method == "shutdown":
             self._shutdown = True
@@ -270,33 +335,32 @@ class SessiondProtocol(LanguageServerProtocol):
                 f"initialize: params must be an object; got {type(params).__name__}"
             )
         self.initialized = True
-        server = self._server
-        result = types.InitializeResult(
-            capabilities=types.ServerCapabilities(
-                experimental={
+        # lsprotocol's InitializeResult, written out: converting the class costs
+        # more than the rest of a start (cattrs compiles its hooks on first use).
+        result = {
+            "capabilities": {
+                "experimental": {
                     "sessiond": {
                         "protocolVersion": PROTOCOL_VERSION,
-                        "maxTextBytes": server.store.max_text_bytes,
+                        "maxTextBytes": self._server.store.max_text_bytes,
                     }
                 }
-            ),
-            server_info=types.ServerInfo(name="sessiond", version=__version__),
-        )
-        self._result(msg_id, self._converter.unstructure(result))
+            },
+            "serverInfo": {"name": "sessiond", "version": __version__},
+        }
+        self._result(msg_id, result)
 
     def commit_appends(self) -> None:
         """Commit the queued appends in one transaction, then answer each."""
         if not self._appends:
             return
         queued, self._appends = self._appends, []
-        outcomes = self._server.store.append_many(
-            [(p.session_id, p.kind, p.text) for _, p in queued]
-        )
+        outcomes = self._server.store.append_many([item for _, item in queued])
         for (msg_id, _), outcome in zip(queued, outcomes, strict=True):
             if isinstance(outcome, SessiondError):
                 self._error(msg_id, outcome)
             else:
-                self._result(msg_id, {"seq": outcome.seq, "createdAt": outcome.created_at})
+                self._emit_body(append_answer(msg_id, outcome.seq, outcome.created_at))
 
 
 def _plain(method: Any) -> Any:
@@ -320,7 +384,7 @@ class SessiondServer(LanguageServer):
             "sessiond",
             __version__,
             protocol_cls=SessiondProtocol,
-            converter_factory=default_converter,
+            converter_factory=light_converter,
         )
         for name, handler in Handlers(store).table().items():
             self.feature(name)(_plain(handler))
@@ -372,6 +436,10 @@ def run_stdio(store: Store) -> int:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     server = SessiondServer(store)
+    # Everything made so far (pygls, lsprotocol: some 50,000 objects) lives as
+    # long as the process: keep it out of the cyclic collector's full passes,
+    # which would otherwise walk it all every so many thousand requests.
+    gc.freeze()
     try:
         return asyncio.run(server.serve(0, wire_out))
     finally:
