@@ -51,6 +51,7 @@ from sessiond.transport import (
     FrameDecoder,
     FramingError,
     Oversize,
+    close_sink,
     encode_frame,
     open_sink,
     read_stdio,
@@ -419,11 +420,12 @@ class SessiondServer(LanguageServer):
         await read_stdio(in_fd, on_data, stop)
         protocol.commit_appends()
         protocol.flush_output()
-        if stop.done():
-            return stop.result()
-        if not decoder.idle:
-            logger.warning("input ended in the middle of a message; it was not handled")
-        return 0
+        code = stop.result() if stop.done() else 0
+        if not stop.done() and not decoder.idle:
+            logger.error("input ended in the middle of a message; it was not handled")
+            code = 2
+        await close_sink(protocol.sink)
+        return code
 
 
 def run_stdio(store: Store) -> int:

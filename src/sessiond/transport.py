@@ -173,6 +173,17 @@ class _Reader(asyncio.Protocol):
             self._done.set_result(None)
 
 
+class _Writer(asyncio.Protocol):
+    """The write pipe's protocol: knows when the pipe has been closed."""
+
+    def __init__(self) -> None:
+        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+
 class FdSink:
     """Blocking writes to a file descriptor (stdout when it is a regular file)."""
 
@@ -197,8 +208,24 @@ async def open_sink(fd: int) -> Sink:
         return FdSink(fd)
     loop = asyncio.get_running_loop()
     pipe = os.fdopen(fd, "wb", buffering=0, closefd=False)
-    transport, _ = await loop.connect_write_pipe(asyncio.Protocol, pipe)
+    transport, _ = await loop.connect_write_pipe(_Writer, pipe)
     return transport
+
+
+async def close_sink(sink: Sink, timeout: float = 30.0) -> None:
+    """Close `sink` once everything written to it has left the process.
+
+    A pipe transport buffers what the reader has not taken yet; exiting
+    without this would drop answers that were already committed. A reader
+    that never reads holds the exit up for `timeout` seconds at most.
+    """
+    if not isinstance(sink, asyncio.WriteTransport):
+        return
+    protocol = sink.get_protocol()
+    sink.close()  # flushes the buffer first, then reports connection_lost
+    if isinstance(protocol, _Writer):
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(protocol.closed, timeout)
 
 
 async def read_stdio(fd: int, on_data: Callable[[bytes], None], stop: asyncio.Future[int]) -> None:

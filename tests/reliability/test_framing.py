@@ -73,10 +73,6 @@ def test_a_wrong_content_length_never_hangs_or_breaks_the_store(
     assert integrity(db) == "ok"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs fix in server.py: serve() returns 0 when input ends inside a message",
-)
 def test_input_ending_inside_a_message_exits_non_zero(tmp_path: Path) -> None:
     with started(tmp_path / "cut.db") as daemon:
         daemon.send(b'Content-Length: 500\r\n\r\n{"jsonrpc":')
@@ -86,11 +82,6 @@ def test_input_ending_inside_a_message_exits_non_zero(tmp_path: Path) -> None:
         assert code != 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs fix in server.py/transport.py: answers still in the pipe transport's "
-    "buffer are dropped when the daemon exits",
-)
 def test_every_request_is_answered_before_the_daemon_exits(tmp_path: Path) -> None:
     """Pipelined appends, then shutdown and exit, all written before reading a
     byte: every append is stored, and every one must be answered too."""
