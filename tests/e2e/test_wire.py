@@ -65,9 +65,11 @@ def test_a_broken_header_block_stops_the_server_with_an_error():
     try:
         d.send(INITIALIZE)
         assert "result" in d.answer(0)
-        d.send(b"this is not a header\r\n\r\n")
+        d.send(b"my private turn, not a header\r\n\r\n")
         assert d.wait() != 0
-        assert "broken" in d.stderr()
+        log = d.stderr()
+        assert "broken" in log
+        assert "private" not in log, "a person's text reached the log"
     finally:
         d.kill()
 

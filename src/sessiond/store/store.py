@@ -23,8 +23,6 @@ import sqlite3
 import urllib.parse
 from collections.abc import Iterator, Sequence
 
-from ulid import ULID
-
 from sessiond import DEFAULT_MAX_TEXT_BYTES
 from sessiond.errors import (
     InvalidParams,
@@ -326,7 +324,13 @@ class Store:
         parent_ulid: str | None = None,
     ) -> Session:
         """Create a session; `ulid` defaults to a new ULID."""
-        new_ulid = ulid if ulid is not None else str(ULID())
+        if ulid is None:
+            # Imported here: python-ulid reads its package metadata on import,
+            # which cost every daemon start 20 ms.
+            from ulid import ULID
+
+            ulid = str(ULID())
+        new_ulid = ulid
         with self._write() as conn:
             parent_id = None
             if parent_ulid is not None:
