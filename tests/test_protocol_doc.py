@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 
 from sessiond.errors import ALL_ERRORS, InternalError
-from sessiond.server import APPEND, SessiondServer
+from sessiond.handlers import APPEND
+from sessiond.server import SessiondServer
 from sessiond.store import Store
 from sessiond.wire import METHODS
 

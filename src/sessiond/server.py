@@ -45,7 +45,15 @@ from sessiond.errors import (
     ServerNotInitialized,
     SessiondError,
 )
-from sessiond.models import EVENT_KINDS
+from sessiond.handlers import (
+    APPEND,
+    APPEND_SPEC,
+    AppendItem,
+    Handlers,
+    Id,
+    append_answer,
+    plain_append,
+)
 from sessiond.store import Store
 from sessiond.transport import (
     FrameDecoder,
@@ -58,112 +66,14 @@ from sessiond.transport import (
 )
 from sessiond.wire import (
     METHODS,
-    CountResult,
-    EventsResult,
-    ListResult,
-    MilestoneValue,
     structure_params,
     unstructure,
 )
 
 logger = logging.getLogger(__name__)
 
-Id = int | str | None
-
 # Methods the client may send but that need no answer from us.
 _IGNORED_NOTIFICATIONS = {"initialized", "$/cancelRequest", "$/setTrace", "$/progress"}
-
-
-class Handlers:
-    """One function per contract method: typed params in, result out."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def start(self, p: Any) -> Any:
-        return self.store.start_session(p.cli_version, p.ulid, p.engine_base_url, p.parent_ulid)
-
-    def end(self, p: Any) -> Any:
-        return self.store.end_session(p.session_id)
-
-    def events(self, p: Any) -> Any:
-        return EventsResult(self.store.events(p.session_id, p.limit, p.before_seq))
-
-    def list(self, p: Any) -> Any:
-        return ListResult(self.store.list_sessions(p.limit))
-
-    def get(self, p: Any) -> Any:
-        return self.store.get_session(p.ulid)
-
-    def count(self, p: Any) -> Any:
-        return CountResult(self.store.count(p.session_id))
-
-    def last(self, _p: Any) -> Any:
-        return self.store.last_session()
-
-    def milestone_set(self, p: Any) -> Any:
-        self.store.set_milestone(p.key, p.value)
-
-    def milestone_get(self, p: Any) -> Any:
-        return MilestoneValue(self.store.get_milestone(p.key))
-
-    def table(self) -> dict[str, Any]:
-        return {
-            "session/start": self.start,
-            "session/end": self.end,
-            "session/events": self.events,
-            "session/list": self.list,
-            "session/get": self.get,
-            "session/count": self.count,
-            "session/last": self.last,
-            "milestone/set": self.milestone_set,
-            "milestone/get": self.milestone_get,
-        }
-
-
-APPEND = "session/append"
-APPEND_SPEC = METHODS[APPEND]
-_KINDS = frozenset(EVENT_KINDS)
-
-# What one queued append is: (sessionId, kind, text), as the store takes it.
-AppendItem = tuple[int, str, str]
-
-
-def plain_append(params: Any) -> AppendItem | None:
-    """The fields of plainly valid `session/append` params, else None.
-
-    The hot path of the daemon: the same checks as `wire.AppendParams`
-    (an integer sessionId >= 1, not a bool; a known kind; a string text)
-    without building a class per message. Anything else returns None and
-    goes through the wire converter, which says what is wrong exactly as for
-    every other method.
-    """
-    if type(params) is dict:
-        session_id = params.get("sessionId")
-        kind = params.get("kind")
-        text = params.get("text")
-        if (
-            type(session_id) is int
-            and session_id >= 1
-            and type(kind) is str
-            and kind in _KINDS
-            and type(text) is str
-        ):
-            return (session_id, kind, text)
-    return None
-
-
-def append_answer(msg_id: Id, seq: int, created_at: str) -> bytes:
-    """The JSON body answering one append, without a trip through json.dumps."""
-    if type(msg_id) is int:
-        # createdAt is RFC 3339 (ASCII digits, '-', ':', '.', 'T', 'Z'): no escaping.
-        return b'{"jsonrpc":"2.0","id":%d,"result":{"seq":%d,"createdAt":"%s"}}' % (
-            msg_id,
-            seq,
-            created_at.encode(),
-        )
-    message = {"jsonrpc": "2.0", "id": msg_id, "result": {"seq": seq, "createdAt": created_at}}
-    return json.dumps(message, separators=(",", ":")).encode()
 
 
 def light_converter() -> cattrs.Converter:

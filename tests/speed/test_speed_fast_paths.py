@@ -25,8 +25,9 @@ from pygls.protocol import default_converter
 
 import sessiond
 from sessiond.errors import InvalidParams
+from sessiond.handlers import APPEND_SPEC, append_answer, plain_append
 from sessiond.models import EVENT_KINDS
-from sessiond.server import APPEND_SPEC, SessiondServer, append_answer, plain_append
+from sessiond.server import SessiondServer
 from sessiond.store import Store
 from sessiond.transport import FrameDecoder, FramingError, Oversize, encode_frame
 from sessiond.wire import structure_params

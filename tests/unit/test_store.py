@@ -220,7 +220,7 @@ def test_seq_is_gapless_per_session(tmp_path_factory, ops):
 
 def test_damage_met_at_run_time_stops_all_writes(tmp_path):
     """A file too large to quick_check on open is refused writes once damage shows."""
-    from sessiond.store.store import QUICK_CHECK_MAX_BYTES
+    from sessiond.store.files import QUICK_CHECK_MAX_BYTES
 
     path = tmp_path / "big.db"
     with Store(str(path), max_text_bytes=2**21) as store:
