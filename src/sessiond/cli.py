@@ -113,10 +113,6 @@ def _setup_logging(level: str, log_file: str | None) -> None:
     root.setLevel(level.upper())
 
 
-def _open(db: str, max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES) -> Store:
-    return Store(db, max_text_bytes=max_text_bytes)
-
-
 def _resolve(store: Store, prefix: str) -> Session:
     found = store.find_sessions(prefix) or store.find_sessions(prefix.upper())
     if not found:
@@ -137,7 +133,7 @@ def _serve(db: str, args: argparse.Namespace) -> int:
     if max_bytes < 1:
         sys.stderr.write("sessiond: --max-text-bytes must be at least 1\n")
         return EXIT_USAGE
-    store = _open(db, max_text_bytes=max_bytes)
+    store = Store(db, max_text_bytes=max_bytes)
     logging.getLogger("sessiond").info("serving %s on stdio", db)
     return run_stdio(store)
 
@@ -157,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if db != MEMORY and not os.path.exists(db):
             sys.stderr.write(f"sessiond: no database at {db} yet (nothing recorded)\n")
             return EXIT_NOT_FOUND
-        with _open(db) as store:
+        with Store(db) as store:
             return _read(store, command, args)
     except SchemaTooNew as exc:
         sys.stderr.write(f"sessiond: {exc.message}\n")

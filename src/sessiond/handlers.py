@@ -7,6 +7,7 @@ work and raises the contract's errors.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sessiond.models import EVENT_KINDS
@@ -16,51 +17,25 @@ from sessiond.wire import METHODS, CountResult, EventsResult, ListResult, Milest
 Id = int | str | None
 
 
-class Handlers:
-    """One function per contract method: typed params in, result out."""
+def method_handlers(store: Store) -> dict[str, Callable[[Any], Any]]:
+    """One function per contract method, typed params in, result out.
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def start(self, p: Any) -> Any:
-        return self.store.start_session(p.cli_version, p.ulid, p.engine_base_url, p.parent_ulid)
-
-    def end(self, p: Any) -> Any:
-        return self.store.end_session(p.session_id)
-
-    def events(self, p: Any) -> Any:
-        return EventsResult(self.store.events(p.session_id, p.limit, p.before_seq))
-
-    def list(self, p: Any) -> Any:
-        return ListResult(self.store.list_sessions(p.limit))
-
-    def get(self, p: Any) -> Any:
-        return self.store.get_session(p.ulid)
-
-    def count(self, p: Any) -> Any:
-        return CountResult(self.store.count(p.session_id))
-
-    def last(self, _p: Any) -> Any:
-        return self.store.last_session()
-
-    def milestone_set(self, p: Any) -> Any:
-        self.store.set_milestone(p.key, p.value)
-
-    def milestone_get(self, p: Any) -> Any:
-        return MilestoneValue(self.store.get_milestone(p.key))
-
-    def table(self) -> dict[str, Any]:
-        return {
-            "session/start": self.start,
-            "session/end": self.end,
-            "session/events": self.events,
-            "session/list": self.list,
-            "session/get": self.get,
-            "session/count": self.count,
-            "session/last": self.last,
-            "milestone/set": self.milestone_set,
-            "milestone/get": self.milestone_get,
-        }
+    All but `session/append`, which the server queues for group commit.
+    Plain functions, not bound methods: pygls sets attributes on handlers.
+    """
+    return {
+        "session/start": lambda p: store.start_session(
+            p.cli_version, p.ulid, p.engine_base_url, p.parent_ulid
+        ),
+        "session/end": lambda p: store.end_session(p.session_id),
+        "session/events": lambda p: EventsResult(store.events(p.session_id, p.limit, p.before_seq)),
+        "session/list": lambda p: ListResult(store.list_sessions(p.limit)),
+        "session/get": lambda p: store.get_session(p.ulid),
+        "session/count": lambda p: CountResult(store.count(p.session_id)),
+        "session/last": lambda _p: store.last_session(),
+        "milestone/set": lambda p: store.set_milestone(p.key, p.value),
+        "milestone/get": lambda p: MilestoneValue(store.get_milestone(p.key)),
+    }
 
 
 APPEND = "session/append"

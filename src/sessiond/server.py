@@ -49,9 +49,9 @@ from sessiond.handlers import (
     APPEND,
     APPEND_SPEC,
     AppendItem,
-    Handlers,
     Id,
     append_answer,
+    method_handlers,
     plain_append,
 )
 from sessiond.store import Store
@@ -103,8 +103,7 @@ class SessiondProtocol(LanguageServerProtocol):
     # Output
 
     def _emit(self, message: dict[str, Any]) -> None:
-        body = json.dumps(message, separators=(",", ":")).encode()
-        self._out.append(encode_frame(body))
+        self._emit_body(json.dumps(message, separators=(",", ":")).encode())
 
     def _emit_body(self, body: bytes) -> None:
         self._out.append(encode_frame(body))
@@ -274,16 +273,6 @@ class SessiondProtocol(LanguageServerProtocol):
                 self._emit_body(append_answer(msg_id, outcome.seq, outcome.created_at))
 
 
-def _plain(method: Any) -> Any:
-    """A function wrapping a bound method: pygls sets attributes on handlers."""
-
-    def handler(params: Any) -> Any:
-        return method(params)
-
-    handler.__name__ = method.__name__
-    return handler
-
-
 class SessiondServer(LanguageServer):
     """A LanguageServer serving the contract's methods over one Store."""
 
@@ -297,8 +286,8 @@ class SessiondServer(LanguageServer):
             protocol_cls=SessiondProtocol,
             converter_factory=light_converter,
         )
-        for name, handler in Handlers(store).table().items():
-            self.feature(name)(_plain(handler))
+        for name, handler in method_handlers(store).items():
+            self.feature(name)(handler)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         # pygls would send these to the editor as pop-ups; a history service
