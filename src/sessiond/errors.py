@@ -75,6 +75,13 @@ class StorageError(SessiondError):
     name = "StorageError"
 
 
+class EngineError(SessiondError):
+    """chat/send: no engine is set, it cannot be reached, or it answered an error."""
+
+    code = 1006
+    name = "EngineError"
+
+
 class SchemaTooNew(StorageError):
     """The database was written by a newer sessiond; it is refused untouched."""
 

@@ -23,6 +23,10 @@ class Session:
     cli_version: str
     parent_ulid: str | None
     event_count: int
+    # Version 2: set by session/rename; the opening of the first prompt; when trashed.
+    title: str | None = None
+    preview: str | None = None
+    deleted_at: str | None = None
 
 
 @attrs.frozen
@@ -32,6 +36,21 @@ class Event:
     kind: str
     text: str
     created_at: str
+
+
+@attrs.frozen
+class Hit:
+    """One search result: an event, its session, and where the query matched.
+
+    `highlights` are [start, end) offsets into `snippet`, in code points.
+    """
+
+    session: Session
+    seq: int
+    kind: str
+    created_at: str
+    snippet: str
+    highlights: list[tuple[int, int]]
 
 
 @attrs.frozen
