@@ -36,7 +36,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -206,7 +206,7 @@ class Engine:
             )
         return self._models[0]
 
-    async def stream_chat(self, messages: list[Message], model: str) -> AsyncIterator[str]:
+    async def stream_chat(self, messages: list[Message], model: str) -> AsyncGenerator[str, None]:
         """The reply's text, as it comes, one non-empty delta at a time.
 
         Raises EngineError when the engine refuses, fails, or the stream
@@ -363,7 +363,7 @@ class Engines:
             await engine.aclose()
 
 
-async def _sse_data(lines: AsyncIterator[str]) -> AsyncIterator[str]:
+async def _sse_data(lines: AsyncIterator[str]) -> AsyncGenerator[str, None]:
     """The `data` of each server-sent event (WHATWG event-stream rules).
 
     Lines starting with `:` are comments; several `data:` lines of one event

@@ -25,13 +25,9 @@ from sessiond.engine import (
     Engines,
     EngineSettings,
     api_key,
-    build_messages,
-    mark_cut,
     redact,
-    strip_cut,
 )
 from sessiond.errors import EngineError
-from sessiond.models import Event
 
 KEY = "sk-proj-TEST0123456789abcdefSECRETKEY"
 HI = [{"role": "user", "content": "hi"}]
@@ -319,54 +315,6 @@ async def test_a_url_with_credentials_is_never_shown_with_them():
         holder.close()
         await e.aclose()
     assert "pa55word" not in error.message and "pa55word" not in repr(e)
-
-
-# Which turns are sent.
-
-
-def event(seq: int, kind: str, text: str) -> Event:
-    return Event(1, seq, kind, text, "2026-01-01T00:00:00.000Z")
-
-
-def test_turns_become_user_and_assistant_messages_oldest_first():
-    turns = [
-        event(1, "prompt", "first"),
-        event(2, "system", "answer"),
-        event(3, "command", "ls"),
-        event(4, "warn", "a note"),
-        event(5, "system", mark_cut("half an answer", "stopped by the person")),
-        event(6, "prompt", "second"),
-        event(7, "prompt", "third"),
-    ]
-    assert build_messages(reversed(turns), 10_000) == [
-        {"role": "user", "content": "first"},
-        {"role": "assistant", "content": "answer\n\nhalf an answer"},
-        {"role": "user", "content": "second\n\nthird"},
-    ]
-
-
-def test_the_budget_keeps_an_unbroken_recent_stretch_and_always_the_new_prompt():
-    turns = [
-        event(1, "prompt", "a" * 50),
-        event(2, "system", "b" * 50),
-        event(3, "prompt", "c" * 10),
-        event(4, "system", "d" * 10),
-        event(5, "prompt", "e" * 10),
-    ]
-    assert [m["content"][0] for m in build_messages(reversed(turns), 30)] == ["c", "d", "e"]
-    # Over budget by itself, the new prompt still goes.
-    assert build_messages(reversed(turns), 5) == [{"role": "user", "content": "e" * 10}]
-    # "b" fits but would open the conversation as the assistant: dropped.
-    assert [m["content"][0] for m in build_messages(reversed(turns), 80)] == ["c", "d", "e"]
-
-
-def test_cut_marks_are_stripped_exactly():
-    assert strip_cut(mark_cut("text", "the stream broke: x")) == "text"
-    assert strip_cut(mark_cut("", "stopped")) == ""
-    assert (
-        strip_cut("a [reply cut: x] in the middle stays") == "a [reply cut: x] in the middle stays"
-    )
-    assert mark_cut("t", "why [it] ]broke") == "t\n\n[reply cut: why [it) )broke]"
 
 
 def test_importing_the_module_loads_neither_httpx_nor_the_store_nor_pygls():
