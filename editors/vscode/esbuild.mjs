@@ -1,4 +1,4 @@
-// Builds the extension bundle (dist/) and, with --tests, the test files (out/test/).
+// Builds the extension bundle and the history page's script (dist/) and, with --tests, the test files (out/test/).
 // One bundler for both keeps the tests running exactly the code that ships.
 import * as esbuild from 'esbuild';
 import { readdirSync } from 'node:fs';
@@ -30,16 +30,25 @@ if (tests) {
     logLevel: 'warning',
   });
 } else {
-  await esbuild.build({
-    entryPoints: ['src/extension.ts'],
-    outfile: 'dist/extension.js',
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    external: ['vscode'],
-    minify: production,
-    sourcemap: !production,
-    logLevel: 'warning',
-  });
+  const common = { bundle: true, minify: production, sourcemap: !production, logLevel: 'warning' };
+  await Promise.all([
+    esbuild.build({
+      ...common,
+      entryPoints: ['src/extension.ts'],
+      outfile: 'dist/extension.js',
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      external: ['vscode'],
+    }),
+    // The history page's script runs in the webview (a browser), not in node.
+    esbuild.build({
+      ...common,
+      entryPoints: ['src/webview/history.ts'],
+      outfile: 'dist/history.js',
+      platform: 'browser',
+      target: 'chrome114',
+      format: 'iife',
+    }),
+  ]);
 }

@@ -2,29 +2,44 @@
 import * as vscode from 'vscode';
 import { DaemonClient } from './client';
 import { registerCommands } from './commands';
+import { HistoryEditors } from './historyEditor';
 import { HistoryView } from './historyView';
+import { sessionState } from './labels';
 import { SessionService } from './sessions';
 import { SessionsTree } from './sessionsTree';
 
 export function startApp(context: vscode.ExtensionContext): DaemonClient {
   const version = String(context.extension.packageJSON.version);
+  const roots = { media: vscode.Uri.joinPath(context.extensionUri, 'media'), dist: vscode.Uri.joinPath(context.extensionUri, 'dist') };
   const client = new DaemonClient();
   const service = new SessionService(client, `sessiond-vscode ${version}`);
   const tree = new SessionsTree(service);
   const treeView = vscode.window.createTreeView('sessiond.sessions', { treeDataProvider: tree });
-  const history = new HistoryView(service, vscode.Uri.joinPath(context.extensionUri, 'media'));
+  tree.attach(treeView);
+  const history = new HistoryView(service, roots);
+  const editors = new HistoryEditors(service, roots);
+  const setContext = (key: string, value: unknown) => void vscode.commands.executeCommand('setContext', key, value);
+  let shownUlid: string | undefined;
 
   context.subscriptions.push(
     client,
     service,
     tree,
     treeView,
-    vscode.window.registerWebviewViewProvider('sessiond.history', history),
-    // Both views follow every change this window makes.
+    history,
+    editors,
+    vscode.window.registerWebviewViewProvider(HistoryView.viewType, history),
+    vscode.window.registerWebviewPanelSerializer(HistoryEditors.viewType, editors),
+    // The views follow every change: this window's, and others' through notifications.
     service.onDidChange(() => {
       tree.refresh();
-      void history.render();
+      const current = service.current;
+      // Title-bar buttons show only when they apply to what the History view shows.
+      setContext('sessiond.current', current === undefined ? 'none' : sessionState(current));
+      if (current !== undefined && current.ulid !== shownUlid && !current.deletedAt) tree.revealSession(current.ulid);
+      shownUlid = current?.ulid;
     }),
+    client.onDidStart((caps) => setContext('sessiond.v2', caps.protocolVersion >= 2)),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       if (e.affectsConfiguration('sessiond.command') || e.affectsConfiguration('sessiond.dbPath')) {
         // Another daemon or database: what was shown may not exist there.
@@ -34,7 +49,10 @@ export function startApp(context: vscode.ExtensionContext): DaemonClient {
         tree.refresh();
       }
     }),
-    ...registerCommands({ client, service, tree, treeView, history }),
+    ...registerCommands({ client, service, tree, treeView, history, editors }),
   );
+  setContext('sessiond.current', 'none');
+  // Start the daemon now, so the first view opened finds it answering.
+  void client.ensure().catch(() => undefined);
   return client;
 }

@@ -3,22 +3,58 @@
 import * as readline from 'node:readline';
 import * as vscode from 'vscode';
 import { LanguageClient, RevealOutputChannelOn, TransportKind } from 'vscode-languageclient/node';
-import type { RequestParam, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
-import { daemonArgs, findExecutable } from './command';
+import type {
+  CancellationToken,
+  NotificationType,
+  RequestParam,
+  RequestType,
+  RequestType0,
+} from 'vscode-languageserver-protocol';
+import { daemonArgs, findExecutable, missingProgramMessage } from './command';
 import { readSettings } from './config';
 import { DaemonUnavailable } from './errors';
+import type { SessiondCapabilities } from './protocol';
 
-export class DaemonClient implements vscode.Disposable {
+/** What the session logic needs of the daemon (the unit tests give it a fake). */
+export interface Wire {
+  request<P extends object, R>(type: RequestType<P, R, void>, params: P, token?: CancellationToken): Promise<R>;
+  request0<R>(type: RequestType0<R, void>): Promise<R>;
+  /** What the running daemon announced; undefined when it is not running. */
+  capabilities(): Promise<SessiondCapabilities | undefined>;
+  /** Routes one notification to `handler`, on this daemon and on every restarted one. */
+  onNotification<P>(type: NotificationType<P>, handler: (params: P) => void): vscode.Disposable;
+  /** Fires after each (re)start, once the daemon has answered `initialize`. */
+  readonly onDidStart: vscode.Event<SessiondCapabilities>;
+}
+
+type Route = { type: NotificationType<unknown>; handler: (params: unknown) => void };
+
+export class DaemonClient implements Wire, vscode.Disposable {
   readonly log = vscode.window.createOutputChannel('sessiond', { log: true });
   private running: Promise<LanguageClient> | undefined;
+  private readonly routes = new Set<Route>();
+  private readonly started = new vscode.EventEmitter<SessiondCapabilities>();
+  readonly onDidStart = this.started.event;
 
-  request<P extends object, R>(type: RequestType<P, R, void>, params: P): Promise<R> {
+  request<P extends object, R>(type: RequestType<P, R, void>, params: P, token?: CancellationToken): Promise<R> {
     // Our params are never null, so they are exactly the client's RequestParam<P>.
-    return this.ensure().then((c) => c.sendRequest(type, params as RequestParam<P>));
+    return this.ensure().then((c) => c.sendRequest(type, params as RequestParam<P>, token));
   }
 
   request0<R>(type: RequestType0<R, void>): Promise<R> {
     return this.ensure().then((c) => c.sendRequest(type));
+  }
+
+  async capabilities(): Promise<SessiondCapabilities | undefined> {
+    const client = await this.ensure().catch(() => undefined);
+    return client === undefined ? undefined : capabilitiesOf(client);
+  }
+
+  onNotification<P>(type: NotificationType<P>, handler: (params: P) => void): vscode.Disposable {
+    const route = { type, handler } as Route;
+    this.routes.add(route);
+    void this.running?.then((c) => c.onNotification(route.type, (params: unknown) => this.deliver(route, params))).catch(() => undefined);
+    return new vscode.Disposable(() => this.routes.delete(route));
   }
 
   /** Starts the daemon once; a failed start stays failed until restart(), so views don't nag. */
@@ -41,6 +77,7 @@ export class DaemonClient implements vscode.Disposable {
 
   dispose(): void {
     void this.stop();
+    this.started.dispose();
     this.log.dispose();
   }
 
@@ -52,11 +89,8 @@ export class DaemonClient implements vscode.Disposable {
       throw this.fail('The setting "sessiond.command" is empty.', 'Set it to the sessiond command, e.g. ["sessiond"].');
     }
     if (findExecutable(program) === undefined) {
-      throw this.fail(
-        `sessiond could not be started: "${program}" was not found on PATH.`,
-        'Install it with "pip install sessiond" (or "pip install -e ." in its repository), ' +
-          'or set "sessiond.command" to its full path, e.g. ["/path/to/venv/bin/sessiond"].',
-      );
+      const [problem, fix] = missingProgramMessage(program);
+      throw this.fail(problem, fix);
     }
     const client = new LanguageClient(
       'sessiond',
@@ -76,6 +110,8 @@ export class DaemonClient implements vscode.Disposable {
       },
     );
     this.log.info(`starting ${[program, ...daemonArgs(settings), '--stdio'].join(' ')}`);
+    // Routed before start so that nothing sent right after initialize is missed.
+    for (const route of this.routes) client.onNotification(route.type, (params: unknown) => this.deliver(route, params));
     try {
       await client.start();
     } catch (e) {
@@ -86,8 +122,21 @@ export class DaemonClient implements vscode.Disposable {
       );
     }
     const info = client.initializeResult?.serverInfo;
-    this.log.info(`connected to ${info?.name ?? 'sessiond'} ${info?.version ?? ''}`.trim());
+    const caps = capabilitiesOf(client);
+    this.log.info(`connected to ${info?.name ?? 'sessiond'} ${info?.version ?? ''}, protocol version ${caps.protocolVersion}`.trim());
+    // After `running` holds this client, so that listeners' requests reach it.
+    setImmediate(() => this.started.fire(caps));
     return client;
+  }
+
+  /** A handler that throws must not break the connection, nor the other handlers. */
+  private deliver(route: Route, params: unknown): void {
+    if (!this.routes.has(route)) return;
+    try {
+      route.handler(params);
+    } catch (e) {
+      this.log.error(`handling ${route.type.method}: ${String(e)}`);
+    }
   }
 
   private fail(problem: string, fix: string): DaemonUnavailable {
@@ -99,4 +148,14 @@ export class DaemonClient implements vscode.Disposable {
     });
     return new DaemonUnavailable(problem);
   }
+}
+
+function capabilitiesOf(client: LanguageClient): SessiondCapabilities {
+  const experimental = client.initializeResult?.capabilities.experimental as { sessiond?: Partial<SessiondCapabilities> } | undefined;
+  const caps = experimental?.sessiond ?? {};
+  return {
+    protocolVersion: typeof caps.protocolVersion === 'number' ? caps.protocolVersion : 1,
+    maxTextBytes: typeof caps.maxTextBytes === 'number' ? caps.maxTextBytes : 1048576,
+    chat: caps.chat === true,
+  };
 }

@@ -29,3 +29,44 @@ export function findExecutable(program: string, pathEnv = process.env.PATH ?? ''
   }
   return undefined;
 }
+
+/** What to say when `program` cannot be run: the problem, then the fix. */
+export function missingProgramMessage(program: string): [string, string] {
+  const install = 'Install it with "pip install sessiond" (or "pip install -e ." in its repository), ';
+  if (isAbsolute(program) || program.includes('/')) {
+    return [
+      `sessiond could not be started: "${program}" does not exist or is not executable.`,
+      `${install}or correct "sessiond.command" to the full path of the sessiond program.`,
+    ];
+  }
+  return [
+    `sessiond could not be started: "${program}" was not found on PATH.`,
+    `${install}or set "sessiond.command" to its full path, e.g. ["/path/to/venv/bin/sessiond"].`,
+  ];
+}
+
+/** The sources `sessiond import SOURCE` takes (contract version 2). */
+export const IMPORT_SOURCES = ['claude-code', 'codex', 'llm', 'aider', 'sessiond'] as const;
+export type ImportSource = (typeof IMPORT_SOURCES)[number];
+
+/** `sessiond import` as the settings run it: the program, then its arguments. */
+export function importCommand(s: Settings, source: ImportSource, paths: string[]): [string, string[]] {
+  const [program = 'sessiond', ...rest] = s.command;
+  return [program, [...rest, 'import', source, ...paths, ...(s.dbPath ? ['--db', s.dbPath] : [])]];
+}
+
+/**
+ * Text from a process or the daemon, fit for a notification: one line per
+ * line, no terminal escapes, and no `[label](target)` that VS Code would turn
+ * into a link.
+ */
+export function plainText(text: string): string {
+  return text
+    // Control characters are what this removes.
+    // eslint-disable-next-line no-control-regex
+    .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '')
+    .replace(/\]\(/g, '] (')
+    .trim();
+}

@@ -1,10 +1,16 @@
-// The sessiond.* commands. Each acts on the session it is given (a tree row),
-// else the session the history view shows, else the selected row.
+// The sessiond.* commands. Each acts on the session it is given (a tree row,
+// a Session, a ULID), else the session of the active history tab, else the
+// one the History view shows, else the selected row.
 import * as vscode from 'vscode';
+import { plainText } from './command';
 import type { DaemonClient } from './client';
+import type { HistoryEditors } from './historyEditor';
 import type { HistoryView } from './historyView';
+import { importHistory } from './importHistory';
+import { sessionName } from './labels';
 import { sessionToMarkdown } from './markdown';
 import { isEventKind, type Session } from './protocol';
+import { matchedTerms, pickHit } from './search';
 import type { Appended, SessionService } from './sessions';
 import type { Node, SessionsTree } from './sessionsTree';
 
@@ -14,31 +20,63 @@ export interface Parts {
   tree: SessionsTree;
   treeView: vscode.TreeView<Node>;
   history: HistoryView;
+  editors: HistoryEditors;
 }
 
+/** Every command this file registers; package.json's contributes.commands must list exactly these. */
+export const COMMANDS = [
+  'sessiond.openSession',
+  'sessiond.newSession',
+  'sessiond.endSession',
+  'sessiond.continueSession',
+  'sessiond.refresh',
+  'sessiond.loadMore',
+  'sessiond.copyMarkdown',
+  'sessiond.append',
+  'sessiond.showLog',
+  'sessiond.restart',
+  'sessiond.search',
+  'sessiond.renameSession',
+  'sessiond.trashSession',
+  'sessiond.restoreSession',
+  'sessiond.openInEditor',
+  'sessiond.importHistory',
+] as const;
+
+type Arg = Node | Session | string | undefined;
+
 function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return plainText(e instanceof Error ? e.message : String(e));
 }
 
 export function registerCommands(p: Parts): vscode.Disposable[] {
-  const target = (arg?: Node | Session): Session | undefined => {
+  const target = async (arg: Arg): Promise<Session | undefined> => {
+    if (typeof arg === 'string') return (await p.service.get(arg)) ?? undefined;
     if (arg && 'ulid' in arg) return arg;
     if (arg?.type === 'session') return arg.session;
     const selected = p.treeView.selection[0];
-    return p.service.current ?? (selected?.type === 'session' ? selected.session : undefined);
+    return p.editors.activeSession ?? p.service.current ?? (selected?.type === 'session' ? selected.session : undefined);
   };
 
   // Shows failures as a message instead of an unhandled rejection.
   const guarded =
-    <A extends unknown[], R>(what: string, fn: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R | undefined> => {
+    <R>(what: string, fn: (arg: Arg) => Promise<R>) =>
+    async (arg: Arg): Promise<R | undefined> => {
       try {
-        return await fn(...args);
+        return await fn(arg);
       } catch (e) {
         void vscode.window.showErrorMessage(`sessiond: ${what} failed: ${errorText(e)}`);
         return undefined;
       }
     };
+
+  /** Runs `fn` on the target session, or says there is none to act on. */
+  const onSession = (what: string, none: string, fn: (s: Session) => Promise<unknown>) =>
+    guarded(what, async (arg) => {
+      const s = await target(arg);
+      if (s === undefined) return void vscode.window.showInformationMessage(`sessiond: ${none}`);
+      await fn(s);
+    });
 
   const open = async (session: Session): Promise<void> => {
     await p.service.show(session);
@@ -47,7 +85,14 @@ export function registerCommands(p: Parts): vscode.Disposable[] {
 
   const register = vscode.commands.registerCommand;
   return [
-    register('sessiond.openSession', guarded('opening the session', open)),
+    register(
+      'sessiond.openSession',
+      guarded('opening the session', async (arg) => {
+        const s = await target(arg);
+        if (s === undefined) return void vscode.window.showWarningMessage(`sessiond: no session ${typeof arg === 'string' ? arg : ''} in this store.`);
+        await open(s);
+      }),
+    ),
     register(
       'sessiond.newSession',
       guarded('starting a session', async () => {
@@ -55,19 +100,10 @@ export function registerCommands(p: Parts): vscode.Disposable[] {
         await p.history.reveal();
       }),
     ),
-    register(
-      'sessiond.endSession',
-      guarded('ending the session', async (arg?: Node) => {
-        const s = target(arg);
-        if (s === undefined) return void vscode.window.showInformationMessage('sessiond: no session to end.');
-        await p.service.end(s);
-      }),
-    ),
+    register('sessiond.endSession', onSession('ending the session', 'no session to end.', (s) => p.service.end(s))),
     register(
       'sessiond.continueSession',
-      guarded('continuing the session', async (arg?: Node) => {
-        const s = target(arg);
-        if (s === undefined) return void vscode.window.showInformationMessage('sessiond: select a session to continue.');
+      onSession('continuing the session', 'select a session to continue.', async (s) => {
         await p.service.start(s);
         await p.history.reveal();
       }),
@@ -76,9 +112,7 @@ export function registerCommands(p: Parts): vscode.Disposable[] {
     register('sessiond.loadMore', () => p.tree.loadMore()),
     register(
       'sessiond.copyMarkdown',
-      guarded('copying the session', async (arg?: Node) => {
-        const s = target(arg);
-        if (s === undefined) return void vscode.window.showInformationMessage('sessiond: select a session to copy.');
+      onSession('copying the session', 'select a session to copy.', async (s) => {
         const fresh = (await p.service.get(s.ulid)) ?? s;
         await vscode.env.clipboard.writeText(sessionToMarkdown(fresh, await p.service.allEvents(fresh.id)));
         void vscode.window.showInformationMessage(`sessiond: copied session ${fresh.ulid} as Markdown.`);
@@ -92,9 +126,57 @@ export function registerCommands(p: Parts): vscode.Disposable[] {
       return p.service.append(args.kind, args.text);
     }),
     register('sessiond.showLog', () => p.client.log.show()),
-    register('sessiond.restart', guarded('restarting', async () => {
-      await p.client.restart();
-      await p.service.refresh();
-    })),
+    register(
+      'sessiond.restart',
+      guarded('restarting', async () => {
+        await p.client.restart();
+        await p.service.refresh();
+      }),
+    ),
+    register(
+      'sessiond.search',
+      guarded('searching', async () => {
+        if (!(await p.service.has('session/search'))) {
+          return void vscode.window.showWarningMessage('sessiond: this sessiond cannot search yet (it speaks protocol version 1); update it.');
+        }
+        const hit = await pickHit(p.service);
+        if (hit === undefined) return;
+        await open(hit.session);
+        await p.history.focusOn({ seq: hit.seq, terms: matchedTerms(hit) });
+      }),
+    ),
+    register(
+      'sessiond.renameSession',
+      onSession('renaming the session', 'select a session to rename.', async (s) => {
+        const title = await vscode.window.showInputBox({
+          title: 'Rename Session',
+          prompt: `A title for “${sessionName(s)}” (empty clears it)`,
+          value: s.title ?? '',
+          validateInput: (v) => (Array.from(v.trim()).length > 256 ? 'At most 256 characters.' : undefined),
+        });
+        if (title === undefined) return;
+        await p.service.rename(s, title.trim() === '' ? null : title.trim());
+      }),
+    ),
+    register(
+      'sessiond.trashSession',
+      onSession('moving the session to the trash', 'select a session to move to the trash.', async (s) => {
+        const trashed = await p.service.trash(s);
+        const choice = await vscode.window.showInformationMessage(`sessiond: moved “${plainText(sessionName(trashed))}” to the trash.`, 'Undo');
+        if (choice === 'Undo') await p.service.restore(trashed);
+      }),
+    ),
+    register(
+      'sessiond.restoreSession',
+      onSession('restoring the session', 'select a session in the trash to restore.', async (s) => {
+        const restored = await p.service.restore(s);
+        void vscode.window.showInformationMessage(`sessiond: restored “${plainText(sessionName(restored))}”.`);
+      }),
+    ),
+    register(
+      'sessiond.openInEditor',
+      onSession('opening the session in an editor', 'select a session to open.', (s) => p.editors.openTab(s)),
+    ),
+    register('sessiond.importHistory', guarded('importing', () => importHistory(p.client.log))),
   ];
 }

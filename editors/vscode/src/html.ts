@@ -1,7 +1,10 @@
-// Pure HTML for the history webview. Every piece of stored text goes through
-// escapeHtml; the page's CSP (a nonce for the one script) is the second wall.
-import { eventCountText, formatStart, formatTime, kindTitle } from './labels';
+// Pure HTML for the history webview. Stored text reaches HTML only through
+// escapeHtml or render.ts (markdown-it, raw HTML off); the webview sanitizes
+// again with DOMPurify, and the page's CSP (a nonce for the one script, no
+// inline style) is the last wall.
+import { eventCountText, formatStart, formatTime, kindTitle, sessionName, sessionState } from './labels';
 import type { Event, Session } from './protocol';
+import { renderLiteral, renderMarkdown } from './render';
 
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -21,12 +24,15 @@ export function makeNonce(random: (n: number) => Uint8Array): string {
   return Array.from(random(32), (b) => chars[b % chars.length]).join('');
 }
 
+/** Nothing by default: our stylesheet and fonts, one script by nonce; no image, frame or connection. */
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
   return [
     "default-src 'none'",
     `style-src ${cspSource}`,
     `script-src 'nonce-${nonce}'`,
     `font-src ${cspSource}`,
+    "base-uri 'none'",
+    "form-action 'none'",
   ].join('; ');
 }
 
@@ -37,7 +43,7 @@ export interface PageAssets {
   styleUri: string;
 }
 
-/** The static page; the event list is filled in by messages (see renderHistory). */
+/** The static page; the event list is filled in by messages (see HistoryMessage). */
 export function historyPage(a: PageAssets): string {
   return `<!DOCTYPE html>
 <html lang="en">
@@ -49,15 +55,31 @@ export function historyPage(a: PageAssets): string {
 <title>Session history</title>
 </head>
 <body>
+<div id="find" role="search" hidden>
+<input id="find-input" type="text" aria-label="Find in history" placeholder="Find">
+<span id="find-count" aria-live="polite"></span>
+<button id="find-prev" type="button" title="Previous match (Shift+Enter)" aria-label="Previous match">↑</button>
+<button id="find-next" type="button" title="Next match (Enter)" aria-label="Next match">↓</button>
+<button id="find-close" type="button" title="Close (Escape)" aria-label="Close find">×</button>
+</div>
 <header id="header"></header>
 <button id="earlier" type="button" hidden>Show earlier events</button>
 <main id="events" aria-live="polite"></main>
+<footer id="footer"></footer>
 <form id="composer">
 <textarea id="input" rows="2" aria-label="Your turn" placeholder="Type your turn; Enter sends, Shift+Enter adds a line"></textarea>
+<button id="stop" type="button" hidden>Stop reply</button>
 </form>
 <script nonce="${escapeHtml(a.nonce)}" src="${escapeHtml(a.scriptUri)}"></script>
 </body>
 </html>`;
+}
+
+/** How a kind's text is shown: chat turns as markdown, output verbatim in a code block. */
+export function renderText(e: Pick<Event, 'kind' | 'text'>): string {
+  if (e.kind === 'command') return renderLiteral(e.text);
+  if (e.kind === 'mode_change') return `<p>${escapeHtml(e.text)}</p>`;
+  return renderMarkdown(e.text);
 }
 
 export function renderEvent(e: Event): string {
@@ -65,45 +87,78 @@ export function renderEvent(e: Event): string {
     `<article class="event kind-${escapeHtml(e.kind)}" data-seq="${e.seq}">` +
     `<div class="meta"><span class="kind">${escapeHtml(kindTitle(e.kind))}</span>` +
     `<time datetime="${escapeHtml(e.createdAt)}" title="${escapeHtml(e.createdAt)}">${escapeHtml(formatTime(e.createdAt))}</time></div>` +
-    `<div class="text">${escapeHtml(e.text)}</div></article>`
+    `<div class="text markdown">${renderText(e)}</div></article>`
   );
 }
 
-export function renderHeader(session: Session | undefined): string {
+/** A button that opens another session's history (the webview sends `open`). */
+export function sessionLink(s: Pick<Session, 'ulid'> & Partial<Session>, text?: string): string {
+  const name = text ?? (s.startedAt === undefined ? s.ulid : sessionName(s as Session));
+  return `<button type="button" class="session-link" data-ulid="${escapeHtml(s.ulid)}" title="${escapeHtml(s.ulid)}">${escapeHtml(name)}</button>`;
+}
+
+/** The parent a continued session names: found, or only its ULID when it can't be read. */
+export type Parent = Session | { ulid: string };
+
+export function renderHeader(session: Session | undefined, parent?: Parent): string {
   if (session === undefined) {
     return '<p class="empty">No session selected. Pick one in Sessions, or type below to start a new one.</p>';
   }
-  const state = session.endedAt === null ? 'live' : 'ended';
-  const parent =
-    session.parentUlid === null ? '' : ` · continues <code>${escapeHtml(session.parentUlid)}</code>`;
+  const state = sessionState(session);
+  const continues = parent === undefined ? '' : `<p class="continues">↳ continues ${sessionLink(parent)}</p>`;
   return (
-    `<h2>${escapeHtml(formatStart(session.startedAt))} <span class="state state-${state}">${state}</span></h2>` +
-    `<p class="sub"><code>${escapeHtml(session.ulid)}</code> · ${escapeHtml(eventCountText(session.eventCount))}${parent}</p>`
+    `<h2><span class="title">${escapeHtml(sessionName(session))}</span> ` +
+    `<span class="state state-${state.replace(' ', '-')}">${state}</span></h2>` +
+    `<p class="sub">${escapeHtml(formatStart(session.startedAt))} · <code>${escapeHtml(session.ulid)}</code> · ` +
+    `${escapeHtml(eventCountText(session.eventCount))}</p>${continues}`
   );
+}
+
+/** Below a parent's turns: the sessions that continue it. */
+export function renderFooter(children: readonly Session[]): string {
+  if (children.length === 0) return '';
+  return `<p class="continued">Continued in ${children.map((c) => sessionLink(c)).join(', ')}</p>`;
 }
 
 /** What the composer's placeholder says Enter will do. */
 export function composerHint(session: Session | undefined): string {
   if (session === undefined) return 'Type to start a new session; Enter sends, Shift+Enter adds a line';
+  if (session.deletedAt) return 'This session is in the trash; restore it to continue it';
   if (session.endedAt !== null) return 'This session has ended; Enter continues it in a new session';
   return 'Type your turn; Enter sends, Shift+Enter adds a line';
+}
+
+/** Where to scroll, and the words to mark there (a search hit's matches). */
+export interface Focus {
+  seq: number;
+  terms: string[];
 }
 
 export interface HistoryMessage {
   type: 'render';
   headerHtml: string;
   eventsHtml: string;
+  footerHtml: string;
   hasEarlier: boolean;
   hint: string;
+  canWrite: boolean;
+  focus?: Focus;
 }
 
-export function renderHistory(session: Session | undefined, events: readonly Event[]): HistoryMessage {
+export function renderHistory(
+  session: Session | undefined,
+  events: readonly Event[],
+  more: { parent?: Parent; children?: readonly Session[]; focus?: Focus; eventHtml?: (e: Event) => string } = {},
+): HistoryMessage {
   const first = events[0];
   return {
     type: 'render',
-    headerHtml: renderHeader(session),
-    eventsHtml: events.map(renderEvent).join(''),
+    headerHtml: renderHeader(session, more.parent),
+    eventsHtml: events.map(more.eventHtml ?? renderEvent).join(''),
+    footerHtml: renderFooter(more.children ?? []),
     hasEarlier: first !== undefined && first.seq > 1,
     hint: composerHint(session),
+    canWrite: !session?.deletedAt,
+    ...(more.focus ? { focus: more.focus } : {}),
   };
 }

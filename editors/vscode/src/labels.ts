@@ -1,9 +1,11 @@
-// Pure text for the sessions tree: labels, descriptions and tooltips.
-// No vscode import, so the unit tests run it in plain node.
+// Pure text for the sessions tree, the search picker and the history header:
+// names, times, groups, descriptions and tooltips. No vscode import, so the
+// unit tests run it in plain node.
 import type { Event, Session } from './protocol';
 
-const OPENING_WORDS = 6;
-const OPENING_CHARS = 48;
+/** Tree labels are cut here so that the description (time, count, state) fits a default-width side bar. */
+export const LABEL_CHARS = 30;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 function pad(n: number): string {
   return String(n).padStart(2, '0');
@@ -23,16 +25,47 @@ export function formatTime(iso: string): string {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
-/** The first few words of a text on one line, with an ellipsis when cut. */
-export function openingWords(text: string, words = OPENING_WORDS, chars = OPENING_CHARS): string {
-  const all = text.trim().split(/\s+/).filter((w) => w.length > 0);
-  let out = all.slice(0, words).join(' ');
-  let cut = all.length > words;
-  if (out.length > chars) {
-    out = out.slice(0, chars - 1).trimEnd();
-    cut = true;
-  }
-  return cut ? `${out}…` : out;
+/** Local midnight of `d`'s day, as a day number that differences can be taken of. */
+function dayNumber(d: Date): number {
+  return Math.round(new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime() / 86_400_000);
+}
+
+export type DayGroup = 'today' | 'yesterday' | 'week' | 'older';
+export const GROUP_TITLES: Record<DayGroup, string> = {
+  today: 'Today',
+  yesterday: 'Yesterday',
+  week: 'Last 7 days',
+  older: 'Older',
+};
+
+/** Which group a start time falls in, by local calendar day (future times count as today). */
+export function dayGroup(iso: string, now: Date): DayGroup {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return 'older';
+  const days = dayNumber(now) - dayNumber(d);
+  if (days <= 0) return 'today';
+  if (days === 1) return 'yesterday';
+  return days < 7 ? 'week' : 'older';
+}
+
+/** `14:32` today, `yesterday`, `Mar 3` this year, `Mar 3, 2025` before. */
+export function relativeTime(iso: string, now: Date): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const group = dayGroup(iso, now);
+  if (group === 'today') return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  if (group === 'yesterday') return 'yesterday';
+  const day = `${MONTHS[d.getMonth()]} ${d.getDate()}`;
+  return d.getFullYear() === now.getFullYear() ? day : `${day}, ${d.getFullYear()}`;
+}
+
+/** Folds whitespace to single spaces and cuts at `chars` (on a word when one is near), with an ellipsis. */
+export function cut(text: string, chars: number): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  if (one.length <= chars) return one;
+  const head = one.slice(0, chars - 1);
+  const space = head.lastIndexOf(' ');
+  return `${(space >= chars * 0.6 ? head.slice(0, space) : head).trimEnd()}…`;
 }
 
 /** The text of the first `prompt` among events (oldest first), if any. */
@@ -40,11 +73,15 @@ export function firstPrompt(events: readonly Event[]): string | undefined {
   return events.find((e) => e.kind === 'prompt')?.text;
 }
 
-/** Tree label: start time, then the first prompt's opening words. */
-export function sessionLabel(session: Session, prompt: string | undefined): string {
-  const start = formatStart(session.startedAt);
-  const words = prompt === undefined ? '' : openingWords(prompt);
-  return words ? `${start} ${words}` : start;
+/**
+ * What a session is called: its title, else its preview (version 2), else the
+ * first prompt a version-1 client read itself, else "New session" or "Empty
+ * session" for one that has no prompt yet.
+ */
+export function sessionName(session: Session, prompt?: string): string {
+  const name = session.title?.trim() || session.preview?.trim() || prompt?.trim();
+  if (name) return name.replace(/\s+/g, ' ');
+  return session.endedAt === null ? 'New session' : 'Empty session';
 }
 
 function normalizeUrl(url: string | null | undefined): string {
@@ -64,26 +101,38 @@ export function eventCountText(n: number): string {
   return n === 1 ? '1 event' : `${n} events`;
 }
 
-/** Tree description: `3 events · live`, plus markers for another engine and a parent. */
-export function sessionDescription(session: Session, engineSetting: string): string {
-  const parts = [eventCountText(session.eventCount), session.endedAt === null ? 'live' : 'ended'];
-  if (engineDiffers(session, engineSetting)) parts.push('⚠ other engine');
-  if (session.parentUlid !== null) parts.push(`↳ from ${shortUlid(session.parentUlid)}`);
+export function sessionState(session: Session): 'live' | 'ended' | 'in trash' {
+  if (session.deletedAt) return 'in trash';
+  return session.endedAt === null ? 'live' : 'ended';
+}
+
+/** Tree label: `↳ ` for a continuation, then the name, cut to fit beside the description. */
+export function sessionLabel(session: Session, prompt?: string, chars = LABEL_CHARS): string {
+  return `${session.parentUlid === null ? '' : '↳ '}${cut(sessionName(session, prompt), chars)}`;
+}
+
+/** Tree description: `14:32 · 4 · live`, then `⚠` when its engine is not the configured one. */
+export function sessionDescription(session: Session, engineSetting: string, now: Date): string {
+  const parts = [relativeTime(session.startedAt, now), String(session.eventCount), sessionState(session)];
+  if (engineDiffers(session, engineSetting)) parts.push('⚠');
   return parts.join(' · ');
 }
 
 /** Tree tooltip: every field a person may want, one per line. */
-export function sessionTooltip(session: Session, engineSetting: string): string {
+export function sessionTooltip(session: Session, engineSetting: string, prompt?: string): string {
   const lines = [
+    sessionName(session, prompt),
+    '',
     `Session ${session.ulid}`,
-    `Started ${session.startedAt}`,
-    session.endedAt === null ? 'Live' : `Ended ${session.endedAt}`,
+    `Started ${formatStart(session.startedAt)}`,
+    session.endedAt === null ? 'Live' : `Ended ${formatStart(session.endedAt)}`,
     eventCountText(session.eventCount),
     `Client ${session.cliVersion}`,
     `Engine ${session.engineBaseUrl ?? '(none)'}`,
   ];
+  if (session.deletedAt) lines.push(`Moved to the trash ${formatStart(session.deletedAt)}`);
   if (engineDiffers(session, engineSetting)) {
-    lines.push(`⚠ The engine setting is ${normalizeUrl(engineSetting) || '(empty)'}`);
+    lines.push(`⚠ Another engine: the setting is ${normalizeUrl(engineSetting) || '(empty)'}`);
   }
   if (session.parentUlid !== null) lines.push(`Continues ${session.parentUlid}`);
   return lines.join('\n');
@@ -100,4 +149,18 @@ const KIND_TITLES: Record<Event['kind'], string> = {
 
 export function kindTitle(kind: Event['kind']): string {
   return KIND_TITLES[kind] ?? kind;
+}
+
+/** Marks `[start, end)` code-point ranges of `text` with `open`/`close` (for a picker that can't bold). */
+export function markRanges(text: string, ranges: readonly [number, number][], open = '«', close = '»'): string {
+  const points = Array.from(text);
+  const sorted = [...ranges].filter(([a, b]) => a < b && a >= 0 && a < points.length).sort((x, y) => x[0] - y[0]);
+  let out = '';
+  let at = 0;
+  for (const [a, b] of sorted) {
+    if (a < at) continue;
+    out += points.slice(at, a).join('') + open + points.slice(a, Math.min(b, points.length)).join('') + close;
+    at = Math.min(b, points.length);
+  }
+  return out + points.slice(at).join('');
 }

@@ -1,21 +1,36 @@
 // The window's view of the store: which session the history shows (and so
-// where typed turns go), and every change this window makes, announced once.
+// where typed turns go), every change (this window's, and with a version-2
+// daemon every other process's, through session/subscribe), announced once
+// to the views. Views never talk to the wire about changes; they listen here.
 import * as vscode from 'vscode';
 import { ResponseError } from 'vscode-languageserver-protocol';
-import type { DaemonClient } from './client';
+import type { Wire } from './client';
 import { readSettings } from './config';
 import {
+  ChatDelta,
+  ChatSend,
+  DidAppend,
+  DidChange,
+  DidStart,
   ErrorCodes,
   type Event,
   type EventKind,
+  type Hit,
   type Session,
   SessionAppend,
+  type SessiondCapabilities,
+  SessionDelete,
   SessionEnd,
   SessionEvents,
   SessionGet,
   SessionList,
+  SessionRename,
+  SessionRestore,
+  SessionSearch,
   SessionStart,
+  SessionSubscribe,
   type StartParams,
+  supports,
 } from './protocol';
 
 /** The contract's largest `limit`. */
@@ -27,44 +42,88 @@ export interface Appended {
   createdAt: string;
 }
 
+/** What changed: everything may have (`all`), one session's fields, or one session's events. */
+export type Change = { type: 'all' } | { type: 'session'; session: Session } | { type: 'append'; event: Event };
+
+export interface Delta {
+  sessionId: number;
+  promptSeq: number;
+  text: string;
+}
+
 export class SessionService implements vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
-  /** Fires after every change this window makes, and after refresh(). */
+  private readonly changed = new vscode.EventEmitter<Change>();
+  /** Fires after every change this window makes, after refresh(), and for each notification. */
   readonly onDidChange = this.changed.event;
+  private readonly streamed = new vscode.EventEmitter<Delta>();
+  /** The new text of a reply streaming in answer to this window's chat/send. */
+  readonly onDidDelta = this.streamed.event;
   private shown: Session | undefined;
+  private caps: SessiondCapabilities | undefined;
+  private subscribed = false;
+  private readonly disposables: vscode.Disposable[];
 
   constructor(
-    private readonly client: DaemonClient,
+    private readonly wire: Wire,
     private readonly cliVersion: string,
-  ) {}
+  ) {
+    this.disposables = [
+      wire.onDidStart((caps) => void this.onStart(caps)),
+      wire.onNotification(DidStart, (p) => this.changed.fire({ type: 'session', session: p.session })),
+      wire.onNotification(DidChange, (p) => this.onSession(p.session)),
+      wire.onNotification(DidAppend, (p) => this.onAppend(p.event)),
+      wire.onNotification(ChatDelta, (p) => this.streamed.fire(p)),
+    ];
+  }
 
   /** The session the history view shows; typed turns go to it. */
   get current(): Session | undefined {
     return this.shown;
   }
 
+  /** True once the daemon sends this window every change (no Refresh needed). */
+  get live(): boolean {
+    return this.subscribed;
+  }
+
+  /** What the daemon announced (version 1 when it is not running). */
+  async capabilities(): Promise<SessiondCapabilities> {
+    this.caps = (await this.wire.capabilities()) ?? this.caps;
+    return this.caps ?? { protocolVersion: 1, maxTextBytes: 0 };
+  }
+
+  /** True when the running daemon serves `method` (see protocol.supports). */
+  async has(method: string): Promise<boolean> {
+    return supports(await this.capabilities(), method);
+  }
+
   async show(session: Session | undefined): Promise<void> {
     this.shown = session === undefined ? undefined : ((await this.get(session.ulid)) ?? undefined);
-    this.changed.fire();
+    this.changed.fire({ type: 'all' });
   }
 
   /** Re-reads the shown session (another client may have changed it) and tells the views. */
   async refresh(): Promise<void> {
     if (this.shown !== undefined) this.shown = (await this.get(this.shown.ulid).catch(() => this.shown)) ?? undefined;
-    this.changed.fire();
+    this.changed.fire({ type: 'all' });
   }
 
   get(ulid: string): Promise<Session | null> {
-    return this.client.request(SessionGet, { ulid });
+    return this.wire.request(SessionGet, { ulid });
   }
 
   async list(limit: number): Promise<Session[]> {
-    return (await this.client.request(SessionList, { limit: Math.min(limit, MAX_LIMIT) })).sessions;
+    return (await this.wire.request(SessionList, { limit: Math.min(limit, MAX_LIMIT) })).sessions;
+  }
+
+  /** The trash, newest first (version 2). */
+  async listTrash(limit: number): Promise<Session[]> {
+    return (await this.wire.request(SessionList, { limit: Math.min(limit, MAX_LIMIT), deleted: true })).sessions;
   }
 
   async events(sessionId: number, limit: number, beforeSeq?: number): Promise<Event[]> {
     const params = { sessionId, limit: Math.min(limit, MAX_LIMIT), ...(beforeSeq === undefined ? {} : { beforeSeq }) };
-    return (await this.client.request(SessionEvents, params)).events;
+    return (await this.wire.request(SessionEvents, params)).events;
   }
 
   /** Every event, oldest first, read page by page from the newest down. */
@@ -82,43 +141,111 @@ export class SessionService implements vscode.Disposable {
 
   /** Starts a session (continuing `parent` when given) and shows it. */
   async start(parent?: Session): Promise<Session> {
-    const params: StartParams = { cliVersion: this.cliVersion };
-    const engine = readSettings().engineBaseUrl;
-    if (engine) params.engineBaseUrl = engine;
-    if (parent) params.parentUlid = parent.ulid;
-    this.shown = await this.client.request(SessionStart, params);
-    this.changed.fire();
+    this.shown = await this.open(parent);
+    this.changed.fire({ type: 'all' });
     return this.shown;
   }
 
   async end(session: Session): Promise<Session> {
-    const ended = await this.client.request(SessionEnd, { sessionId: session.id });
-    if (this.shown?.id === ended.id) this.shown = ended;
-    this.changed.fire();
-    return ended;
+    return this.updated(await this.wire.request(SessionEnd, { sessionId: session.id }));
+  }
+
+  /** Version 2: sets the title, or clears it with null. */
+  async rename(session: Session, title: string | null): Promise<Session> {
+    return this.updated(await this.wire.request(SessionRename, { sessionId: session.id, title }));
+  }
+
+  /** Version 2: moves a session to the trash (ending it if live); restore() undoes it. */
+  async trash(session: Session): Promise<Session> {
+    return this.updated(await this.wire.request(SessionDelete, { sessionId: session.id }));
+  }
+
+  async restore(session: Session): Promise<Session> {
+    return this.updated(await this.wire.request(SessionRestore, { sessionId: session.id }));
+  }
+
+  /** Version 2: hits, best first; an empty query finds nothing rather than failing. */
+  async search(query: string, limit: number): Promise<Hit[]> {
+    if (query.trim() === '') return [];
+    return (await this.wire.request(SessionSearch, { query, limit: Math.min(limit, MAX_LIMIT) })).hits;
   }
 
   /**
-   * Records a turn in the current session: a new one when none is shown, and
-   * a continuation when the shown one has ended (here or in another client).
+   * Records a turn in `at` (default: the shown session): a new session when
+   * there is none, and a continuation when it has ended (here or in another
+   * client). A prompt goes through chat/send when the daemon has an engine,
+   * so the reply streams (onDidDelta) and is stored. `at` undefined moves
+   * the shown session along; a given `at` leaves it alone.
    */
-  async append(kind: EventKind, text: string): Promise<Appended> {
-    let target = this.shown ?? (await this.start());
-    if (target.endedAt !== null) target = await this.start(target);
+  async append(kind: EventKind, text: string, at?: Session, token?: vscode.CancellationToken): Promise<Appended> {
+    const followShown = at === undefined;
+    let target = at ?? this.shown ?? (await this.open());
+    if (target.endedAt !== null) target = await this.open(target);
     let result;
     try {
-      result = await this.client.request(SessionAppend, { sessionId: target.id, kind, text });
+      result = await this.write(target, kind, text, token);
     } catch (e) {
       if (!(e instanceof ResponseError && e.code === ErrorCodes.SessionEnded)) throw e;
-      target = await this.start(target);
-      result = await this.client.request(SessionAppend, { sessionId: target.id, kind, text });
+      target = await this.open(target);
+      result = await this.write(target, kind, text, token);
     }
-    this.shown = (await this.get(target.ulid)) ?? target;
-    this.changed.fire();
-    return { session: this.shown, ...result };
+    const fresh = (await this.get(target.ulid)) ?? target;
+    if (followShown || this.shown?.id === fresh.id) this.shown = fresh;
+    this.changed.fire({ type: 'all' });
+    return { session: fresh, ...result };
   }
 
   dispose(): void {
+    for (const d of this.disposables) d.dispose();
     this.changed.dispose();
+    this.streamed.dispose();
+  }
+
+  private async write(target: Session, kind: EventKind, text: string, token?: vscode.CancellationToken) {
+    if (kind === 'prompt' && (await this.has(ChatSend.method))) {
+      const r = await this.wire.request(ChatSend, { sessionId: target.id, text }, token);
+      return r.prompt;
+    }
+    return this.wire.request(SessionAppend, { sessionId: target.id, kind, text });
+  }
+
+  private async open(parent?: Session): Promise<Session> {
+    const params: StartParams = { cliVersion: this.cliVersion };
+    const engine = readSettings().engineBaseUrl;
+    if (engine) params.engineBaseUrl = engine;
+    if (parent) params.parentUlid = parent.ulid;
+    return this.wire.request(SessionStart, params);
+  }
+
+  private updated(session: Session): Session {
+    if (this.shown?.id === session.id) this.shown = session;
+    this.changed.fire({ type: 'all' });
+    return session;
+  }
+
+  private async onStart(caps: SessiondCapabilities): Promise<void> {
+    this.caps = caps;
+    this.subscribed = false;
+    if (supports(caps, SessionSubscribe.method)) {
+      try {
+        await this.wire.request0(SessionSubscribe);
+        this.subscribed = true;
+      } catch {
+        // A daemon that announces version 2 before it serves subscribe: Refresh still works.
+      }
+    }
+    // A restarted daemon may serve another store: re-read what is shown.
+    await this.refresh().catch(() => undefined);
+  }
+
+  private onSession(session: Session): void {
+    if (this.shown?.id === session.id) this.shown = session;
+    this.changed.fire({ type: 'session', session });
+  }
+
+  private onAppend(event: Event): void {
+    const shown = this.shown;
+    if (shown?.id === event.sessionId && shown.eventCount < event.seq) this.shown = { ...shown, eventCount: event.seq };
+    this.changed.fire({ type: 'append', event });
   }
 }

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { daemonArgs, findExecutable } from '../../src/command';
+import { daemonArgs, findExecutable, importCommand, missingProgramMessage, plainText } from '../../src/command';
 
 test('daemonArgs keeps the command arguments and adds --db only when set', () => {
   assert.deepEqual(daemonArgs({ command: ['sessiond'], dbPath: '', engineBaseUrl: '' }), []);
@@ -29,4 +29,24 @@ test('findExecutable searches PATH for bare names and checks paths as given', ()
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a missing program is described by how it was named: on PATH, or at a path', () => {
+  const [bare, bareFix] = missingProgramMessage('no-such-sessiond');
+  assert.match(bare, /"no-such-sessiond" was not found on PATH/);
+  assert.match(bareFix, /pip install sessiond.*"sessiond\.command" to its full path/);
+  const [path, pathFix] = missingProgramMessage('/opt/venv/bin/sessiond');
+  assert.match(path, /"\/opt\/venv\/bin\/sessiond" does not exist or is not executable/);
+  assert.ok(!path.includes('PATH'), path);
+  assert.match(pathFix, /correct "sessiond.command"/);
+});
+
+test('import runs the configured command with the source, the paths and the database', () => {
+  const s = { command: ['python3', '-m', 'sessiond'], dbPath: '/tmp/s.db', engineBaseUrl: '' };
+  assert.deepEqual(importCommand(s, 'claude-code', []), ['python3', ['-m', 'sessiond', 'import', 'claude-code', '--db', '/tmp/s.db']]);
+  assert.deepEqual(importCommand({ ...s, command: ['sessiond'], dbPath: '' }, 'sessiond', ['/a b.db']), ['sessiond', ['import', 'sessiond', '/a b.db']]);
+});
+
+test('plainText strips terminal escapes and breaks link syntax', () => {
+  assert.equal(plainText('\x1b[1mdone\x1b[0m: [click](command:x)\x07'), 'done: [click] (command:x)');
 });

@@ -18,17 +18,33 @@ test('an event is rendered as text, never as markup', () => {
   assert.match(html, /<span class="kind">You<\/span>/);
 });
 
-test('the header escapes the session fields too', () => {
-  const msg = renderHistory(session({ ulid: '<b>u</b>', parentUlid: '"p"', eventCount: 2 }), [event(2, 'system', 'ok')]);
-  assert.ok(!msg.headerHtml.includes('<b>'));
-  assert.ok(msg.headerHtml.includes('&quot;p&quot;'));
+test('the header names the session and escapes every field', () => {
+  const s = session({ ulid: '<b>u</b>', title: '<i>t</i>', parentUlid: 'P', eventCount: 2 });
+  const msg = renderHistory(s, [event(2, 'system', 'ok')], { parent: { ulid: '"p"' } });
+  assert.ok(!msg.headerHtml.includes('<b>') && !msg.headerHtml.includes('<i>'), msg.headerHtml);
+  assert.match(msg.headerHtml, /<span class="title">&lt;i&gt;t&lt;\/i&gt;<\/span> <span class="state state-live">live<\/span>/);
+  assert.match(msg.headerHtml, /continues <button type="button" class="session-link" data-ulid="&quot;p&quot;"/);
   assert.equal(msg.hasEarlier, true);
   assert.equal(renderHistory(undefined, []).hasEarlier, false);
 });
 
-test('the composer hint follows the session state', () => {
+test('a continued session links its parent by name; a parent lists its continuations', () => {
+  const parent = session({ id: 1, ulid: 'PARENT', title: 'Plan the migration' });
+  const child = session({ id: 2, ulid: 'CHILD', parentUlid: 'PARENT', preview: 'Next step' });
+  const msg = renderHistory(child, [], { parent });
+  assert.match(msg.headerHtml, /↳ continues <button type="button" class="session-link" data-ulid="PARENT" title="PARENT">Plan the migration<\/button>/);
+  const footer = renderHistory(parent, [], { children: [child] }).footerHtml;
+  assert.match(footer, /Continued in <button type="button" class="session-link" data-ulid="CHILD" title="CHILD">Next step<\/button>/);
+  assert.equal(renderHistory(child, []).footerHtml, '');
+});
+
+test('the composer hint and writability follow the session state', () => {
   assert.match(renderHistory(undefined, []).hint, /start a new session/);
   assert.match(renderHistory(session({ endedAt: '2026-11-25T05:00:00.000Z' }), []).hint, /continues it/);
+  const trashed = renderHistory(session({ deletedAt: '2026-11-25T05:00:00.000Z', endedAt: 'x' }), []);
+  assert.match(trashed.hint, /in the trash/);
+  assert.equal(trashed.canWrite, false);
+  assert.equal(renderHistory(session(), [], { focus: { seq: 3, terms: ['k'] } }).focus?.seq, 3);
 });
 
 test('the page has a strict CSP: nothing by default, one script by nonce, no inline style', () => {
@@ -37,7 +53,9 @@ test('the page has a strict CSP: nothing by default, one script by nonce, no inl
   const csp = contentSecurityPolicy('vscode-resource:', nonce);
   assert.match(csp, /^default-src 'none'; /);
   assert.ok(!csp.includes('unsafe'));
+  assert.ok(!/img-src|connect-src|frame-src/.test(csp), csp);
   const page = historyPage({ cspSource: 'vscode-resource:', nonce, scriptUri: 'x.js', styleUri: 'x.css' });
   assert.ok(page.includes(`<script nonce="${nonce}" src="x.js">`));
   assert.equal(page.match(/<script/g)?.length, 1);
+  assert.ok(!page.includes('style='), 'no inline style attribute');
 });

@@ -2,16 +2,23 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  cut,
+  dayGroup,
   engineDiffers,
   firstPrompt,
   formatStart,
   formatTime,
-  openingWords,
+  LABEL_CHARS,
+  markRanges,
+  relativeTime,
   sessionDescription,
   sessionLabel,
+  sessionName,
   sessionTooltip,
 } from '../../src/labels';
 import { event, session } from './fixtures';
+
+const NOW = new Date('2026-11-25T15:00:00.000Z');
 
 test('formatStart and formatTime use local time, and pass non-dates through', () => {
   assert.equal(formatStart('2026-11-25T04:26:05.123Z'), '2026-11-25 04:26');
@@ -19,11 +26,46 @@ test('formatStart and formatTime use local time, and pass non-dates through', ()
   assert.equal(formatStart('yesterday'), 'yesterday');
 });
 
-test('openingWords keeps the first six words on one line', () => {
-  assert.equal(openingWords('  how do\nI   parse JSON in Rust quickly please '), 'how do I parse JSON in…');
-  assert.equal(openingWords('short one'), 'short one');
-  assert.equal(openingWords(''), '');
-  assert.equal(openingWords('x'.repeat(100)), `${'x'.repeat(47)}…`);
+test('sessions fall in Today, Yesterday, Last 7 days or Older by calendar day', () => {
+  assert.equal(dayGroup('2026-11-25T00:00:00.000Z', NOW), 'today');
+  assert.equal(dayGroup('2026-11-26T01:00:00.000Z', NOW), 'today', 'a clock ahead is still today');
+  assert.equal(dayGroup('2026-11-24T23:59:59.999Z', NOW), 'yesterday');
+  assert.equal(dayGroup('2026-11-19T00:00:00.000Z', NOW), 'week');
+  assert.equal(dayGroup('2026-11-18T00:00:00.000Z', NOW), 'older');
+  assert.equal(dayGroup('garbage', NOW), 'older');
+});
+
+test('times read as a person says them: 14:32, yesterday, Mar 3, Mar 3, 2025', () => {
+  assert.equal(relativeTime('2026-11-25T14:32:10.000Z', NOW), '14:32');
+  assert.equal(relativeTime('2026-11-24T09:00:00.000Z', NOW), 'yesterday');
+  assert.equal(relativeTime('2026-03-03T09:00:00.000Z', NOW), 'Mar 3');
+  assert.equal(relativeTime('2025-03-03T09:00:00.000Z', NOW), 'Mar 3, 2025');
+});
+
+test('a name is the title, else the preview, else the first prompt read by a v1 client', () => {
+  assert.equal(sessionName(session({ title: 'Key rotation', preview: 'How do I rotate' })), 'Key rotation');
+  assert.equal(sessionName(session({ title: null, preview: 'How do I\n rotate' })), 'How do I rotate');
+  assert.equal(sessionName(session({ title: '  ', preview: null })), 'New session');
+  assert.equal(sessionName(session({ endedAt: '2026-11-25T05:00:00.000Z' })), 'Empty session');
+  // A version-1 daemon sends neither field.
+  assert.equal(sessionName(session(), 'fix the flaky test'), 'fix the flaky test');
+});
+
+test('labels come first and are cut so the description fits; continuations are marked', () => {
+  const long = 'Why does the nightly build take forty minutes on the new runners';
+  const label = sessionLabel(session({ preview: long }));
+  assert.ok(label.length <= LABEL_CHARS, label);
+  assert.equal(label, 'Why does the nightly build…');
+  assert.equal(sessionLabel(session({ title: 'Short', parentUlid: 'P' })), '↳ Short');
+  assert.equal(cut('x'.repeat(100), 10), `${'x'.repeat(9)}…`);
+  assert.equal(cut('  a\n b ', 10), 'a b');
+});
+
+test('the description is the time, the count and the state', () => {
+  const s = session({ startedAt: '2026-11-25T14:32:00.000Z', eventCount: 4 });
+  assert.equal(sessionDescription(s, '', NOW), '14:32 · 4 · live');
+  assert.equal(sessionDescription({ ...s, endedAt: '2026-11-25T15:00:00.000Z' }, '', NOW), '14:32 · 4 · ended');
+  assert.equal(sessionDescription({ ...s, deletedAt: '2026-11-25T15:00:00.000Z', endedAt: 'x' }, '', NOW), '14:32 · 4 · in trash');
 });
 
 test('firstPrompt skips other kinds', () => {
@@ -31,27 +73,25 @@ test('firstPrompt skips other kinds', () => {
   assert.equal(firstPrompt([event(1, 'system', 'boot')]), undefined);
 });
 
-test('sessionLabel is start time plus opening words', () => {
-  assert.equal(sessionLabel(session(), 'fix the flaky test in ci please now'), '2026-11-25 04:26 fix the flaky test in ci…');
-  assert.equal(sessionLabel(session(), undefined), '2026-11-25 04:26');
-});
-
-test('sessionDescription counts events and says live or ended', () => {
-  assert.equal(sessionDescription(session({ eventCount: 1 }), ''), '1 event · live');
-  assert.equal(sessionDescription(session({ eventCount: 3, endedAt: '2026-11-25T05:00:00.000Z' }), ''), '3 events · ended');
-});
-
 test('a different engine URL is marked, trailing slashes aside', () => {
   const s = session({ engineBaseUrl: 'http://127.0.0.1:8080/' });
   assert.equal(engineDiffers(s, 'http://127.0.0.1:8080'), false);
   assert.equal(engineDiffers(s, 'http://127.0.0.1:9090'), true);
   assert.equal(engineDiffers(session(), ''), false);
-  assert.match(sessionDescription(s, 'http://other'), /⚠ other engine/);
-  assert.match(sessionTooltip(s, 'http://other'), /engine setting is http:\/\/other/);
+  assert.match(sessionDescription(s, 'http://other', NOW), / · ⚠$/);
+  assert.match(sessionTooltip(s, 'http://other'), /the setting is http:\/\/other/);
 });
 
-test('continued sessions show their parent', () => {
-  const s = session({ parentUlid: '01JD5Z0000AAAABBBBCCCCDDDD' });
-  assert.match(sessionDescription(s, ''), /↳ from 01JD5Z0000…$/);
-  assert.match(sessionTooltip(s, ''), /Continues 01JD5Z0000AAAABBBBCCCCDDDD/);
+test('the tooltip names the session first and tells the parent and the trash', () => {
+  const tip = sessionTooltip(session({ title: 'T', parentUlid: '01JD5Z0000AAAABBBBCCCCDDDD', deletedAt: '2026-11-25T05:00:00.000Z' }), '');
+  assert.match(tip, /^T\n/);
+  assert.match(tip, /Continues 01JD5Z0000AAAABBBBCCCCDDDD/);
+  assert.match(tip, /Moved to the trash 2026-11-25 05:00/);
+});
+
+test('markRanges marks code-point ranges, emoji and overlaps included', () => {
+  assert.equal(markRanges('a café b', [[2, 6]]), 'a «café» b');
+  assert.equal(markRanges('🙂 key 🙂 key', [[2, 5], [8, 11]]), '🙂 «key» 🙂 «key»');
+  assert.equal(markRanges('abc', [[1, 2], [0, 3], [5, 9]]), '«abc»');
+  assert.equal(markRanges('abc', []), 'abc');
 });

@@ -2,103 +2,31 @@
 // (the `vscode` module is a stub here: see vscodeStub.ts).
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
-import { ResponseError } from 'vscode-languageserver-protocol';
-import type { DaemonClient } from '../../src/client';
-import { ErrorCodes, type Event, type Session } from '../../src/protocol';
-import { SessionService } from '../../src/sessions';
-import { type Node, PAGE_SIZE, SessionsTree } from '../../src/sessionsTree';
+import type { Session } from '../../src/protocol';
+import { type Change, type Delta, SessionService } from '../../src/sessions';
+import { type Node, PAGE_SIZE, type SessionNode, SessionsTree } from '../../src/sessionsTree';
+import { FakeDaemon } from './fakeDaemon';
 import { settings } from './vscodeStub';
-
-type Params = Record<string, unknown>;
-
-/** Just enough of the contract, kept in memory. */
-class FakeDaemon {
-  sessions: Session[] = [];
-  events: Event[] = [];
-  calls: string[] = [];
-
-  request(type: { method: string }, params: Params = {}): Promise<unknown> {
-    this.calls.push(type.method);
-    try {
-      return Promise.resolve(this.answer(type.method, params));
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  request0(type: { method: string }): Promise<unknown> {
-    return this.request(type);
-  }
-
-  start(over: Partial<Session> = {}): Session {
-    const id = this.sessions.length + 1;
-    const s: Session = {
-      id,
-      ulid: `U${id}`,
-      startedAt: new Date(Date.UTC(2026, 10, 25, 0, id)).toISOString(),
-      endedAt: null,
-      engineBaseUrl: null,
-      cliVersion: 'fake',
-      parentUlid: null,
-      eventCount: 0,
-      ...over,
-    };
-    this.sessions.push(s);
-    return { ...s };
-  }
-
-  private byId(id: unknown): Session {
-    const s = this.sessions.find((x) => x.id === id);
-    if (!s) throw new ResponseError(ErrorCodes.SessionNotFound, `no session ${String(id)}`);
-    return s;
-  }
-
-  private answer(method: string, p: Params): unknown {
-    switch (method) {
-      case 'session/start':
-        return this.start({
-          cliVersion: p.cliVersion as string,
-          engineBaseUrl: (p.engineBaseUrl as string) ?? null,
-          parentUlid: (p.parentUlid as string) ?? null,
-        });
-      case 'session/end': {
-        const s = this.byId(p.sessionId);
-        s.endedAt ??= '2026-11-25T01:00:00.000Z';
-        return { ...s };
-      }
-      case 'session/append': {
-        const s = this.byId(p.sessionId);
-        if (s.endedAt) throw new ResponseError(ErrorCodes.SessionEnded, 'ended');
-        s.eventCount += 1;
-        const e = { sessionId: s.id, seq: s.eventCount, kind: p.kind, text: p.text, createdAt: s.startedAt } as Event;
-        this.events.push(e);
-        return { seq: e.seq, createdAt: e.createdAt };
-      }
-      case 'session/events': {
-        const all = this.events.filter((e) => e.sessionId === p.sessionId && (!p.beforeSeq || e.seq < (p.beforeSeq as number)));
-        return { events: all.slice(Math.max(0, all.length - (p.limit as number))) };
-      }
-      case 'session/list':
-        return { sessions: [...this.sessions].reverse().slice(0, p.limit as number).map((s) => ({ ...s })) };
-      case 'session/get': {
-        const s = this.sessions.find((x) => x.ulid === p.ulid);
-        return s ? { ...s } : null;
-      }
-      default:
-        throw new ResponseError(ErrorCodes.MethodNotFound, method);
-    }
-  }
-}
 
 let daemon: FakeDaemon;
 let service: SessionService;
-let changes: number;
+let changes: Change[];
+
+function serve(d: FakeDaemon): void {
+  daemon = d;
+  service = new SessionService(daemon, 'sessiond-vscode 9.9.9');
+  changes = [];
+  service.onDidChange((c) => changes.push(c));
+}
+
+/** Lets the service's onDidStart handling (subscribe, refresh) run. */
+async function started(): Promise<void> {
+  daemon.announce();
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+}
 
 beforeEach(() => {
-  daemon = new FakeDaemon();
-  service = new SessionService(daemon as unknown as DaemonClient, 'sessiond-vscode 9.9.9');
-  changes = 0;
-  service.onDidChange(() => (changes += 1));
+  serve(new FakeDaemon());
   settings.engineBaseUrl = '';
 });
 
@@ -109,7 +37,7 @@ test('typing with no session shown starts one, with our client version and engin
   assert.equal(r.session.cliVersion, 'sessiond-vscode 9.9.9');
   assert.equal(r.session.engineBaseUrl, 'http://engine');
   assert.equal(service.current?.eventCount, 1);
-  assert.ok(changes >= 1);
+  assert.ok(changes.length >= 1);
 });
 
 test('typing into a live session appends to it', async () => {
@@ -138,13 +66,22 @@ test('a session ended by another client is continued when the append is refused'
   assert.equal(daemon.events.length, 1);
 });
 
+test('writing to a given session (an editor tab) leaves the shown one alone', async () => {
+  const shown = daemon.start();
+  const tab = daemon.start({ endedAt: '2026-11-25T00:30:00.000Z' });
+  await service.show(shown);
+  const r = await service.append('prompt', 'in the tab', tab);
+  assert.equal(r.session.parentUlid, tab.ulid);
+  assert.equal(service.current?.id, shown.id);
+});
+
 test('end and start announce the change', async () => {
   const s = await service.start();
-  const before = changes;
+  const before = changes.length;
   const ended = await service.end(s);
   assert.ok(ended.endedAt);
   assert.equal(service.current?.endedAt, ended.endedAt);
-  assert.ok(changes > before);
+  assert.ok(changes.length > before);
 });
 
 test('allEvents pages down to the first event', async () => {
@@ -153,19 +90,130 @@ test('allEvents pages down to the first event', async () => {
   assert.deepEqual((await service.allEvents(s.id)).map((e) => e.seq), [1, 2, 3, 4, 5]);
 });
 
-test('the tree lists a page, newest first, then loads more on demand', async () => {
-  for (let i = 0; i < PAGE_SIZE + 3; i++) daemon.start();
-  await daemon.request({ method: 'session/append' }, { sessionId: PAGE_SIZE + 3, kind: 'prompt', text: 'the newest one speaks' });
-  const tree = new SessionsTree(service);
-  let nodes = await tree.getChildren();
-  assert.equal(nodes.length, PAGE_SIZE + 1);
-  assert.equal(nodes.at(-1)?.type, 'more');
-  const first = nodes[0] as Extract<Node, { type: 'session' }>;
-  assert.equal(first.session.id, PAGE_SIZE + 3);
-  assert.match(first.label, /the newest one speaks$/);
-  assert.equal(tree.getTreeItem(first).description, '1 event · live');
+test('a version-2 daemon is subscribed to on start; others\' appends reach the views and the shown count', async () => {
+  await started();
+  assert.equal(daemon.subscribed, true);
+  assert.equal(service.live, true);
+  const s = daemon.start();
+  await service.show(s);
+  changes = [];
+  const e = daemon.appendFromElsewhere(s.id, 'prompt', 'from the terminal');
+  assert.deepEqual(changes.at(-1), { type: 'append', event: e });
+  assert.equal(service.current?.eventCount, 1);
+  daemon.request({ method: 'session/rename' }, { sessionId: s.id, title: 'Renamed elsewhere' });
+  assert.equal(service.current?.title, 'Renamed elsewhere');
+  assert.deepEqual(changes.map((c) => c.type), ['append', 'session']);
+});
+
+test('a version-1 daemon is never sent a version-2 method', async () => {
+  serve(new FakeDaemon(1));
+  await started();
+  assert.equal(service.live, false);
+  assert.equal(await service.has('session/search'), false);
+  assert.equal(await service.has('session/list'), true);
+  assert.ok(!daemon.calls.includes('session/subscribe'));
+});
+
+test('rename, trash and restore go to the daemon and update the shown session', async () => {
+  const s = daemon.start();
+  await service.show(s);
+  assert.equal((await service.rename(s, 'Key rotation')).title, 'Key rotation');
+  assert.equal(service.current?.title, 'Key rotation');
+  const trashed = await service.trash(s);
+  assert.ok(trashed.deletedAt);
+  assert.deepEqual((await service.list(10)).map((x) => x.id), []);
+  assert.deepEqual((await service.listTrash(10)).map((x) => x.id), [s.id]);
+  await service.restore(trashed);
+  assert.equal(service.current?.deletedAt, null);
+  assert.deepEqual((await service.list(10)).map((x) => x.id), [s.id]);
+  assert.equal((await service.rename(s, null)).title, null);
+});
+
+test('search sends the query and returns hits; an empty query asks nothing', async () => {
+  const s = daemon.start();
+  daemon.appendFromElsewhere(s.id, 'prompt', 'rotate the keys');
+  const hits = await service.search('keys', 10);
+  assert.deepEqual(hits.map((h) => [h.session.id, h.seq, h.highlights]), [[s.id, 1, [[11, 15]]]]);
+  const before = daemon.calls.length;
+  assert.deepEqual(await service.search('  ', 10), []);
+  assert.equal(daemon.calls.length, before);
+});
+
+test('with chat, a typed prompt goes through chat/send and the reply streams', async () => {
+  serve(new FakeDaemon(2, true));
+  await started();
+  const deltas: Delta[] = [];
+  service.onDidDelta((d) => deltas.push(d));
+  const r = await service.append('prompt', 'What is 2+2?');
+  assert.ok(daemon.calls.includes('chat/send'));
+  assert.ok(!daemon.calls.includes('session/append'));
+  assert.equal(r.seq, 1);
+  assert.deepEqual(deltas.map((d) => [d.promptSeq, d.text]), [[1, 'It is '], [1, '4.']]);
+  assert.deepEqual(daemon.events.map((e) => [e.kind, e.text]), [['prompt', 'What is 2+2?'], ['system', 'It is 4.']]);
+  // Other kinds are notes, never sent to the engine.
+  await service.append('command', 'ls');
+  assert.ok(daemon.calls.includes('session/append'));
+});
+
+function sessionNodes(nodes: Node[]): SessionNode[] {
+  return nodes.filter((n): n is SessionNode => n.type === 'session');
+}
+
+test('the tree groups by day, lists a page newest first, then loads more on demand', async () => {
+  const now = new Date('2026-11-25T12:00:00.000Z');
+  daemon.start({ startedAt: '2026-11-10T09:00:00.000Z' });
+  daemon.start({ startedAt: '2026-11-20T09:00:00.000Z' });
+  daemon.start({ startedAt: '2026-11-24T09:00:00.000Z' });
+  for (let i = 0; i < PAGE_SIZE; i++) daemon.start({ startedAt: '2026-11-25T09:00:00.000Z' });
+  const newest = daemon.sessions.at(-1) as Session;
+  daemon.appendFromElsewhere(newest.id, 'prompt', 'the newest one speaks');
+  const tree = new SessionsTree(service, () => now);
+  let roots = await tree.getChildren();
+  assert.deepEqual(roots.map((n) => (n.type === 'group' ? n.group : n.type)), ['today', 'more', 'trash']);
+  const today = sessionNodes(await tree.getChildren(roots[0]));
+  assert.equal(today.length, PAGE_SIZE);
+  assert.equal(today[0].session.id, newest.id);
+  const item = tree.getTreeItem(today[0]);
+  assert.equal(item.label, 'the newest one speaks');
+  assert.equal(item.description, '09:00 · 1 · live');
+  assert.equal(item.contextValue, 'session.live');
+  assert.equal(tree.getParent(today[0]), roots[0]);
   tree.loadMore();
-  nodes = await tree.getChildren();
-  assert.equal(nodes.length, PAGE_SIZE + 3);
-  assert.ok(nodes.every((n) => n.type === 'session'));
+  roots = await tree.getChildren();
+  assert.deepEqual(roots.map((n) => (n.type === 'group' ? `${n.group} ${n.sessions.length}` : n.type)), ['today 50', 'yesterday 1', 'week 1', 'older 1', 'trash']);
+});
+
+test('the trash node lists trashed sessions, with Restore as their action', async () => {
+  const s = daemon.start({ title: 'Old plan' });
+  await service.trash(s);
+  const tree = new SessionsTree(service);
+  const roots = await tree.getChildren();
+  assert.deepEqual(roots.map((n) => n.type), ['trash']);
+  const [trashed] = sessionNodes(await tree.getChildren(roots[0]));
+  const item = tree.getTreeItem(trashed);
+  assert.equal(item.label, 'Old plan');
+  assert.equal(item.contextValue, 'session.trashed');
+  assert.match(String(item.description), /in trash$/);
+});
+
+test('a version-1 tree reads each session\'s first prompt itself and shows no trash', async () => {
+  serve(new FakeDaemon(1));
+  const s = daemon.start();
+  daemon.appendFromElsewhere(s.id, 'prompt', 'an old daemon\'s prompt');
+  const tree = new SessionsTree(service);
+  const roots = await tree.getChildren();
+  assert.ok(!roots.some((n) => n.type === 'trash'));
+  const [node] = sessionNodes(await tree.getChildren(roots[0]));
+  assert.equal(tree.getTreeItem(node).label, 'an old daemon\'s prompt');
+  assert.ok(daemon.calls.includes('session/events'));
+});
+
+test('a version-2 tree takes names from the Session and reads no events', async () => {
+  const s = daemon.start();
+  daemon.appendFromElsewhere(s.id, 'prompt', 'kept with the session');
+  const tree = new SessionsTree(service);
+  const [group] = await tree.getChildren();
+  const [node] = sessionNodes(await tree.getChildren(group));
+  assert.equal(tree.getTreeItem(node).label, 'kept with the session');
+  assert.ok(!daemon.calls.includes('session/events'));
 });

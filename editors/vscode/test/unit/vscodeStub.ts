@@ -1,5 +1,6 @@
-// The little of the `vscode` API that sessions.ts and sessionsTree.ts touch,
-// so their logic runs in plain node (esbuild aliases `vscode` to this file).
+// The little of the `vscode` API that the session logic, the tree and the
+// command table touch, so they run in plain node (esbuild aliases `vscode` to
+// this file).
 export class EventEmitter<T> {
   private listeners: ((e: T) => void)[] = [];
   event = (listener: (e: T) => void) => {
@@ -7,15 +8,35 @@ export class EventEmitter<T> {
     return { dispose: () => (this.listeners = this.listeners.filter((l) => l !== listener)) };
   };
   fire(e: T): void {
-    for (const l of this.listeners) l(e);
+    for (const l of [...this.listeners]) l(e);
   }
   dispose(): void {
     this.listeners = [];
   }
 }
 
+export class Disposable {
+  constructor(private readonly fn: () => void) {}
+  dispose(): void {
+    this.fn();
+  }
+}
+
 export class ThemeIcon {
+  constructor(
+    readonly id: string,
+    readonly color?: ThemeColor,
+  ) {}
+}
+
+export class ThemeColor {
   constructor(readonly id: string) {}
+}
+
+export enum TreeItemCollapsibleState {
+  None = 0,
+  Collapsed = 1,
+  Expanded = 2,
 }
 
 export class TreeItem {
@@ -25,7 +46,10 @@ export class TreeItem {
   iconPath?: ThemeIcon;
   contextValue?: string;
   command?: { command: string; title: string; arguments?: unknown[] };
-  constructor(readonly label: string) {}
+  constructor(
+    readonly label: string,
+    readonly collapsibleState = TreeItemCollapsibleState.None,
+  ) {}
 }
 
 export const settings: Record<string, unknown> = { command: ['sessiond'], dbPath: '', engineBaseUrl: '' };
@@ -42,3 +66,16 @@ export const window = {
     return Promise.resolve(undefined);
   },
 };
+
+export const commands = {
+  registerCommand: (_id: string, _fn: unknown) => new Disposable(() => undefined),
+  executeCommand: () => Promise.resolve(undefined),
+};
+
+export const env = { clipboard: { writeText: () => Promise.resolve() } };
+
+export enum ProgressLocation {
+  SourceControl = 1,
+  Window = 10,
+  Notification = 15,
+}

@@ -1,0 +1,227 @@
+// One history page in a webview, for the side bar (following the current
+// session) and for editor tabs (pinned to one session): what it shows, how it
+// follows changes and streamed replies, and what the page asks of it.
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { DaemonUnavailable } from './errors';
+import { type Focus, historyPage, makeNonce, type Parent, renderEvent, renderHistory } from './html';
+import { renderMarkdown } from './render';
+import { sessionName } from './labels';
+import { ResponseError } from 'vscode-languageserver-protocol';
+import { ErrorCodes, type Event, type Session } from './protocol';
+import type { Change, SessionService } from './sessions';
+
+const PAGE = 200;
+/** Sessions read to find a parent's continuations (they start after it, so are among the newest). */
+const CHILD_SCAN = 500;
+const CACHE_MAX = 4000;
+
+type FromWebview =
+  | { type: 'ready' }
+  | { type: 'send'; text: string }
+  | { type: 'earlier' }
+  | { type: 'open'; ulid: string }
+  | { type: 'copy'; text: string }
+  | { type: 'stop' };
+
+/** Events never change once stored, so their HTML is kept (markdown and highlighting cost time). */
+const eventHtml = new Map<string, string>();
+function cachedEventHtml(e: Event): string {
+  const key = `${e.sessionId}:${e.seq}`;
+  let html = eventHtml.get(key);
+  if (html === undefined) {
+    html = renderEvent(e);
+    if (eventHtml.size >= CACHE_MAX) eventHtml.delete(eventHtml.keys().next().value as string);
+    eventHtml.set(key, html);
+  }
+  return html;
+}
+
+export function webviewOptions(mediaRoot: vscode.Uri, distRoot: vscode.Uri): vscode.WebviewOptions {
+  return { enableScripts: true, enableCommandUris: false, localResourceRoots: [mediaRoot, distRoot] };
+}
+
+export class HistoryPane implements vscode.Disposable {
+  private limit = PAGE;
+  private shownId: number | undefined;
+  private focus: Focus | undefined;
+  /** Renders can overlap; only the newest one may paint. */
+  private generation = 0;
+  private pinned: Session | undefined;
+  private related: { id: number; parent?: Parent; children: Session[] } | undefined;
+  private stream: { sessionId: number; promptSeq: number; text: string } | undefined;
+  private sending: vscode.CancellationTokenSource | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly titled = new vscode.EventEmitter<Session | undefined>();
+  /** Fires with the session shown after each render (editor tabs take their title from it). */
+  readonly onDidShow = this.titled.event;
+
+  /**
+   * @param follow true: shows the window's current session (the side bar);
+   *   false: shows only what show() gives it (an editor tab).
+   */
+  constructor(
+    private readonly webview: vscode.Webview,
+    private readonly service: SessionService,
+    roots: { media: vscode.Uri; dist: vscode.Uri },
+    private readonly follow: boolean,
+  ) {
+    webview.options = webviewOptions(roots.media, roots.dist);
+    webview.html = historyPage({
+      cspSource: webview.cspSource,
+      nonce: makeNonce((n) => randomBytes(n)),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(roots.dist, 'history.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(roots.media, 'history.css')).toString(),
+    });
+    this.disposables.push(
+      webview.onDidReceiveMessage((m: FromWebview) => this.onMessage(m)),
+      service.onDidChange((c) => this.onChange(c)),
+      service.onDidDelta((d) => this.onDelta(d)),
+      this.titled,
+    );
+  }
+
+  /** The session this page shows. */
+  get session(): Session | undefined {
+    return this.follow ? this.service.current : this.pinned;
+  }
+
+  /** Shows `session` (an editor tab; the side bar follows the service), scrolled to `focus` when given. */
+  async show(session: Session | undefined, focus?: Focus): Promise<void> {
+    if (!this.follow) this.pinned = session;
+    this.focus = focus;
+    await this.render();
+  }
+
+  /** Scrolls to and marks a search hit in what is shown (the side bar, after service.show). */
+  async focusOn(focus: Focus): Promise<void> {
+    this.focus = focus;
+    await this.render();
+  }
+
+  async render(): Promise<void> {
+    const generation = ++this.generation;
+    const session = this.session;
+    if (session?.id !== this.shownId) {
+      this.shownId = session?.id;
+      this.limit = PAGE;
+      this.related = undefined;
+    }
+    const focus = this.focus;
+    this.focus = undefined;
+    try {
+      if (focus !== undefined && session !== undefined) this.limit = Math.max(this.limit, session.eventCount - focus.seq + 20);
+      const events = session === undefined ? [] : await this.service.events(session.id, this.limit);
+      const related = session === undefined ? undefined : await this.relatives(session);
+      if (generation !== this.generation) return;
+      await this.webview.postMessage(
+        renderHistory(session, events, { parent: related?.parent, children: related?.children, focus, eventHtml: cachedEventHtml }),
+      );
+      this.titled.fire(session);
+    } catch (e) {
+      if (!(e instanceof DaemonUnavailable)) void vscode.window.showErrorMessage(`sessiond: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  dispose(): void {
+    this.sending?.cancel();
+    for (const d of this.disposables) d.dispose();
+  }
+
+  /** The parent a continuation names, and the sessions that continue this one; read once per session shown. */
+  private async relatives(session: Session): Promise<{ parent?: Parent; children: Session[] }> {
+    if (this.related?.id === session.id) return this.related;
+    let parent: Parent | undefined;
+    if (session.parentUlid !== null) parent = (await this.service.get(session.parentUlid).catch(() => null)) ?? { ulid: session.parentUlid };
+    const newest = await this.service.list(CHILD_SCAN).catch(() => []);
+    const children = newest.filter((s) => s.parentUlid === session.ulid).reverse();
+    this.related = { id: session.id, parent, children };
+    return this.related;
+  }
+
+  private onChange(change: Change): void {
+    const shown = this.session;
+    if (change.type === 'all') {
+      this.related = undefined;
+    } else if (change.type === 'session') {
+      // The shown one changed, or a continuation of it started, or its parent was renamed.
+      const s = change.session;
+      if (s.id !== shown?.id && s.parentUlid !== shown?.ulid && s.ulid !== shown?.parentUlid) return;
+      this.related = undefined;
+      if (!this.follow && this.pinned?.id === s.id) this.pinned = s;
+    } else {
+      if (change.event.sessionId !== shown?.id) return;
+      if (!this.follow && this.pinned && this.pinned.eventCount < change.event.seq) {
+        this.pinned = { ...this.pinned, eventCount: change.event.seq };
+      }
+      // The streamed reply is now stored: the event replaces the preview.
+      if (this.stream?.sessionId === change.event.sessionId && change.event.seq > this.stream.promptSeq) this.stream = undefined;
+    }
+    void this.render();
+  }
+
+  private onDelta(d: { sessionId: number; promptSeq: number; text: string }): void {
+    if (d.sessionId !== this.session?.id) return;
+    if (this.stream?.sessionId !== d.sessionId || this.stream.promptSeq !== d.promptSeq) {
+      this.stream = { sessionId: d.sessionId, promptSeq: d.promptSeq, text: '' };
+    }
+    this.stream.text += d.text;
+    void this.webview.postMessage({ type: 'stream', html: renderMarkdown(this.stream.text) });
+  }
+
+  private async onMessage(m: FromWebview): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        return this.render();
+      case 'earlier':
+        this.limit += PAGE;
+        return this.render();
+      case 'open':
+        if (typeof m.ulid === 'string') await vscode.commands.executeCommand('sessiond.openSession', m.ulid);
+        return;
+      case 'copy':
+        if (typeof m.text === 'string') await vscode.env.clipboard.writeText(m.text);
+        return;
+      case 'stop':
+        this.sending?.cancel();
+        return;
+      case 'send':
+        if (typeof m.text === 'string' && m.text.trim() !== '') await this.send(m.text);
+        return;
+    }
+  }
+
+  private async send(text: string): Promise<void> {
+    const sending = new vscode.CancellationTokenSource();
+    this.sending = sending;
+    await this.webview.postMessage({ type: 'sending', busy: true });
+    try {
+      const r = await this.service.append('prompt', text, this.follow ? undefined : this.pinned, sending.token);
+      if (!this.follow && r.session.id !== this.pinned?.id) {
+        this.pinned = r.session;
+        await this.render();
+      }
+    } catch (e) {
+      // Give the text back only when nothing was stored (an engine error keeps the prompt).
+      const stored = e instanceof ResponseError && e.code === ErrorCodes.EngineError;
+      if (!stored) await this.webview.postMessage({ type: 'failed', text });
+      const what = stored ? 'no reply' : 'your turn was not saved';
+      if (!sending.token.isCancellationRequested) {
+        void vscode.window.showErrorMessage(`sessiond: ${what}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    } finally {
+      sending.dispose();
+      if (this.sending === sending) this.sending = undefined;
+      this.stream = undefined;
+      await this.webview.postMessage({ type: 'sending', busy: false });
+      await this.render();
+    }
+  }
+}
+
+/** An editor tab's title: the session's name, cut short. */
+export function tabTitle(session: Session | undefined): string {
+  if (session === undefined) return 'Session history';
+  const name = sessionName(session);
+  return name.length > 40 ? `${name.slice(0, 39)}…` : name;
+}

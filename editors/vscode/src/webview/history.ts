@@ -1,0 +1,212 @@
+// The history page's only script (allowed by nonce; bundled to dist/history.js).
+// The extension sends HTML it has escaped or rendered with raw HTML off; this
+// script sanitizes it once more with DOMPurify before it reaches the DOM, and
+// never builds markup from text itself. Links are left to VS Code, which
+// opens them through its own handler (asking before outside sites).
+import DOMPurify from 'dompurify';
+import { clearMarks, markMatches } from './marks';
+
+declare function acquireVsCodeApi(): { postMessage(m: unknown): void; setState(s: unknown): void };
+
+const vscode = acquireVsCodeApi();
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const header = $<HTMLElement>('header');
+const events = $<HTMLElement>('events');
+const footer = $<HTMLElement>('footer');
+const earlier = $<HTMLButtonElement>('earlier');
+const form = $<HTMLFormElement>('composer');
+const input = $<HTMLTextAreaElement>('input');
+const stop = $<HTMLButtonElement>('stop');
+const find = $<HTMLDivElement>('find');
+const findInput = $<HTMLInputElement>('find-input');
+const findCount = $<HTMLSpanElement>('find-count');
+
+/** Only what render.ts and html.ts make: no style, no form, no media, no event handler. */
+const PURIFY = {
+  ALLOWED_TAGS: [
+    'a', 'article', 'blockquote', 'br', 'button', 'code', 'del', 'div', 'em', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr',
+    'li', 'ol', 'p', 'pre', 's', 'span', 'strong', 'table', 'tbody', 'td', 'th', 'thead', 'time', 'tr', 'ul',
+  ],
+  ALLOWED_ATTR: ['class', 'href', 'title', 'datetime', 'start', 'type', 'aria-label', 'data-seq', 'data-ulid'],
+  ALLOWED_URI_REGEXP: /^(?:https?:|mailto:)/i,
+};
+
+function safe(html: string): DocumentFragment {
+  return DOMPurify.sanitize(html, { ...PURIFY, RETURN_DOM_FRAGMENT: true });
+}
+
+function fill(el: HTMLElement, html: string): void {
+  el.replaceChildren(safe(html));
+}
+
+function atBottom(): boolean {
+  return events.scrollHeight - events.scrollTop - events.clientHeight < 40;
+}
+
+let streaming: HTMLElement | undefined;
+
+function showStream(html: string): void {
+  const stick = atBottom();
+  if (!streaming) {
+    streaming = document.createElement('article');
+    streaming.className = 'event kind-system streaming';
+    const meta = document.createElement('div');
+    meta.className = 'meta';
+    const kind = document.createElement('span');
+    kind.className = 'kind';
+    kind.textContent = 'Reply (streaming…)';
+    meta.append(kind);
+    const text = document.createElement('div');
+    text.className = 'text markdown';
+    streaming.append(meta, text);
+  }
+  if (!streaming.isConnected) events.append(streaming);
+  fill(streaming.lastElementChild as HTMLElement, html);
+  if (stick) events.scrollTop = events.scrollHeight;
+}
+
+function focusOn(seq: number, terms: string[]): void {
+  const target = events.querySelector<HTMLElement>(`article[data-seq="${seq}"]`);
+  if (!target) return;
+  target.classList.add('focused');
+  const marks = markMatches(target.querySelector('.text') ?? target, terms, 'hit');
+  (marks[0] ?? target).scrollIntoView({ block: 'center' });
+}
+
+window.addEventListener('message', (ev: MessageEvent) => {
+  const m = ev.data;
+  switch (m?.type) {
+    case 'render': {
+      const stick = atBottom();
+      fill(header, m.headerHtml);
+      fill(events, m.eventsHtml);
+      fill(footer, m.footerHtml);
+      footer.hidden = m.footerHtml === '';
+      earlier.hidden = !m.hasEarlier;
+      input.placeholder = m.hint;
+      input.disabled = !m.canWrite;
+      if (streaming) events.append(streaming);
+      if (m.focus) focusOn(m.focus.seq, m.focus.terms);
+      else if (stick) events.scrollTop = events.scrollHeight;
+      if (!find.hidden) runFind(false);
+      break;
+    }
+    case 'stream':
+      showStream(m.html);
+      break;
+    case 'sending':
+      stop.hidden = !m.busy;
+      if (!m.busy) {
+        streaming?.remove();
+        streaming = undefined;
+      }
+      break;
+    case 'failed':
+      if (input.value === '') input.value = m.text;
+      break;
+    case 'state':
+      vscode.setState(m.state);
+      break;
+  }
+});
+
+function send(): void {
+  const text = input.value;
+  if (text.trim() === '' || input.disabled) return;
+  vscode.postMessage({ type: 'send', text });
+  input.value = '';
+}
+
+input.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+    e.preventDefault();
+    send();
+  }
+});
+form.addEventListener('submit', (e) => {
+  e.preventDefault();
+  send();
+});
+earlier.addEventListener('click', () => vscode.postMessage({ type: 'earlier' }));
+stop.addEventListener('click', () => vscode.postMessage({ type: 'stop' }));
+
+// Our own buttons inside rendered HTML: copy a code block, open a linked session.
+document.addEventListener('click', (e) => {
+  const el = (e.target as Element | null)?.closest('button');
+  if (!el) return;
+  if (el.classList.contains('copy-code')) {
+    const code = el.closest('.code-block')?.querySelector('pre code');
+    vscode.postMessage({ type: 'copy', text: code?.textContent ?? '' });
+    el.textContent = 'Copied';
+    setTimeout(() => (el.textContent = 'Copy'), 1500);
+  } else if (el.classList.contains('session-link') && el.dataset.ulid) {
+    vscode.postMessage({ type: 'open', ulid: el.dataset.ulid });
+  }
+});
+
+// Find (Ctrl+F / Cmd+F): marks every match in the turns, Enter / Shift+Enter step through them.
+let found: HTMLElement[] = [];
+let at = -1;
+
+function runFind(jump: boolean): void {
+  clearMarks(events, 'find');
+  const query = findInput.value.trim();
+  found = query === '' ? [] : markMatches(events, [query], 'find');
+  at = found.length === 0 ? -1 : Math.min(Math.max(at, 0), found.length - 1);
+  if (jump && at >= 0) step(0);
+  else updateCount();
+}
+
+function updateCount(): void {
+  found.forEach((m, i) => m.classList.toggle('current', i === at));
+  findCount.textContent = findInput.value.trim() === '' ? '' : found.length === 0 ? 'No results' : `${at + 1} of ${found.length}`;
+}
+
+function step(by: number): void {
+  if (found.length === 0) return updateCount();
+  at = (at + by + found.length) % found.length;
+  updateCount();
+  found[at].scrollIntoView({ block: 'center' });
+}
+
+function openFind(): void {
+  find.hidden = false;
+  const selected = window.getSelection()?.toString().trim();
+  if (selected && !selected.includes('\n')) findInput.value = selected;
+  findInput.focus();
+  findInput.select();
+  at = 0;
+  runFind(true);
+}
+
+function closeFind(): void {
+  find.hidden = true;
+  clearMarks(events, 'find');
+  found = [];
+}
+
+window.addEventListener('keydown', (e) => {
+  if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'f') {
+    e.preventDefault();
+    e.stopPropagation();
+    openFind();
+  } else if (e.key === 'Escape' && !find.hidden) {
+    e.preventDefault();
+    closeFind();
+  }
+}, true);
+findInput.addEventListener('input', () => {
+  at = 0;
+  runFind(true);
+});
+findInput.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter') {
+    e.preventDefault();
+    step(e.shiftKey ? -1 : 1);
+  }
+});
+$<HTMLButtonElement>('find-next').addEventListener('click', () => step(1));
+$<HTMLButtonElement>('find-prev').addEventListener('click', () => step(-1));
+$<HTMLButtonElement>('find-close').addEventListener('click', closeFind);
+
+vscode.postMessage({ type: 'ready' });
