@@ -1,15 +1,29 @@
 """`sessiond chat`: a terminal chat client of the daemon.
 
 It spawns `sessiond` over stdio and speaks JSON-RPC to it as any editor
-would. Each plain line is recorded as a `prompt` turn of the current session;
-lines starting with `/` are commands (see HELP). Works at a terminal and with
-piped input.
+would. Each plain line is a turn of the current session: with an engine set
+(`--engine-base-url` or `SESSIOND_ENGINE_BASE_URL`) it goes through
+`chat/send` and the reply is shown as it streams; without one it is recorded
+as a note (a `prompt` event). Lines starting with `/` are commands (HELP).
+
+- The session starts with its first turn, so a chat that records nothing
+  leaves no empty session behind.
+- At a terminal, lines are read with prompt_toolkit (history, editing, and
+  bracketed paste: a pasted multi-line text is one turn); it is imported
+  only there. Ctrl-C at the prompt or Ctrl-D leaves and ends the session;
+  Ctrl-C during a reply stops that reply only.
+- Everything shown that came from the store or an engine goes through
+  `visible()`: control characters are shown, never executed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import re
 import sys
+import unicodedata
+from collections.abc import Iterator
 from typing import Any, TextIO
 
 from sessiond import __version__
@@ -19,17 +33,49 @@ from sessiond.render import replay, sessions_table
 from sessiond.wire import CONVERTER
 
 HELP = """\
-Type a line to record it as a prompt in the current session. Commands:
+Type a line to send it as a turn of the current session (a pasted multi-line
+text is one turn; start a line with // to send one that begins with /). Commands:
   /sessions            list recent sessions
-  /replay [N]          show the last N events of this session (default 20)
-  /new                 end this session and start a new one
-  /continue ULID       start a new session that continues ULID
-  /end                 end this session (the next line starts a new one)
+  /replay [N]          show the last N events (default 20), with the ones of
+                       the session this one continues
+  /new                 end this session; the next turn starts a new one
+  /continue ULID       continue that session (a unique prefix, in any case)
+  /end                 end this session (the next turn starts a new one)
   /milestone KEY [VALUE]  read a milestone, or set it to VALUE
   /help                this text
-  /quit                leave (also Ctrl-D)"""
+  /quit                leave (also Ctrl-D, or Ctrl-C at the prompt)"""
+
+NO_ENGINE = """\
+No engine is set, so your turns are recorded as notes and nothing answers.
+To get replies, start the chat with --engine-base-url URL or set
+SESSIOND_ENGINE_BASE_URL, for example http://localhost:11434/v1 (Ollama) or
+https://api.openai.com/v1 (OpenAI, with its key in SESSIOND_ENGINE_API_KEY
+or OPENAI_API_KEY)."""
+
+NO_CHAT_SEND = (
+    "This sessiond cannot ask an engine (its server offers no chat/send), so your turns "
+    "are recorded as notes."
+)
 
 CLI_VERSION = f"sessiond-chat {__version__}"
+ENGINE_ERROR = 1006
+REQUEST_CANCELLED = -32800
+STOPPED = "(reply stopped; what came is kept)"
+_ULID = re.compile(r"[0-9A-Za-z_-]{1,64}")
+_SHOWN_CONTROLS = {"\n", "\t"}
+
+
+def visible(text: str) -> str:
+    """`text` with control and format characters shown as escapes, never executed.
+
+    Newlines and tabs stay. (To be replaced by `sessiond.render.safe_text`.)
+    """
+    return "".join(
+        ch
+        if ch in _SHOWN_CONTROLS or unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
+        else ascii(ch)[1:-1]
+        for ch in text
+    )
 
 
 def _session(raw: Any) -> Session | None:
@@ -37,27 +83,38 @@ def _session(raw: Any) -> Session | None:
 
 
 class Chat:
-    def __init__(self, client: Client, out: TextIO, engine_base_url: str | None = None) -> None:
+    def __init__(
+        self,
+        client: Client,
+        out: TextIO,
+        engine_base_url: str | None = None,
+        engine: bool = False,
+    ) -> None:
         self.client = client
         self.out = out
         self.engine_base_url = engine_base_url
+        self.engine = engine and bool(client.capabilities.get("chat"))
         self.session: Session | None = None
+        self.parent_ulid: str | None = None  # the session the next one continues
+        self._notice = NO_CHAT_SEND if engine and not self.engine else NO_ENGINE
+        self._told = False
 
     def say(self, text: str) -> None:
-        self.out.write(text + "\n")
+        self.out.write(visible(text) + "\n")
         self.out.flush()
 
-    def start(self, parent_ulid: str | None = None) -> None:
+    def start(self) -> Session:
         params: dict[str, Any] = {"cliVersion": CLI_VERSION}
         if self.engine_base_url:
             params["engineBaseUrl"] = self.engine_base_url
-        if parent_ulid:
-            params["parentUlid"] = parent_ulid
+        if self.parent_ulid:
+            params["parentUlid"] = self.parent_ulid
         session = _session(self.client.request("session/start", params))
         assert session is not None
-        self.session = session
-        tail = f", continuing {parent_ulid}" if parent_ulid else ""
+        self.session, parent, self.parent_ulid = session, self.parent_ulid, None
+        tail = f", continuing {parent}" if parent else ""
         self.say(f"session {session.ulid} started{tail}")
+        return session
 
     def end(self) -> None:
         if self.session is not None:
@@ -65,19 +122,62 @@ class Chat:
             self.say(f"session {self.session.ulid} ended")
             self.session = None
 
-    def prompt(self, text: str) -> None:
-        if self.session is None:
-            self.start()
-        assert self.session is not None
-        self.client.request(
-            "session/append", {"sessionId": self.session.id, "kind": "prompt", "text": text}
-        )
+    def turn(self, text: str) -> None:
+        session = self.session or self.start()
+        if not self.engine:
+            self.client.request(
+                "session/append", {"sessionId": session.id, "kind": "prompt", "text": text}
+            )
+            if not self._told:
+                self._told = True
+                self.say(self._notice)
+            return
+        self._ask(session, text)
+
+    def _ask(self, session: Session, text: str) -> None:
+        shown = False
+
+        def on_notification(method: str, params: Any) -> None:
+            nonlocal shown
+            if (
+                method == "chat/delta"
+                and isinstance(params, dict)
+                and params.get("sessionId") == session.id
+                and isinstance(params.get("text"), str)
+            ):
+                self.out.write(visible(params["text"]))
+                self.out.flush()
+                shown = True
+
+        try:
+            result = self.client.request(
+                "chat/send",
+                {"sessionId": session.id, "text": text},
+                on_notification,
+                cancel_on_interrupt=True,
+            )
+        except RpcError as exc:
+            if shown:
+                self.out.write("\n")
+            if exc.code == REQUEST_CANCELLED:
+                self.say(STOPPED)
+            elif exc.code == ENGINE_ERROR:
+                self.say(f"no reply: {exc.message}")
+            else:
+                raise
+            return
+        if shown:
+            self.out.write("\n")
+        if self.client.cancelled and isinstance(result, dict):
+            self.say(STOPPED)
+        self.out.flush()
 
     def handle(self, line: str) -> bool:
-        """Handle one line; False when the person asked to leave."""
-        if not line.startswith("/"):
-            if line.strip():
-                self.prompt(line)
+        """Handle one line (or pasted text); False when the person asked to leave."""
+        if "\n" in line or not line.startswith("/") or line.startswith("//"):
+            text = line[1:] if line.startswith("//") else line
+            if text.strip():
+                self.turn(text)
             return True
         command, _, rest = line[1:].partition(" ")
         rest = rest.strip()
@@ -93,7 +193,8 @@ class Chat:
             self.replay(rest)
         elif command == "new":
             self.end()
-            self.start()
+            self.parent_ulid = None
+            self.say("the next turn starts a new session")
         elif command == "continue":
             self.cont(rest)
         elif command == "end":
@@ -106,32 +207,77 @@ class Chat:
             self.say(f"unknown command /{command}; /help lists the commands")
         return True
 
+    def _events(self, session: Session, limit: int) -> list[Event]:
+        result = self.client.request("session/events", {"sessionId": session.id, "limit": limit})
+        return [CONVERTER.structure(e, Event) for e in result["events"]]
+
     def replay(self, arg: str) -> None:
         if not arg.isdigit() and arg:
             self.say("usage: /replay [N], N a whole number")
             return
-        if self.session is None:
+        left = min(int(arg) if arg else 20, 10_000)
+        parts: list[tuple[Session | None, list[Event]]] = []
+        if self.session is not None:
+            events = self._events(self.session, left)
+            parts.append((None, events))
+            left -= len(events)
+        ulid = self.session.parent_ulid if self.session else self.parent_ulid
+        if self.session is None and ulid is None:
             self.say("no session is open")
             return
-        limit = min(int(arg) if arg else 20, 10_000)
-        result = self.client.request(
-            "session/events", {"sessionId": self.session.id, "limit": limit}
-        )
-        events = [CONVERTER.structure(e, Event) for e in result["events"]]
-        if not events:
+        for _ in range(20):  # up the chain of continued sessions
+            if not ulid or left <= 0:
+                break
+            parent = _session(self.client.request("session/get", {"ulid": ulid}))
+            if parent is None:
+                break
+            events = self._events(parent, left)
+            parts.append((parent, events))
+            left -= len(events)
+            ulid = parent.parent_ulid
+        if not any(events for _, events in parts):
             self.say("no events yet")
-        for line in replay(events):
-            self.say(line)
+            return
+        for owner, events in reversed(parts):
+            if owner is not None:
+                self.say(f"--- earlier, in session {owner.ulid}, which this chat continues ---")
+            elif len(parts) > 1:
+                self.say("--- this session ---")
+            for line in replay(events):
+                self.say(line)
 
-    def cont(self, ulid: str) -> None:
-        if not ulid:
+    def resolve(self, prefix: str) -> Session | None:
+        """The one session whose ULID is or starts with `prefix` (any case), else says why."""
+        if not _ULID.fullmatch(prefix):
+            self.say(f"{prefix!r} is not a ULID: use letters, digits, '_' and '-'")
+            return None
+        for ulid in dict.fromkeys([prefix, prefix.upper()]):
+            found = _session(self.client.request("session/get", {"ulid": ulid}))
+            if found is not None:
+                return found
+        # No method finds by prefix: look among the newest sessions, as `show` does.
+        listed = self.client.request("session/list", {"limit": 10_000})["sessions"]
+        want = prefix.upper()
+        matches = [s for s in listed if s["ulid"].upper().startswith(want)]
+        if not matches:
+            self.say(f"no session's ULID is or starts with {prefix!r}")
+            return None
+        if len(matches) > 1:
+            shown = ", ".join(s["ulid"] for s in matches[:3])
+            self.say(f"{prefix!r} matches more than one session ({shown}, ...); give more of it")
+            return None
+        return _session(matches[0])
+
+    def cont(self, prefix: str) -> None:
+        if not prefix:
             self.say("usage: /continue ULID")
             return
-        if _session(self.client.request("session/get", {"ulid": ulid})) is None:
-            self.say(f"no session has the ulid {ulid}")
+        target = self.resolve(prefix)
+        if target is None:
             return
         self.end()
-        self.start(parent_ulid=ulid)
+        self.parent_ulid = target.ulid
+        self.say(f"continuing {target.ulid}: the next turn starts a session that continues it")
 
     def milestone(self, rest: str) -> None:
         key, _, value = rest.partition(" ")
@@ -145,8 +291,12 @@ class Chat:
             self.say(f"{key} is not set" if got["value"] is None else f"{key} = {got['value']}")
 
 
-def _lines(stdin: TextIO, interactive: bool) -> Any:
-    if interactive:
+def _terminal_lines() -> Iterator[str]:
+    """Lines typed at a terminal; KeyboardInterrupt at the prompt propagates."""
+    try:
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.history import InMemoryHistory
+    except ImportError:  # pragma: no cover - prompt_toolkit is a dependency
         with contextlib.suppress(ImportError):
             import readline  # noqa: F401  (line editing and history for input())
         while True:
@@ -156,32 +306,56 @@ def _lines(stdin: TextIO, interactive: bool) -> Any:
                 print()
                 return
     else:
-        for line in stdin:
-            yield line.rstrip("\n")
+        session: PromptSession[str] = PromptSession(history=InMemoryHistory())
+        while True:
+            try:
+                yield session.prompt("> ")
+            except EOFError:
+                return
 
 
-def run_chat(cmd: list[str], cont: bool = False, engine_base_url: str | None = None) -> int:
-    interactive = sys.stdin.isatty()
-    client = Client(cmd)
-    chat = Chat(client, sys.stdout, engine_base_url)
+def _piped_lines(stdin: TextIO) -> Iterator[str]:
+    for line in stdin:
+        yield line.rstrip("\n")
+
+
+def run_chat(
+    cmd: list[str],
+    cont: bool = False,
+    engine_base_url: str | None = None,
+    model: str | None = None,
+) -> int:
+    """Run the chat on this process's stdin/stdout; the exit code."""
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    url = engine_base_url or os.environ.get("SESSIOND_ENGINE_BASE_URL") or None
+    env = dict(os.environ)
+    if url:
+        env["SESSIOND_ENGINE_BASE_URL"] = url
+    if model:
+        env["SESSIOND_ENGINE_MODEL"] = model
+    client = Client(cmd, env)
+    chat: Chat | None = None
     try:
         client.initialize("sessiond chat")
-        parent = None
+        chat = Chat(client, sys.stdout, url, engine=url is not None)
         if cont:
             last = _session(client.request("session/last"))
-            parent = last.ulid if last else None
             if last is None:
-                chat.say("no session to continue; starting a new one")
-        chat.start(parent)
+                chat.say("no session to continue; the next turn starts a new one")
+            else:
+                chat.parent_ulid = last.ulid
+                chat.say(f"continuing {last.ulid}")
         if interactive:
             chat.say("/help lists the commands; Ctrl-D leaves")
-        for line in _lines(sys.stdin, interactive):
+        lines = _terminal_lines() if interactive else _piped_lines(sys.stdin)
+        for line in lines:
             try:
                 if not chat.handle(line):
                     break
             except RpcError as exc:
                 chat.say(f"error: {exc.message}")
-        chat.end()
+    except KeyboardInterrupt:
+        sys.stdout.write("\n")
     except DaemonGone as exc:
         sys.stderr.write(f"sessiond chat: {exc}\n")
         return 1
@@ -189,6 +363,9 @@ def run_chat(cmd: list[str], cont: bool = False, engine_base_url: str | None = N
         sys.stderr.write(f"sessiond chat: {exc.message}\n")
         client.close()
         return 1
-    except KeyboardInterrupt:
-        chat.say("")
+    try:
+        if chat is not None:
+            chat.end()
+    except (DaemonGone, RpcError, KeyboardInterrupt) as exc:
+        sys.stderr.write(f"sessiond chat: the session could not be ended: {exc}\n")
     return 0 if client.close() == 0 else 1

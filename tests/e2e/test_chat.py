@@ -1,0 +1,287 @@
+"""`sessiond chat` as a person meets it: through a pseudo-terminal, and piped.
+
+The terminal tests run the real command on a pty and play the terminal's
+part: they answer cursor-position requests, as every terminal emulator
+does, and send keys, Ctrl-C and bracketed pastes as bytes. What the store
+holds afterwards is read back through a daemon, over the wire.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import re
+import select
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sessiond.client import Client, daemon_command
+
+SESSIOND = [sys.executable, "-m", "sessiond"]
+_ESCAPES = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>78]")
+PROMPT_READY = b"\x1b[?2004h"  # prompt_toolkit turns bracketed paste on at each prompt
+CPR_REQUEST = b"\x1b[6n"
+
+
+class Terminal:
+    """A command on a pty, read and typed at like a terminal emulator would."""
+
+    def __init__(self, args: list[str], env: dict[str, str] | None = None) -> None:
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child: becomes the command
+            os.execvpe(args[0], args, {**os.environ, "TERM": "xterm-256color", **(env or {})})
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+        self.raw = b""
+        self._mark = 0
+        self._prompts_seen = 0
+        self.code: int | None = None
+
+    @property
+    def screen(self) -> str:
+        return _ESCAPES.sub(b"", self.raw).replace(b"\r", b"").decode(errors="replace")
+
+    def _pump(self, timeout: float) -> bool:
+        if not select.select([self.fd], [], [], timeout)[0]:
+            return False
+        try:
+            data = os.read(self.fd, 65536)
+        except OSError:  # the child is gone (EIO)
+            data = b""
+        if not data:
+            return False
+        for _ in range(data.count(CPR_REQUEST)):
+            os.write(self.fd, b"\x1b[1;1R")
+        self.raw += data
+        return True
+
+    def expect(self, text: str, timeout: float = 30) -> None:
+        """Wait until `text` shows after the last thing expected."""
+        deadline = time.monotonic() + timeout
+        while text not in self.screen[self._mark :]:
+            left = deadline - time.monotonic()
+            assert left > 0, f"never saw {text!r}; screen:\n{self.screen}"
+            if not self._pump(left) and self.code is None and self._exited():
+                assert text in self.screen[self._mark :], f"exited before {text!r}:\n{self.screen}"
+        self._mark = self.screen.index(text, self._mark) + len(text)
+
+    def at_prompt(self, timeout: float = 30) -> None:
+        """Wait for the next prompt (the line editor is reading keys then)."""
+        deadline = time.monotonic() + timeout
+        while self.raw.count(PROMPT_READY) <= self._prompts_seen:
+            left = deadline - time.monotonic()
+            assert left > 0, f"no prompt; screen:\n{self.screen}"
+            self._pump(left)
+        self._prompts_seen = self.raw.count(PROMPT_READY)
+
+    def type(self, data: bytes) -> None:
+        os.write(self.fd, data)
+
+    def paste(self, text: str) -> None:
+        self.type(b"\x1b[200~" + text.encode() + b"\x1b[201~")
+
+    def _exited(self) -> bool:
+        pid, status = os.waitpid(self.pid, os.WNOHANG)
+        if pid:
+            self.code = os.waitstatus_to_exitcode(status)
+        return pid != 0
+
+    def wait(self, timeout: float = 30) -> int:
+        deadline = time.monotonic() + timeout
+        while self.code is None and not self._exited():
+            assert time.monotonic() < deadline, f"still running; screen:\n{self.screen}"
+            self._pump(0.05)
+        while self._pump(0):
+            pass
+        return self.code if self.code is not None else -1
+
+    def close(self) -> None:
+        if self.code is None and not self._exited():
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        os.close(self.fd)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return str(tmp_path / "chat.db")
+
+
+@pytest.fixture
+def terminal(db: str) -> Any:
+    opened: list[Terminal] = []
+
+    def start(*extra: str, env: dict[str, str] | None = None) -> Terminal:
+        t = Terminal([*SESSIOND, "chat", "--db", db, *extra], env)
+        opened.append(t)
+        return t
+
+    yield start
+    for t in opened:
+        t.close()
+
+
+def chat(db: str, stdin: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*SESSIOND, "chat", "--db", db, *extra],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={k: v for k, v in os.environ.items() if not k.startswith("SESSIOND_ENGINE")},
+    )
+
+
+def history(db: str) -> list[tuple[dict[str, Any], list[tuple[str, str]]]]:
+    """Every session, oldest first, with its events (kind, text): read over the wire."""
+    if not os.path.exists(db):
+        return []
+    client = Client(daemon_command(db))
+    try:
+        client.initialize("test")
+        sessions = client.request("session/list", {"limit": 100})["sessions"]
+        out = []
+        for s in reversed(sessions):
+            events = client.request("session/events", {"sessionId": s["id"], "limit": 100})
+            out.append((s, [(e["kind"], e["text"]) for e in events["events"]]))
+        return out
+    finally:
+        client.close()
+
+
+# At a terminal.
+
+
+def test_ctrl_c_at_the_prompt_leaves_cleanly_and_ends_the_session(db, terminal):
+    t = terminal()
+    t.at_prompt()
+    t.type(b"a line before leaving\r")
+    t.expect("started")
+    t.at_prompt()
+    t.type(b"\x03")
+    assert t.wait() == 0
+    assert "Traceback" not in t.screen and "KeyboardInterrupt" not in t.screen
+    [(session, events)] = history(db)
+    assert session["endedAt"] is not None
+    assert events == [("prompt", "a line before leaving")]
+    t.expect(f"session {session['ulid']} ended")
+
+
+def test_a_chat_that_records_nothing_leaves_no_session(db, terminal):
+    t = terminal()
+    t.at_prompt()
+    t.type(b"/help\r")
+    t.expect("/continue ULID")
+    t.at_prompt()
+    t.type(b"\x03")
+    assert t.wait() == 0
+    assert "started" not in t.screen
+    assert history(db) == []
+
+
+def test_a_pasted_multiline_text_is_one_turn(db, terminal):
+    t = terminal()
+    t.at_prompt()
+    t.paste("first line\nsecond line\r\nthird line")
+    t.type(b"\r")
+    t.expect("started")
+    t.at_prompt()
+    t.type(b"\x04")
+    assert t.wait() == 0
+    [(_, events)] = history(db)
+    assert events == [("prompt", "first line\nsecond line\nthird line")]
+
+
+def test_the_line_editor_keeps_a_history(db, terminal):
+    t = terminal()
+    t.at_prompt()
+    t.type(b"say it twice\r")
+    t.at_prompt()
+    t.type(b"\x1b[A\r")  # Up: the last line again
+    t.at_prompt()
+    t.type(b"\x04")
+    assert t.wait() == 0
+    [(_, events)] = history(db)
+    assert events == [("prompt", "say it twice"), ("prompt", "say it twice")]
+
+
+def test_stored_control_characters_are_shown_not_executed(db, terminal):
+    chat(db, "hostile \x1b]0;pwned\x07 \x1b[2J text\u202e\n")
+    t = terminal("--continue")
+    t.at_prompt()
+    t.type(b"/replay\r")
+    t.expect("hostile")
+    t.at_prompt()
+    t.type(b"\x04")
+    t.wait()
+    shown = t.raw[t.raw.index(b"hostile") :]
+    assert b"\x1b]0;" not in shown and b"\x07" not in shown and b"\x1b[2J" not in shown
+    assert "\\x1b]0;pwned\\x07 \\x1b[2J text\\u202e" in t.screen
+
+
+# Piped.
+
+
+def test_a_slash_can_start_a_turn_when_doubled(db):
+    done = chat(db, "//etc/hosts is a file\n/etc\n")
+    assert done.returncode == 0, done.stderr
+    assert "unknown command /etc" in done.stdout
+    [(_, events)] = history(db)
+    assert events == [("prompt", "/etc/hosts is a file")]
+
+
+def test_new_and_end_leave_no_empty_session(db):
+    done = chat(db, "/new\n/end\none turn\n/new\n/new\n")
+    assert done.returncode == 0, done.stderr
+    [(session, events)] = history(db)
+    assert events == [("prompt", "one turn")] and session["endedAt"] is not None
+
+
+def test_without_an_engine_the_chat_says_once_how_to_set_one(db):
+    done = chat(db, "one\ntwo\n")
+    assert done.stdout.count("No engine is set") == 1
+    assert "--engine-base-url" in done.stdout and "SESSIOND_ENGINE_BASE_URL" in done.stdout
+    assert "http://localhost:11434/v1" in done.stdout and "https://api.openai.com/v1" in done.stdout
+    [(_, events)] = history(db)
+    assert events == [("prompt", "one"), ("prompt", "two")]
+
+
+def test_continue_takes_a_prefix_in_any_case_and_replay_shows_the_parent(db):
+    chat(db, "parent turn\n")
+    [(parent, _)] = history(db)
+    prefix = parent["ulid"][:20].lower()
+    done = chat(db, f"/continue {prefix}\n/replay\nchild turn\n/replay\n")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert f"continuing {parent['ulid']}" in out
+    marker = f"--- earlier, in session {parent['ulid']}, which this chat continues ---"
+    first, second = out.split(marker)[1:]  # both replays show the parent's turns, marked
+    assert "parent turn" in first and "child turn" not in first
+    assert "--- this session ---" in second and second.index("parent turn") < second.index(
+        "child turn"
+    )
+    (_, _), (child, events) = history(db)
+    assert child["parentUlid"] == parent["ulid"] and events == [("prompt", "child turn")]
+
+
+def test_an_unknown_invalid_or_ambiguous_ulid_is_one_plain_line(db):
+    chat(db, "a\n")
+    chat(db, "b\n")
+    (one, _), (two, _) = history(db)
+    common = os.path.commonprefix([one["ulid"], two["ulid"]])  # noqa: RUF071 (characters are meant)
+    done = chat(db, f"/continue NOPE\n/continue bad!id\n/continue {common}\n")
+    lines = done.stdout.splitlines()
+    assert "no session's ULID is or starts with 'NOPE'" in lines
+    assert "'bad!id' is not a ULID: use letters, digits, '_' and '-'" in lines
+    assert any(line.startswith(f"'{common}' matches more than one session") for line in lines)
+    for word in ("error", "params", "-32602", "'ulid'"):
+        assert word not in done.stdout
+    assert len(history(db)) == 2  # nothing was started
