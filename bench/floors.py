@@ -15,7 +15,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 
-from sessiond.store import Store
+from sessiond.store import SqliteStore
 
 APPEND_UPDATE = (
     "UPDATE sessions SET event_count = event_count + 1"
@@ -55,7 +55,7 @@ def seed(path: str, sessions: int, events: int) -> None:
     Session 1 is the oldest, so `session/list` never finds it on top.
     """
     remove_db(path)
-    Store(path).close()  # schema and pragmas by the store itself
+    SqliteStore(path).close()  # schema and pragmas by the store itself
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA synchronous=OFF")
     conn.execute("BEGIN")

@@ -9,7 +9,7 @@ from pathlib import Path
 from sessiond.errors import ALL_ERRORS, InternalError
 from sessiond.handlers import APPEND
 from sessiond.server import SessiondServer
-from sessiond.store import Store
+from sessiond.store import SqliteStore as Store
 from sessiond.wire import METHODS
 
 DOC = (Path(__file__).parent.parent / "protocol.md").read_text()

@@ -82,6 +82,10 @@ class EngineError(SessiondError):
     name = "EngineError"
 
 
+class NotOurFile(StorageError):
+    """--db names something that is not a sessiond database; it is left untouched."""
+
+
 class SchemaTooNew(StorageError):
     """The database was written by a newer sessiond; it is refused untouched."""
 

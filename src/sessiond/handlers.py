@@ -12,7 +12,15 @@ from typing import Any
 
 from sessiond.models import EVENT_KINDS
 from sessiond.store import Store
-from sessiond.wire import METHODS, CountResult, EventsResult, ListResult, MilestoneValue
+from sessiond.wire import (
+    METHODS,
+    CountResult,
+    EventsResult,
+    ListResult,
+    MilestoneValue,
+    SearchResult,
+    parse_time,
+)
 
 Id = int | str | None
 
@@ -29,12 +37,25 @@ def method_handlers(store: Store) -> dict[str, Callable[[Any], Any]]:
         ),
         "session/end": lambda p: store.end_session(p.session_id),
         "session/events": lambda p: EventsResult(store.events(p.session_id, p.limit, p.before_seq)),
-        "session/list": lambda p: ListResult(store.list_sessions(p.limit)),
+        "session/list": lambda p: ListResult(store.list_sessions(p.limit, p.deleted)),
         "session/get": lambda p: store.get_session(p.ulid),
         "session/count": lambda p: CountResult(store.count(p.session_id)),
         "session/last": lambda _p: store.last_session(),
         "milestone/set": lambda p: store.set_milestone(p.key, p.value),
         "milestone/get": lambda p: MilestoneValue(store.get_milestone(p.key)),
+        "session/search": lambda p: SearchResult(
+            store.search(
+                p.query,
+                p.limit,
+                session_id=p.session_id,
+                kinds=p.kinds,
+                since=None if p.since is None else parse_time(p.since, "since"),
+                until=None if p.until is None else parse_time(p.until, "until"),
+            )
+        ),
+        "session/rename": lambda p: store.rename_session(p.session_id, p.title),
+        "session/delete": lambda p: store.delete_session(p.session_id),
+        "session/restore": lambda p: store.restore_session(p.session_id),
     }
 
 

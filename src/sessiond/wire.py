@@ -19,7 +19,7 @@ from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from sessiond.errors import InvalidParams
-from sessiond.models import EVENT_KINDS, Appended, Event, Session
+from sessiond.models import EVENT_KINDS, Appended, Event, Hit, Session
 
 T = TypeVar("T")
 
@@ -111,6 +111,37 @@ _positive = _int_range(1)
 _limit = _int_range(0, MAX_LIMIT)
 
 
+def _kinds(_inst: Any, attribute: attrs.Attribute[Any], value: list[str] | None) -> None:
+    for kind in value or ():
+        if kind not in EVENT_KINDS:
+            raise InvalidParams(
+                f"'{camel(attribute.name)}' may hold only {', '.join(EVENT_KINDS)}; "
+                f"got {describe(kind)}"
+            )
+
+
+def parse_time(value: str, field: str) -> int:
+    """Milliseconds since the epoch of an RFC 3339 time, or InvalidParams."""
+    import datetime
+
+    try:
+        # Python 3.11 reads RFC 3339 ('Z', offsets, any fraction).
+        when = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None or len(value) < 20:
+        raise InvalidParams(
+            f"'{field}' must be an RFC 3339 time with a zone, e.g. "
+            f"2026-11-25T04:26:05.123Z; got {describe(value)}"
+        )
+    return int(when.timestamp() * 1000)
+
+
+def _time(_inst: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None:
+        parse_time(value, camel(attribute.name))
+
+
 @attrs.frozen
 class StartParams:
     cli_version: str = attrs.field(validator=_length(1, 256))
@@ -142,6 +173,24 @@ class EventsParams:
 @attrs.frozen
 class ListParams:
     limit: int = attrs.field(validator=_limit)
+    deleted: bool = False
+
+
+@attrs.frozen
+class SearchParams:
+    query: str = attrs.field(validator=_length(1, 1000))
+    limit: int = attrs.field(validator=_limit)
+    session_id: int | None = attrs.field(default=None, validator=_int_range(1))
+    kinds: list[str] | None = attrs.field(default=None, validator=_kinds)
+    since: str | None = attrs.field(default=None, validator=_time)
+    until: str | None = attrs.field(default=None, validator=_time)
+
+
+@attrs.frozen
+class RenameParams:
+    session_id: int = attrs.field(validator=_positive)
+    # Required, and null clears the title.
+    title: str | None = attrs.field(validator=_length(1, 256))
 
 
 @attrs.frozen
@@ -177,6 +226,11 @@ class ListResult:
 
 
 @attrs.frozen
+class SearchResult:
+    hits: list[Hit]
+
+
+@attrs.frozen
 class CountResult:
     count: int
 
@@ -205,12 +259,21 @@ METHODS: dict[str, Method] = {
         Method(
             "session/events", EventsParams, "{events: Event[]}", "the newest events, oldest first"
         ),
-        Method("session/list", ListParams, "{sessions: Session[]}", "sessions, newest first"),
+        Method(
+            "session/list",
+            ListParams,
+            "{sessions: Session[]}",
+            "sessions, newest first; the trash with `deleted`",
+        ),
         Method("session/get", GetParams, "Session | null", "a session by ulid"),
         Method("session/count", SessionIdParams, "{count}", "a session's event count"),
         Method("session/last", NoParams, "Session | null", "the newest session"),
         Method("milestone/set", MilestoneSetParams, "null", "set a milestone"),
         Method("milestone/get", MilestoneGetParams, "{value: str | null}", "read a milestone"),
+        Method("session/search", SearchParams, "{hits: Hit[]}", "full-text search, best first"),
+        Method("session/rename", RenameParams, "Session", "set or clear a session's title"),
+        Method("session/delete", SessionIdParams, "Session", "move a session to the trash"),
+        Method("session/restore", SessionIdParams, "Session", "bring a session back"),
     )
 }
 
@@ -232,6 +295,7 @@ def make_converter() -> cattrs.Converter:
     converter = cattrs.Converter(forbid_extra_keys=False, detailed_validation=True)
     converter.register_structure_hook(int, _strict(int, "an integer"))
     converter.register_structure_hook(str, _strict(str, "a string"))
+    converter.register_structure_hook(bool, _strict(bool, "true or false"))
 
     def structure_factory(cls: type) -> Any:
         renames: dict[str, Any] = {
@@ -309,6 +373,7 @@ __all__ = [
     "ListResult",
     "Method",
     "MilestoneValue",
+    "SearchResult",
     "structure_params",
     "unstructure",
 ]

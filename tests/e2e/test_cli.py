@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import os
 import pty
 import select
@@ -168,10 +169,12 @@ def test_ls_lists_newest_first(seeded):
     done = run("ls", "--db", seeded)
     assert done.returncode == 0
     lines = done.stdout.splitlines()
-    assert lines[0].split()[:3] == ["ULID", "STARTED", "(UTC)"]
+    assert lines[0].split()[:4] == ["ULID", "STARTED", "(local)", "STATE"]
     rows = sessions(seeded)
     assert [line.split()[0] for line in lines[1:]] == [rows[1][0], rows[0][0]]
     assert "first prompt" in lines[2] and "sessiond-chat" in lines[2]
+    utc = run("ls", "--db", seeded, "--utc").stdout.splitlines()
+    assert utc[0].split()[:3] == ["ULID", "STARTED", "(UTC)"]
 
 
 def test_show_accepts_a_unique_prefix(seeded):
@@ -180,7 +183,8 @@ def test_show_accepts_a_unique_prefix(seeded):
     assert done.returncode == 0, done.stderr
     assert ulid in done.stdout
     body = done.stdout.split("\n\n", 1)[1]
-    lines = [line.split(None, 3) for line in body.splitlines()]
+    lines = [line.split(None, 3) for line in body.splitlines() if " -- " not in line]
+    assert re.search(r"-- \d{4}-\d\d-\d\d \(local\) --", body)
     assert [(line[0], line[2], line[3]) for line in lines] == [
         ("1", "prompt", "first prompt"),
         ("2", "prompt", "second line"),
@@ -205,7 +209,8 @@ def test_export_markdown_and_jsonl(seeded):
     assert [(e["seq"], e["kind"], e["text"]) for e in events] == [
         (1, "prompt", "another session with a `code` and")
     ]
-    assert set(events[0]) == {"sessionId", "seq", "kind", "text", "createdAt"}
+    assert set(events[0]) == {"sessionId", "sessionUlid", "seq", "kind", "text", "createdAt"}
+    assert events[0]["sessionUlid"] == ulid
 
 
 def test_sessiond_db_environment_variable(tmp_path):

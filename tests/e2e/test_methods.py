@@ -39,7 +39,7 @@ def test_initialize_result():
         result = d.answer(0)["result"]
         assert result["serverInfo"] == {"name": "sessiond", "version": sessiond.__version__}
         assert result["capabilities"]["experimental"]["sessiond"] == {
-            "protocolVersion": 1,
+            "protocolVersion": 2,
             "maxTextBytes": 1048576,
         }
         error = d.call(1, "initialize", {"capabilities": {}})["error"]
@@ -231,9 +231,9 @@ async def test_milestones(client):
 
 
 async def test_unknown_method(client):
-    error = await error_of(client, "session/delete", {"sessionId": 1})
+    error = await error_of(client, "session/frobnicate", {"sessionId": 1})
     assert error.code == -32601
-    assert "session/delete" in error.message
+    assert "session/frobnicate" in error.message
 
 
 def test_requests_before_initialize():

@@ -94,7 +94,7 @@ def test_a_file_that_is_not_a_database_is_refused_and_kept(history: Path, tmp_pa
     db.write_bytes(os.urandom(100) + history.read_bytes()[100:])
     before = digest(db)
     run = refused(db)
-    assert "corrupt or not a sessiond database" in run.stderr
+    assert "not a SQLite database" in run.stderr and "left it as it is" in run.stderr
     assert digest(db) == before
 
 
@@ -234,7 +234,7 @@ def test_a_full_disk_then_space_freed(tmpfs: Path) -> None:
 def test_the_store_on_a_page_limit_then_raised(tmp_path: Path) -> None:
     """The same fault without mounting: SQLite's max_page_count."""
     from sessiond.errors import StorageError
-    from sessiond.store import Store
+    from sessiond.store import SqliteStore as Store
 
     with Store(str(tmp_path / "pages.db")) as store:
         sid = store.start_session("pages").id

@@ -16,7 +16,12 @@ from typing import Any
 import pytest
 from daemon import TIMEOUT, connect, integrity, snapshot, started
 
+from sessiond.store.sqlite.migrations import APPLICATION_ID, LATEST_VERSION, MIGRATIONS
+
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+V1_FIELDS = ("id", "ulid", "startedAt", "endedAt", "engineBaseUrl", "cliVersion", "parentUlid", "eventCount")
 
 
 def test_a_v1_file_opens_with_every_session_and_event(tmp_path: Path) -> None:
@@ -26,10 +31,27 @@ def test_a_v1_file_opens_with_every_session_and_event(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA user_version").fetchone() == (1,)
     expected = json.loads((FIXTURES / "v1.json").read_text())
     with started(db) as daemon:
-        assert daemon.call("session/list", {"limit": 100})["sessions"] == expected["sessions"]
+        sessions = daemon.call("session/list", {"limit": 100})["sessions"]
+        # Every v1 field as it was; the version-2 ones new.
+        assert [{k: s[k] for k in V1_FIELDS} for s in sessions] == expected["sessions"]
+        assert all(s["title"] is None and s["deletedAt"] is None for s in sessions)
+        for session in sessions:
+            events = expected["events"][str(session["id"])]
+            prompts = [e["text"] for e in events if e["kind"] == "prompt"]
+            assert session["preview"] == (" ".join(prompts[0].split())[:120] if prompts else None)
         for sid, events in expected["events"].items():
             params = {"sessionId": int(sid), "limit": 10000}
             assert daemon.call("session/events", params)["events"] == events
+            # ... and every old event is found by search.
+            for event in events[:3]:
+                words = [w for w in event["text"].split() if w.isalnum()]
+                if not words:
+                    continue
+                hits = daemon.call(
+                    "session/search",
+                    {"query": f'"{words[0]}"', "limit": 10000, "sessionId": int(sid)},
+                )["hits"]
+                assert event["seq"] in {h["seq"] for h in hits}
         for key, value in expected["milestones"].items():
             assert daemon.call("milestone/get", {"key": key}) == {"value": value}
         # ... and it goes on being written.
@@ -42,36 +64,44 @@ def test_a_v1_file_opens_with_every_session_and_event(tmp_path: Path) -> None:
     assert integrity(db) == "ok"
 
 
-# A migration run in a subprocess that prints after each step and sleeps,
-# sleeping after the step the test kills it at.
+# The real migrations run in a subprocess that prints after each step of one
+# version and sleeps after the step the test kills it at ('run' is the step
+# done in Python after the statements).
 MIGRATE = """
 import sys, time
-from sessiond.store import MIGRATIONS, Migration, Store
+from sessiond.store import SqliteStore
+from sessiond.store.sqlite.migrations import MIGRATIONS, Migration
+
+target, kill_at = int(sys.argv[2]), int(sys.argv[3])
+
+def step(n):
+    print(f"ran {n}", flush=True)
+    if n == kill_at:
+        time.sleep(60)  # where the test kills it
 
 class Slow(tuple):
     def __iter__(self):
         for n, statement in enumerate(tuple.__iter__(self)):
             yield statement
-            print(f"ran {n}", flush=True)
-            if n == int(sys.argv[3]):
-                time.sleep(60)  # where the test kills it
+            step(n)
 
-V2 = Migration(2, "test only: a table, rows, an index, a column", Slow((
-    "CREATE TABLE tags (event_id INTEGER NOT NULL REFERENCES events(id), tag TEXT NOT NULL)",
-    "INSERT INTO tags SELECT id, kind FROM events",
-    "CREATE INDEX tags_by_tag ON tags(tag)",
-    "ALTER TABLE sessions ADD COLUMN title TEXT",
-)))
-V1 = Migration(1, MIGRATIONS[0].name, Slow(MIGRATIONS[0].statements))
-Store(sys.argv[1], migrations=(V1, V2) if sys.argv[2] == "v1" else (*MIGRATIONS, V2)).close()
+def slow(m):
+    if m.version != target:
+        return m
+    def run(conn):
+        m.run(conn)
+        step(len(m.statements))
+    return Migration(m.version, m.name, Slow(m.statements), run if m.run else None)
+
+SqliteStore(sys.argv[1], migrations=tuple(slow(m) for m in MIGRATIONS)).close()
 print("done", flush=True)
 """
 
 
-def killed_after(db: Path, which: str, step: int) -> None:
-    """Run the slow migrations on `db`, SIGKILL it once step `step` has run."""
+def killed_after(db: Path, version: int, step: int) -> None:
+    """Run the migrations on `db`, SIGKILL it once `version`'s step `step` has run."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", MIGRATE, str(db), which, str(step)],
+        [sys.executable, "-c", MIGRATE, str(db), str(version), str(step)],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -93,13 +123,16 @@ def schema(db: Path) -> dict[str, Any]:
     return {"version": version, "names": names, "columns": columns}
 
 
-@pytest.mark.parametrize("step", range(4))
+V2_STEPS = len(MIGRATIONS[1].statements) + 1  # the statements, then the Python step
+
+
+@pytest.mark.parametrize("step", range(V2_STEPS))
 def test_killed_during_v1_to_v2(tmp_path: Path, step: int) -> None:
     db = tmp_path / "v1.db"
     shutil.copy(FIXTURES / "v1.db", db)
     old = snapshot(db)
     old_schema = schema(db)
-    killed_after(db, "v2", step)
+    killed_after(db, 2, step)
     assert integrity(db) == "ok"
     now = schema(db)
     assert now == old_schema  # the kill always lands inside the one transaction
@@ -109,28 +142,36 @@ def test_killed_during_v1_to_v2(tmp_path: Path, step: int) -> None:
 @pytest.mark.parametrize("step", range(4))
 def test_killed_during_v0_to_v1(tmp_path: Path, step: int) -> None:
     db = tmp_path / "new.db"
-    killed_after(db, "v1", step)
+    killed_after(db, 1, step)
     assert integrity(db) == "ok"
     assert schema(db) == {"version": 0, "names": set(), "columns": set()}
     # The next open migrates the file the whole way.
     with started(db) as daemon:
         assert daemon.call("session/start", {"cliVersion": "after"})["id"] == 1
         assert daemon.stop() == 0
-    assert schema(db)["version"] == 1
+    assert schema(db)["version"] == LATEST_VERSION
 
 
 def test_an_unkilled_slow_migration_reaches_v2(tmp_path: Path) -> None:
     """The control: the same run, not killed, does change the file."""
     db = tmp_path / "v1.db"
     shutil.copy(FIXTURES / "v1.db", db)
+    old = snapshot(db)
     run = subprocess.run(
-        [sys.executable, "-c", MIGRATE, str(db), "v2", "-1"],
+        [sys.executable, "-c", MIGRATE, str(db), "2", "-1"],
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
     )
     assert run.returncode == 0, run.stderr
     got = schema(db)
-    assert got["version"] == 2 and "tags" in got["names"] and "title" in got["columns"]
+    assert got["version"] == 2 and "events_fts" in got["names"] and "title" in got["columns"]
     with contextlib.closing(connect(db)) as conn:
-        assert conn.execute("SELECT count(*) FROM tags").fetchone()[0] == 46
+        indexed = conn.execute("SELECT count(*) FROM events_fts").fetchone()[0]
+        assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        conn.execute("INSERT INTO events_fts (events_fts) VALUES ('integrity-check')")
+    assert indexed == len(old["events"])
+    new = snapshot(db)
+    assert [e[:6] for e in new["events"]] == [e[:6] for e in old["events"]]
+    assert [s[:8] for s in new["sessions"]] == [s[:8] for s in old["sessions"]]

@@ -28,7 +28,7 @@ from sessiond.errors import InvalidParams
 from sessiond.handlers import APPEND_SPEC, append_answer, plain_append
 from sessiond.models import EVENT_KINDS
 from sessiond.server import SessiondServer
-from sessiond.store import Store
+from sessiond.store import SqliteStore as Store
 from sessiond.transport import FrameDecoder, FramingError, Oversize, encode_frame
 from sessiond.wire import structure_params
 
@@ -120,7 +120,7 @@ def test_initialize_result_is_what_lsprotocol_makes(server: Any) -> None:
     expected = default_converter().unstructure(
         types.InitializeResult(
             capabilities=types.ServerCapabilities(
-                experimental={"sessiond": {"protocolVersion": 1, "maxTextBytes": 4321}}
+                experimental={"sessiond": {"protocolVersion": 2, "maxTextBytes": 4321}}
             ),
             server_info=types.ServerInfo(name="sessiond", version=sessiond.__version__),
         )

@@ -19,7 +19,7 @@ from sessiond.errors import (
     StorageError,
 )
 from sessiond.models import EVENT_KINDS, Appended
-from sessiond.store import Store
+from sessiond.store import SqliteStore as Store
 
 
 @pytest.fixture
@@ -158,11 +158,16 @@ def test_prefix_lookup(store):
     assert store.find_sessions("ABCX") != [] and store.find_sessions("Q") == []
 
 
-def test_first_prompts(store):
+def test_preview_is_the_first_prompt_folded_and_cut(store):
     s = store.start_session("v")
+    assert s.preview is None
     store.append(s.id, "system", "banner")
-    store.append(s.id, "prompt", "the question " * 10)
-    assert store.first_prompts([s.id], width=12) == {s.id: "the question"}
+    assert store.session_by_id(s.id).preview is None
+    store.append(s.id, "prompt", "  the\n\tquestion  " * 30)
+    store.append(s.id, "prompt", "a later prompt")
+    preview = store.session_by_id(s.id).preview
+    assert preview == ("the question " * 10)[:120]
+    assert len(preview) == 120
 
 
 def test_milestones(store):
@@ -220,7 +225,7 @@ def test_seq_is_gapless_per_session(tmp_path_factory, ops):
 
 def test_damage_met_at_run_time_stops_all_writes(tmp_path):
     """A file too large to quick_check on open is refused writes once damage shows."""
-    from sessiond.store.files import QUICK_CHECK_MAX_BYTES
+    from sessiond.store.sqlite.files import QUICK_CHECK_MAX_BYTES
 
     path = tmp_path / "big.db"
     with Store(str(path), max_text_bytes=2**21) as store:

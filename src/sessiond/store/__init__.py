@@ -1,15 +1,66 @@
-"""The SQLite store (no pygls here). See `store.Store` for its contract."""
+"""The store: its interface (`base.Store`), the SQLite and PostgreSQL
+implementations beside it, and the search query language they share.
 
-from sessiond.store.files import describe_sqlite_error
-from sessiond.store.migrations import LATEST_VERSION, MIGRATIONS, Migration
-from sessiond.store.store import MEMORY, Store, check_text
+`open_store(db)` picks the implementation from `--db`: a
+`postgresql://` (or `postgres://`) URI is a PostgreSQL server, anything else
+a SQLite file path (or `:memory:`). Nothing above this package knows which
+one it talks to.
+"""
+
+from __future__ import annotations
+
+from sessiond import DEFAULT_MAX_TEXT_BYTES
+from sessiond.store.base import (
+    Added,
+    AppendItem,
+    Change,
+    Changed,
+    Feed,
+    ImportedEvent,
+    ImportedSession,
+    Started,
+    Store,
+)
+from sessiond.store.sqlite.store import MEMORY, SqliteStore, check_text
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres(db: str) -> bool:
+    return db.startswith(POSTGRES_SCHEMES)
+
+
+def open_store(
+    db: str,
+    *,
+    max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
+    read_only: bool = False,
+) -> Store:
+    """The store `db` names, opened (and migrated, unless `read_only`).
+
+    Raises a `sessiond.errors.StorageError` (or a subclass) saying why when
+    it cannot be opened.
+    """
+    if is_postgres(db):
+        from sessiond.store.postgres import open_postgres
+
+        return open_postgres(db, max_text_bytes=max_text_bytes, read_only=read_only)
+    return SqliteStore(db, max_text_bytes=max_text_bytes, read_only=read_only)
+
 
 __all__ = [
-    "LATEST_VERSION",
     "MEMORY",
-    "MIGRATIONS",
-    "Migration",
+    "Added",
+    "AppendItem",
+    "Change",
+    "Changed",
+    "Feed",
+    "ImportedEvent",
+    "ImportedSession",
+    "SqliteStore",
+    "Started",
     "Store",
     "check_text",
-    "describe_sqlite_error",
+    "is_postgres",
+    "open_store",
 ]

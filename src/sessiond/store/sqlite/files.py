@@ -6,9 +6,13 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import stat
 import urllib.parse
 
-from sessiond.store.migrations import schema_version
+import attrs
+
+from sessiond.errors import NotOurFile
+from sessiond.store.sqlite.migrations import APPLICATION_ID, schema_version
 
 # Files up to this size are checked for damage (PRAGMA quick_check) on open.
 QUICK_CHECK_MAX_BYTES = 32 * 1024 * 1024
@@ -20,6 +24,16 @@ def on_read_only_fs(path: str) -> bool:
         return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
     except OSError:
         return False
+
+
+def _disk_full(path: str) -> bool:
+    """True when the file system holding `path` has no block left: SQLite then
+    says "disk I/O error" or worse as often as "database or disk is full"."""
+    try:
+        found = os.statvfs(os.path.dirname(os.path.abspath(path)))
+    except OSError:
+        return False
+    return found.f_bavail * found.f_frsize < 64 * 1024
 
 
 def describe_sqlite_error(exc: sqlite3.Error, path: str) -> str:
@@ -39,7 +53,7 @@ def describe_sqlite_error(exc: sqlite3.Error, path: str) -> str:
             f"the database {path} is locked by another process and stayed locked past "
             "the busy timeout; try again when that process has finished"
         )
-    if primary == sqlite3.SQLITE_FULL or "full" in text:
+    if primary == sqlite3.SQLITE_FULL or "full" in text or _disk_full(path):
         return f"the disk holding the database {path} is full; free some space and try again"
     if primary == sqlite3.SQLITE_READONLY or "readonly" in text:
         return f"the database {path} is read-only; check the file's and its folder's permissions"
@@ -76,13 +90,24 @@ def read_only_uri(path: str) -> str:
     return "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro"
 
 
-def inspect_file(path: str, busy_timeout_s: float) -> tuple[int, str | None] | None:
-    """(schema version, corruption found or None), read without writing a byte.
+@attrs.frozen
+class Inspection:
+    """What a file holds, read without writing a byte."""
+
+    version: int  # PRAGMA user_version
+    application_id: int
+    tables: frozenset[str]  # sessiond's tables, or another program's
+    problem: str | None  # what quick_check found, None when fine
+
+
+def inspect_file(path: str, busy_timeout_s: float) -> Inspection | None:
+    """The file's schema version, mark, tables and damage, read without writing.
 
     A read-only connection cannot checkpoint a leftover WAL into the file when
     it closes, as a read-write one would: a file that must be refused (newer
-    schema) or left alone (corrupt) is inspected through one. None when the
-    file cannot even be opened read-only; the read-write open then says why.
+    schema, another program's) or left alone (corrupt) is inspected through
+    one. None when the file cannot even be opened read-only; the read-write
+    open then says why.
     """
     try:
         conn = sqlite3.connect(read_only_uri(path), uri=True, timeout=busy_timeout_s)
@@ -90,13 +115,25 @@ def inspect_file(path: str, busy_timeout_s: float) -> tuple[int, str | None] | N
         return None
     try:
         version = schema_version(conn)
-    except sqlite3.Error:
+        app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+        tables = frozenset(
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        )
+    except sqlite3.Error as exc:
         conn.close()
+        if "not a database" in str(exc) or "file is encrypted" in str(exc):
+            raise NotOurFile(
+                f"{path} is not a SQLite database, so not a sessiond database either; "
+                "sessiond left it as it is. Give another --db, or move the file away"
+            ) from None
         return None
     try:
         # quick_check reads the whole file (about 0.45 s for 1M events here):
         # every open pays it only for small files. A larger file's damage is
-        # caught when an operation meets it (see Store._errors).
+        # caught when an operation meets it (see SqliteStore._errors).
         if os.path.getsize(path) > QUICK_CHECK_MAX_BYTES:
             verdict = "ok"
         else:
@@ -105,4 +142,47 @@ def inspect_file(path: str, busy_timeout_s: float) -> tuple[int, str | None] | N
         verdict = str(exc)
     finally:
         conn.close()
-    return version, (None if verdict == "ok" else verdict)
+    return Inspection(version, app_id, tables, None if verdict == "ok" else verdict)
+
+
+# The tables of schema version 1, written before files carried the mark.
+_V1_TABLES = frozenset({"sessions", "events", "milestones"})
+
+
+def check_ours(found: Inspection, path: str) -> None:
+    """Refuse a file that is not sessiond's: sessiond opens only an empty
+    database, one carrying its mark, or a version-1 file of its own (which
+    predates the mark)."""
+    if found.application_id == APPLICATION_ID:
+        return
+    if found.application_id == 0 and found.version == 0 and not found.tables:
+        return  # an empty database
+    if found.application_id == 0 and found.version == 1 and found.tables == _V1_TABLES:
+        return
+    if found.application_id != 0:
+        whose = f"it belongs to another program (application_id {found.application_id:#x})"
+    elif found.tables:
+        shown = ", ".join(sorted(found.tables)[:5])
+        whose = f"it holds another program's tables ({shown})"
+    else:
+        whose = f"it has schema version {found.version} but none of sessiond's tables"
+    raise NotOurFile(
+        f"{path} is a SQLite database but not a sessiond one: {whose}; sessiond left it "
+        "as it is. Give another --db, or move the file away"
+    )
+
+
+def check_regular(path: str) -> None:
+    """Refuse a path that is not a regular file (a device such as /dev/null,
+    a folder, a pipe): SQLite cannot keep a database there."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(mode):
+        raise NotOurFile(f"{path} is a folder, not a database file; give a file's path to --db")
+    if not stat.S_ISREG(mode):
+        raise NotOurFile(
+            f"{path} is not a regular file (a device, pipe or socket), so it cannot hold a "
+            "database; give a file's path to --db"
+        )

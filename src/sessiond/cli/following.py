@@ -1,0 +1,62 @@
+"""`sessiond tail`'s work: the last turns, then (with -f) every new one."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from sessiond.cli.common import UsageError, db_of, open_for_reading
+from sessiond.cli.show import session_of
+
+POLL_S = 0.2
+
+
+def tail(args: argparse.Namespace) -> int:
+    from sessiond import render
+    from sessiond.store import Added, Started
+
+    if not 0 <= args.lines <= 10_000:
+        raise UsageError(f"-n must be from 0 to 10000; got {args.lines}")
+    clock = render.Clock(args.utc)
+    with open_for_reading(db_of(args)) as store:
+        session = None
+        if args.ulid is not None or not args.follow:
+            session = session_of(store, args.ulid)
+        feed = store.feed() if args.follow else None
+        if session is not None:
+            print(f"== {session.ulid}  {render.label(session) or '(untitled)'}")
+            for line in render.replay(store.events(session.id, args.lines), clock):
+                print(line)
+        if feed is None:
+            return 0
+        sys.stdout.flush()
+        names = {} if session is None else {session.id: session.ulid}
+        shown = None if session is None else session.id
+        try:
+            while True:
+                for change in feed.poll():
+                    if isinstance(change, Started):
+                        names[change.session.id] = change.session.ulid
+                    if not isinstance(change, Added):
+                        continue
+                    event = change.event
+                    if session is not None and event.session_id != session.id:
+                        continue
+                    if shown != event.session_id:
+                        ulid = (
+                            names.get(event.session_id)
+                            or store.session_by_id(event.session_id).ulid
+                        )
+                        names[event.session_id] = ulid
+                        print(f"== {ulid}")
+                        shown = event.session_id
+                    for line in render.replay([event], clock):
+                        print(line)
+                sys.stdout.flush()
+                if not feed.more:
+                    time.sleep(POLL_S)
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            feed.close()

@@ -1,0 +1,590 @@
+"""The SQLite store: sessions, their append-only events, milestones, search.
+
+Contract (see `store.base.Store` and protocol.md, "The store"):
+
+- one file, WAL journal, `synchronous=FULL`, a busy timeout (5 s by default);
+  a missing parent folder is created 0700 and a new file 0600; the file is
+  marked as sessiond's (`application_id`) and another program's SQLite file is
+  refused untouched;
+- `seq` is allocated inside the appending write transaction (`BEGIN
+  IMMEDIATE` plus `UNIQUE(session_id, seq)`), so several processes can append
+  to one session and still get 1, 2, 3, ... with no gap or duplicate;
+- an append returns only after its transaction has committed, and only while
+  the file at `path` is still the file that was opened (device, inode and WAL
+  checked before and after each write): a file deleted or replaced under a
+  running daemon makes every later write a StorageError instead of an answer
+  that exists nowhere;
+- the search index and the change feed are written in the same transaction
+  as the rows they describe;
+- every failure is raised as a `sessiond.errors` exception; sqlite3's own
+  exceptions never leave this package.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+
+from sessiond import DEFAULT_MAX_TEXT_BYTES
+from sessiond.errors import (
+    InvalidParams,
+    PayloadTooLarge,
+    SessiondError,
+    SessionNotFound,
+    StorageError,
+)
+from sessiond.models import Appended, Event, Hit, Session, now_ms, rfc3339
+from sessiond.store.base import Feed, ImportedEvent, ImportedSession
+from sessiond.store.sqlite import writes
+from sessiond.store.sqlite.files import (
+    check_ours,
+    check_regular,
+    create_private,
+    describe_sqlite_error,
+    inspect_file,
+    read_only_uri,
+)
+from sessiond.store.sqlite.migrations import (
+    LATEST_VERSION,
+    MIGRATIONS,
+    Migration,
+    check_not_newer,
+    migrate,
+    schema_version,
+    too_new,
+)
+from sessiond.store.sqlite.rows import SESSION_COLUMNS, SQL_INT_MAX, session_row, storable
+
+logger = logging.getLogger(__name__)
+
+MEMORY = ":memory:"
+
+
+def check_text(text: str, max_bytes: int, field: str = "text") -> None:
+    """Refuse text that cannot be stored as UTF-8 or is over `max_bytes`."""
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        raise InvalidParams(
+            f"'{field}' is not valid Unicode: it holds a lone surrogate at position "
+            f"{exc.start}, which cannot be stored as UTF-8"
+        ) from None
+    if size > max_bytes:
+        raise PayloadTooLarge(
+            f"'{field}' is {size} bytes as UTF-8, over this server's limit of "
+            f"{max_bytes} bytes (maxTextBytes)"
+        )
+
+
+class SqliteStore:
+    """An open sessiond database file. Not thread-safe: use it from one thread."""
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
+        busy_timeout_s: float = 5.0,
+        migrations: tuple[Migration, ...] = MIGRATIONS,
+        read_only: bool = False,
+    ) -> None:
+        """Open (creating when missing) and migrate the database at `path`.
+
+        With `read_only`, nothing is created, migrated or written: a file
+        whose schema is older than this sessiond's is refused (StorageError
+        saying how to upgrade it). Raises SchemaTooNew, untouched, for a file
+        from a newer sessiond; NotOurFile, untouched, for anything that is not
+        a sessiond database; StorageError when it cannot be opened or migrated.
+        """
+        self.path = self.where = path
+        self.max_text_bytes = max_text_bytes
+        self.busy_timeout_s = busy_timeout_s
+        self.read_only = read_only
+        self._conn: sqlite3.Connection | None = None
+        # Set when the file must not be written: every write is refused with it.
+        self._refusal: StorageError | None = None
+        self._identity: tuple[int, int] | None = None
+        self._wal_identity: tuple[int, int] | None = None
+        if read_only:
+            self._open_read_only(migrations)
+            return
+        try:
+            if path != MEMORY:
+                check_regular(path)
+                create_private(path)
+                found = inspect_file(path, busy_timeout_s)
+                if found is not None:
+                    too_new(found.version, path, migrations)
+                    check_ours(found, path)
+                    if found.problem is not None:
+                        self._open_corrupt(found.problem)
+                        return
+            conn = sqlite3.connect(
+                path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+            )
+        except OSError as exc:
+            raise StorageError(f"the database {path} cannot be created: {exc.strerror}") from None
+        except sqlite3.Error as exc:
+            raise StorageError(describe_sqlite_error(exc, path)) from None
+        try:
+            # The version check comes before any pragma that writes, so a newer
+            # file is refused exactly as it was found.
+            check_not_newer(conn, path, migrations)
+            if path != MEMORY:
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            # Migrations rebuild tables: foreign keys are checked from here on.
+            migrate(conn, migrations)
+            conn.execute("PRAGMA foreign_keys=ON")
+        except SessiondError:
+            conn.close()
+            raise
+        except sqlite3.Error as exc:
+            conn.close()
+            raise StorageError(describe_sqlite_error(exc, path)) from None
+        self._conn = conn
+        if path != MEMORY:
+            st = os.stat(path)
+            self._identity = (st.st_dev, st.st_ino)
+
+    def _open_read_only(self, migrations: tuple[Migration, ...]) -> None:
+        path = self.path
+        if path == MEMORY:
+            raise StorageError("an in-memory database cannot be opened read-only")
+        if not os.path.exists(path):
+            raise StorageError(f"there is no database at {path}")
+        check_regular(path)
+        found = inspect_file(path, self.busy_timeout_s)
+        if found is None:
+            raise StorageError(f"the database {path} cannot be opened for reading")
+        too_new(found.version, path, migrations)
+        check_ours(found, path)
+        latest = migrations[-1].version if migrations else 0
+        if found.version < latest:
+            raise StorageError(
+                f"the database {path} has schema version {found.version}, older than this "
+                f"sessiond's {latest}, and it is opened read-only here; upgrade it once by "
+                "running a command that writes, e.g. `sessiond ls --db PATH` as a user who "
+                "can write the file"
+            )
+        self._connect_read_only()
+
+    def _connect_read_only(self) -> None:
+        try:
+            self._conn = sqlite3.connect(
+                read_only_uri(self.path),
+                uri=True,
+                timeout=self.busy_timeout_s,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            schema_version(self._conn)
+        except sqlite3.Error as exc:
+            raise StorageError(describe_sqlite_error(exc, self.path)) from None
+
+    def _open_corrupt(self, problem: str) -> None:
+        """Serve what can still be read, read-only; refuse every write.
+
+        Writing into a damaged file can spread the damage (a broken free list
+        hands out pages still in use), and the person may want the file as it
+        is for recovery: it is opened read-only and never written.
+        """
+        self._refusal = StorageError(
+            f"the database {self.path} is corrupt ({problem}); sessiond will not write to "
+            "it and left it as it is. Reads still work where they can; restore a backup "
+            "or move the file away to start a new one"
+        )
+        logger.error("%s", self._refusal.message)
+        self._connect_read_only()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StorageError(f"the database {self.path} is closed")
+        return self._conn
+
+    @property
+    def schema_version(self) -> int:
+        with self._errors() as conn:
+            return schema_version(conn)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # Transactions and errors
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[sqlite3.Connection]:
+        conn = self.conn
+        try:
+            yield conn
+        except sqlite3.Error as exc:
+            code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+            if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) and self._refusal is None:
+                # Damage met at run time: from now on the file is only read.
+                self._refuse(
+                    f"the database {self.path} is corrupt ({exc}); sessiond will not write "
+                    "to it any more. Reads still work where they can; restore a backup or "
+                    "move the file away to start a new one"
+                )
+            raise StorageError(describe_sqlite_error(exc, self.path)) from None
+
+    def _refuse(self, message: str) -> None:
+        self._refusal = StorageError(message)
+        logger.error("%s", message)
+
+    def _check_file(self) -> None:
+        """Refuse to write (or to answer a write) once the file at `path` is no
+        longer the file this store opened: deleted, replaced, its WAL deleted."""
+        if self._identity is None or self._refusal is not None:
+            return
+        path = self.path
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            self._refuse(
+                f"the database {path} was deleted by another program while sessiond had it "
+                "open; sessiond stopped writing, since nothing written now could be found "
+                "again. Restart sessiond to start a new database there, or put the file back"
+            )
+            return
+        except OSError:
+            return
+        if (st.st_dev, st.st_ino) != self._identity:
+            self._refuse(
+                f"the database {path} was replaced by another file while sessiond had it "
+                "open; sessiond stopped writing to the file it opened, which is no longer "
+                "there. Restart sessiond to use the new file"
+            )
+            return
+        try:
+            wal = os.stat(path + "-wal")
+        except FileNotFoundError:
+            if self._wal_identity is not None:
+                self._wal_deleted()
+            return
+        except OSError:
+            return
+        if self._wal_identity is None:
+            self._wal_identity = (wal.st_dev, wal.st_ino)
+        elif (wal.st_dev, wal.st_ino) != self._wal_identity:
+            self._refuse(
+                f"the database's WAL file {path}-wal was replaced by another program while "
+                "sessiond had it open; sessiond stopped writing. Restart sessiond"
+            )
+
+    def _wal_deleted(self) -> None:
+        """The WAL holds committed transactions not yet in the database file:
+        copy them in (a checkpoint through the still-open deleted WAL) before
+        refusing further writes, so that nothing answered is lost."""
+        saved = "saved what it held into the database file and "
+        try:
+            self.conn.execute("PRAGMA wal_checkpoint(FULL)").fetchone()
+        except sqlite3.Error as exc:
+            logger.error("could not save the deleted WAL's transactions: %s", exc)
+            saved = "could not save what it held (see the log) and "
+        self._refuse(
+            f"the database's WAL file {self.path}-wal was deleted by another program while "
+            f"sessiond had it open; sessiond {saved}stopped writing. Restart sessiond to go on"
+        )
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; rolled back whole on any error."""
+        if self.read_only:
+            raise StorageError(f"the database {self.path} is open read-only here")
+        self._check_file()
+        if self._refusal is not None:
+            raise StorageError(self._refusal.message)
+        with self._errors() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        self._check_file()
+        if self._refusal is not None:
+            raise StorageError(self._refusal.message)
+
+    # Sessions
+
+    def start_session(
+        self,
+        cli_version: str,
+        ulid: str | None = None,
+        engine_base_url: str | None = None,
+        parent_ulid: str | None = None,
+    ) -> Session:
+        if ulid is None:
+            # Imported here: python-ulid reads its package metadata on import,
+            # which cost every daemon start 20 ms.
+            from ulid import ULID
+
+            ulid = str(ULID())
+        with self._write() as conn:
+            session_id = writes.insert_session(
+                conn, ulid, cli_version, now_ms(), engine_base_url, parent_ulid
+            )
+            return self._session_by_id(conn, session_id)
+
+    def end_session(self, session_id: int) -> Session:
+        """Set `ended_at` once; ending an ended session changes nothing."""
+        return self._change(
+            session_id, "UPDATE sessions SET ended_at = :now WHERE id = :id AND ended_at IS NULL"
+        )
+
+    def rename_session(self, session_id: int, title: str | None) -> Session:
+        return self._change(
+            session_id,
+            "UPDATE sessions SET title = :title WHERE id = :id AND title IS NOT :title",
+            title=title,
+        )
+
+    def delete_session(self, session_id: int) -> Session:
+        """Move to the trash (ending it when live); idempotent."""
+        return self._change(
+            session_id,
+            "UPDATE sessions SET deleted_at = :now, ended_at = coalesce(ended_at, :now)"
+            " WHERE id = :id AND deleted_at IS NULL",
+        )
+
+    def restore_session(self, session_id: int) -> Session:
+        """Bring back from the trash (it stays ended); idempotent."""
+        return self._change(
+            session_id,
+            "UPDATE sessions SET deleted_at = NULL WHERE id = :id AND deleted_at IS NOT NULL",
+        )
+
+    def _change(self, session_id: int, sql: str, **params: object) -> Session:
+        with self._write() as conn:
+            writes.change_session(conn, session_id, sql, **params)
+            return self._session_by_id(conn, session_id)
+
+    def purge(self, session_ids: Sequence[int]) -> int:
+        with self._write() as conn:
+            return writes.purge(conn, session_ids)
+
+    def get_session(self, ulid: str) -> Session | None:
+        with self._errors() as conn:
+            row = conn.execute(f"SELECT {SESSION_COLUMNS} WHERE s.ulid = ?", (ulid,)).fetchone()
+        return None if row is None else session_row(row)
+
+    def session_by_id(self, session_id: int) -> Session:
+        with self._errors() as conn:
+            return self._session_by_id(conn, session_id)
+
+    def _session_by_id(self, conn: sqlite3.Connection, session_id: int) -> Session:
+        if not storable(session_id):
+            raise SessionNotFound(f"no session has the id {session_id}")
+        row = conn.execute(f"SELECT {SESSION_COLUMNS} WHERE s.id = ?", (session_id,)).fetchone()
+        if row is None:
+            raise SessionNotFound(f"no session has the id {session_id}")
+        return session_row(row)
+
+    def list_sessions(self, limit: int, deleted: bool = False) -> list[Session]:
+        """Newest `started_at` first (ties by id); the trash newest `deleted_at` first."""
+        if limit == 0:
+            return []
+        if deleted:
+            where = "s.deleted_at IS NOT NULL ORDER BY s.deleted_at DESC, s.id DESC"
+        else:
+            where = "s.deleted_at IS NULL ORDER BY s.started_at DESC, s.id DESC"
+        with self._errors() as conn:
+            rows = conn.execute(f"SELECT {SESSION_COLUMNS} WHERE {where} LIMIT ?", (limit,))
+            return [session_row(row) for row in rows.fetchall()]
+
+    def count_sessions(self, deleted: bool = False) -> int:
+        where = "deleted_at IS NOT NULL" if deleted else "deleted_at IS NULL"
+        with self._errors() as conn:
+            return int(conn.execute(f"SELECT count(*) FROM sessions WHERE {where}").fetchone()[0])
+
+    def last_session(self) -> Session | None:
+        sessions = self.list_sessions(1)
+        return sessions[0] if sessions else None
+
+    def find_sessions(self, prefix: str, limit: int = 2) -> list[Session]:
+        exact = self.get_session(prefix)
+        if exact is not None:
+            return [exact]
+        with self._errors() as conn:
+            # A range scan on the unique index, not LIKE: '_' is a LIKE wildcard.
+            rows = conn.execute(
+                f"SELECT {SESSION_COLUMNS} WHERE s.ulid >= ? AND s.ulid < ? "
+                "ORDER BY s.ulid LIMIT ?",
+                (prefix, prefix + "\U0010ffff", limit),
+            ).fetchall()
+        return [session_row(row) for row in rows]
+
+    # Events
+
+    def append(self, session_id: int, kind: str, text: str) -> Appended:
+        """Append one event and return its seq once committed."""
+        result = self.append_many([(session_id, kind, text)])[0]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def append_many(self, items: Sequence[tuple[int, str, str]]) -> list[Appended | Exception]:
+        """Append several events in ONE transaction (group commit).
+
+        Each item gets its own outcome: an item refused for its own reason
+        (unknown or ended session, bad text) does not stop the others. A
+        storage failure fails every item, and nothing of the batch is kept.
+        """
+        outcomes: list[Appended | Exception] = []
+        pending: list[int] = []
+        for _session_id, kind, text in items:
+            try:
+                writes.check_kind(kind)
+                check_text(text, self.max_text_bytes)
+            except SessiondError as exc:
+                outcomes.append(exc)
+                continue
+            pending.append(len(outcomes))
+            outcomes.append(Appended(0, ""))
+        if not pending:
+            return outcomes
+        try:
+            with self._write() as conn:
+                for index in pending:
+                    outcomes[index] = writes.append_one(conn, *items[index])
+        except StorageError as exc:
+            for index in pending:
+                outcomes[index] = exc
+        return outcomes
+
+    def events(self, session_id: int, limit: int, before_seq: int | None = None) -> list[Event]:
+        if limit == 0:
+            return []
+        below = SQL_INT_MAX if before_seq is None or not storable(before_seq) else before_seq
+        with self._errors() as conn:
+            self._session_by_id(conn, session_id)
+            rows = conn.execute(
+                "SELECT seq, kind, text, created_at FROM events"
+                " WHERE session_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+                (session_id, below, limit),
+            ).fetchall()
+        rows.reverse()
+        return [Event(session_id, seq, kind, text, rfc3339(ms)) for seq, kind, text, ms in rows]
+
+    def events_after(self, session_id: int, after_seq: int, limit: int) -> list[Event]:
+        if limit == 0:
+            return []
+        with self._errors() as conn:
+            self._session_by_id(conn, session_id)
+            rows = conn.execute(
+                "SELECT seq, kind, text, created_at FROM events"
+                " WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                (session_id, max(0, min(after_seq, SQL_INT_MAX)), limit),
+            ).fetchall()
+        return [Event(session_id, seq, kind, text, rfc3339(ms)) for seq, kind, text, ms in rows]
+
+    def count(self, session_id: int) -> int:
+        return self.session_by_id(session_id).event_count
+
+    # Milestones
+
+    def set_milestone(self, key: str, value: str) -> None:
+        check_text(value, self.max_text_bytes, "value")
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO milestones (key, value, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
+                " updated_at = excluded.updated_at",
+                (key, value, now_ms()),
+            )
+
+    def get_milestone(self, key: str) -> str | None:
+        with self._errors() as conn:
+            row = conn.execute("SELECT value FROM milestones WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    # Search and the change feed
+
+    def search(
+        self,
+        query: str,
+        limit: int,
+        *,
+        session_id: int | None = None,
+        kinds: Sequence[str] | None = None,
+        since: int | None = None,
+        until: int | None = None,
+    ) -> list[Hit]:
+        from sessiond.store.sqlite.search import search
+
+        with self._errors() as conn:
+            return search(conn, query, limit, session_id, kinds, since, until)
+
+    def feed(self) -> Feed:
+        from sessiond.store.sqlite.feed import SqliteFeed
+
+        if self.path == MEMORY:
+            return SqliteFeed(self.conn, own=False)
+        try:
+            conn = sqlite3.connect(
+                read_only_uri(self.path),
+                uri=True,
+                timeout=self.busy_timeout_s,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        except sqlite3.Error as exc:
+            raise StorageError(describe_sqlite_error(exc, self.path)) from None
+        return SqliteFeed(conn, own=True)
+
+    # Import
+
+    def import_session(self, session: ImportedSession) -> tuple[Session, bool]:
+        existing = self.get_session(session.ulid)
+        if existing is not None and (session.title is None or existing.title is not None):
+            return existing, False
+        with self._write() as conn:
+            created = writes.import_session(conn, session)
+            found = conn.execute("SELECT id FROM sessions WHERE ulid = ?", (session.ulid,))
+            return self._session_by_id(conn, found.fetchone()[0]), created
+
+    def import_events(
+        self,
+        session_id: int,
+        events: Sequence[ImportedEvent],
+        *,
+        ended_at: int | None = None,
+        checkpoint: tuple[str, str, str] | None = None,
+    ) -> int:
+        for event in events:
+            writes.check_kind(event.kind)
+            check_text(event.text, self.max_text_bytes)
+        with self._write() as conn:
+            count = writes.import_events(conn, session_id, events, ended_at)
+            if checkpoint is not None:
+                writes.set_import_state(conn, *checkpoint)
+            return count
+
+    def get_import_state(self, source: str, key: str) -> str | None:
+        with self._errors() as conn:
+            row = conn.execute(
+                "SELECT state FROM import_state WHERE source = ? AND key = ?", (source, key)
+            ).fetchone()
+        return None if row is None else row[0]
+
+    def set_import_state(self, source: str, key: str, state: str) -> None:
+        with self._write() as conn:
+            writes.set_import_state(conn, source, key, state)
+
+
+__all__ = ["LATEST_VERSION", "MEMORY", "SqliteStore", "check_text"]

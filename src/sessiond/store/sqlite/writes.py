@@ -1,0 +1,210 @@
+"""The statements of the SQLite store's writes, each run inside the caller's
+write transaction (`SqliteStore._write`). Whatever a write changes, it
+changes together: the row, the search index, the change feed."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from sessiond.errors import (
+    InvalidParams,
+    SessiondError,
+    SessionEnded,
+    SessionExists,
+    SessionNotFound,
+)
+from sessiond.models import EVENT_KINDS, Appended, now_ms, rfc3339
+from sessiond.store.base import ImportedEvent, ImportedSession
+from sessiond.store.snippet import make_preview
+from sessiond.store.sqlite.rows import storable
+
+_KINDS = frozenset(EVENT_KINDS)
+
+
+def check_kind(kind: str) -> None:
+    if kind not in _KINDS:
+        raise InvalidParams(f"'kind' must be one of {', '.join(EVENT_KINDS)}; got {kind!r}")
+
+
+def record_change(conn: sqlite3.Connection, session_id: int, started: bool) -> None:
+    """Note a session-level change for the feed, after every event so far."""
+    conn.execute(
+        "INSERT INTO changes (session_id, started, after_event)"
+        " VALUES (?, ?, (SELECT coalesce(max(id), 0) FROM events))",
+        (session_id, int(started)),
+    )
+
+
+def insert_session(
+    conn: sqlite3.Connection,
+    ulid: str,
+    cli_version: str,
+    started_at: int,
+    engine_base_url: str | None = None,
+    parent_ulid: str | None = None,
+    title: str | None = None,
+    ended_at: int | None = None,
+) -> int:
+    parent_id = None
+    if parent_ulid is not None:
+        found = conn.execute("SELECT id FROM sessions WHERE ulid = ?", (parent_ulid,)).fetchone()
+        if found is None:
+            raise SessionNotFound(f"no session has the ulid {parent_ulid!r} (parentUlid)")
+        parent_id = found[0]
+    if conn.execute("SELECT 1 FROM sessions WHERE ulid = ?", (ulid,)).fetchone():
+        raise SessionExists(f"a session with the ulid {ulid!r} already exists")
+    cursor = conn.execute(
+        "INSERT INTO sessions (ulid, started_at, engine_base_url, cli_version, parent_id,"
+        " title, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (ulid, started_at, engine_base_url, cli_version, parent_id, title, ended_at),
+    )
+    session_id = cursor.lastrowid
+    assert session_id is not None
+    record_change(conn, session_id, started=True)
+    return session_id
+
+
+def change_session(conn: sqlite3.Connection, session_id: int, sql: str, **params: Any) -> None:
+    """Run one `UPDATE sessions ... WHERE id = :id AND <unchanged>`; when it
+    changed the row, note it for the feed. SessionNotFound when no row has
+    the id; no change (and no note) when the row already was as asked."""
+    if not storable(session_id):
+        raise SessionNotFound(f"no session has the id {session_id}")
+    cursor = conn.execute(sql, {"id": session_id, "now": now_ms(), **params})
+    if cursor.rowcount:
+        record_change(conn, session_id, started=False)
+    elif conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:
+        raise SessionNotFound(f"no session has the id {session_id}")
+
+
+def _insert_event(
+    conn: sqlite3.Connection, session_id: int, seq: int, kind: str, text: str, created: int
+) -> None:
+    cursor = conn.execute(
+        "INSERT INTO events (session_id, seq, kind, text, created_at) VALUES (?, ?, ?, ?, ?)",
+        (session_id, seq, kind, text, created),
+    )
+    conn.execute("INSERT INTO events_fts (rowid, text) VALUES (?, ?)", (cursor.lastrowid, text))
+
+
+def append_one(
+    conn: sqlite3.Connection, session_id: int, kind: str, text: str
+) -> Appended | SessiondError:
+    if not storable(session_id):
+        return SessionNotFound(f"no session has the id {session_id}")
+    preview = make_preview(text) if kind == "prompt" else None
+    row = conn.execute(
+        "UPDATE sessions SET event_count = event_count + 1, preview = coalesce(preview, ?)"
+        " WHERE id = ? AND ended_at IS NULL RETURNING event_count",
+        (preview, session_id),
+    ).fetchone()
+    if row is None:
+        found = conn.execute(
+            "SELECT ulid, deleted_at FROM sessions WHERE id = ?", (session_id,)
+        ).fetchone()
+        if found is None:
+            return SessionNotFound(f"no session has the id {session_id}")
+        if found[1] is not None:
+            return SessionEnded(
+                f"session {session_id} ({found[0]}) is in the trash; restore it "
+                "(session/restore), then continue it with session/start and parentUlid"
+            )
+        return SessionEnded(
+            f"session {session_id} ({found[0]}) has ended; continue it with "
+            "session/start and parentUlid"
+        )
+    created = now_ms()
+    _insert_event(conn, session_id, row[0], kind, text, created)
+    return Appended(seq=row[0], created_at=rfc3339(created))
+
+
+def purge(conn: sqlite3.Connection, session_ids: Sequence[int]) -> int:
+    """Remove trashed sessions for good; sessions not in the trash are kept."""
+    removed = 0
+    for session_id in session_ids:
+        if not storable(session_id):
+            continue
+        row = conn.execute(
+            "SELECT 1 FROM sessions WHERE id = ? AND deleted_at IS NOT NULL", (session_id,)
+        ).fetchone()
+        if row is None:
+            continue
+        conn.execute(
+            "INSERT INTO events_fts (events_fts, rowid, text)"
+            " SELECT 'delete', id, text FROM events WHERE session_id = ?",
+            (session_id,),
+        )
+        conn.execute("DELETE FROM events WHERE session_id = ?", (session_id,))
+        conn.execute("DELETE FROM changes WHERE session_id = ?", (session_id,))
+        # Sessions that continued this one keep their history, without the link.
+        conn.execute("UPDATE sessions SET parent_id = NULL WHERE parent_id = ?", (session_id,))
+        conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+        removed += 1
+    return removed
+
+
+def import_session(conn: sqlite3.Connection, session: ImportedSession) -> bool:
+    """Create the session (True), or give an existing untitled one its title."""
+    found = conn.execute(
+        "SELECT id, title FROM sessions WHERE ulid = ?", (session.ulid,)
+    ).fetchone()
+    if found is None:
+        insert_session(
+            conn,
+            session.ulid,
+            session.cli_version,
+            session.started_at,
+            parent_ulid=session.parent_ulid,
+            title=session.title,
+            ended_at=session.ended_at,
+        )
+        return True
+    if session.title is not None and found[1] is None:
+        change_session(
+            conn,
+            found[0],
+            "UPDATE sessions SET title = :title WHERE id = :id AND title IS NULL",
+            title=session.title,
+        )
+    return False
+
+
+def import_events(
+    conn: sqlite3.Connection,
+    session_id: int,
+    events: Sequence[ImportedEvent],
+    ended_at: int | None,
+) -> int:
+    row = conn.execute(
+        "SELECT event_count, preview FROM sessions WHERE id = ?", (session_id,)
+    ).fetchone()
+    if row is None:
+        raise SessionNotFound(f"no session has the id {session_id}")
+    count, preview = row
+    for event in events:
+        count += 1
+        _insert_event(conn, session_id, count, event.kind, event.text, event.created_at)
+        if preview is None and event.kind == "prompt":
+            preview = make_preview(event.text)
+    conn.execute(
+        "UPDATE sessions SET event_count = ?, preview = ? WHERE id = ?",
+        (count, preview, session_id),
+    )
+    if ended_at is not None:
+        change_session(
+            conn,
+            session_id,
+            "UPDATE sessions SET ended_at = :ended WHERE id = :id AND ended_at IS NOT :ended",
+            ended=ended_at,
+        )
+    return int(count)
+
+
+def set_import_state(conn: sqlite3.Connection, source: str, key: str, state: str) -> None:
+    conn.execute(
+        "INSERT INTO import_state (source, key, state) VALUES (?, ?, ?)"
+        " ON CONFLICT (source, key) DO UPDATE SET state = excluded.state",
+        (source, key, state),
+    )
