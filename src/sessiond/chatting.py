@@ -1,7 +1,8 @@
 """`chat/send` on the daemon's side: record the prompt, ask the engine, record the reply.
 
 No pygls and no SQL here: the server gives `chat_send` its store, its
-`Engines` and a `send_delta(text)` that sends one `chat/delta` notification.
+`Engines` and a `send_delta(prompt_seq, text)` that sends one `chat/delta`
+notification (`{sessionId, promptSeq, text}`).
 
 Which turns are sent (for protocol.md):
 
@@ -175,7 +176,7 @@ async def chat_send(
     session_id: int,
     text: str,
     model: str | None,
-    send_delta: Callable[[str], None],
+    send_delta: Callable[[int, str], None],
 ) -> ChatResult:
     """Perform chat/send: see the module doc for what is stored when.
 
@@ -198,7 +199,7 @@ async def chat_send(
         async with contextlib.aclosing(engine.stream_chat(messages, chosen)) as stream:
             async for delta in stream:
                 parts.append(delta)
-                send_delta(delta)
+                send_delta(prompt.seq, delta)
     except asyncio.CancelledError:
         task = asyncio.current_task()
         if task is not None:

@@ -55,7 +55,15 @@ def stored(store: Store, session_id: int) -> list[tuple[str, str]]:
 
 async def send(store, engines, session_id, text, model=None):
     deltas: list[str] = []
-    result = await chat_send(store, engines, session_id, text, model, deltas.append)
+
+    seqs: set[int] = set()
+
+    def on_delta(prompt_seq: int, delta: str) -> None:
+        seqs.add(prompt_seq)
+        deltas.append(delta)
+
+    result = await chat_send(store, engines, session_id, text, model, on_delta)
+    assert seqs <= {result.prompt.seq}, "every delta names its prompt"
     return result, deltas
 
 
@@ -142,7 +150,8 @@ async def test_cancelling_stores_what_came_and_answers_normally(fake, store, eng
     deltas: list[str] = []
     two = asyncio.Event()
 
-    def on_delta(text: str) -> None:
+    def on_delta(prompt_seq: int, text: str) -> None:
+        assert prompt_seq == 1
         deltas.append(text)
         if len(deltas) == 2:
             two.set()
