@@ -349,6 +349,8 @@ def test_a_reply_streams_at_the_terminal_and_ctrl_c_stops_only_it(db, terminal, 
         ("prompt", "still there?"),
         ("system", "Still here."),
     ]
+    # The chat's engine is the daemon's own: the key goes to it, and only as a header.
+    assert engine.chat_requests()[0].headers["authorization"] == f"Bearer {KEY}"
     assert [m["content"] for m in engine.chat_requests()[2].body["messages"]] == [
         "hello engine",
         "The first reply.",
