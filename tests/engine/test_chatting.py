@@ -19,7 +19,7 @@ from sessiond.chatting import (
 from sessiond.engine import HOW_TO_SET, Engines, EngineSettings
 from sessiond.errors import EngineError, SessionEnded
 from sessiond.models import Event
-from sessiond.store import Store
+from sessiond.store import Store, open_store
 
 KEY = "sk-proj-CHAT0123456789abcdefSECRETKEY"
 
@@ -37,7 +37,7 @@ def db(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def store(db: Path):
-    s = Store(str(db))
+    s = open_store(str(db))
     yield s
     s.close()
 
@@ -192,7 +192,7 @@ async def test_store_errors_come_before_the_engine_is_asked(fake, store, engines
 
 
 async def test_a_reply_over_the_size_limit_is_clipped_and_marked(fake, db):
-    small = Store(str(db), max_text_bytes=64)
+    small = open_store(str(db), max_text_bytes=64)
     engines = Engines(EngineSettings(base_url=fake.base_url), {})
     try:
         sid = small.start_session("test").id
