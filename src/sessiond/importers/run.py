@@ -1,0 +1,143 @@
+"""`run_import`: one source's files into a store, once or following them."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any, TextIO
+
+from sessiond.importers.summary import Summary
+from sessiond.importers.writer import StopOnInterrupt, Writer, iter_states, same_file
+from sessiond.store.base import Store
+
+
+def load(source: str) -> ModuleType:
+    """The reader module for `source` (a name in IMPORTERS)."""
+    import importlib
+
+    from sessiond.importers import IMPORTERS
+
+    if source not in IMPORTERS:
+        known = ", ".join(IMPORTERS)
+        raise ValueError(f"unknown source {source!r}; sessiond imports from {known}")
+    return importlib.import_module(IMPORTERS[source])
+
+
+def run_import(
+    store: Store,
+    source: str,
+    paths: Sequence[str | Path] = (),
+    *,
+    watch: bool = False,
+    progress: bool | None = None,
+    err: TextIO | None = None,
+    stop: threading.Event | None = None,
+    on_pass: Callable[[Summary], None] | None = None,
+    summary: Summary | None = None,
+) -> Summary:
+    """Import `source`'s history from `paths` (each a file or a folder; none:
+    the tool's default locations) into `store`, and return what was done.
+
+    `progress`: show a progress bar on `err` (default: when `err` is a
+    terminal). `watch`: after the first pass, keep following the same
+    places and import what the tool writes, until Ctrl-C or `stop` is set;
+    `on_pass` is told of each pass that added something. `summary`, when
+    given, is filled in as the import goes (what was done before a failure
+    stays in it). Raises ValueError
+    for an unknown source; storage failures raise `sessiond.errors`
+    exceptions, with everything committed before them kept.
+    """
+    err = err if err is not None else sys.stderr
+    module = load(source)
+    roots = [Path(p).expanduser() for p in paths] or module.default_paths()
+    summary = summary if summary is not None else Summary(source)
+    summary.source, summary.roots = source, [str(r) for r in roots]
+    stop = stop if stop is not None else threading.Event()
+    if progress is None:
+        progress = bool(getattr(err, "isatty", lambda: False)())
+    with StopOnInterrupt(stop):
+        files = module.sources(roots)
+        if source == "sessiond":
+            same = [f for f in files if same_file(store.where, f)]
+            if same:
+                raise ValueError(f"{same[0]} is the database being imported into")
+        _pass(store, module, files, summary, stop, err if progress else None)
+        if watch and not stop.is_set():
+            from sessiond.importers.watch import follow
+
+            follow(
+                roots,
+                module,
+                stop,
+                err,
+                lambda changed: _watch_pass(store, module, changed, summary, stop, on_pass),
+            )
+    return summary
+
+
+def _pass(
+    store: Store,
+    module: ModuleType,
+    files: list[Path],
+    summary: Summary,
+    stop: threading.Event,
+    bar_to: TextIO | None,
+) -> None:
+    writer = Writer(store, module, summary, stop)
+    run: dict[str, Any] = {}
+    bar = None
+    if bar_to is not None and files:
+        # Only on a terminal, and never on other commands' paths.
+        from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
+
+        total = 0
+        for path, state in iter_states(store, module, files):
+            try:
+                total += module.size(path, state)
+            except Exception:  # a file that cannot be sized is reported when read
+                continue
+        unit_scale = module.UNIT == "B"
+        bar = tqdm(
+            total=total,
+            unit=module.UNIT,
+            unit_scale=unit_scale,
+            file=bar_to,
+            desc=f"import {module.NAME}",
+            leave=False,
+            dynamic_ncols=True,
+        )
+        writer.progress = bar
+    try:
+        for path in files:
+            if stop.is_set():
+                summary.stopped = True
+                break
+            writer.import_file(path, run)
+        writer.finish(run)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _watch_pass(
+    store: Store,
+    module: ModuleType,
+    changed: list[Path],
+    total: Summary,
+    stop: threading.Event,
+    on_pass: Callable[[Summary], None] | None,
+) -> None:
+    summary = Summary(total.source, total.roots)
+    _pass(store, module, module.sources(changed), summary, stop, None)
+    total.sessions_added += summary.sessions_added
+    total.sessions_continued |= summary.sessions_continued
+    total.events_added += summary.events_added
+    total.records += summary.records
+    total.skipped.update(summary.skipped)
+    total.notes.update(summary.notes)
+    total.failed += summary.failed
+    if on_pass is not None and (summary.events_added or summary.sessions_added):
+        on_pass(summary)

@@ -1,0 +1,80 @@
+"""Following a tool's files as it writes them (`sessiond import --watch`).
+
+watchfiles (the Rust `notify` crate: inotify, FSEvents, ReadDirectoryChanges;
+polling where none works, or with WATCHFILES_FORCE_POLLING=1) tells which
+files changed; each change is imported at once through the same writer, so
+the import state stays the one truth of what was read. Idle, the process
+sleeps in the kernel.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import TextIO
+
+from sessiond.importers.summary import printable
+
+#: Longest wait to group a burst of writes into one import (ms); a streamed
+#: reply writes a line every few hundred ms, and each shows within this.
+DEBOUNCE_MS = 400
+STEP_MS = 50
+
+
+def targets(roots: Sequence[Path]) -> list[Path]:
+    """What to watch for `roots`: folders (recursively) and files as they
+    are, a database together with its write-ahead log. A root that does not
+    exist yet is not watched (run the import again once the tool made it)."""
+    found: list[Path] = []
+    for root in roots:
+        if root.is_dir() or root.is_file():
+            found.append(root)
+            wal = Path(f"{root}-wal")
+            if root.is_file() and wal.exists():
+                found.append(wal)
+    return list(dict.fromkeys(found))
+
+
+def follow(
+    roots: Sequence[Path],
+    module: ModuleType,
+    stop: threading.Event,
+    err: TextIO,
+    on_change: Callable[[list[Path]], None],
+) -> None:
+    """Call `on_change(files)` with the source files that changed under
+    `roots`, until `stop` is set (Ctrl-C sets it)."""
+    import watchfiles
+
+    watched = targets(roots)
+    if not watched:
+        err.write(f"sessiond import: nothing to watch at {', '.join(map(str, roots))}\n")
+        return
+    shown = ", ".join(printable(str(p)) for p in watched)
+    err.write(f"sessiond import: watching {shown} for {module.NAME}; Ctrl-C to stop\n")
+    err.flush()
+    first = True
+    for changes in watchfiles.watch(
+        *watched,
+        watch_filter=None,
+        debounce=DEBOUNCE_MS,
+        step=STEP_MS,
+        stop_event=stop,
+        yield_on_timeout=True,
+        raise_interrupt=False,
+        ignore_permission_denied=True,
+    ):
+        if first:
+            # Writes between the first pass and the watcher's start: one
+            # more pass over everything catches them.
+            first = False
+            on_change(list(roots))
+        files = []
+        for _change, name in changes:
+            source = module.watched(Path(name))
+            if source is not None and source.exists():
+                files.append(source)
+        if files:
+            on_change(list(dict.fromkeys(files)))
