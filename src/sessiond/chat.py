@@ -13,7 +13,7 @@ as a note (a `prompt` event). Lines starting with `/` are commands (HELP).
   only there. Ctrl-C at the prompt or Ctrl-D leaves and ends the session;
   Ctrl-C during a reply stops that reply only.
 - Everything shown that came from the store or an engine goes through
-  `visible()`: control characters are shown, never executed.
+  `render.safe_text`: control characters are shown, never executed.
 """
 
 from __future__ import annotations
@@ -22,14 +22,13 @@ import contextlib
 import os
 import re
 import sys
-import unicodedata
 from collections.abc import Iterator
 from typing import Any, TextIO
 
 from sessiond import __version__
 from sessiond.client import Client, DaemonGone, RpcError
 from sessiond.models import Event, Session
-from sessiond.render import replay, sessions_table
+from sessiond.render import replay, safe_text, sessions_table
 from sessiond.wire import CONVERTER
 
 HELP = """\
@@ -62,20 +61,6 @@ ENGINE_ERROR = 1006
 REQUEST_CANCELLED = -32800
 STOPPED = "(reply stopped; what came is kept)"
 _ULID = re.compile(r"[0-9A-Za-z_-]{1,64}")
-_SHOWN_CONTROLS = {"\n", "\t"}
-
-
-def visible(text: str) -> str:
-    """`text` with control and format characters shown as escapes, never executed.
-
-    Newlines and tabs stay. (To be replaced by `sessiond.render.safe_text`.)
-    """
-    return "".join(
-        ch
-        if ch in _SHOWN_CONTROLS or unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
-        else ascii(ch)[1:-1]
-        for ch in text
-    )
 
 
 def _session(raw: Any) -> Session | None:
@@ -100,7 +85,7 @@ class Chat:
         self._told = False
 
     def say(self, text: str) -> None:
-        self.out.write(visible(text) + "\n")
+        self.out.write(safe_text(text) + "\n")
         self.out.flush()
 
     def start(self) -> Session:
@@ -145,7 +130,7 @@ class Chat:
                 and params.get("sessionId") == session.id
                 and isinstance(params.get("text"), str)
             ):
-                self.out.write(visible(params["text"]))
+                self.out.write(safe_text(params["text"]))
                 self.out.flush()
                 shown = True
 

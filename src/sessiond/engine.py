@@ -36,6 +36,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -56,6 +57,7 @@ HOW_TO_SET = (
     "http://localhost:11434/v1 for Ollama or https://api.openai.com/v1 for OpenAI"
 )
 DEFAULT_CONTEXT_CHARS = 24_000
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 Message = dict[str, str]
 
@@ -274,7 +276,8 @@ class Engine:
         first = choices[0] if isinstance(choices[0], dict) else {}
         delta = first.get("delta") if isinstance(first.get("delta"), dict) else {}
         content = delta.get("content") if delta else None
-        return (content if isinstance(content, str) else ""), bool(first.get("finish_reason"))
+        text = _valid(content) if isinstance(content, str) else ""
+        return text, bool(first.get("finish_reason"))
 
     def _whole_reply(self, raw: bytes) -> str:
         try:
@@ -283,7 +286,7 @@ class Engine:
             content = None
         if not isinstance(content, str):
             raise self._fail(f"the engine at {self._where} answered without a reply's text")
-        return content
+        return _valid(content)
 
     def _status_error(self, status: int, reason: str, response: httpx.Response) -> EngineError:
         try:
@@ -421,6 +424,12 @@ def _reason(exc: BaseException, detail: str) -> str:
                 return said[:1].lower() + said[1:]
         seen = seen.__cause__ or seen.__context__
     return detail
+
+
+def _valid(text: str) -> str:
+    """`text` storable as UTF-8: a lone surrogate (JSON allows `"\\ud800"`) becomes U+FFFD."""
+    # json.loads joins valid pairs, so any surrogate left is a lone one.
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def _clip(text: str, limit: int = 500) -> str:

@@ -228,7 +228,7 @@ def test_stored_control_characters_are_shown_not_executed(db, terminal):
     t.wait()
     shown = t.raw[t.raw.index(b"hostile") :]
     assert b"\x1b]0;" not in shown and b"\x07" not in shown and b"\x1b[2J" not in shown
-    assert "\\x1b]0;pwned\\x07 \\x1b[2J text\\u202e" in t.screen
+    assert "\\e]0;pwned\\x07 \\e[2J text\\u202e" in t.screen
 
 
 # Piped.

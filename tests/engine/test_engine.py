@@ -223,6 +223,12 @@ async def test_an_engine_that_ignores_stream_true_still_answers(fake, engine):
     assert await collect(engine) == ["whole reply"]
 
 
+async def test_a_lone_surrogate_from_the_engine_becomes_a_replacement_character(fake, engine):
+    chunk = '{"choices":[{"index":0,"delta":{"content":"a\\ud800b"},"finish_reason":"stop"}]}'
+    fake.script = [Reply([], raw_events=[chunk])]
+    assert await collect(engine) == ["a\ufffdb"]
+
+
 async def test_multiline_data_and_comments_follow_the_event_stream_rules(fake, engine):
     chunk = '{"choices":[{"index":0,\ndata: "delta":{"content":"joined"},"finish_reason":"stop"}]}'
     fake.script = [Reply([], raw_events=[chunk])]
