@@ -3,18 +3,26 @@
 Shared by every store, so that the same event gives the same snippet and
 highlights whichever engine found it. Offsets are in code points (Python
 string indices), as the contract counts them.
+
+Matches are found by one regular expression per query, run over the text
+folded as the index folds it (lower case, diacritics removed) one character
+for one character, so that offsets in the folded text are offsets in the
+text itself.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 
-from sessiond.store.query import _TOKEN, Query, Term, fold
+from sessiond.store.query import _TOKEN, Query, Term
 
 PREVIEW_CHARS = 120
 SNIPPET_CHARS = 200
 _BEFORE = 60  # characters of context kept before the first match
 _WORDS = re.compile(r"\S+")
+_TOKEN_CHAR = r"[^\W_]"
 
 
 def make_preview(text: str) -> str | None:
@@ -31,41 +39,49 @@ def make_preview(text: str) -> str | None:
     return preview or None
 
 
-def _matches(term: Term, tokens: list[tuple[int, int, str]], at: int) -> int:
-    """How many tokens from `tokens[at]` on make one occurrence of `term` (0: none)."""
-    words = term.words
-    if at + len(words) > len(tokens):
-        return 0
-    last = len(words) - 1
-    for offset, word in enumerate(words):
-        token = tokens[at + offset][2]
-        if token != word and not (term.prefix and offset == last and token.startswith(word)):
-            return 0
-    return len(words)
+def _term_pattern(term: Term) -> str:
+    words = [re.escape(word) for word in term.words]
+    if term.prefix:
+        words[-1] += f"{_TOKEN_CHAR}*"
+    return r"[\W_]+".join(words)
 
 
-def _tokens(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int, str]]:
-    stop = len(text) if end is None else end
-    return [(m.start(), m.end(), fold(m[0])) for m in _TOKEN.finditer(text, start, stop)]
+@functools.lru_cache(maxsize=64)
+def matcher(query: Query) -> re.Pattern[str]:
+    """One pattern finding every occurrence of any of the query's terms, as
+    whole words, in folded text."""
+    alternatives = "|".join(_term_pattern(term) for term in query.terms)
+    return re.compile(f"(?<!{_TOKEN_CHAR})(?:{alternatives})(?!{_TOKEN_CHAR})")
 
 
-def _first_match(text: str, terms: tuple[Term, ...]) -> int | None:
-    """Where the first occurrence of any term starts. Read a growing piece at
-    a time, so that a match near the start of a long text costs little."""
-    reach = 512 if any(len(term.words) > 1 for term in terms) else 0
-    start, step = 0, 4096
+@functools.lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    folded = unicodedata.normalize("NFD", ch.lower())
+    return folded[0] if folded else ch
+
+
+def fold_text(text: str) -> str:
+    """`text` lower-cased and without diacritics, one character for one."""
+    if text.isascii():
+        return text.lower()
+    table = {ord(ch): _fold_char(ch) for ch in set(text) if not ch.isascii()}
+    return text.translate(table).lower()
+
+
+def _first_match(text: str, pattern: re.Pattern[str]) -> int | None:
+    """Where the first match starts, reading a growing piece at a time, so
+    that a match near the start of a long text costs little."""
+    start, step = 0, 8192
     while start < len(text):
         end = min(len(text), start + step)
         while end < len(text) and not text[end].isspace():
             end += 1  # never cut a word in two
-        tokens = _tokens(text, start, end)
-        for index in range(len(tokens)):
-            if any(_matches(term, tokens, index) for term in terms):
-                return tokens[index][0]
+        found = pattern.search(fold_text(text[start:end]))
+        if found is not None:
+            return start + found.start()
         if end >= len(text):
             break
-        # Pieces overlap by a phrase's reach, so no occurrence falls between two.
-        start = max(start + 1, end - reach)
+        start = max(start + 1, end - 512)  # overlap: a phrase may span the cut
         step *= 2
     return None
 
@@ -74,53 +90,47 @@ def make_snippet(text: str, query: Query) -> tuple[str, list[tuple[int, int]]]:
     """The part of `text` around its first match (about 200 characters, `…`
     where it was cut, whitespace folded) and the [start, end) offsets of each
     matched word it shows."""
-    terms = query.terms
-    first = _first_match(text, terms)
-    first_at = 0 if first is None else first
-    begin = max(0, first_at - _BEFORE)
-    while 0 < begin < first_at and not text[begin - 1].isspace():
+    pattern = matcher(query)
+    first = _first_match(text, pattern) or 0
+    begin = max(0, first - _BEFORE)
+    while 0 < begin < first and not text[begin - 1].isspace():
         begin += 1  # start at a word, not inside one
-    end = min(len(text), begin + SNIPPET_CHARS * 2)  # folding may shrink it
-    tokens = _tokens(text, begin, end)
-    marked: set[int] = set()
-    for index in range(len(tokens)):
-        for term in terms:
-            count = _matches(term, tokens, index)
-            marked.update(range(index, index + count))
-    out: list[str] = ["…"] if begin > 0 else []
-    size = len(out)
-    highlights: list[tuple[int, int]] = []
-    token_at = {tokens[i][0]: i for i in marked}
-    pos = begin
+    end = min(len(text), begin + SNIPPET_CHARS * 2)
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    # The words (runs of non-space) shown, each at its place in the snippet.
+    lead = "…" if begin > 0 else ""
+    parts: list[str] = []
+    places: list[tuple[int, int]] = []  # (start in text, start in snippet)
+    size = len(lead)
     cut = False
-    pending_space = False
-    while pos < end:
-        ch = text[pos]
-        if ch.isspace():
-            pending_space = size > (1 if begin > 0 else 0)
-            pos += 1
-            continue
-        if pending_space:
-            out.append(" ")
-            size += 1
-            pending_space = False
-        marked_at = token_at.get(pos)
-        if marked_at is not None:
-            token_end = tokens[marked_at][1]
-            if size + (token_end - pos) > SNIPPET_CHARS:
-                cut = True
-                break
-            highlights.append((size, size + token_end - pos))
-            out.append(text[pos:token_end])
-            size += token_end - pos
-            pos = token_end
-            continue
-        if size >= SNIPPET_CHARS:
+    for found in _WORDS.finditer(text, begin, end):
+        word = found[0]
+        at = size + (1 if parts else 0)
+        if at + len(word) > SNIPPET_CHARS + len(lead):
+            if not parts:  # one huge word: show its start
+                parts.append(word[:SNIPPET_CHARS])
+                places.append((found.start(), at))
             cut = True
             break
-        out.append(ch)
-        size += 1
-        pos += 1
-    if cut or (pos < len(text) and end < len(text)):
-        out.append("…")
-    return "".join(out), highlights
+        parts.append(word)
+        places.append((found.start(), at))
+        size = at + len(word)
+    snippet = lead + " ".join(parts)
+    shown_end = places[-1][0] + len(parts[-1]) if parts else begin
+    if cut or shown_end < len(text) and text[shown_end:].strip():
+        snippet += "…"
+    limit = len(snippet) - (1 if snippet.endswith("…") else 0)
+    # Every word of every occurrence inside what is shown.
+    folded = fold_text(text[begin:shown_end])
+    highlights: list[tuple[int, int]] = []
+    part = 0
+    for occurrence in pattern.finditer(folded):
+        for token in _TOKEN.finditer(text, begin + occurrence.start(), begin + occurrence.end()):
+            start, stop = token.span()
+            while part + 1 < len(places) and places[part + 1][0] <= start:
+                part += 1
+            shift = places[part][1] - places[part][0]
+            if stop + shift <= limit:
+                highlights.append((start + shift, stop + shift))
+    return snippet, highlights

@@ -176,10 +176,14 @@ MIGRATIONS += (
             # Search: an external-content index over events.text, filled by
             # the store in the appending transaction (not by a trigger, which
             # measured half as fast). detail=full: phrases need positions.
+            # Prefix indexes of 2 and 3 characters: at 1M events a 2-letter
+            # prefix takes 110-150 ms without them, under 10 ms with them, and
+            # searching as one types asks for exactly those; they cost about a
+            # third more file.
             """
             CREATE VIRTUAL TABLE events_fts USING fts5(
                 text, content='events', content_rowid='id',
-                tokenize='unicode61 remove_diacritics 2', detail=full
+                tokenize='unicode61 remove_diacritics 2', detail=full, prefix='2 3'
             )
             """,
             # The change feed: session-level changes, in commit order, each

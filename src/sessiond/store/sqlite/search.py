@@ -3,11 +3,18 @@
 Every term reaches FTS5 as a quoted string (`"` doubled), so no input can
 use FTS5's own syntax; the tree's structure alone becomes AND, OR and NOT.
 
-What is ranked: the newest `WINDOW` events that match (newest by when they
-were stored), after the filters; among them, best bm25 first, ties newest
-first. Ranking every match of a common word would cost time in proportion
-to its matches (870 ms for a word in 920k of 1M events); with the window a
-query costs at most about WINDOW rows, whatever its words.
+What is ranked (protocol.md, "Search"): the newest `WINDOW` events that
+match, after the filters (newest by when they were stored); among them, best
+bm25 first, ties newest first. Two bounds keep every query fast whatever its
+words, since FTS5's costs grow with the number of matches:
+
+- ranking reads only the window, never every match (at 1M events FTS5 takes
+  870 ms to rank all 920k events holding `the`);
+- a word (or phrase, or prefix) in more than `COMMON` events matches but is
+  left out of the ranking: bm25 counts every event holding each ranked word
+  (20 ms for `the`, 55 ms for a phrase of two common words), and the weight
+  it would give such a word is near nothing. With every word that common,
+  hits come newest first.
 """
 
 from __future__ import annotations
@@ -20,7 +27,8 @@ from sessiond.store.query import Query, Term, parse
 from sessiond.store.snippet import make_snippet
 from sessiond.store.sqlite.rows import SESSION_FIELDS, session_row
 
-WINDOW = 10_000
+WINDOW = 2_000
+COMMON = 10_000
 
 
 def _quoted(term: Term) -> str:
@@ -59,6 +67,15 @@ def _filters(
     return " AND ".join(sql), params
 
 
+def _count(conn: sqlite3.Connection, match: str, cap: int) -> int:
+    """How many events match, counting no further than `cap`."""
+    row = conn.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM events_fts WHERE events_fts MATCH ? LIMIT ?)",
+        (match, cap),
+    ).fetchone()
+    return int(row[0])
+
+
 def search(
     conn: sqlite3.Connection,
     text: str,
@@ -71,26 +88,45 @@ def search(
     query = parse(text)
     if limit == 0 or kinds == []:
         return []
-    match = to_fts5(query)
     where, params = _filters(session_id, kinds, since, until)
-    joins = (
-        "FROM events_fts AS f JOIN events AS e ON e.id = f.rowid"
-        " JOIN sessions AS s ON s.id = e.session_id"
-    )
-    floor = conn.execute(
-        f"SELECT f.rowid {joins} WHERE events_fts MATCH ? AND {where}"
-        " ORDER BY f.rowid DESC LIMIT 1 OFFSET ?",
-        (match, *params, WINDOW - 1),
-    ).fetchone()
-    rows = conn.execute(
-        f"SELECT {SESSION_FIELDS}, e.seq, e.kind, e.created_at, e.text {joins}"
-        " LEFT JOIN sessions AS p ON p.id = s.parent_id"
-        f" WHERE events_fts MATCH ? AND f.rowid >= ? AND {where}"
-        " ORDER BY bm25(events_fts), e.created_at DESC, e.id DESC LIMIT ?",
-        (match, floor[0] if floor else 0, *params, limit),
+    window = conn.execute(
+        "SELECT f.rowid, e.created_at FROM events_fts AS f JOIN events AS e ON e.id = f.rowid"
+        f" JOIN sessions AS s ON s.id = e.session_id WHERE events_fts MATCH ? AND {where}"
+        " ORDER BY f.rowid DESC LIMIT ?",
+        (to_fts5(query), *params, WINDOW),
     ).fetchall()
+    if not window:
+        return []
+    ranked = [t for t in query.terms if _count(conn, _quoted(t), COMMON) < COMMON]
+    scores: dict[int, float] = {}
+    if ranked:
+        rank_match = " OR ".join(_quoted(t) for t in ranked)
+        inside = {rowid for rowid, _ in window}
+        scores = {
+            rowid: score
+            for rowid, score in conn.execute(
+                "SELECT rowid, bm25(events_fts) FROM events_fts WHERE events_fts MATCH ?"
+                " AND rowid BETWEEN ? AND ?",
+                (rank_match, window[-1][0], window[0][0]),
+            )
+            if rowid in inside
+        }
+    # Best (lowest) bm25 first, ties newest first: by time, then by id.
+    best = sorted(window, key=lambda r: (scores.get(r[0], 0.0), -r[1], -r[0]))[:limit]
+    ids = [rowid for rowid, _ in best]
+    rows = {
+        row[0]: row[1:]
+        for row in conn.execute(
+            f"SELECT e.id, {SESSION_FIELDS}, e.seq, e.kind, e.created_at, e.text"
+            " FROM events AS e JOIN sessions AS s ON s.id = e.session_id"
+            " LEFT JOIN sessions AS p ON p.id = s.parent_id"
+            f" WHERE e.id IN ({', '.join('?' * len(ids))})",
+            ids,
+        )
+    }
     hits = []
-    for row in rows:
+    for rowid in ids:
+        row = rows[rowid]
         snippet, highlights = make_snippet(row[14], query)
         hits.append(
             Hit(
