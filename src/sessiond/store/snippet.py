@@ -118,7 +118,7 @@ def make_snippet(text: str, query: Query) -> tuple[str, list[tuple[int, int]]]:
         size = at + len(word)
     snippet = lead + " ".join(parts)
     shown_end = places[-1][0] + len(parts[-1]) if parts else begin
-    if cut or shown_end < len(text) and text[shown_end:].strip():
+    if cut or _WORDS.search(text, shown_end) is not None:
         snippet += "…"
     limit = len(snippet) - (1 if snippet.endswith("…") else 0)
     # Every word of every occurrence inside what is shown.
