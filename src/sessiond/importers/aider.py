@@ -184,7 +184,7 @@ def read(path: Path, state: Mapping[str, Json] | None, run: dict[str, Any]) -> I
             count = records = 0
         problem = history.line(kind, body, offset)
         if problem is None:
-            records += 1
+            records += kind != "blank"
         else:
             yield Skipped(problem)
         offset = line.end

@@ -171,7 +171,8 @@ class _Transcript:
 
     def session_of(self, line: dict[str, Json]) -> tuple[str, str | None] | None:
         """The line's session, and its parent when it is a side conversation."""
-        main = session_id(line.get("sessionId")) or session_id(self.fallback_id)
+        given = line.get("sessionId")
+        main = session_id(self.fallback_id if given is None else given)
         if main is None or line.get("isSidechain") is not True:
             return None if main is None else (main, None)
         agent = line.get("agentId")
@@ -222,7 +223,7 @@ class _Transcript:
     def message(self, line: dict[str, Json], kind: str) -> str | None:
         found = self.session_of(line)
         if found is None:
-            return "lines without a session id"
+            return "lines without a usable session id"
         ulid, parent = found
         when = parse_time(line.get("timestamp"))
         if when is None:

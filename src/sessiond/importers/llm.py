@@ -35,7 +35,6 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from sessiond.importers.base import (
     Item,
@@ -49,6 +48,7 @@ from sessiond.importers.base import (
     parse_time,
     session_id,
 )
+from sessiond.importers.sqlite_source import open_read_only
 from sessiond.store.base import ImportedEvent, ImportedSession
 
 NAME = "llm"
@@ -110,19 +110,6 @@ def shrunk(path: Path, state: Mapping[str, Json]) -> bool:
     return False
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """`path` opened read-only; immutable when even that would need to write
-    beside it (a WAL database in a folder we cannot write)."""
-    uri = "file:" + quote(str(path.resolve()))
-    try:
-        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True)
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.OperationalError:
-        conn = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    return conn
-
-
 def _tables(conn: sqlite3.Connection) -> set[str]:
     return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
 
@@ -135,7 +122,7 @@ def size(path: Path, state: Mapping[str, Json] | None) -> int:
 
 
 def _size(path: Path, state: Mapping[str, Json]) -> int:
-    conn = connect(path)
+    conn = open_read_only(path)
     try:
         tables = _tables(conn)
         total = 0
@@ -293,7 +280,7 @@ def read(path: Path, state: Mapping[str, Json] | None, run: dict[str, Any]) -> I
 
 def _read(path: Path, state: Mapping[str, Json] | None) -> Iterator[Item]:
     state = dict(state or {})
-    conn = connect(path)
+    conn = open_read_only(path)
     try:
         tables = _tables(conn)
         done = 0

@@ -15,7 +15,6 @@ import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from sessiond.importers.base import (
     Item,
@@ -26,6 +25,7 @@ from sessiond.importers.base import (
     Turns,
     session_id,
 )
+from sessiond.importers.sqlite_source import open_read_only
 from sessiond.store.base import ImportedEvent, ImportedSession
 
 NAME = "sessiond"
@@ -73,13 +73,8 @@ def shrunk(path: Path, state: Mapping[str, Json]) -> bool:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    uri = "file:" + quote(str(path.resolve()))
-    try:
-        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True)
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-    except sqlite3.OperationalError:
-        conn = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    conn = open_read_only(path)
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     if not {"sessions", "events"} <= tables or version not in KNOWN_VERSIONS:
         conn.close()

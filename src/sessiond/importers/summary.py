@@ -74,7 +74,7 @@ class Summary:
             lines.append(
                 f"Skipped {total:,} record{'' if total == 1 else 's'} that could not be read:"
             )
-            lines += [f"  {n:,} {reason}" for reason, n in sorted(self.skipped.items())]
+            lines += [f"  {reason}: {n:,}" for reason, n in sorted(self.skipped.items())]
         if self.shrunk:
             lines.append(
                 f"Left alone {self.shrunk:,} file{'' if self.shrunk == 1 else 's'} now shorter "
@@ -89,5 +89,5 @@ class Summary:
                 lines.append(f"  and {len(self.failed) - 10:,} more")
         if self.notes:
             lines.append("Notes:")
-            lines += [f"  {n:,} {note}" for note, n in sorted(self.notes.items())]
+            lines += [f"  {note}: {n:,}" for note, n in sorted(self.notes.items())]
         return "\n".join(lines)

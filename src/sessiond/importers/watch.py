@@ -52,9 +52,6 @@ def follow(
     if not watched:
         err.write(f"sessiond import: nothing to watch at {', '.join(map(str, roots))}\n")
         return
-    shown = ", ".join(printable(str(p)) for p in watched)
-    err.write(f"sessiond import: watching {shown} for {module.NAME}; Ctrl-C to stop\n")
-    err.flush()
     first = True
     for changes in watchfiles.watch(
         *watched,
@@ -62,14 +59,20 @@ def follow(
         debounce=DEBOUNCE_MS,
         step=STEP_MS,
         stop_event=stop,
+        # The first (empty) yield comes once the watches are in place: only
+        # then is it true to say so, and one more pass catches what was
+        # written since the first one. Later empty yields cost a wake-up a
+        # second and are ignored.
+        rust_timeout=1000,
         yield_on_timeout=True,
         raise_interrupt=False,
         ignore_permission_denied=True,
     ):
         if first:
-            # Writes between the first pass and the watcher's start: one
-            # more pass over everything catches them.
             first = False
+            shown = ", ".join(printable(str(p)) for p in watched)
+            err.write(f"sessiond import: watching {shown} for {module.NAME}; Ctrl-C to stop\n")
+            err.flush()
             on_change(list(roots))
         files = []
         for _change, name in changes:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import threading
 from collections.abc import Iterator, Mapping
@@ -32,6 +33,7 @@ from sessiond.importers.summary import Summary
 from sessiond.store.base import ImportedEvent, ImportedSession, Store
 
 STATE_VERSION = 1
+_SURROGATE = re.compile("[\ud800-\udfff]")
 BATCH_EVENTS = 5000
 BATCH_SESSIONS = 500
 
@@ -161,7 +163,7 @@ class Writer:
         try:
             size = len(text.encode("utf-8"))
         except UnicodeEncodeError:
-            text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+            text = _SURROGATE.sub("\ufffd", text)
             size = len(text.encode("utf-8"))
             self.summary.notes["texts with characters UTF-8 cannot hold, replaced by \ufffd"] += 1
         if size > limit:

@@ -1,0 +1,127 @@
+"""The writer: a killed import neither loses nor repeats events, texts the
+store cannot hold are made to fit, a missing parent does not stop a child."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from import_helpers import everything, kinds_texts, sessions
+
+from sessiond.importers import claude_code, run_import, writer
+from sessiond.store import open_store
+
+
+class Killed(Exception):
+    """Stands for the process dying: nothing after it runs."""
+
+
+class DiesAfter:
+    """The store, until `commits` event transactions have committed."""
+
+    def __init__(self, store, commits: int):
+        self._store = store
+        self.left = commits
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    def import_events(self, *args, **kwargs):
+        if self.left == 0:
+            raise Killed
+        self.left -= 1
+        return self._store.import_events(*args, **kwargs)
+
+
+def test_an_import_killed_between_any_two_batches_ends_the_same_when_run_again(
+    tmp_path, copy, monkeypatch
+):
+    # Small batches and marks, so that one batch holds several sessions (the
+    # older transcript interleaves its side chains with the main one).
+    monkeypatch.setattr(claude_code, "MARK_EVERY", 1)
+    monkeypatch.setattr(writer, "BATCH_EVENTS", 3)
+    projects = copy("claude-code") / "projects"
+    with open_store(str(tmp_path / "whole.db")) as whole:
+        run_import(whole, "claude-code", [projects])
+        expected = everything(whole)
+
+    kills = 0
+    for commits in range(100):
+        with open_store(str(tmp_path / f"killed-{commits}.db")) as store:
+            try:
+                run_import(DiesAfter(store, commits), "claude-code", [projects])
+            except Killed:
+                kills += 1
+            else:
+                break  # past the last transaction: nothing left to kill
+            run_import(store, "claude-code", [projects])
+            assert everything(store) == expected, f"killed after {commits} commits"
+            assert run_import(store, "claude-code", [projects]).events_added == 0
+    assert kills >= 10
+
+
+def test_texts_over_the_stores_limit_are_cut_and_bad_characters_replaced(tmp_path):
+    folder = tmp_path / "projects" / "p"
+    folder.mkdir(parents=True)
+    sid = "9a8b7c6d-0000-4000-8000-000000000001"
+    lines = [
+        {
+            "type": "user",
+            "sessionId": sid,
+            "uuid": "1",
+            "timestamp": "2025-01-01T00:00:00Z",
+            "version": "2.0.0",
+            "message": {"role": "user", "content": "é" * 300},
+        },
+        {
+            "type": "user",
+            "sessionId": sid,
+            "uuid": "2",
+            "timestamp": "2025-01-01T00:00:01Z",
+            "version": "2.0.0",
+            "message": {"role": "user", "content": "lone \ud800 surrogate"},
+        },
+    ]
+    (folder / f"{sid}.jsonl").write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+
+    with open_store(str(tmp_path / "small.db"), max_text_bytes=200) as store:
+        summary = run_import(store, "claude-code", [tmp_path / "projects"])
+        (long_kind, long_text), (_, odd) = kinds_texts(store, sid)
+
+    assert long_kind == "prompt" and len(long_text.encode()) <= 200
+    assert long_text.startswith("é" * 50) and long_text.endswith("left out by sessiond import]")
+    assert odd == "lone \ufffd surrogate"
+    assert summary.notes == {
+        "texts over 200 bytes, cut to fit": 1,
+        "texts with characters UTF-8 cannot hold, replaced by \ufffd": 1,
+    }
+
+
+def test_a_sub_agent_whose_main_session_is_gone_is_imported_unlinked(store, copy):
+    main = "5d0f1a52-8c3e-4b7a-9f21-3e6b2c1d4a01"
+    agents = copy("claude-code") / "projects" / "-home-ann-proj" / main / "subagents"
+
+    summary = run_import(store, "claude-code", [agents])
+
+    assert sessions(store)[f"{main}_a1b2c3d4"][2] is None
+    assert summary.notes == {"sessions whose parent is not in the store (kept unlinked)": 1}
+
+
+def test_state_written_by_another_version_is_reported_not_guessed(store, copy):
+    projects = copy("claude-code") / "projects"
+    store.set_import_state("claude-code", "0b7e4f3c-2a19-4d5e-8c6b-7f1a2b3c4d5e.jsonl", '{"v": 99}')
+
+    summary = run_import(store, "claude-code", [projects])
+
+    assert [why for _, why in summary.failed] == [
+        "its import state was written by another version of sessiond"
+    ]
+    assert "0b7e4f3c-2a19-4d5e-8c6b-7f1a2b3c4d5e" not in sessions(store)
+
+
+@pytest.mark.parametrize("source", ["claude-code", "codex", "aider", "llm"])
+def test_a_missing_path_is_nothing_found(store, tmp_path: Path, source):
+    summary = run_import(store, source, [tmp_path / "nowhere"])
+    assert summary.files == 0 and summary.exit_code == 3
+    assert "Nothing to import" in summary.render()
