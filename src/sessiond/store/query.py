@@ -36,11 +36,17 @@ _TOKEN = re.compile(r"[^\W_]+|[\ue000-\uf8ff]+")
 @attrs.frozen
 class Term:
     """One searched item: its words, in order (a phrase when more than one),
-    and whether the last word is a prefix."""
+    and whether the last word is a prefix.
+
+    `text` is the item as typed; `raw` its words as typed (letters and digits
+    only: what an engine is given, so no character of its syntax can reach
+    it); `words` the same folded as the index folds them.
+    """
 
     text: str
     words: tuple[str, ...]
     prefix: bool = False
+    raw: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -66,8 +72,8 @@ def fold(word: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def words_of(text: str) -> tuple[str, ...]:
-    return tuple(fold(m[0]) for m in _TOKEN.finditer(text))
+def tokens_of(text: str) -> tuple[str, ...]:
+    return tuple(m[0] for m in _TOKEN.finditer(text))
 
 
 @attrs.frozen
@@ -121,11 +127,11 @@ def parse(query: str) -> Query:
         if is_or and after_term and index + 1 < len(items) and not items[index + 1].negated:
             join_next, after_term = True, False
             continue
-        words = words_of(item.text)
-        if not words:
+        raw = tokens_of(item.text)
+        if not raw:
             join_next = after_term = False
             continue
-        term = Term(item.text, words, item.prefix)
+        term = Term(item.text, tuple(fold(word) for word in raw), item.prefix, raw)
         if item.negated:
             exclude.append(term)
             join_next = after_term = False

@@ -32,7 +32,8 @@ COMMON = 10_000
 
 
 def _quoted(term: Term) -> str:
-    return '"' + term.text.replace('"', '""') + '"' + ("*" if term.prefix else "")
+    # The words alone (letters and digits), space-separated: a phrase to FTS5.
+    return '"' + " ".join(term.raw) + '"' + ("*" if term.prefix else "")
 
 
 def to_fts5(query: Query) -> str:
