@@ -21,7 +21,16 @@ from sessiond.store.sqlite.migrations import APPLICATION_ID, LATEST_VERSION, MIG
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-V1_FIELDS = ("id", "ulid", "startedAt", "endedAt", "engineBaseUrl", "cliVersion", "parentUlid", "eventCount")
+V1_FIELDS = (
+    "id",
+    "ulid",
+    "startedAt",
+    "endedAt",
+    "engineBaseUrl",
+    "cliVersion",
+    "parentUlid",
+    "eventCount",
+)
 
 
 def test_a_v1_file_opens_with_every_session_and_event(tmp_path: Path) -> None:

@@ -8,9 +8,8 @@ import sqlite3
 import pytest
 
 from sessiond.errors import SchemaTooNew
-from sessiond.store.sqlite.migrations import LATEST_VERSION, MIGRATIONS, Migration
 from sessiond.store import SqliteStore as Store
-from sessiond.store.sqlite.migrations import migrate
+from sessiond.store.sqlite.migrations import LATEST_VERSION, MIGRATIONS, Migration, migrate
 
 
 def version(path) -> int:
