@@ -15,18 +15,53 @@ local function cmd(name, fn, opts)
   end, opts)
 end
 
+local function ulids(lead)
+  return require("sessiond").complete_ulids(lead)
+end
+
 cmd("Sessiond", "toggle", { nargs = 0, desc = "Toggle the sessiond sessions sidebar" })
-cmd("SessiondSay", "say", { nargs = "+", desc = "Send a prompt turn to the current session" })
+cmd("SessiondSay", "say", {
+  nargs = "+",
+  desc = "Send a prompt to the session in view (live), or its continuation, or the current one",
+})
 cmd("SessiondNew", "new", { nargs = 0, desc = "Start a new session" })
 cmd("SessiondEnd", "end_session", { nargs = 0, desc = "End the current session" })
 cmd("SessiondContinue", "continue", {
   nargs = "?",
-  complete = function(lead)
-    return require("sessiond").complete_ulids(lead)
-  end,
-  desc = "Continue a session (default: the current or newest) in a new one",
+  complete = ulids,
+  desc = "Continue a session (default: the one in view, current or newest) in a new one",
+})
+cmd("SessiondUse", "use", {
+  nargs = "?",
+  complete = ulids,
+  desc = "Write your turns to a live session (default: the one in view)",
 })
 cmd("SessiondRefresh", "refresh", { nargs = 0, desc = "Refresh the sidebar and history buffers" })
+cmd("SessiondRestore", "restore", {
+  nargs = "?",
+  complete = function(lead)
+    return require("sessiond.manage").complete_trash(lead)
+  end,
+  desc = "Bring a session back from the trash",
+})
+
+vim.api.nvim_create_user_command(
+  "SessiondSearch",
+  function(o)
+    require("sessiond").search(o.args, o.bang)
+  end,
+  { nargs = "+", bang = true, desc = "Search every session's turns (!: into the quickfix list)" }
+)
+
+vim.api.nvim_create_user_command("SessiondImport", function(o)
+  require("sessiond").import(o.fargs)
+end, {
+  nargs = "+",
+  complete = function(lead, line)
+    return require("sessiond.import").complete(lead, line)
+  end,
+  desc = "Import another tool's history: claude-code, codex, llm, aider or sessiond",
+})
 
 -- `:edit sessiond://<ULID>` (and session restore) loads a history buffer.
 vim.api.nvim_create_autocmd("BufReadCmd", {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The Neovim plugin's checks: stylua formatting, the headless tests and the
-# tmux test, all against the real `sessiond` on PATH. Exits non-zero if any
+# The Neovim plugin's checks: stylua formatting, the headless specs
+# (tests/spec/*.lua) and the tmux test, all against the real `sessiond` on PATH. Exits non-zero if any
 # fails; the last line totals them as "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +36,10 @@ if ! command -v sessiond >/dev/null; then
 fi
 
 step stylua stylua --check .
-step headless nvim --headless -u NONE -l tests/headless.lua
+# Each spec in its own Neovim (and daemon), so no test leans on another file's state.
+for spec in tests/spec/*.lua; do
+  step "headless:$(basename "$spec" .lua)" nvim --headless -u NONE -l "$spec"
+done
 step tmux bash tests/tmux.sh
 
 echo "$passed passed, $failed failed"

@@ -12,7 +12,17 @@ function H.say(msg)
   io.stdout:flush()
 end
 
+-- H.needs(what, ok): the tests after it fail at once, naming `what`, when ok is false
+-- (a feature the daemon on PATH lacks), instead of each waiting out its timeout.
+function H.needs(what, ok)
+  H.missing = not ok and what or nil
+end
+
 function H.test(name, fn)
+  if H.missing then
+    H.failed = H.failed + 1
+    return H.say("FAIL " .. name .. "\n     needs " .. H.missing)
+  end
   local ok, err = xpcall(fn, debug.traceback)
   if ok then
     H.passed = H.passed + 1
@@ -70,6 +80,86 @@ end
 function H.load_plugin()
   vim.opt.runtimepath:prepend(H.root)
   vim.cmd.runtime("plugin/sessiond.lua")
+end
+
+-- A fresh temporary folder and a database path in it.
+function H.tmpdb()
+  local tmp = vim.fn.tempname()
+  vim.fn.mkdir(tmp, "p")
+  return tmp .. "/test.db", tmp
+end
+
+-- `sessiond show ULID --db DB`: what a person would read, so tests trust the store, not the plugin.
+function H.show(ulid, db)
+  local r = vim.system({ "sessiond", "show", ulid, "--db", db }, { text = true }):wait(10000)
+  return (r.stdout or "") .. (r.stderr or "")
+end
+
+-- tests/other.lua: another Neovim with its own daemon writes to DB. Returns its output line.
+-- Runs in the background (the daemon under test keeps being served meanwhile).
+function H.other(db, ...)
+  local cmd = { "nvim", "--headless", "-u", "NONE", "-l", H.root .. "/tests/other.lua", db, ... }
+  local res
+  vim.system(cmd, { text = true }, function(r)
+    res = r
+  end)
+  H.wait(function()
+    return res ~= nil
+  end, "tests/other.lua " .. table.concat({ ... }, " "), 20000)
+  if res.code ~= 0 then
+    error("tests/other.lua failed: " .. (res.stderr or ""), 2)
+  end
+  return vim.trim(res.stdout or "")
+end
+
+-- Reads /proc rather than run pgrep (procps is not on every fresh machine): the
+-- pid of a process whose command line holds `--db PATH`, or nil.
+function H.daemon_running(path)
+  for _, f in ipairs(vim.fn.glob("/proc/[0-9]*/cmdline", false, true)) do
+    local fh = io.open(f, "rb")
+    local cmdline = fh and (fh:read("*a") or ""):gsub("%z", " ") or ""
+    if fh then
+      fh:close()
+    end
+    if cmdline:find("sessiond", 1, true) and cmdline:find("--db " .. path, 1, true) then
+      return tonumber(f:match("^/proc/(%d+)/"))
+    end
+  end
+  return nil
+end
+
+-- Highlight groups of extmarks at (row, col), 1-based row, 0-based col, in `buf`.
+function H.groups_at(buf, row, col)
+  local out = {}
+  for _, e in ipairs(vim.inspect_pos(buf, row - 1, col).extmarks) do
+    if e.opts.hl_group then
+      out[e.opts.hl_group] = true
+    end
+  end
+  return out
+end
+
+-- The 1-based line of the first line of `buf` containing `text` (plain), or nil.
+function H.line_of(buf, text)
+  for i, l in ipairs(vim.api.nvim_buf_get_lines(buf, 0, -1, false)) do
+    if l:find(text, 1, true) then
+      return i
+    end
+  end
+end
+
+-- Answers vim.ui.input / vim.ui.select as a person would, once.
+function H.answer_input(text)
+  vim.ui.input = function(_, on_confirm)
+    on_confirm(text)
+  end
+end
+
+function H.pick_with(fn)
+  vim.ui.select = function(items, opts, on_choice)
+    H.picked = { items = items, opts = opts }
+    on_choice(fn(items, opts))
+  end
 end
 
 return H

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# A real terminal: Neovim in tmux, the sidebar opened by typing `:Sessiond`,
-# the screen read back with capture-pane. Polls the screen, never sleeps blind.
+# A real terminal: Neovim in tmux, driven by typing, the screen read back with
+# capture-pane. Polls the screen, never sleeps blind.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
@@ -22,6 +22,7 @@ check() { # check NAME COMMAND...
   fi
 }
 screen() { tmux -L "$sock" capture-pane -p -t t 2>/dev/null; }
+keys() { tmux -L "$sock" send-keys -t t "$@"; }
 # wait_for TEXT [SECONDS]: poll the screen until TEXT shows up.
 wait_for() {
   local deadline=$((SECONDS + ${2:-15}))
@@ -32,12 +33,20 @@ wait_for() {
   done
   return 1
 }
+wait_gone() { # wait_gone TEXT [SECONDS]: until TEXT is no longer on screen
+  local deadline=$((SECONDS + ${2:-15}))
+  while ((SECONDS < deadline)); do
+    screen | grep -qF -- "$1" || return 0
+    sleep 0.1
+  done
+  return 1
+}
 daemon_gone() { # no process serves the test database any more
   local deadline=$((SECONDS + ${1:-10})) f
   while ((SECONDS < deadline)); do
     local found=0
     for f in /proc/[0-9]*/cmdline; do
-      [[ "$(tr '\0' ' ' 2>/dev/null <"$f")" == *"--db $SESSIOND_TEST_DB"* ]] && found=1 && break
+      [[ "$(tr '\0' ' ' 2>/dev/null <"$f")" == *"sessiond"*"--db $SESSIOND_TEST_DB"* ]] && found=1 && break
     done
     ((found)) || return 0
     sleep 0.1
@@ -52,32 +61,43 @@ gone() { # the tmux session ended, i.e. Neovim quit
   done
   return 1
 }
+other() { nvim --headless -u NONE -l "$here/other.lua" "$SESSIOND_TEST_DB" "$@"; }
 
-ulid=$(nvim --headless -u NONE -l "$here/seed.lua" "$SESSIOND_TEST_DB" \
-  "Explain tmux capture-pane in one line" "It prints the pane's text.")
-check "seeded a session through the plugin client" test -n "$ulid"
-short=${ulid:0:10}
+reply=$'It prints the pane\'s text. From Lua:\n\n```lua\nlocal text = vim.fn.system({ "tmux", "capture-pane", "-p" })\n```'
+ulid=$(other start "Explain tmux capture-pane in one line" "$reply")
+check "seeded a session from another process" test -n "$ulid"
 
-# -u: UTF-8 whatever the locale, so "·" and "…" draw as themselves.
-tmux -L "$sock" -u -f /dev/null new-session -d -s t -x 120 -y 24 \
+# -u: UTF-8 whatever the locale, so "·", "↳" and "…" draw as themselves.
+tmux -L "$sock" -u -f /dev/null new-session -d -s t -x 132 -y 30 \
   "nvim -u '$here/minimal_init.lua'"
 check "Neovim started in tmux" wait_for "[No Name]"
-tmux -L "$sock" send-keys -t t ":Sessiond" Enter
-check "the sidebar lists the seeded session" wait_for "$short"
-check "with its first prompt's opening words" wait_for "Explain tmux capture-pane"
-check "and the column headings" wait_for "ULID       started       ev state  first prompt"
-tmux -L "$sock" send-keys -t t Enter
-check "<CR> opens its history" wait_for "Session $ulid"
-check "with the reply turn" wait_for "It prints the pane's text."
-tmux -L "$sock" send-keys -t t ":SessiondSay typed in tmux" Enter
-check ":SessiondSay's new session shows up in the open sidebar" wait_for "2 sessions"
-check "with the turn as its opening words" wait_for "live   typed in tmux"
+keys ":Sessiond" Enter
+check "the sidebar labels the session with its first prompt" wait_for "Explain tmux capture-pane in one line"
+check "the keys are in the sidebar's header" wait_for "<CR> open  u use  c continue  R rename  d trash"
+keys "g?"
+check "g? lists every sidebar key" wait_for "copy its ULID"
+check "g? shows the trash key too" wait_for "move it to the trash (:SessiondRestore brings it back)"
+keys Escape
+check "<Esc> closes the key list" wait_gone "copy its ULID"
+keys Enter
+check "<CR> opens its history beside the sidebar" wait_for "$ulid · started"
+check "with the reply turn" wait_for "It prints the pane's text. From Lua:"
+keys ":SessiondSay typed in tmux" Enter
+check ":SessiondSay while viewing the session appends to it" wait_for "#3  "
+check "and the turn shows in the open history" wait_for "  typed in tmux"
+check "no new session: still one in the sidebar" wait_for " 1 session "
+check "its count grew in the sidebar" wait_for " 3 live"
+other append "$ulid" system "appended by another process" >/dev/null
+check "a turn from another process shows up without a key press" wait_for "  appended by another process"
+check "and the sidebar counts it" wait_for " 4 live"
 capture=$(screen)
-tmux -L "$sock" send-keys -t t ":qa!" Enter
+keys "/local text" Enter ":Inspect" Enter
+check "the fenced block is highlighted as lua under the cursor" wait_for "@keyword.lua"
+keys Escape ":qa!" Enter
 check "Neovim quits" gone
 check "and its daemon with it" daemon_gone
 
-echo "--- the screen before quitting:"
+echo "--- the screen after :SessiondSay and the other process's turn:"
 echo "$capture"
 if [ -n "${SESSIOND_CAPTURE:-}" ]; then echo "$capture" >"$SESSIOND_CAPTURE"; fi
 echo "$passed passed, $failed failed"

@@ -1,9 +1,17 @@
 -- The one sessiond daemon of this Neovim, spoken to through vim.lsp.rpc (it
 -- does the Content-Length framing). Started on first use, stopped on VimLeavePre.
+-- The only module that talks to the wire: views get the server's notifications
+-- through the router below, never from the wire themselves.
 local config = require("sessiond.config")
 local protocol = require("sessiond.protocol")
 
 local M = {}
+
+---@class sessiond.ClientError
+---@field code? integer the contract's code; nil when the daemon could not be asked
+---@field message string for a person
+
+---@alias sessiond.Callback fun(err: sessiond.ClientError?, result: any)
 
 local state = {
   status = "stopped", -- stopped | starting | ready
@@ -13,17 +21,73 @@ local state = {
   pending = {}, -- in-flight request id -> finisher, failed when the daemon dies
   server_info = nil,
   capabilities = nil,
+  subscribed = false, -- session/subscribe answered: changes by any process arrive as notifications
   cmd = nil,
 }
 
+local errors = protocol.errors
+local levels = vim.log.levels
+
+--- How loud a daemon error is, by its contract code (one place, like conform's level_for_code).
+---@param code integer?
+---@return integer
+function M.level_for_code(code)
+  if code == errors.SessionEnded or code == errors.EngineError or code == errors.MethodNotFound then
+    return levels.WARN -- the person can go on: continue, fix the engine, update sessiond
+  end
+  return levels.ERROR
+end
+
 local function notify(msg, level)
-  vim.notify("sessiond: " .. msg, level or vim.log.levels.ERROR)
+  vim.notify("sessiond: " .. msg, level or levels.ERROR)
+end
+
+--- The server's own notifications, keyed by protocol.lua's names: the one router.
+--- Each hands plain data to live.lua or chat.lua, which update what is on screen.
+local sn = protocol.server_notifications
+local routes = {
+  [sn.did_start] = function(p)
+    if type(p.session) == "table" then
+      require("sessiond.live").did_start(p.session)
+    end
+  end,
+  [sn.did_append] = function(p)
+    if type(p.event) == "table" then
+      require("sessiond.live").did_append(p.event)
+    end
+  end,
+  [sn.did_change] = function(p)
+    if type(p.session) == "table" then
+      require("sessiond.live").did_change(p.session)
+    end
+  end,
+  [sn.chat_delta] = function(p)
+    require("sessiond.chat").delta(p)
+  end,
+}
+M.routes = routes
+
+-- A -32601 in words: which method this daemon lacks and what to do.
+local function explain(method, err)
+  if err and err.code == errors.MethodNotFound then
+    local server = state.server_info or {}
+    return {
+      code = err.code,
+      message = ("%s %s does not offer %s (it speaks protocol %s): install a newer sessiond"):format(
+        server.name or "sessiond",
+        server.version or "?",
+        method,
+        tostring(M.protocol_version())
+      ),
+    }
+  end
+  return err
 end
 
 -- Every answer ends here: daemon errors reach the person with the daemon's own message.
 local function finish(cb, err, result, opts)
   if err and not (opts and opts.silent) then
-    notify(err.message or vim.inspect(err))
+    notify(err.message or vim.inspect(err), M.level_for_code(err.code))
   end
   cb(err, result)
 end
@@ -41,7 +105,7 @@ end
 
 local function reset(err)
   state.status, state.rpc, state.run = "stopped", nil, nil
-  state.server_info, state.capabilities = nil, nil
+  state.server_info, state.capabilities, state.subscribed = nil, nil, false
   fail_waiting(err or { message = "the daemon stopped" })
 end
 
@@ -52,18 +116,49 @@ local function on_exit(run, code, signal)
   local how = signal ~= 0 and ("signal " .. signal) or ("code " .. code)
   local msg = ("the daemon exited (%s); its messages are in %s"):format(how, vim.lsp.get_log_path())
   reset({ message = msg })
-  notify(msg, vim.log.levels.WARN)
+  notify(msg, levels.WARN)
+end
+
+-- Why cmd can't run, in words that fit how it was given (a name on $PATH, or a path).
+local function not_runnable(exe)
+  if exe:find("/", 1, true) then
+    local what = vim.uv.fs_stat(exe) and "is not executable" or "does not exist"
+    return ("%s %s: point `cmd` in require('sessiond').setup() at the sessiond command"):format(
+      exe,
+      what
+    )
+  end
+  return ("command %q is not on $PATH: install sessiond (pip install sessiond), or set `cmd` in require('sessiond').setup()"):format(
+    exe
+  )
+end
+M.not_runnable = not_runnable
+
+local function ready(run)
+  if state.run ~= run then
+    return
+  end
+  state.status = "ready"
+  local queue = state.queue
+  state.queue = {}
+  for _, cb in ipairs(queue) do
+    cb(nil)
+  end
 end
 
 local function start()
   local cmd = config.command()
   if vim.fn.executable(cmd[1]) ~= 1 then
-    return ("command %q not found: install the sessiond daemon on $PATH, or set `cmd` in require('sessiond').setup()"):format(
-      cmd[1]
-    )
+    return not_runnable(cmd[1])
   end
   local run = { exited = false }
   local ok, rpc = pcall(vim.lsp.rpc.start, cmd, {
+    notification = function(method, params) -- already scheduled by vim.lsp.rpc, in order
+      local route = routes[method]
+      if route and state.run == run and type(params) == "table" then
+        route(params)
+      end
+    end,
     on_exit = function(code, signal)
       run.exited = true -- plain write: safe in this fast callback, and seen by vim.wait
       vim.schedule(function()
@@ -71,14 +166,12 @@ local function start()
       end)
     end,
     on_error = function(code, err)
-      vim.schedule(function()
-        local name = vim.lsp.rpc.client_errors[code] or code -- the table maps both ways
-        notify(("RPC error %s: %s"):format(name, vim.inspect(err)))
-      end)
+      local name = vim.lsp.rpc.client_errors[code] or code -- the table maps both ways
+      notify(("RPC error %s: %s"):format(name, vim.inspect(err)))
     end,
   })
   if not ok then
-    return ("could not start %s: %s"):format(table.concat(cmd, " "), rpc)
+    return ("could not start %s: %s"):format(cmd[1], rpc) -- not the --db URL: it may hold a password
   end
   state.status, state.rpc, state.run, state.cmd = "starting", rpc, run, cmd
   local params = {
@@ -99,12 +192,16 @@ local function start()
     state.server_info = result and result.serverInfo
     state.capabilities = result and result.capabilities
     rpc.notify(protocol.notifications.initialized, vim.empty_dict())
-    state.status = "ready"
-    local queue = state.queue
-    state.queue = {}
-    for _, cb in ipairs(queue) do
-      cb(nil)
+    if M.protocol_version() < 2 then
+      return ready(run)
     end
+    -- Changes made by any process (this one included) then arrive as notifications.
+    rpc.request(protocol.methods.subscribe, vim.empty_dict(), function(serr)
+      if state.run == run then
+        state.subscribed = serr == nil
+        ready(run)
+      end
+    end)
   end)
   vim.api.nvim_create_autocmd("VimLeavePre", {
     group = vim.api.nvim_create_augroup("sessiond_client", { clear = true }),
@@ -114,7 +211,7 @@ local function start()
   })
 end
 
--- Calls cb(err) once the daemon has answered initialize.
+-- Calls cb(err) once the daemon has answered initialize (and subscribe).
 local function ensure(cb)
   if state.status == "ready" then
     return cb(nil)
@@ -128,10 +225,22 @@ local function ensure(cb)
   end
 end
 
+---@class sessiond.RequestOpts
+---@field silent? boolean leave errors to the caller instead of vim.notify
+
+---@class sessiond.Handle
+---@field id? integer the request's id once sent
+
 --- Sends a request; cb(err, result) runs on the main loop. Errors are shown with
 --- vim.notify unless opts.silent. Empty params go out as {} (vim.empty_dict()).
+---@param method string
+---@param params? table
+---@param cb? sessiond.Callback
+---@param opts? sessiond.RequestOpts
+---@return sessiond.Handle handle for M.cancel
 function M.request(method, params, cb, opts)
   cb = cb or function() end
+  local handle = {}
   ensure(function(err)
     if err then
       return finish(cb, err, nil, opts)
@@ -141,7 +250,7 @@ function M.request(method, params, cb, opts)
       if id then
         state.pending[id] = nil
       end
-      finish(cb, e, r, opts)
+      finish(cb, explain(method, e), r, opts)
     end
     local ok
     ok, id = state.rpc.request(method, params or vim.empty_dict(), function(e, r)
@@ -151,13 +260,25 @@ function M.request(method, params, cb, opts)
     end)
     if ok then
       state.pending[id] = fin
+      handle.id = id
     else
       fin({ message = "the daemon is not running" })
     end
   end)
+  return handle
 end
 
---- Waits for the answer (for :checkhealth and tests). Returns err, result.
+--- Asks the daemon to stop a request (a streaming chat/send); its answer still comes.
+---@param handle sessiond.Handle
+function M.cancel(handle)
+  if handle and handle.id and state.rpc and state.pending[handle.id] then
+    state.rpc.notify(protocol.notifications.cancel, { id = handle.id })
+  end
+end
+
+--- Waits for the answer (for :checkhealth, completion and tests). Returns err, result.
+---@return sessiond.ClientError? err
+---@return any result
 function M.request_sync(method, params, timeout, opts)
   local done, e, r = false, nil, nil
   M.request(method, params, function(err, res)
@@ -203,7 +324,35 @@ function M.info()
   if state.status ~= "ready" then
     return nil
   end
-  return { server_info = state.server_info, capabilities = state.capabilities, cmd = state.cmd }
+  return {
+    server_info = state.server_info,
+    capabilities = state.capabilities,
+    cmd = state.cmd,
+    subscribed = state.subscribed,
+  }
+end
+
+-- capabilities.experimental.sessiond, or {} before initialize.
+local function ours()
+  local caps = state.capabilities or {}
+  return caps.experimental and caps.experimental.sessiond or {}
+end
+
+--- The protocol version the running daemon announced (1 until it says otherwise).
+---@return integer
+function M.protocol_version()
+  local v = ours().protocolVersion
+  return type(v) == "number" and v or 1
+end
+
+--- Whether the running daemon sends session/did* notifications to this client.
+function M.subscribed()
+  return state.status == "ready" and state.subscribed
+end
+
+--- Whether the running daemon answers chat/send (it says `chat: true`).
+function M.offers_chat()
+  return ours().chat == true
 end
 
 function M.status()

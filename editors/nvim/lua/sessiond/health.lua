@@ -1,13 +1,16 @@
--- :checkhealth sessiond — the command, its version, the database, a round trip.
+-- :checkhealth sessiond: the command, its version, the database and its backend, a
+-- round trip, and what the daemon offers (protocol version, notifications, chat).
 local M = {}
 
 local health = vim.health
+local util = require("sessiond.util")
 
 -- Where the daemon will keep its store: --db, else $SESSIOND_DB, else the
 -- platformdirs user data directory (computed here for Linux and macOS).
 local function db_path(cfg)
   if cfg.db then
-    return vim.fs.normalize(cfg.db), "from setup({ db = ... })"
+    local db = cfg.db:find("^%a[%w+.-]*://") and cfg.db or vim.fs.normalize(cfg.db)
+    return db, "from setup({ db = ... })"
   end
   if vim.env.SESSIOND_DB and vim.env.SESSIOND_DB ~= "" then
     return vim.env.SESSIOND_DB, "from $SESSIOND_DB"
@@ -24,6 +27,11 @@ local function db_path(cfg)
   return base .. "/sessiond/sessions.db", "the daemon's default"
 end
 
+-- "PostgreSQL" for a postgresql:// URL, else "SQLite".
+local function backend(db)
+  return db:find("^postgres") and "PostgreSQL" or "SQLite"
+end
+
 function M.check()
   local cfg = require("sessiond.config").get()
   local cmd = require("sessiond.config").command()
@@ -38,7 +46,7 @@ function M.check()
   health.start("sessiond: the daemon")
   local exe = vim.fn.exepath(cmd[1])
   if exe == "" then
-    health.error(("command %q not found"):format(cmd[1]), {
+    health.error(require("sessiond.client").not_runnable(cmd[1]), {
       "Install the sessiond daemon so that it is on $PATH",
       "or point setup({ cmd = { '/path/to/sessiond' } }) at it",
     })
@@ -56,8 +64,16 @@ function M.check()
   end
 
   local path, source = db_path(cfg)
-  local exists = vim.uv.fs_stat(path) ~= nil
-  health.info(("database: %s (%s%s)"):format(path, source, exists and "" or ", not created yet"))
+  local url = path:find("^%a[%w+.-]*://") ~= nil
+  local exists = url or vim.uv.fs_stat(path) ~= nil
+  health.info(
+    ("database: %s (%s, %s%s)"):format(
+      util.redact(path),
+      backend(path),
+      source,
+      exists and "" or ", not created yet"
+    )
+  )
 
   health.start("sessiond: round trip")
   local client = require("sessiond.client")
@@ -70,7 +86,9 @@ function M.check()
   local info = client.info()
   if err then
     health.error("session/last failed: " .. (err.message or vim.inspect(err)), {
-      "Run `" .. table.concat(cmd, " ") .. "` in a terminal to see what the daemon says",
+      "Run `"
+        .. util.redact(table.concat(cmd, " "))
+        .. "` in a terminal to see what the daemon says",
       "Its messages are also in " .. vim.lsp.get_log_path(),
     })
     return
@@ -85,15 +103,32 @@ function M.check()
     )
   )
   local wanted = require("sessiond.protocol").protocol_version
-  if ours.protocolVersion == wanted then
-    health.ok(("protocol version %d, maxTextBytes %s"):format(wanted, tostring(ours.maxTextBytes)))
-  else
+  local got = ours.protocolVersion
+  if got == wanted then
+    health.ok(("protocol version %d, maxTextBytes %s"):format(got, tostring(ours.maxTextBytes)))
+  elseif type(got) == "number" and got < wanted then
     health.warn(
-      ("the daemon speaks protocol %s; this plugin knows %d"):format(
-        tostring(ours.protocolVersion),
+      ("the daemon speaks protocol %d; this plugin knows %d: search, rename, the trash and live updates need a newer sessiond"):format(
+        got,
         wanted
       )
     )
+  else
+    health.warn(
+      ("the daemon speaks protocol %s; this plugin knows %d"):format(tostring(got), wanted)
+    )
+  end
+  if info and info.subscribed then
+    health.ok("notifications: on (changes by any process show up by themselves)")
+  else
+    health.info(
+      "notifications: not offered by this daemon (changes made elsewhere show on `r` or :SessiondRefresh)"
+    )
+  end
+  if ours.chat == true then
+    health.ok("chat: offered (:SessiondSay asks the engine for a reply)")
+  else
+    health.info("chat: not offered by this daemon (:SessiondSay records your turns)")
   end
 end
 

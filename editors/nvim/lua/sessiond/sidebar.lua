@@ -1,21 +1,27 @@
--- The sessions sidebar: a scratch buffer in a left split, one line per session.
+-- The sessions sidebar: a scratch buffer in a left split, one line per session:
+-- its title (else its preview) across the width, then when it started, its
+-- turns and its state. Follows the store by itself when the daemon sends
+-- notifications; never moves the reader's cursor or focus when it does.
 local config = require("sessiond.config")
+local layout = require("sessiond.layout")
 local util = require("sessiond.util")
 
 local M = {}
 
 local NAME = "sessiond:sessions"
-local HEADER = 2 -- title line + column line; sessions start below
-local SCAN = 20 -- events read from a session's start to find its first prompt
+local FILETYPE = "sessiond_sessions"
+local HEADER = 2 -- title line + keys line; sessions start below
+local SCAN = 20 -- version 1 only: events read from a session's start to find its first prompt
 local ns = vim.api.nvim_create_namespace("sessiond_sidebar")
 
 local state = {
   buf = nil,
-  sessions = {}, -- as listed, one per line after the header
+  sessions = {}, ---@type sessiond.Session[] as listed, one per line after the header
   drawn = {}, -- the ULIDs on screen, line by line, as last drawn
   error = nil, -- last list error, shown in place of the list
-  previews = {}, -- ulid -> { text = first prompt | nil, count = events scanned, done = bool }
+  previews = {}, -- version 1: ulid -> { text = first prompt | nil, count = events scanned, done = bool }
   generation = 0, -- only the newest refresh may draw
+  render_queued = false,
 }
 
 local function win_of_buf()
@@ -34,41 +40,76 @@ local function session_at_cursor()
   return state.sessions[row - HEADER]
 end
 
--- Where <CR> shows a history: the window last used, else any other normal window, else a new split.
-local function target_window(sidebar)
-  local prev = vim.fn.win_getid(vim.fn.winnr("#"))
-  local wins = { prev }
-  vim.list_extend(wins, vim.api.nvim_tabpage_list_wins(0))
-  for _, win in ipairs(wins) do
-    if
-      win ~= 0
-      and win ~= sidebar
-      and vim.api.nvim_win_is_valid(win)
-      and vim.api.nvim_win_get_config(win).relative == ""
-      and vim.api.nvim_win_get_tabpage(win) == vim.api.nvim_get_current_tabpage()
-    then
-      return win
+local function with_session(fn)
+  return function()
+    local session = session_at_cursor()
+    if session then
+      fn(session)
     end
   end
-  vim.cmd("rightbelow vsplit")
-  local win = vim.api.nvim_get_current_win()
-  vim.api.nvim_win_set_width(sidebar, config.get().width)
-  return win
 end
 
-local function open_history()
-  local session = session_at_cursor()
-  if session then
-    require("sessiond.history").open(session.ulid, target_window(vim.api.nvim_get_current_win()))
-  end
-end
-
-local function continue_session()
-  local session = session_at_cursor()
-  if session then
-    require("sessiond").continue(session.ulid)
-  end
-end
+---@type sessiond.Key[]
+M.keys = {
+  {
+    "<CR>",
+    "open the history of the session under the cursor",
+    with_session(function(s)
+      local win = require("sessiond.windows").target(vim.api.nvim_get_current_win())
+      require("sessiond.history").open(s.ulid, win)
+    end),
+  },
+  {
+    "u",
+    "write your next turns to it (:SessiondUse)",
+    with_session(function(s)
+      require("sessiond").use(s.ulid)
+    end),
+  },
+  {
+    "c",
+    "continue it in a new session (:SessiondContinue)",
+    with_session(function(s)
+      require("sessiond").continue(s.ulid)
+    end),
+  },
+  {
+    "R",
+    "rename it",
+    with_session(function(s)
+      require("sessiond.manage").rename(s)
+    end),
+  },
+  {
+    "d",
+    "move it to the trash (:SessiondRestore brings it back)",
+    with_session(function(s)
+      require("sessiond.manage").delete(s)
+    end),
+  },
+  {
+    "y",
+    "copy its ULID",
+    with_session(function(s)
+      vim.fn.setreg('"', s.ulid)
+      vim.notify("sessiond: copied " .. s.ulid)
+    end),
+  },
+  {
+    "r",
+    "read the list again",
+    function()
+      M.refresh()
+    end,
+  },
+  {
+    "q",
+    "close the sidebar",
+    function()
+      M.close()
+    end,
+  },
+}
 
 local function ensure_buf()
   if state.buf and vim.api.nvim_buf_is_valid(state.buf) then
@@ -77,17 +118,18 @@ local function ensure_buf()
   local buf = vim.api.nvim_create_buf(false, true)
   vim.api.nvim_buf_set_name(buf, NAME)
   vim.bo[buf].bufhidden = "hide"
+  vim.bo[buf].modeline = false
   vim.bo[buf].modifiable = false
-  vim.bo[buf].filetype = "sessiond_sessions"
-  local function map(lhs, fn, desc)
-    vim.keymap.set("n", lhs, fn, { buffer = buf, nowait = true, silent = true, desc = desc })
-  end
-  map("<CR>", open_history, "Open this session's history")
-  map("r", M.refresh, "Refresh the sessions")
-  map("c", continue_session, "Continue this session in a new one")
-  map("q", M.close, "Close the sidebar")
+  vim.bo[buf].filetype = FILETYPE
+  require("sessiond.keys").apply(buf, M.keys, "sessiond sessions: keys")
   state.buf = buf
   return buf
+end
+
+-- The width the text may use: the window's, less what Neovim draws beside it.
+local function text_width(win)
+  local info = win and vim.fn.getwininfo(win)[1]
+  return info and (info.width - info.textoff) or config.get().width
 end
 
 local function render()
@@ -97,64 +139,71 @@ local function render()
   end
   util.highlights()
   local current = require("sessiond").current()
-  local n = #state.sessions
-  local lines = {
-    (" %d session%s   <CR> open  c continue  r refresh  q close"):format(n, n == 1 and "" or "s"),
-    "  ULID       started       ev state  first prompt",
-  }
-  local marks = { { 0, 0, -1, "SessiondHeader" }, { 1, 0, -1, "SessiondTime" } }
+  local win = win_of_buf()
+  local width = text_width(win)
+  local lines = layout.sidebar_header(#state.sessions, width)
+  local marks = { { 0, 0, -1, "SessiondHeader" }, { 1, 0, -1, "SessiondKey" } }
   if state.error then
     table.insert(lines, "  " .. state.error)
-  elseif n == 0 then
+  elseif #state.sessions == 0 then
     table.insert(lines, "  no sessions yet: :SessiondSay {text} starts one")
   end
-  -- The opening words fill what the window leaves after the fixed columns.
-  local win = win_of_buf()
-  local room = math.max((win and vim.api.nvim_win_get_width(win) or config.get().width) - 38, 8)
   for i, s in ipairs(state.sessions) do
-    local live = s.endedAt == nil
     local preview = state.previews[s.ulid]
-    local line = ("%s %-10s %s %4d %-5s  %s"):format(
-      current and current.ulid == s.ulid and "*" or " ",
-      s.ulid:sub(1, 10),
-      util.local_time(s.startedAt, "%m-%d %H:%M"),
-      s.eventCount or 0,
-      live and "live" or "ended",
-      preview and preview.text and util.opening_words(preview.text, room) or ""
-    )
+    local line, line_marks = layout.session_line(s, width, current, preview and preview.text)
     table.insert(lines, line)
-    local row = HEADER + i - 1
-    table.insert(marks, { row, 0, 1, "SessiondCurrent" })
-    table.insert(marks, { row, 2, 12, "SessiondUlid" })
-    table.insert(marks, { row, 13, 24, "SessiondTime" })
-    table.insert(marks, { row, 30, 35, live and "SessiondLive" or "SessiondEnded" })
+    for _, m in ipairs(line_marks) do
+      table.insert(marks, { HEADER + i - 1, m[1], m[2], m[3] })
+    end
   end
-  local cursor = win and vim.api.nvim_win_get_cursor(win)
-  -- The cursor stays on its session when new ones push it down.
+  -- The cursor stays on its session when others come or go above it.
+  local view = win and vim.api.nvim_win_call(win, vim.fn.winsaveview)
+  local at = view and state.drawn[view.lnum - HEADER]
   local row_of = {}
   for i, s in ipairs(state.sessions) do
     row_of[s.ulid] = HEADER + i
   end
-  local at = win and state.drawn[cursor[1] - HEADER]
   vim.bo[buf].modifiable = true
   vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
   vim.bo[buf].modifiable = false
   vim.api.nvim_buf_clear_namespace(buf, ns, 0, -1)
   for _, m in ipairs(marks) do
-    local end_col = m[3] == -1 and #lines[m[1] + 1] or math.min(m[3], #lines[m[1] + 1])
-    vim.api.nvim_buf_set_extmark(buf, ns, m[1], m[2], { end_col = end_col, hl_group = m[4] })
+    local len = #lines[m[1] + 1]
+    local end_col = m[3] == -1 and len or math.min(m[3], len)
+    if m[2] < end_col then
+      vim.api.nvim_buf_set_extmark(buf, ns, m[1], m[2], { end_col = end_col, hl_group = m[4] })
+    end
   end
   state.drawn = vim.tbl_map(function(s)
     return s.ulid
   end, state.sessions)
-  if win then
-    local row = at and row_of[at] or cursor[1]
+  if view then
+    local row = at and row_of[at] or view.lnum
     row = math.max(math.min(row, #lines), math.min(HEADER + 1, #lines))
-    vim.api.nvim_win_set_cursor(win, { row, cursor[2] })
+    if at and row_of[at] then -- its session moved: the view moves with it
+      view.topline = math.max(view.topline + row - view.lnum, 1)
+    end
+    view.topline = math.min(view.topline, row)
+    view.lnum = row
+    vim.api.nvim_win_call(win, function()
+      vim.fn.winrestview(view)
+    end)
   end
 end
 
--- Reads the first events of each session whose first prompt is not known yet.
+-- Many notifications in a burst draw once.
+local function render_soon()
+  if not state.render_queued then
+    state.render_queued = true
+    vim.schedule(function()
+      state.render_queued = false
+      render()
+    end)
+  end
+end
+
+-- Version 1 daemons only: the Session has no preview, so read each session's
+-- first events to find its first prompt.
 local function fetch_previews(generation, done)
   local client = require("sessiond.client")
   local methods = require("sessiond.protocol").methods
@@ -165,7 +214,7 @@ local function fetch_previews(generation, done)
       done()
     end
   end
-  for _, s in ipairs(state.sessions) do
+  for _, s in ipairs(client.protocol_version() < 2 and state.sessions or {}) do
     local p = state.previews[s.ulid]
     if (s.eventCount or 0) > 0 and not (p and (p.done or p.count == s.eventCount)) then
       waiting = waiting + 1
@@ -210,6 +259,76 @@ function M.refresh()
   end)
 end
 
+local function newer(a, b)
+  if a.startedAt ~= b.startedAt then
+    return a.startedAt > b.startedAt
+  end
+  return a.id > b.id
+end
+
+--- A session started or changed (here or in any process): updated in place.
+---@param s sessiond.Session
+function M.on_session(s)
+  if not state.buf then
+    return
+  end
+  local list = vim.tbl_filter(function(x)
+    return x.id ~= s.id
+  end, state.sessions)
+  local old = vim.iter(state.sessions):find(function(x)
+    return x.id == s.id
+  end)
+  if not s.deletedAt then
+    if old then
+      s = vim.tbl_extend(
+        "force",
+        s,
+        { eventCount = math.max(old.eventCount or 0, s.eventCount or 0) }
+      )
+    end
+    table.insert(list, s)
+    table.sort(list, newer)
+    list = vim.list_slice(list, 1, config.get().list_limit)
+  end
+  state.sessions = list
+  render_soon()
+end
+
+--- A turn stored: its session's count grows; a first prompt brings a preview.
+---@param e sessiond.Event
+function M.on_append(e)
+  local s = vim.iter(state.sessions):find(function(x)
+    return x.id == e.sessionId
+  end)
+  if not s then
+    return
+  end
+  s.eventCount = math.max(s.eventCount or 0, e.seq)
+  if e.kind == "prompt" and not s.preview and not s.title then
+    local client = require("sessiond.client")
+    if client.protocol_version() >= 2 then
+      client.request(
+        require("sessiond.protocol").methods.get,
+        { ulid = s.ulid },
+        function(err, fresh)
+          if not err and fresh then
+            M.on_session(fresh)
+          end
+        end,
+        { silent = true }
+      )
+    else
+      state.previews[s.ulid] = { text = e.text, count = e.seq, done = true }
+    end
+  end
+  render_soon()
+end
+
+--- Redraws (the `*` moved, or the width changed).
+function M.redraw()
+  render_soon()
+end
+
 function M.is_open()
   return win_of_buf() ~= nil
 end
@@ -226,6 +345,11 @@ function M.open()
   local wo = vim.wo[win]
   wo.winfixwidth, wo.number, wo.relativenumber, wo.wrap = true, false, false, false
   wo.cursorline, wo.signcolumn, wo.foldcolumn, wo.spell, wo.list = true, "no", "0", false, false
+  require("sessiond.windows").guard(win_of_buf, function()
+    if win_of_buf() then
+      render_soon()
+    end
+  end)
   render()
   M.refresh()
 end
@@ -250,9 +374,18 @@ function M.toggle()
   end
 end
 
--- For tests and statuslines: the sessions as drawn, top to bottom.
+--- For tests and statuslines: the sessions as drawn, top to bottom.
+---@return sessiond.Session[]
 function M.sessions()
   return state.sessions
+end
+
+--- The session under the sidebar's cursor, when the sidebar is the current window.
+---@return sessiond.Session?
+function M.selected()
+  if vim.api.nvim_get_current_buf() == state.buf then
+    return session_at_cursor()
+  end
 end
 
 return M

@@ -1,29 +1,40 @@
--- Small shared pieces: time display and the highlight groups.
+-- Small shared pieces: wire times and the highlight groups.
 local M = {}
 
--- Wire timestamps are RFC 3339 UTC ("2026-11-25T04:26:05.123Z"); people read local time.
-function M.local_time(ts, fmt)
+--- Seconds since the epoch of a wire timestamp (RFC 3339 UTC), or nil.
+---@param ts string?
+---@return integer?
+function M.epoch(ts)
   if type(ts) ~= "string" then
-    return ""
+    return nil
   end
   local y, mo, d, h, mi, s = ts:match("^(%d+)-(%d+)-(%d+)T(%d+):(%d+):(%d+)")
   if not y then
-    return ts
+    return nil
   end
   -- os.time() reads the table as local time; correct by the zone offset at that moment.
   local t = os.time({ year = y, month = mo, day = d, hour = h, min = mi, sec = s, isdst = false })
   local as_utc = os.time(os.date("!*t", t) --[[@as osdateparam]])
-  return os.date(fmt, t + (t - as_utc)) --[[@as string]]
+  return t + (t - as_utc)
 end
 
--- The first `max` characters of a text's first non-empty line, whitespace squeezed.
-function M.opening_words(text, max)
-  local line = (text or ""):match("^%s*([^\n]*)") or ""
-  line = vim.trim((line:gsub("%s+", " ")))
-  if vim.fn.strchars(line) > max then
-    line = vim.fn.strcharpart(line, 0, max - 1) .. "…"
+--- A wire timestamp in local time, formatted with os.date's `fmt`.
+---@param ts string?
+---@param fmt string
+---@return string
+function M.local_time(ts, fmt)
+  local t = M.epoch(ts)
+  if not t then
+    return type(ts) == "string" and ts or ""
   end
-  return line
+  return os.date(fmt, t) --[[@as string]]
+end
+
+--- A database path or URL fit to show: a URL's password is replaced by ***.
+---@param db string
+---@return string
+function M.redact(db)
+  return (db:gsub("^(%a[%w+.-]*://[^:/@]*):[^@/]*@", "%1:***@"))
 end
 
 -- Every group is linked with `default`, so a colorscheme or the user's own
@@ -42,6 +53,14 @@ M.groups = {
   SessiondEnded = "Comment",
   SessiondHeader = "Title",
   SessiondCurrent = "Todo",
+  SessiondTitle = "Title",
+  SessiondPreview = "Normal",
+  SessiondNone = "Comment",
+  SessiondContinued = "Special",
+  SessiondLink = "Underlined",
+  SessiondMatch = "Search",
+  SessiondKey = "Special",
+  SessiondStreaming = "Comment",
 }
 
 -- "mode_change" -> "SessiondModeChange"

@@ -1,0 +1,124 @@
+-- :SessiondSay through the daemon's engine (`chat/send`): the reply streams
+-- into the open histories of the session as `chat/delta` notifications arrive,
+-- then the stored turns take its place.
+local protocol = require("sessiond.protocol")
+
+local M = {}
+
+---@class sessiond.Stream
+---@field session_id integer
+---@field prompt string
+---@field prompt_seq? integer known from the first delta
+---@field prompt_shown boolean its stored turn is drawn
+---@field reply string what came so far
+---@field handle? sessiond.Handle
+---@field finished boolean
+
+local streams = {} ---@type table<integer, sessiond.Stream> session id -> its reply in progress
+local told = {} -- engine messages already shown in full, so a missing engine is explained once
+
+local function history()
+  return package.loaded["sessiond.history"]
+end
+
+local function redraw(s)
+  local h = history()
+  if h then
+    local pending = not s.finished
+        and { prompt = not s.prompt_shown and s.prompt or nil, reply = s.reply }
+      or nil
+    h.set_pending(s.session_id, pending)
+  end
+end
+
+-- Reads the stored turns from `from` on and hands them to the views.
+local function catch_up(session_id, from)
+  local client = require("sessiond.client")
+  client.request(protocol.methods.events, { sessionId = session_id, limit = 20 }, function(err, res)
+    for _, e in ipairs(not err and res and res.events or {}) do
+      if e.seq >= from then
+        require("sessiond.live").did_append(e)
+      end
+    end
+  end, { silent = true })
+end
+
+--- Sends `text` to the engine in `session`; cb(err, {prompt, reply}) at the end.
+---@param session sessiond.Session
+---@param text string
+---@param cb sessiond.Callback
+function M.send(session, text, cb)
+  local s =
+    { session_id = session.id, prompt = text, reply = "", prompt_shown = false, finished = false }
+  streams[session.id] = s
+  redraw(s)
+  local client = require("sessiond.client")
+  s.handle = client.request(
+    protocol.methods.chat_send,
+    { sessionId = session.id, text = text },
+    function(err, res)
+      if streams[session.id] == s then
+        streams[session.id] = nil
+      end
+      s.finished = true
+      redraw(s)
+      if res and res.prompt then
+        catch_up(session.id, res.prompt.seq)
+      elseif err and err.code == protocol.errors.EngineError then
+        -- The prompt is stored even so; say what the engine said, and once how to stop asking.
+        catch_up(session.id, s.prompt_seq or 1)
+        local msg = err.message or "the engine failed"
+        if not told[msg] then
+          told[msg] = true
+          msg = msg .. " (your turn is stored; setup({ chat = false }) stops asking the engine)"
+        end
+        vim.notify("sessiond: " .. msg, vim.log.levels.WARN)
+      end
+      cb(err, res)
+    end,
+    { silent = true }
+  )
+end
+
+--- `chat/delta {sessionId, promptSeq, text}`: the new part of a streaming reply.
+---@param p table
+function M.delta(p)
+  local s = streams[p.sessionId]
+  if not s or type(p.text) ~= "string" then
+    return
+  end
+  s.prompt_seq = type(p.promptSeq) == "number" and p.promptSeq or s.prompt_seq
+  s.reply = s.reply .. p.text
+  redraw(s)
+end
+
+--- A stored turn: the prompt's own turn replaces its "(sending)" block; the
+--- reply's replaces the streaming one.
+---@param e sessiond.Event
+function M.on_append(e)
+  local s = streams[e.sessionId]
+  if not s then
+    return
+  end
+  if
+    e.kind == "prompt"
+    and not s.prompt_shown
+    and (s.prompt_seq == e.seq or e.text == s.prompt)
+  then
+    s.prompt_shown, s.prompt_seq = true, e.seq
+  elseif e.kind == "system" and s.prompt_seq and e.seq > s.prompt_seq then
+    s.finished = true
+  end
+  redraw(s)
+end
+
+--- Stops the reply streaming into `session_id` (what came is stored).
+function M.cancel(session_id)
+  local s = streams[session_id]
+  if s then
+    require("sessiond.client").cancel(s.handle)
+  end
+  return s ~= nil
+end
+
+return M

@@ -1,0 +1,388 @@
+-- What history buffers show and how it changes: a header, one block per turn
+-- (markdown-highlighted), links to the session it continues and to its
+-- continuations. New turns are added at the bottom in place, so a reader's
+-- cursor and view stay where they are. history/init.lua owns buffers and windows.
+local config = require("sessiond.config")
+local layout = require("sessiond.layout")
+local markdown = require("sessiond.markdown")
+local util = require("sessiond.util")
+
+local M = {}
+
+M.prefix = "sessiond://"
+local ns = vim.api.nvim_create_namespace("sessiond_history")
+local CHILDREN_SCAN = 1000 -- continuations are looked for among the newest sessions
+
+---@class sessiond.History
+---@field session? sessiond.Session
+---@field parent? sessiond.Session|{ ulid: string }
+---@field children sessiond.Session[]
+---@field events sessiond.Event[] shown, oldest first
+---@field rows table<integer, integer> seq -> 0-based row of its "#seq" line
+---@field links table<integer, string> 0-based row -> ULID it opens
+---@field body_end integer row where the next turn goes (pending and footer follow)
+---@field pending? sessiond.Pending
+---@field pending_lines integer
+---@field footer_lines integer
+---@field day? string day of the last turn shown
+---@field from_seq? integer show turns from this seq on (a search hit further back)
+---@field generation integer only the newest read may draw
+---@field ready boolean drawn at least once
+---@field waiters fun()[] called after the next full draw
+local states = {}
+
+--- Starts keeping state for a history buffer (once per buffer).
+function M.attach(buf)
+  states[buf] = states[buf]
+    or {
+      children = {},
+      events = {},
+      rows = {},
+      links = {},
+      body_end = 0,
+      pending_lines = 0,
+      footer_lines = 0,
+      generation = 0,
+      ready = false,
+      waiters = {},
+    }
+  return states[buf]
+end
+
+function M.detach(buf)
+  states[buf] = nil
+end
+
+local function ulid_of(buf)
+  local name = vim.api.nvim_buf_get_name(buf)
+  return vim.startswith(name, M.prefix) and name:sub(#M.prefix + 1) or nil
+end
+M.ulid_of = ulid_of
+
+--- Loaded history buffers.
+---@return integer[]
+function M.bufs()
+  return vim.tbl_filter(function(buf)
+    return vim.api.nvim_buf_is_loaded(buf) and states[buf] ~= nil and ulid_of(buf) ~= nil
+  end, vim.api.nvim_list_bufs())
+end
+
+---@return sessiond.History?
+function M.state(buf)
+  return states[buf ~= 0 and buf or vim.api.nvim_get_current_buf()]
+end
+
+local function write(buf, from, to, lines)
+  vim.bo[buf].modifiable = true
+  vim.api.nvim_buf_set_lines(buf, from, to, false, lines)
+  vim.bo[buf].modifiable = false
+  vim.bo[buf].modified = false
+end
+
+local function put_marks(buf, row, part)
+  for _, m in ipairs(part.marks) do
+    local len = #part.lines[m[1] + 1]
+    local end_col = m[3] == -1 and len or math.min(m[3], len)
+    vim.api.nvim_buf_set_extmark(buf, ns, row + m[1], m[2], { end_col = end_col, hl_group = m[4] })
+  end
+end
+
+-- Windows whose cursor is on the last line follow new turns, like a chat.
+local function followers(buf)
+  local last = vim.api.nvim_buf_line_count(buf)
+  return vim.tbl_filter(function(win)
+    return vim.api.nvim_win_get_cursor(win)[1] == last
+  end, vim.fn.win_findbuf(buf))
+end
+
+local function follow(buf, wins)
+  local last = vim.api.nvim_buf_line_count(buf)
+  for _, win in ipairs(wins) do
+    vim.api.nvim_win_set_cursor(win, { last, 0 })
+  end
+end
+
+-- The seq whose block holds `row`, and how far into it.
+local function seq_at(st, row)
+  local best, at = nil, -1
+  for seq, r in pairs(st.rows) do
+    if r <= row and r > at then
+      best, at = seq, r
+    end
+  end
+  return best, best and row - at or nil
+end
+
+local function draw(buf, st)
+  local session = st.session
+  local hidden = math.max((session.eventCount or 0) - #st.events, 0)
+  if #st.events > 0 then
+    hidden = st.events[1].seq - 1
+  end
+  local head, link_row = layout.header(session, st.parent, hidden)
+  local lines, parts = vim.list_extend({}, head.lines), { { 0, head } }
+  st.rows, st.links, st.day = {}, {}, nil
+  if link_row then
+    st.links[link_row] = st.parent.ulid
+  end
+  local md = {}
+  for _, e in ipairs(st.events) do
+    local part, day, text_row = layout.event(e, st.day)
+    st.day = day
+    table.insert(parts, { #lines, part })
+    st.rows[e.seq] = #lines + text_row - 1
+    table.insert(md, { row = #lines + text_row, kind = e.kind, text = layout.text(e.text) })
+    vim.list_extend(lines, part.lines)
+  end
+  st.body_end = #lines
+  st.pending_lines = 0
+  if st.pending then
+    local part = layout.pending(st.pending)
+    table.insert(parts, { #lines, part })
+    vim.list_extend(lines, part.lines)
+    st.pending_lines = #part.lines
+  end
+  local foot = layout.footer(st.children)
+  for i, child in ipairs(st.children) do
+    st.links[#lines + i] = child.ulid
+  end
+  table.insert(parts, { #lines, foot })
+  vim.list_extend(lines, foot.lines)
+  st.footer_lines = #foot.lines
+
+  -- Keep each window on the turn it showed (older turns may have been added above).
+  local views = {}
+  for _, win in ipairs(vim.fn.win_findbuf(buf)) do
+    local view = vim.api.nvim_win_call(win, vim.fn.winsaveview)
+    local seq, off = seq_at(st.ready and st or { rows = {} }, view.lnum - 1)
+    views[win] = { view = view, seq = seq, off = off, old = st.ready and st.old_rows or {} }
+  end
+  local follow_wins = st.ready and followers(buf) or {}
+  write(buf, 0, -1, lines)
+  vim.api.nvim_buf_clear_namespace(buf, ns, 0, -1)
+  for _, p in ipairs(parts) do
+    put_marks(buf, p[1], p[2])
+  end
+  for win, v in pairs(views) do
+    local old = v.seq and v.old[v.seq]
+    local new = v.seq and st.rows[v.seq]
+    if old and new and new ~= old then
+      v.view.lnum = new + v.off + 1
+      v.view.topline = math.max(v.view.topline + new - old, 1)
+    end
+    v.view.lnum = math.min(v.view.lnum, #lines)
+    vim.api.nvim_win_call(win, function()
+      vim.fn.winrestview(v.view)
+    end)
+  end
+  follow(buf, follow_wins)
+  st.old_rows = st.rows
+  markdown.reset(buf)
+  M.highlight_turns(buf, md)
+end
+
+--- Hands the prompts and replies to markdown.lua (other kinds are tool output, kept plain).
+function M.highlight_turns(buf, blocks)
+  markdown.highlight(
+    buf,
+    vim.tbl_filter(function(b)
+      return b.kind == "prompt" or b.kind == "system"
+    end, blocks)
+  )
+end
+
+local function note(buf, text)
+  write(buf, 0, -1, { text })
+  vim.api.nvim_buf_clear_namespace(buf, ns, 0, -1)
+  vim.api.nvim_buf_set_extmark(buf, ns, 0, 0, { end_col = #text, hl_group = "SessiondAlert" })
+end
+
+local function done(buf, st)
+  st.ready = true
+  local waiters = st.waiters
+  st.waiters = {}
+  for _, fn in ipairs(waiters) do
+    fn(buf)
+  end
+end
+
+--- Reads the session anew and redraws `buf`. `cb(buf)` runs once it is drawn.
+---@param buf integer
+---@param cb? fun(buf: integer)
+function M.refresh(buf, cb)
+  buf = buf ~= 0 and buf or vim.api.nvim_get_current_buf()
+  local st, ulid = states[buf], ulid_of(buf)
+  if not (st and ulid) then
+    return
+  end
+  if cb then
+    table.insert(st.waiters, cb)
+  end
+  st.generation = st.generation + 1
+  local generation = st.generation
+  local function current()
+    return states[buf] == st and st.generation == generation and vim.api.nvim_buf_is_valid(buf)
+  end
+  local client = require("sessiond.client")
+  local methods = require("sessiond.protocol").methods
+  client.request(methods.get, { ulid = ulid }, function(err, session)
+    if not current() then
+      return
+    end
+    if err or not session then
+      note(
+        buf,
+        err and ("could not read: " .. (err.message or "?"))
+          or ("no session " .. ulid .. " in this database")
+      )
+      return done(buf, st)
+    end
+    local waiting, events, parent, children = 3, {}, nil, {}
+    local function one()
+      waiting = waiting - 1
+      if waiting == 0 and current() then
+        st.session, st.events, st.parent, st.children = session, events, parent, children
+        draw(buf, st)
+        done(buf, st)
+      end
+    end
+    local limit = config.get().history_limit
+    if st.from_seq then
+      limit = math.max(limit, (session.eventCount or 0) - st.from_seq + 1)
+    end
+    limit = math.min(limit, require("sessiond.protocol").max_limit)
+    client.request(methods.events, { sessionId = session.id, limit = limit }, function(e2, res)
+      events = not e2 and res and res.events or {}
+      one()
+    end)
+    if session.parentUlid then
+      parent = { ulid = session.parentUlid }
+      client.request(methods.get, { ulid = session.parentUlid }, function(e3, p)
+        parent = not e3 and p or parent
+        one()
+      end, { silent = true })
+    else
+      one()
+    end
+    client.request(methods.list, { limit = CHILDREN_SCAN }, function(e4, res)
+      for _, s in ipairs(not e4 and res and res.sessions or {}) do
+        if s.parentUlid == session.ulid then
+          table.insert(children, 1, s) -- oldest first
+        end
+      end
+      one()
+    end, { silent = true })
+  end)
+end
+
+function M.refresh_all()
+  for _, buf in ipairs(M.bufs()) do
+    M.refresh(buf)
+  end
+end
+
+local function bufs_of(session_id)
+  return vim.tbl_filter(function(buf)
+    local st = states[buf]
+    return st.ready and st.session and st.session.id == session_id
+  end, M.bufs())
+end
+
+-- Replaces the streaming block of `buf` with `st.pending` (nil: removes it).
+local function redraw_pending(buf, st)
+  local part = st.pending and layout.pending(st.pending) or { lines = {}, marks = {} }
+  local wins = followers(buf)
+  write(buf, st.body_end, st.body_end + st.pending_lines, part.lines)
+  put_marks(buf, st.body_end, part)
+  st.pending_lines = #part.lines
+  for row in pairs(st.links) do
+    if row >= st.body_end then
+      st.links[row] = nil
+    end
+  end
+  for i, child in ipairs(st.children) do
+    st.links[st.body_end + st.pending_lines + i] = child.ulid
+  end
+  follow(buf, wins)
+end
+
+local function redraw_facts(buf, st)
+  local facts = layout.facts(st.session)
+  write(buf, 1, 2, { facts })
+  vim.api.nvim_buf_clear_namespace(buf, ns, 1, 2)
+  vim.api.nvim_buf_set_extmark(buf, ns, 1, 0, { end_col = #facts, hl_group = "SessiondTime" })
+  local title = layout.title(st.session)
+  write(buf, 0, 1, { title })
+  vim.api.nvim_buf_clear_namespace(buf, ns, 0, 1)
+  vim.api.nvim_buf_set_extmark(buf, ns, 0, 0, { end_col = #title, hl_group = "SessiondHeader" })
+end
+
+--- A turn stored (here or by any process): added at the bottom of its open
+--- histories in place. A turn already shown is ignored; a gap means a re-read.
+---@param e sessiond.Event
+function M.on_append(e)
+  for _, buf in ipairs(bufs_of(e.sessionId)) do
+    local st = states[buf]
+    local last = #st.events > 0 and st.events[#st.events].seq or 0
+    if e.seq > last + 1 and (#st.events > 0 or e.seq > (st.session.eventCount or 0) + 1) then
+      M.refresh(buf)
+    elseif e.seq > last then
+      local part, day, text_row = layout.event(e, st.day)
+      local wins = followers(buf)
+      write(buf, st.body_end, st.body_end, part.lines)
+      put_marks(buf, st.body_end, part)
+      st.rows[e.seq] = st.body_end + text_row - 1
+      local shifted = {}
+      for row, ulid in pairs(st.links) do
+        shifted[row >= st.body_end and row + #part.lines or row] = ulid
+      end
+      st.links = shifted
+      M.highlight_turns(
+        buf,
+        { { row = st.body_end + text_row, kind = e.kind, text = layout.text(e.text) } }
+      )
+      st.body_end = st.body_end + #part.lines
+      st.day = day
+      table.insert(st.events, e)
+      st.session.eventCount = math.max(st.session.eventCount or 0, e.seq)
+      redraw_facts(buf, st)
+      follow(buf, wins)
+    end
+  end
+end
+
+--- A session changed (ended, renamed, deleted, restored) or started.
+---@param s sessiond.Session
+function M.on_session(s)
+  for _, buf in ipairs(M.bufs()) do
+    local st = states[buf]
+    if st.ready and st.session then
+      if st.session.id == s.id then
+        local count = math.max(st.session.eventCount or 0, s.eventCount or 0)
+        st.session = vim.tbl_extend("force", s, { eventCount = count })
+        redraw_facts(buf, st)
+      elseif s.parentUlid == st.session.ulid then
+        local known = vim.iter(st.children):find(function(c)
+          return c.ulid == s.ulid
+        end)
+        if not known then
+          table.insert(st.children, s)
+          M.refresh(buf) -- the footer grows; a re-read keeps every row right
+        end
+      end
+    end
+  end
+end
+
+--- Shows (or, with nil, removes) the streaming reply of a session in its open histories.
+---@param session_id integer
+---@param pending? sessiond.Pending
+function M.set_pending(session_id, pending)
+  for _, buf in ipairs(bufs_of(session_id)) do
+    local st = states[buf]
+    st.pending = pending
+    redraw_pending(buf, st)
+  end
+end
+
+return M

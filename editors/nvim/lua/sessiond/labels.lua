@@ -1,0 +1,110 @@
+-- How a session is named on one line (title, else preview), how a time reads
+-- ("14:32", "yesterday", "Mar 3"), and one-line text made safe to show.
+local util = require("sessiond.util")
+
+local M = {}
+
+-- Stored text is untrusted (imports bring other tools' text): control characters
+-- (C0, DEL, C1) and bidi overrides never reach a label, a picker or a message,
+-- where a terminal-based picker could read them as escape sequences.
+local UNSAFE = {
+  "[%z\1-\31\127]", -- C0 and DEL (newlines and tabs are folded to spaces first)
+  "\194[\128-\159]", -- C1, U+0080..U+009F
+  "\226\128[\170-\174]", -- U+202A..U+202E
+  "\226\129[\166-\169]", -- U+2066..U+2069
+}
+
+--- Text on one line: whitespace runs (newlines included) folded to one space,
+--- unsafe characters dropped.
+---@param text string?
+---@return string
+function M.one_line(text)
+  local s = (text or ""):gsub("%s+", " ")
+  for _, pattern in ipairs(UNSAFE) do
+    s = s:gsub(pattern, "")
+  end
+  return vim.trim(s)
+end
+
+--- At most `width` display cells, with "…" where it was cut.
+---@param text string
+---@param width integer
+---@return string
+function M.fit(text, width)
+  if width <= 0 then
+    return ""
+  end
+  if vim.fn.strdisplaywidth(text) <= width then
+    return text
+  end
+  local out, used = {}, 0
+  for _, ch in ipairs(vim.fn.split(text, [[\zs]])) do
+    local w = vim.fn.strdisplaywidth(ch)
+    if used + w > width - 1 then
+      break
+    end
+    table.insert(out, ch)
+    used = used + w
+  end
+  return table.concat(out) .. "…"
+end
+
+--- Pads (or cuts) to exactly `width` display cells.
+function M.pad(text, width)
+  text = M.fit(text, width)
+  return text .. (" "):rep(width - vim.fn.strdisplaywidth(text))
+end
+
+---@alias sessiond.LabelKind "title"|"preview"|"none"
+
+--- The session's name on one line: its title, else its preview (the opening of
+--- its first prompt; `preview` stands in for it on a version-1 daemon), else a note.
+---@param session sessiond.Session
+---@param preview? string
+---@return string label
+---@return sessiond.LabelKind kind
+function M.label(session, preview)
+  local title = M.one_line(session.title)
+  if title ~= "" then
+    return title, "title"
+  end
+  local p = M.one_line(session.preview or preview)
+  if p ~= "" then
+    return p, "preview"
+  end
+  return "(no prompt yet)", "none"
+end
+
+--- A short name with the start of its ULID, for messages: “Title” (01JD8X2K4M).
+function M.named(session)
+  local label, kind = M.label(session)
+  if kind == "none" then
+    return session.ulid
+  end
+  return ("“%s” (%s)"):format(M.fit(label, 40), session.ulid:sub(1, 10))
+end
+
+--- "14:32" today, "yesterday", "Mar 3" this year, "2025-03-03" before; local time.
+---@param ts string? RFC 3339 UTC
+---@param now? integer os.time() of "now" (tests)
+---@return string
+function M.when(ts, now)
+  local t = util.epoch(ts)
+  if not t then
+    return ""
+  end
+  now = now or os.time()
+  local day = os.date("%Y-%m-%d", t)
+  if day == os.date("%Y-%m-%d", now) then
+    return os.date("%H:%M", t) --[[@as string]]
+  end
+  if day == os.date("%Y-%m-%d", now - 86400) then
+    return "yesterday"
+  end
+  if os.date("%Y", t) == os.date("%Y", now) then
+    return ("%s %d"):format(os.date("%b", t), tonumber(os.date("%d", t)))
+  end
+  return day --[[@as string]]
+end
+
+return M

@@ -1,0 +1,199 @@
+-- What the buffers show, as lines and highlight marks, apart from the buffers
+-- themselves. A history: a header (title, facts, a link to the session it
+-- continues), one block per turn, a streaming reply, links to its
+-- continuations. The sidebar: a header with the keys, one line per session.
+local labels = require("sessiond.labels")
+local util = require("sessiond.util")
+
+local M = {}
+
+M.INDENT = "  " -- a turn's text lines; never 4 spaces, which markdown reads as code
+
+---@class sessiond.Lines
+---@field lines string[]
+---@field marks table[] { row, col, end_col (-1: line end), group }, rows relative
+
+local function new()
+  return { lines = {}, marks = {} }
+end
+
+local function add(out, line, group, from, to)
+  table.insert(out.lines, line)
+  if group then
+    table.insert(out.marks, { #out.lines - 1, from or 0, to or -1, group })
+  end
+end
+
+--- A turn's text as drawn: \r\n as \n, so markdown and the lines agree.
+---@param text string
+function M.text(text)
+  return (text or ""):gsub("\r\n", "\n")
+end
+
+--- Line 2 of the header: what the session is, in facts.
+---@param s sessiond.Session
+function M.facts(s)
+  local facts = {
+    s.ulid,
+    "started " .. util.local_time(s.startedAt, "%Y-%m-%d %H:%M:%S"),
+    s.endedAt and ("ended " .. util.local_time(s.endedAt, "%Y-%m-%d %H:%M:%S")) or "live",
+    ("%d event%s"):format(s.eventCount or 0, s.eventCount == 1 and "" or "s"),
+    labels.one_line(s.cliVersion),
+  }
+  if s.deletedAt then
+    table.insert(facts, 3, "in the trash")
+  end
+  return table.concat(facts, " · ")
+end
+
+--- Line 1 of the header: the session's title, else its preview, else its ULID.
+---@param s sessiond.Session
+function M.title(s)
+  local label, kind = labels.label(s)
+  return kind == "none" and ("Session " .. s.ulid) or label
+end
+
+--- A link line to another session; <CR> on it opens that session.
+---@param arrow string
+---@param words string
+---@param s sessiond.Session|{ ulid: string }
+function M.link(arrow, words, s)
+  local label, kind = labels.label(s)
+  local name = s.startedAt and kind ~= "none" and ("“" .. labels.fit(label, 60) .. "” ") or ""
+  return ("%s %s %s(%s)"):format(arrow, words, name, s.ulid)
+end
+
+---@param session sessiond.Session
+---@param parent? sessiond.Session|{ ulid: string } the session it continues (a stub when unread)
+---@param hidden integer older turns not shown
+---@return sessiond.Lines, integer? link_row
+function M.header(session, parent, hidden)
+  local out = new()
+  add(out, M.title(session), "SessiondHeader")
+  add(out, M.facts(session), "SessiondTime")
+  local link_row
+  if parent then
+    add(out, M.link("↰", "continues", parent), "SessiondLink")
+    link_row = #out.lines - 1
+  end
+  if hidden > 0 then
+    add(
+      out,
+      ("(%d older turn%s not shown)"):format(hidden, hidden == 1 and "" or "s"),
+      "SessiondTime"
+    )
+  end
+  return out, link_row
+end
+
+--- One turn: a blank line, the day when it changed, "#seq  time  kind", the text.
+---@param e sessiond.Event
+---@param prev_day? string
+---@return sessiond.Lines, string day, integer text_row
+function M.event(e, prev_day)
+  local out = new()
+  add(out, "")
+  local day = util.local_time(e.createdAt, "%Y-%m-%d")
+  if day ~= prev_day then
+    add(out, "── " .. day, "SessiondTime")
+  end
+  local kind = labels.one_line(e.kind)
+  local head = ("#%d  %s  %s"):format(e.seq, util.local_time(e.createdAt, "%H:%M:%S"), kind)
+  add(out, head, "SessiondSeq", 0, #tostring(e.seq) + 1)
+  table.insert(out.marks, { #out.lines - 1, #head - #kind - 10, #head - #kind, "SessiondTime" })
+  table.insert(out.marks, { #out.lines - 1, #head - #kind, #head, util.kind_group(kind) })
+  local text_row = #out.lines
+  for _, l in ipairs(vim.split(M.text(e.text), "\n", { plain = true })) do
+    add(out, M.INDENT .. l)
+  end
+  return out, day, text_row
+end
+
+---@class sessiond.Pending
+---@field prompt? string the prompt, until its event is shown
+---@field reply string the reply so far
+
+--- The reply while it streams (and its prompt until that is stored).
+---@param p sessiond.Pending
+---@return sessiond.Lines
+function M.pending(p)
+  local out = new()
+  local now = os.date("%H:%M:%S")
+  local function block(kind, text, note)
+    add(out, "")
+    local head = ("…  %s  %s  %s"):format(now, kind, note)
+    add(out, head, "SessiondStreaming")
+    table.insert(
+      out.marks,
+      { #out.lines - 1, #head - #note - #kind - 2, #head - #note - 2, util.kind_group(kind) }
+    )
+    for _, l in ipairs(vim.split(M.text(text), "\n", { plain = true })) do
+      add(out, M.INDENT .. l)
+    end
+  end
+  if p.prompt then
+    block("prompt", p.prompt, "(sending)")
+  end
+  block("system", p.reply, "(streaming…)")
+  return out
+end
+
+--- Links to the sessions that continue this one.
+---@param children sessiond.Session[]
+---@return sessiond.Lines
+function M.footer(children)
+  local out = new()
+  if #children > 0 then
+    add(out, "")
+    for _, child in ipairs(children) do
+      add(out, M.link("↳", "continued in", child), "SessiondLink")
+    end
+  end
+  return out
+end
+
+--- A sidebar line for one session, and its highlights (byte columns):
+--- `*` current, `↳` continued, the label across the width, when, turns, state.
+---@param s sessiond.Session
+---@param width integer
+---@param current? sessiond.Session
+---@param preview? string the first prompt, read from events (protocol 1)
+---@return string line, table[] marks { from, to, group }
+function M.session_line(s, width, current, preview)
+  local live = s.endedAt == nil
+  local when, count = ("%10s"):format(labels.when(s.startedAt)), ("%4d"):format(s.eventCount or 0)
+  local right = ("%s %s %s"):format(when, count, live and "live" or "ended")
+  local mark = current and current.ulid == s.ulid and "*" or " "
+  local cont = s.parentUlid and "↳" or " "
+  local label, kind = labels.label(s, preview)
+  local lead = mark .. cont .. " "
+  local room = math.max(width - vim.fn.strdisplaywidth(lead) - #right - 2, 8)
+  local text = labels.pad(label, room)
+  local line = lead .. text .. " " .. right
+  local at = #lead + #text + 1 -- where `right` starts
+  local marks = {
+    { 0, 1, "SessiondCurrent" },
+    { 1, #mark + #cont, "SessiondContinued" },
+    {
+      #lead,
+      #lead + #text,
+      kind == "title" and "SessiondTitle"
+        or kind == "preview" and "SessiondPreview"
+        or "SessiondNone",
+    },
+    { at, at + #when, "SessiondTime" },
+    { at + #when + #count + 2, #line, live and "SessiondLive" or "SessiondEnded" },
+  }
+  return line, marks
+end
+
+--- The sidebar's two header lines: the count and `g?`, then the main keys.
+function M.sidebar_header(n, width)
+  local count = (" %d session%s"):format(n, n == 1 and "" or "s")
+  local help = "g? all keys"
+  local gap = math.max(width - #count - #help - 1, 2)
+  local keys = " <CR> open  u use  c continue  R rename  d trash  q close"
+  return { count .. (" "):rep(gap) .. help, labels.fit(keys, math.max(width - 1, 10)) }
+end
+
+return M

@@ -1,0 +1,102 @@
+-- :SessiondSay with an engine (chat/send, chat/delta): the reply streams into
+-- the open history, then is stored; engine errors are warnings and the turn
+-- stays stored. The engine is tests/engine.lua, a real HTTP server speaking
+-- OpenAI's streaming protocol inside this Neovim.
+--   nvim --headless -u NONE -l tests/spec/chat.lua
+local H =
+  dofile(vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":p:h:h") .. "/harness.lua")
+local test, wait, eq, truthy = H.test, H.wait, H.eq, H.truthy
+
+local engine = dofile(H.root .. "/tests/engine.lua").start({
+  pieces = { "Hello", " from", " the", " engine." },
+  hold_after = 2,
+})
+local db = H.tmpdb()
+H.load_plugin()
+require("sessiond").setup({ db = db, engine_base_url = engine.base_url })
+local client = require("sessiond.client")
+
+test("the daemon on PATH offers chat", function()
+  eq(
+    nil,
+    (client.request_sync(require("sessiond.protocol").methods.last, vim.empty_dict())),
+    "session/last"
+  )
+  truthy(
+    client.offers_chat(),
+    "capabilities.experimental.sessiond.chat (a daemon without chat/send fails here)"
+  )
+end)
+H.needs("chat/send, which the daemon on PATH does not offer", client.offers_chat())
+
+local session
+test(":SessiondSay streams the reply into the open history, then stores it", function()
+  vim.cmd("SessiondNew")
+  wait(function()
+    return require("sessiond").current()
+  end, "a session")
+  session = require("sessiond").current()
+  eq(engine.base_url, session.engineBaseUrl, "the engine stored with the session")
+  local drawn
+  require("sessiond.history").open(session.ulid, nil, {
+    on_drawn = function(buf)
+      drawn = buf
+    end,
+  })
+  wait(function()
+    return drawn
+  end, "the empty history")
+  vim.cmd("SessiondSay hello engine")
+  wait(function()
+    return engine.holding and H.line_of(drawn, "Hello from") and H.line_of(drawn, "(streaming…)")
+  end, "half the reply on screen while the engine holds the rest")
+  truthy(not H.show(session.ulid, db):find("Hello from", 1, true), "the reply is not stored yet")
+  engine.release()
+  wait(function()
+    return H.line_of(drawn, "Hello from the engine.") and not H.line_of(drawn, "(streaming…)")
+  end, "the whole reply, no longer streaming")
+  truthy(
+    vim.fn
+      .getbufline(drawn, H.line_of(drawn, "Hello from the engine.") - 1)[1]
+      :find("^#2  .*system$"),
+    "turn #2"
+  )
+  truthy(H.line_of(drawn, "hello engine"), "the prompt as turn #1")
+  wait(function()
+    return H.show(session.ulid, db):find("Hello from the engine.", 1, true)
+  end, "the reply stored")
+  local sent = engine.chat_requests()[1].body
+  eq(true, sent.stream, "streamed")
+  eq(
+    { role = "user", content = "hello engine" },
+    sent.messages[#sent.messages],
+    "the prompt as a user message"
+  )
+  local count = 0
+  for _, l in ipairs(vim.api.nvim_buf_get_lines(drawn, 0, -1, false)) do
+    count = count + (l:find("Hello from the engine.", 1, true) and 1 or 0)
+  end
+  eq(1, count, "the reply drawn once")
+end)
+
+test("an engine that cannot be reached is a warning; the turn stays stored", function()
+  engine.stop()
+  H.notes = {}
+  vim.cmd("SessiondSay is anyone there")
+  wait(function()
+    for _, n in ipairs(H.notes) do
+      if n.level == vim.log.levels.WARN and n.msg:find("your turn is stored", 1, true) then
+        return true
+      end
+    end
+  end, "a warning saying the turn is stored")
+  wait(function()
+    return H.show(session.ulid, db):find("is anyone there", 1, true)
+  end, "the prompt stored")
+  wait(function()
+    return H.line_of(0, "is anyone there") and not H.line_of(0, "(streaming…)")
+  end, "the prompt in the history, no streaming block left")
+end)
+
+client.stop()
+H.finish()
