@@ -3,7 +3,9 @@ store cannot hold are made to fit, a missing parent does not stop a child."""
 
 from __future__ import annotations
 
+import io
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -125,3 +127,39 @@ def test_a_missing_path_is_nothing_found(store, tmp_path: Path, source):
     summary = run_import(store, source, [tmp_path / "nowhere"])
     assert summary.files == 0 and summary.exit_code == 3
     assert "Nothing to import" in summary.render()
+
+
+def test_a_stop_request_ends_at_a_committed_batch_and_the_next_import_goes_on(
+    tmp_path, copy, monkeypatch
+):
+    monkeypatch.setattr(claude_code, "MARK_EVERY", 1)
+    monkeypatch.setattr(writer, "BATCH_EVENTS", 2)
+    projects = copy("claude-code") / "projects"
+    with open_store(str(tmp_path / "whole.db")) as whole:
+        run_import(whole, "claude-code", [projects])
+        expected = everything(whole)
+
+    with open_store(str(tmp_path / "stopped.db")) as store:
+        stop = threading.Event()
+
+        class StopsAfterOne(DiesAfter):
+            def import_events(self, *args, **kwargs):
+                stop.set()  # as Ctrl-C does: the import ends at its next mark
+                return self._store.import_events(*args, **kwargs)
+
+        stopped = run_import(StopsAfterOne(store, 0), "claude-code", [projects], stop=stop)
+        assert stopped.stopped and 0 < stopped.events_added < 29
+        assert "Stopped early on request" in stopped.render()
+        rest = run_import(store, "claude-code", [projects])
+        assert stopped.events_added + rest.events_added == 29
+        assert everything(store) == expected
+
+
+def test_a_progress_bar_is_drawn_only_where_asked(store, copy):
+    projects = copy("claude-code") / "projects"
+    drawn = io.StringIO()
+    run_import(store, "claude-code", [projects], progress=True, err=drawn)
+    assert "import claude-code" in drawn.getvalue()
+    quiet = io.StringIO()  # not a terminal: no bar by default
+    run_import(store, "claude-code", [projects], err=quiet)
+    assert quiet.getvalue() == ""

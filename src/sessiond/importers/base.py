@@ -37,6 +37,10 @@ Json = Any
 #: stays well under it).
 MAX_LINE_BYTES = 32 * 1024 * 1024
 
+#: The skip reason of a last line without its newline: the tool may still be
+#: writing it (it is read once finished), or it died mid-line.
+UNFINISHED = "unfinished last lines (read once the tool finishes them)"
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_MS = timedelta(milliseconds=1)
 _ULID_CHARS = re.compile(r"[0-9A-Za-z_-]{1,64}")

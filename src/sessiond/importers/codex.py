@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from sessiond.importers.base import (
+    UNFINISHED,
     Item,
     Json,
     Mark,
@@ -347,7 +348,7 @@ def read(path: Path, state: Mapping[str, Json] | None, run: dict[str, Any]) -> I
         parsed = load_json_line(line.data)
         if isinstance(parsed, str):
             if not line.finished:
-                yield Skipped("unfinished last lines (read once the tool finishes them)")
+                yield Skipped(UNFINISHED)
                 break
             yield Skipped(parsed)
         else:

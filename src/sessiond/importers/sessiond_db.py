@@ -30,7 +30,7 @@ from sessiond.store.base import ImportedEvent, ImportedSession
 
 NAME = "sessiond"
 META = {
-    "url": "https://github.com/",
+    "url": "",  # this project: no page of its own yet
     "description": "another sessiond database (a copy from another machine), merged by ULID",
 }
 UNIT = "rows"
