@@ -46,12 +46,31 @@ def follow(
 ) -> None:
     """Call `on_change(files)` with the source files that changed under
     `roots`, until `stop` is set (Ctrl-C sets it)."""
-    import watchfiles
-
     watched = targets(roots)
     if not watched:
         err.write(f"sessiond import: nothing to watch at {', '.join(map(str, roots))}\n")
         return
+    try:
+        _follow(watched, roots, module, stop, err, on_change, polling=False)
+    except OSError as exc:
+        # Out of inotify watches (a very large ~/.claude/projects), or a file
+        # system that gives no events: look instead.
+        err.write(f"sessiond import: cannot watch for changes ({exc}); checking every 0.5 s\n")
+        _follow(watched, roots, module, stop, err, on_change, polling=True)
+
+
+def _follow(
+    watched: list[Path],
+    roots: Sequence[Path],
+    module: ModuleType,
+    stop: threading.Event,
+    err: TextIO,
+    on_change: Callable[[list[Path]], None],
+    *,
+    polling: bool,
+) -> None:
+    import watchfiles
+
     first = True
     for changes in watchfiles.watch(
         *watched,
@@ -67,6 +86,8 @@ def follow(
         yield_on_timeout=True,
         raise_interrupt=False,
         ignore_permission_denied=True,
+        force_polling=True if polling else None,  # None: WATCHFILES_FORCE_POLLING decides
+        poll_delay_ms=500,
     ):
         if first:
             first = False
