@@ -116,6 +116,7 @@ local function on_exit(run, code, signal)
   local how = signal ~= 0 and ("signal " .. signal) or ("code " .. code)
   local msg = ("the daemon exited (%s); its messages are in %s"):format(how, vim.lsp.get_log_path())
   reset({ message = msg })
+  state.restarted = true
   notify(msg, levels.WARN)
 end
 
@@ -139,6 +140,13 @@ local function ready(run)
     return
   end
   state.status = "ready"
+  if state.restarted then
+    -- Changes made while no daemon listened were never notified: read the views again.
+    state.restarted = false
+    vim.schedule(function()
+      require("sessiond").changed()
+    end)
+  end
   local queue = state.queue
   state.queue = {}
   for _, cb in ipairs(queue) do

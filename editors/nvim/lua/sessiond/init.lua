@@ -19,6 +19,7 @@ function M.setup(opts)
   if package.loaded["sessiond.client"] and not vim.deep_equal(before, config.command()) then
     require("sessiond.client").stop()
     current().reset()
+    M.changed() -- open views show the new store
   end
 end
 

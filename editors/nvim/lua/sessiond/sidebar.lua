@@ -21,6 +21,8 @@ local state = {
   error = nil, -- last list error, shown in place of the list
   previews = {}, -- version 1: ulid -> { text = first prompt | nil, count = events scanned, done = bool }
   generation = 0, -- only the newest refresh may draw
+  loading = false, -- a list request is in flight
+  deferred = {}, -- changes that came meanwhile, applied after it
   render_queued = false,
 }
 
@@ -246,15 +248,27 @@ function M.refresh()
   local generation = state.generation
   local methods = require("sessiond.protocol").methods
   local params = { limit = config.get().list_limit }
+  state.loading = true
   require("sessiond.client").request(methods.list, params, function(err, res)
     if generation ~= state.generation then
       return
     end
+    state.loading = false
+    local deferred = state.deferred
+    state.deferred = {}
+    -- Changes that arrived while the list was read are newer than it: applied after.
+    local function replay()
+      for _, fn in ipairs(deferred) do
+        fn()
+      end
+    end
     if err then
       state.error, state.sessions = "could not list sessions: " .. (err.message or "?"), {}
-      return render()
+      render()
+      return replay()
     end
     state.error, state.sessions = nil, res.sessions or {}
+    replay()
     fetch_previews(generation, render)
   end)
 end
@@ -271,6 +285,11 @@ end
 function M.on_session(s)
   if not state.buf then
     return
+  end
+  if state.loading then
+    return table.insert(state.deferred, function()
+      M.on_session(s)
+    end)
   end
   local list = vim.tbl_filter(function(x)
     return x.id ~= s.id
@@ -297,6 +316,11 @@ end
 --- A turn stored: its session's count grows; a first prompt brings a preview.
 ---@param e sessiond.Event
 function M.on_append(e)
+  if state.loading then
+    return table.insert(state.deferred, function()
+      M.on_append(e)
+    end)
+  end
   local s = vim.iter(state.sessions):find(function(x)
     return x.id == e.sessionId
   end)

@@ -314,6 +314,13 @@ test("daemon errors reach vim.notify with the daemon's message, at the code's le
   eq(1001, err.code, "SessionNotFound")
   truthy(err.message ~= "", "a message")
   truthy(H.find_note("sessiond: " .. err.message, vim.log.levels.ERROR), "notified")
+  local missing = client.request_sync("session/nosuchmethod", vim.empty_dict())
+  eq(-32601, missing.code, "MethodNotFound")
+  truthy(missing.message:find("does not offer session/nosuchmethod", 1, true), missing.message)
+  truthy(
+    missing.message:find("install a newer sessiond", 1, true),
+    "the way on: " .. missing.message
+  )
   eq(vim.log.levels.WARN, client.level_for_code(1003), "SessionEnded is a warning")
   eq(vim.log.levels.WARN, client.level_for_code(1006), "EngineError is a warning")
   eq(vim.log.levels.ERROR, client.level_for_code(1005), "StorageError is an error")

@@ -154,7 +154,7 @@ local function draw(buf, st)
   local views = {}
   for _, win in ipairs(vim.fn.win_findbuf(buf)) do
     local view = vim.api.nvim_win_call(win, vim.fn.winsaveview)
-    local seq, off = seq_at(st.ready and st or { rows = {} }, view.lnum - 1)
+    local seq, off = seq_at({ rows = st.ready and st.old_rows or {} }, view.lnum - 1)
     views[win] = { view = view, seq = seq, off = off, old = st.ready and st.old_rows or {} }
   end
   local follow_wins = st.ready and followers(buf) or {}
@@ -197,13 +197,74 @@ local function note(buf, text)
   vim.api.nvim_buf_set_extmark(buf, ns, 0, 0, { end_col = #text, hl_group = "SessiondAlert" })
 end
 
+-- While any history is being read, changes wait for the reads to be drawn, so
+-- that an answer read before a change can't draw over it.
+local deferred = {}
+
+local function loading()
+  return vim.iter(M.bufs()):any(function(buf)
+    return states[buf].loading
+  end)
+end
+
+local function defer(fn)
+  if loading() then
+    table.insert(deferred, fn)
+    return true
+  end
+  return false
+end
+
 local function done(buf, st)
-  st.ready = true
+  st.ready, st.loading = true, false
+  if not loading() then
+    local queued = deferred
+    deferred = {}
+    for _, fn in ipairs(queued) do -- what arrived while reads were in flight, newer than them
+      fn()
+    end
+  end
   local waiters = st.waiters
   st.waiters = {}
   for _, fn in ipairs(waiters) do
     fn(buf)
   end
+end
+
+-- The newest sessions, read once for all the histories drawn in a burst (a
+-- quickfix list of many sessions): continuations are found among them.
+local family = { sessions = nil, at = 0, waiting = nil }
+local FAMILY_TTL_NS = 2e9
+
+--- The sessions continuing `ulid`, oldest first (among the newest CHILDREN_SCAN).
+---@param ulid string
+---@param cb fun(children: sessiond.Session[])
+function M.children_of(ulid, cb)
+  local function pick()
+    local out = {}
+    for _, s in ipairs(family.sessions or {}) do
+      if s.parentUlid == ulid then
+        table.insert(out, 1, s)
+      end
+    end
+    cb(out)
+  end
+  if family.sessions and vim.uv.hrtime() - family.at < FAMILY_TTL_NS then
+    return pick()
+  end
+  if family.waiting then
+    return table.insert(family.waiting, pick)
+  end
+  family.waiting = { pick }
+  local methods = require("sessiond.protocol").methods
+  require("sessiond.client").request(methods.list, { limit = CHILDREN_SCAN }, function(err, res)
+    family.sessions, family.at = not err and res and res.sessions or {}, vim.uv.hrtime()
+    local waiting = family.waiting
+    family.waiting = nil
+    for _, fn in ipairs(waiting) do
+      fn()
+    end
+  end, { silent = true })
 end
 
 --- Reads the session anew and redraws `buf`. `cb(buf)` runs once it is drawn.
@@ -219,6 +280,7 @@ function M.refresh(buf, cb)
     table.insert(st.waiters, cb)
   end
   st.generation = st.generation + 1
+  st.loading = true
   local generation = st.generation
   local function current()
     return states[buf] == st and st.generation == generation and vim.api.nvim_buf_is_valid(buf)
@@ -264,14 +326,10 @@ function M.refresh(buf, cb)
     else
       one()
     end
-    client.request(methods.list, { limit = CHILDREN_SCAN }, function(e4, res)
-      for _, s in ipairs(not e4 and res and res.sessions or {}) do
-        if s.parentUlid == session.ulid then
-          table.insert(children, 1, s) -- oldest first
-        end
-      end
+    M.children_of(session.ulid, function(found)
+      children = found
       one()
-    end, { silent = true })
+    end)
   end)
 end
 
@@ -292,6 +350,7 @@ end
 local function redraw_pending(buf, st)
   local part = st.pending and layout.pending(st.pending) or { lines = {}, marks = {} }
   local wins = followers(buf)
+  vim.api.nvim_buf_clear_namespace(buf, ns, st.body_end, st.body_end + st.pending_lines)
   write(buf, st.body_end, st.body_end + st.pending_lines, part.lines)
   put_marks(buf, st.body_end, part)
   st.pending_lines = #part.lines
@@ -321,6 +380,11 @@ end
 --- histories in place. A turn already shown is ignored; a gap means a re-read.
 ---@param e sessiond.Event
 function M.on_append(e)
+  if defer(function()
+    M.on_append(e)
+  end) then
+    return
+  end
   for _, buf in ipairs(bufs_of(e.sessionId)) do
     local st = states[buf]
     local last = #st.events > 0 and st.events[#st.events].seq or 0
@@ -354,6 +418,14 @@ end
 --- A session changed (ended, renamed, deleted, restored) or started.
 ---@param s sessiond.Session
 function M.on_session(s)
+  if s.parentUlid then
+    family.sessions = nil -- a new continuation may be among them
+  end
+  if defer(function()
+    M.on_session(s)
+  end) then
+    return
+  end
   for _, buf in ipairs(M.bufs()) do
     local st = states[buf]
     if st.ready and st.session then
