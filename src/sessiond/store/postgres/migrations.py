@@ -1,0 +1,316 @@
+"""The PostgreSQL schema, as numbered migrations (the SQLite store's numbers).
+
+PostgreSQL has no `user_version`: the version is the one row of
+`sessiond_schema_version`, updated in the same transaction as the step it
+records (PostgreSQL's DDL is transactional), so a database is always at one
+released version, never between two. Each step takes an advisory lock
+and reads the version again under it, so that any number of
+processes opening a blank database at once apply each step exactly once. A
+released migration is never edited: add a new one instead.
+
+Tables go to the connection's current schema (the first of `search_path`);
+`options=-csearch_path=NAME` in the URI gives sessiond a schema of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import attrs
+
+from sessiond.errors import NotOurFile, SchemaTooNew, StorageError
+
+if TYPE_CHECKING:
+    import psycopg
+
+    Connection = psycopg.Connection[tuple[object, ...]]
+
+logger = logging.getLogger(__name__)
+
+VERSION_TABLE = "sessiond_schema_version"
+# Advisory lock keys. Migrating takes one lock for the whole database (so
+# that two schemas never create the unaccent extension at once); the change
+# log takes (LOG_LOCK, hashtext(current_schema())), one per schema.
+MIGRATE_LOCK = 0x73657331
+LOG_LOCK = 0x73657332
+# Milliseconds since the epoch on the server's clock: every time sessiond
+# writes comes from the one server, so machines with skewed clocks agree.
+NOW_MS = "floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+
+
+@attrs.frozen
+class Migration:
+    """One step: its `statements`, then `run` (work done in Python), then
+    the statements `after` it, in the step's one transaction."""
+
+    version: int
+    name: str
+    statements: tuple[str, ...]
+    run: Callable[[Connection], None] | None = None
+    after: tuple[str, ...] = ()
+
+
+def unaccent_function(conn: Connection) -> str:
+    """`unaccent`, qualified with the schema its extension lives in (which
+    need not be on sessiond's search_path)."""
+    from psycopg import sql
+
+    row = conn.execute(
+        "SELECT n.nspname FROM pg_extension AS x JOIN pg_namespace AS n"
+        " ON n.oid = x.extnamespace WHERE x.extname = 'unaccent'"
+    ).fetchone()
+    if row is None:
+        raise StorageError(
+            "the PostgreSQL extension unaccent (search without diacritics) is not installed "
+            "in this database; ask its owner to run CREATE EXTENSION unaccent once"
+        )
+    return sql.SQL("{}.unaccent").format(sql.Identifier(str(row[0]))).as_string(conn)
+
+
+def _fill_v2(conn: Connection) -> None:
+    """Index every event of a version-1 database for search, and give each
+    session its preview."""
+    from sessiond.store.postgres.rows import from_db, index_words, to_db
+    from sessiond.store.snippet import make_preview
+
+    unaccent = unaccent_function(conn)
+    last = 0
+    while True:
+        rows = conn.execute(
+            "SELECT id, text FROM events WHERE id > %s ORDER BY id LIMIT 5000", (last,)
+        ).fetchall()
+        if not rows:
+            break
+        conn.execute(
+            f"UPDATE events AS e SET tsv = to_tsvector('simple', {unaccent}(u.words))"
+            " FROM unnest(%s::bigint[], %s::text[]) AS u(id, words) WHERE e.id = u.id",
+            ([r[0] for r in rows], [index_words(from_db(str(r[1]))) for r in rows]),
+        )
+        last = int(rows[-1][0])  # type: ignore[call-overload]
+        logger.info("schema version 2: events up to id %d indexed", last)
+    firsts = conn.execute(
+        "SELECT s.id, (SELECT left(e.text, 4096) FROM events AS e WHERE e.session_id = s.id"
+        " AND e.kind = 'prompt' ORDER BY e.seq LIMIT 1) FROM sessions AS s"
+    ).fetchall()
+    previews = [(sid, make_preview(from_db(str(text)))) for sid, text in firsts if text is not None]
+    conn.execute(
+        "UPDATE sessions AS s SET preview = u.preview"
+        " FROM unnest(%s::bigint[], %s::text[]) AS u(id, preview) WHERE s.id = u.id",
+        ([p[0] for p in previews], [None if p[1] is None else to_db(p[1]) for p in previews]),
+    )
+
+
+_LOG_FUNCTION = f"""
+CREATE FUNCTION sessiond_log(whats text[], sids bigint[], firsts bigint[], lasts bigint[])
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    first_id bigint;
+    last_id bigint;
+BEGIN
+    IF coalesce(cardinality(sids), 0) = 0 THEN
+        RETURN;
+    END IF;
+    -- Held until the transaction ends: log ids are handed out in commit order.
+    PERFORM pg_advisory_xact_lock({LOG_LOCK}, hashtext(current_schema()));
+    INSERT INTO changes (session_id, what, first_seq, last_seq, at)
+        SELECT u.sid, u.what, u.f, u.l, {NOW_MS}
+        FROM unnest(sids, whats, firsts, lasts) WITH ORDINALITY AS u(sid, what, f, l, n)
+        ORDER BY u.n;
+    last_id := lastval();
+    first_id := last_id - cardinality(sids) + 1;
+    -- Keep a day of the log: what a feed that lost its connection catches up from.
+    IF last_id / 1000 <> (first_id - 1) / 1000 THEN
+        DELETE FROM changes WHERE id < last_id - 10000 AND at < {NOW_MS} - 86400000;
+    END IF;
+    PERFORM pg_notify('sessiond', current_schema() || ' ' || first_id || ' ' || last_id);
+END
+$$
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "sessions, events, milestones",
+        (
+            # event_count is kept in the session row so that counting and
+            # listing never scan events; it is also the last allocated seq,
+            # and its row lock is what orders appends to one session.
+            # ulid in "C" order: prefix lookups are range scans of its index.
+            """
+            CREATE TABLE sessions (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                ulid text COLLATE "C" NOT NULL UNIQUE,
+                started_at bigint NOT NULL,
+                ended_at bigint,
+                engine_base_url text,
+                cli_version text NOT NULL,
+                parent_id bigint REFERENCES sessions(id),
+                event_count bigint NOT NULL DEFAULT 0
+            )
+            """,
+            "CREATE INDEX sessions_newest ON sessions (started_at, id)",
+            """
+            CREATE TABLE events (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                session_id bigint NOT NULL REFERENCES sessions(id),
+                seq bigint NOT NULL,
+                kind text NOT NULL,
+                text text NOT NULL,
+                created_at bigint NOT NULL,
+                UNIQUE (session_id, seq)
+            )
+            """,
+            """
+            CREATE TABLE milestones (
+                key text PRIMARY KEY,
+                value text NOT NULL,
+                updated_at bigint NOT NULL
+            )
+            """,
+        ),
+    ),
+    Migration(
+        2,
+        "titles, previews, the trash, full-text search, the change feed, import state",
+        (
+            "CREATE EXTENSION IF NOT EXISTS unaccent",
+            "ALTER TABLE sessions ADD COLUMN title text, ADD COLUMN preview text,"
+            " ADD COLUMN deleted_at bigint",
+            # Listing and the trash never see each other's rows.
+            "DROP INDEX sessions_newest",
+            "CREATE INDEX sessions_newest ON sessions (started_at, id) WHERE deleted_at IS NULL",
+            "CREATE INDEX sessions_trash ON sessions (deleted_at, id) WHERE deleted_at IS NOT NULL",
+            "CREATE INDEX sessions_children ON sessions (parent_id) WHERE parent_id IS NOT NULL",
+            # Search: the words of each event (split and folded by sessiond,
+            # diacritics removed by unaccent), written with the event.
+            "ALTER TABLE events ADD COLUMN tsv tsvector",
+            # The change feed's log: what each transaction changed, one row
+            # per session and kind ('s' started, 'c' changed, 'a' appended
+            # first_seq..last_seq), ids in commit order (sessiond_log).
+            """
+            CREATE TABLE changes (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                session_id bigint NOT NULL,
+                what text NOT NULL,
+                first_seq bigint,
+                last_seq bigint,
+                at bigint NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE import_state (
+                source text NOT NULL,
+                key text NOT NULL,
+                state text NOT NULL,
+                PRIMARY KEY (source, key)
+            )
+            """,
+            _LOG_FUNCTION,
+        ),
+        _fill_v2,
+        (
+            "ALTER TABLE events ALTER COLUMN tsv SET NOT NULL",
+            "CREATE INDEX events_search ON events USING gin (tsv)",
+        ),
+    ),
+)
+
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+def schema_version(conn: Connection) -> int:
+    """The version recorded in this schema; 0 when sessiond has none here."""
+    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (VERSION_TABLE,)).fetchone()
+    if row is None or not row[0]:
+        return 0
+    found = conn.execute(f"SELECT version FROM {VERSION_TABLE}").fetchone()
+    return 0 if found is None else int(found[0])  # type: ignore[call-overload]
+
+
+def too_new(version: int, where: str, migrations: tuple[Migration, ...]) -> None:
+    latest = migrations[-1].version if migrations else 0
+    if version > latest:
+        raise SchemaTooNew(
+            f"the database {where} has schema version {version}, but this sessiond "
+            f"only knows versions up to {latest}; upgrade sessiond to open it "
+            "(the database was left untouched)"
+        )
+
+
+def check_ours(conn: Connection, where: str) -> None:
+    """Refuse, untouched, a schema holding tables of the same names that
+    sessiond did not make (another program's)."""
+    row = conn.execute(
+        "SELECT array_remove(ARRAY[CASE WHEN to_regclass('sessions') IS NOT NULL"
+        " THEN 'sessions' END, CASE WHEN to_regclass('events') IS NOT NULL THEN 'events' END,"
+        " CASE WHEN to_regclass('milestones') IS NOT NULL THEN 'milestones' END], NULL)"
+    ).fetchone()
+    found = list(row[0]) if row is not None else []  # type: ignore[call-overload]
+    if found:
+        raise NotOurFile(
+            f"the database {where} already has tables named {', '.join(found)} that sessiond "
+            f"did not make (it has no {VERSION_TABLE} table); sessiond left it untouched. "
+            "Point --db at another database, or give sessiond a schema of its own "
+            "(options=-csearch_path=NAME in the URI)"
+        )
+
+
+def migrate(conn: Connection, where: str, migrations: tuple[Migration, ...] = MIGRATIONS) -> int:
+    """Apply every pending migration; return the schema version reached.
+
+    Raises SchemaTooNew (untouched) for a schema from a newer sessiond,
+    NotOurFile (untouched) for another program's tables.
+    """
+    version = schema_version(conn)
+    too_new(version, where, migrations)
+    if version == 0:
+        check_ours(conn, where)
+    for migration in migrations:
+        if version >= migration.version:
+            continue
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATE_LOCK,))
+            version = schema_version(conn)
+            too_new(version, where, migrations)
+            if version >= migration.version:
+                continue
+            if version == 0:
+                check_ours(conn, where)
+                conn.execute(
+                    f"CREATE TABLE {VERSION_TABLE} (only_row boolean PRIMARY KEY DEFAULT true"
+                    " CHECK (only_row), version integer NOT NULL)"
+                )
+                conn.execute(f"INSERT INTO {VERSION_TABLE} (version) VALUES (0)")
+            for statement in migration.statements:
+                conn.execute(statement)
+            if migration.run is not None:
+                migration.run(conn)
+            for statement in migration.after:
+                conn.execute(statement)
+            conn.execute(f"UPDATE {VERSION_TABLE} SET version = %s", (migration.version,))
+            version = migration.version
+            logger.info("schema version %d: %s", version, migration.name)
+    return version
+
+
+def check_readable(conn: Connection, where: str, migrations: tuple[Migration, ...]) -> None:
+    """For a read-only store: the schema must be this sessiond's, as it is."""
+    version = schema_version(conn)
+    too_new(version, where, migrations)
+    latest = migrations[-1].version if migrations else 0
+    if version == 0:
+        check_ours(conn, where)
+        raise StorageError(
+            f"there is no sessiond database at {where} yet (no {VERSION_TABLE} table), and it "
+            "is opened read-only here; create it once with a command that writes, e.g. "
+            "`sessiond ls --db URI`"
+        )
+    if version < latest:
+        raise StorageError(
+            f"the database {where} has schema version {version}, older than this "
+            f"sessiond's {latest}, and it is opened read-only here; upgrade it once by "
+            "running a command that writes, e.g. `sessiond ls --db URI` as a role that can "
+            "write it"
+        )

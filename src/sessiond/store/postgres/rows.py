@@ -1,0 +1,99 @@
+"""Values between Python and the PostgreSQL schema: text, words, sessions.
+
+PostgreSQL `text` cannot hold U+0000, which the contract allows in any
+string. Every string a person or an importer gave is stored through `to_db`,
+which writes U+0000 as U+0001 '0' and U+0001 as U+0001 U+0001 (a string
+holding neither, nearly all of them, is stored as it is), and read back
+through `from_db`. The encoding maps character by character, so equality and
+prefixes are kept.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sessiond.models import Event, Session, rfc3339
+from sessiond.store.query import _TOKEN, fold
+
+_ESCAPED = re.compile("\x01(.)", re.DOTALL)
+_UNESCAPE = {"\x01": "\x01", "0": "\x00"}
+
+
+def to_db(value: str) -> str:
+    if "\x00" in value or "\x01" in value:
+        return value.replace("\x01", "\x01\x01").replace("\x00", "\x010")
+    return value
+
+
+def from_db(value: str) -> str:
+    if "\x01" in value:
+        return _ESCAPED.sub(lambda m: _UNESCAPE.get(m[1], m[1]), value)
+    return value
+
+
+def maybe_from_db(value: str | None) -> str | None:
+    return None if value is None else from_db(value)
+
+
+# A tsvector holds at most 1 MiB of distinct words; past this many bytes of
+# words, the rest of a (huge) text is not indexed rather than not stored.
+MAX_INDEXED_BYTES = 1_000_000
+
+
+def index_words(text: str) -> str:
+    """The words of `text` as search sees them (the shared tokenizer and
+    folding of `sessiond.store.query`), one space apart, for `to_tsvector`.
+
+    Splitting here, not with PostgreSQL's parser, makes a word the same
+    thing on both stores: PostgreSQL's parser would keep `example.com`,
+    `a@b.c` or `foo-bar` whole, and its notion of a letter depends on the
+    database's locale.
+    """
+    if text.isascii():
+        joined = " ".join(_TOKEN.findall(text.lower()))
+    else:
+        joined = " ".join(fold(word) for word in _TOKEN.findall(text))
+    if len(joined) * 4 > MAX_INDEXED_BYTES:
+        data = joined.encode("utf-8")
+        if len(data) > MAX_INDEXED_BYTES:
+            cut = data[:MAX_INDEXED_BYTES].decode("utf-8", "ignore")
+            joined = cut.rpartition(" ")[0]
+    return joined
+
+
+# A Session's columns, from `sessions AS s` and its parent `p` (the same
+# order as the SQLite store's, so that both read rows alike).
+SESSION_FIELDS = """
+    s.id, s.ulid, s.started_at, s.ended_at, s.engine_base_url, s.cli_version,
+    p.ulid, s.event_count, s.title, s.preview, s.deleted_at
+"""
+SESSION_COLUMNS = f"""{SESSION_FIELDS}
+    FROM sessions AS s LEFT JOIN sessions AS p ON p.id = s.parent_id
+"""
+
+
+def _stamp(ms: object) -> str | None:
+    return None if ms is None else rfc3339(ms)  # type: ignore[arg-type]
+
+
+def session_row(row: tuple[object, ...]) -> Session:
+    """A Session from the columns of SESSION_COLUMNS, in order."""
+    return Session(
+        id=row[0],  # type: ignore[arg-type]
+        ulid=from_db(row[1]),  # type: ignore[arg-type]
+        started_at=rfc3339(row[2]),  # type: ignore[arg-type]
+        ended_at=_stamp(row[3]),
+        engine_base_url=maybe_from_db(row[4]),  # type: ignore[arg-type]
+        cli_version=from_db(row[5]),  # type: ignore[arg-type]
+        parent_ulid=maybe_from_db(row[6]),  # type: ignore[arg-type]
+        event_count=row[7],  # type: ignore[arg-type]
+        title=maybe_from_db(row[8]),  # type: ignore[arg-type]
+        preview=maybe_from_db(row[9]),  # type: ignore[arg-type]
+        deleted_at=_stamp(row[10]),
+    )
+
+
+def event_row(session_id: int, row: tuple[object, ...]) -> Event:
+    """An Event from (seq, kind, text, created_at)."""
+    seq, kind, text, created = row
+    return Event(session_id, seq, kind, from_db(text), rfc3339(created))  # type: ignore[arg-type]

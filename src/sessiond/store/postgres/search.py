@@ -1,0 +1,143 @@
+"""Search on PostgreSQL: the shared query tree compiled to a tsquery, ranked by ts_rank.
+
+Nothing a person typed is ever read as tsquery syntax. Each term's words
+(split and folded by the shared parser, as the index's were) are a bound
+parameter of `phraseto_tsquery('simple', unaccent(...))`; a prefix appends
+`:*` to that function's own quoted output. A first statement turns each
+term into its tsquery (so that a term left with no word, as PostgreSQL sees
+it, is dropped, not read as "match all"); the second combines those, bound
+again, with `&&` (AND), `||` (OR) and `!!` (NOT).
+
+What is ranked is what the SQLite store ranks: the newest `WINDOW` events
+that match (newest by when they were stored), after the filters; among
+them, best ts_rank first (normalized by length, as bm25 is), ties newest
+first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from sessiond.models import Hit, rfc3339
+from sessiond.store.postgres.rows import SESSION_FIELDS, from_db, session_row
+from sessiond.store.query import Query, Term, parse
+from sessiond.store.snippet import make_snippet
+from sessiond.store.sqlite.rows import storable
+
+if TYPE_CHECKING:
+    import psycopg
+
+    Connection = psycopg.Connection[tuple[Any, ...]]
+
+WINDOW = 10_000
+
+
+def _term_sql(unaccent: str, term: Term) -> str:
+    """The tsquery of one term, its words bound as one parameter."""
+    words = f"phraseto_tsquery('simple', {unaccent}(%s))"
+    if not term.prefix:
+        return words
+    return (
+        "(SELECT CASE WHEN numnode(q) = 0 THEN q ELSE (q::text || ':*')::tsquery END"
+        f" FROM (SELECT {words} AS q) AS t)"
+    )
+
+
+def term_queries(conn: Connection, unaccent: str, terms: Sequence[Term]) -> list[str]:
+    """Each term's tsquery, as PostgreSQL writes it ('' when it has no word)."""
+    columns = ", ".join(_term_sql(unaccent, term) for term in terms)
+    row = conn.execute(
+        f"SELECT ARRAY[{columns}]::text[]",
+        [" ".join(term.words) for term in terms],
+        prepare=False,
+    ).fetchone()
+    assert row is not None
+    return list(row[0])
+
+
+def to_tsquery(query: Query, texts: dict[Term, str]) -> tuple[str, list[str]] | None:
+    """The SQL expression of the whole query over bound tsqueries, or None
+    when some group has no term left (nothing can match)."""
+    parts: list[str] = []
+    params: list[str] = []
+    for group in query.groups:
+        kept = [texts[term] for term in group if texts[term]]
+        if not kept:
+            return None
+        parts.append("(" + " || ".join(["%s::tsquery"] * len(kept)) + ")")
+        params.extend(kept)
+    expression = " && ".join(parts)
+    for term in query.exclude:
+        if texts[term]:
+            expression = f"({expression}) && !!%s::tsquery"
+            params.append(texts[term])
+    return expression, params
+
+
+def _filters(
+    session_id: int | None, kinds: Sequence[str] | None, since: int | None, until: int | None
+) -> tuple[str, list[object]]:
+    sql = ["s.deleted_at IS NULL"]
+    params: list[object] = []
+    if session_id is not None:
+        sql.append("e.session_id = %s")
+        params.append(session_id)
+    if kinds is not None:
+        sql.append("e.kind = ANY(%s::text[])")
+        params.append(list(kinds))
+    if since is not None:
+        sql.append("e.created_at >= %s")
+        params.append(since)
+    if until is not None:
+        sql.append("e.created_at < %s")
+        params.append(until)
+    return " AND ".join(sql), params
+
+
+def search(
+    conn: Connection,
+    unaccent: str,
+    text: str,
+    limit: int,
+    session_id: int | None = None,
+    kinds: Sequence[str] | None = None,
+    since: int | None = None,
+    until: int | None = None,
+) -> list[Hit]:
+    query = parse(text)
+    if limit == 0 or kinds == [] or (session_id is not None and not storable(session_id)):
+        return []
+    terms = list(dict.fromkeys((*query.terms, *query.exclude)))
+    texts = dict(zip(terms, term_queries(conn, unaccent, terms), strict=True))
+    compiled = to_tsquery(query, texts)
+    if compiled is None:
+        return []
+    match, match_params = compiled
+    where, params = _filters(session_id, kinds, since, until)
+    # Planned with the values (prepare=False): a rare word and a common one
+    # want different plans (the GIN index, or the newest events first).
+    rows = conn.execute(
+        f"WITH m AS (SELECT e.id FROM events AS e JOIN sessions AS s ON s.id = e.session_id"
+        f" WHERE e.tsv @@ ({match}) AND {where} ORDER BY e.id DESC LIMIT {WINDOW})"
+        f" SELECT {SESSION_FIELDS}, e.seq, e.kind, e.created_at, e.text"
+        " FROM m JOIN events AS e ON e.id = m.id JOIN sessions AS s ON s.id = e.session_id"
+        " LEFT JOIN sessions AS p ON p.id = s.parent_id"
+        f" ORDER BY ts_rank(e.tsv, ({match}), 1) DESC, e.created_at DESC, e.id DESC LIMIT %s",
+        [*match_params, *params, *match_params, limit],
+        prepare=False,
+    ).fetchall()
+    hits = []
+    for row in rows:
+        snippet, highlights = make_snippet(from_db(row[14]), query)
+        hits.append(
+            Hit(
+                session=session_row(row[:11]),
+                seq=row[11],
+                kind=row[12],
+                created_at=rfc3339(row[13]),
+                snippet=snippet,
+                highlights=highlights,
+            )
+        )
+    return hits

@@ -1,0 +1,536 @@
+"""The PostgreSQL store: the contract of `store.base.Store` on a PostgreSQL
+server, so that sessiond processes on several machines share one history.
+
+- `seq` is allocated under the session row's lock (`UPDATE ... RETURNING`
+  inside the appending statement), so processes anywhere get 1, 2, 3, ...
+  with no gap or duplicate; a batch of appends (group commit) is one
+  statement and one transaction; times come from the server's clock;
+- an append is answered only after its transaction committed; when the
+  connection breaks, the request gets a StorageError saying so (and whether
+  the outcome is unknown), and the next request reconnects;
+- every write notes what it changed in the change log, in the same
+  transaction, which wakes every feed through NOTIFY (`feed.py`);
+- every failure is raised as a `sessiond.errors` exception with the password
+  scrubbed out; psycopg's own exceptions never leave this package.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import select
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import psycopg
+
+from sessiond import DEFAULT_MAX_TEXT_BYTES
+from sessiond.errors import InvalidParams, SessiondError, SessionNotFound, StorageError
+from sessiond.models import Appended, Event, Hit, Session, rfc3339
+from sessiond.store.base import Feed, ImportedEvent, ImportedSession
+from sessiond.store.postgres import writes
+from sessiond.store.postgres.connect import Target, connect, describe, is_broken
+from sessiond.store.postgres.migrations import (
+    MIGRATIONS,
+    NOW_MS,
+    Migration,
+    check_readable,
+    migrate,
+    schema_version,
+    unaccent_function,
+)
+from sessiond.store.postgres.rows import (
+    SESSION_COLUMNS,
+    event_row,
+    from_db,
+    maybe_from_db,
+    session_row,
+    to_db,
+)
+from sessiond.store.postgres.uri import redact, secrets_of
+from sessiond.store.sqlite.rows import SQL_INT_MAX, storable
+from sessiond.store.sqlite.store import check_text
+from sessiond.store.sqlite.writes import check_kind
+
+if TYPE_CHECKING:
+    Connection = psycopg.Connection[tuple[Any, ...]]
+
+T = TypeVar("T")
+
+_END = f"UPDATE sessions SET ended_at = {NOW_MS} WHERE id = %(id)s AND ended_at IS NULL"
+_RENAME = (
+    "UPDATE sessions SET title = %(title)s WHERE id = %(id)s"
+    " AND title IS DISTINCT FROM %(title)s::text"
+)
+_DELETE = (
+    f"WITH t AS (SELECT {NOW_MS} AS now) UPDATE sessions SET deleted_at = t.now,"
+    " ended_at = coalesce(ended_at, t.now) FROM t WHERE id = %(id)s AND deleted_at IS NULL"
+)
+_RESTORE = "UPDATE sessions SET deleted_at = NULL WHERE id = %(id)s AND deleted_at IS NOT NULL"
+
+
+def _not_unicode() -> InvalidParams:
+    return InvalidParams(
+        "a string to store is not valid Unicode: it holds a lone surrogate, which cannot "
+        "be stored as UTF-8"
+    )
+
+
+class PostgresStore:
+    """An open sessiond store on a PostgreSQL server. Not thread-safe."""
+
+    def __init__(
+        self,
+        uri: str,
+        *,
+        max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
+        read_only: bool = False,
+        lock_timeout_s: float = 5.0,
+        migrations: tuple[Migration, ...] = MIGRATIONS,
+    ) -> None:
+        """Connect and migrate (unless `read_only`, which creates, migrates
+        and writes nothing, and refuses an older schema saying what to do).
+
+        Raises SchemaTooNew, untouched, for a schema from a newer sessiond;
+        NotOurFile, untouched, for another program's tables; StorageError
+        when the server cannot be reached or the schema cannot be made.
+        """
+        self.where = redact(uri)
+        self.max_text_bytes = max_text_bytes
+        self.read_only = read_only
+        self._target = Target(uri, self.where, secrets_of(uri), lock_timeout_s)
+        self._conn: Connection | None = None
+        self._unaccent: str | None = None
+        self._append_sql: str | None = None
+        conn = self._connection()
+        try:
+            if read_only:
+                check_readable(conn, self.where, migrations)
+            else:
+                migrate(conn, self.where, migrations)
+        except psycopg.Error as exc:
+            self.close()
+            raise StorageError(
+                f"the database {self.where} cannot be set up: {describe(self._target, exc)}"
+            ) from None
+        except BaseException:
+            self.close()
+            raise
+
+    # Connections, transactions and errors
+
+    def _connection(self) -> Connection:
+        """The open connection; a new one when there is none or it broke
+        (the server restarted, say) while idle."""
+        conn = self._conn
+        if conn is not None and not is_broken(conn) and self._idle_ok(conn):
+            return conn
+        self._drop()
+        self._conn = connect(self._target, read_only=self.read_only)
+        return self._conn
+
+    @staticmethod
+    def _idle_ok(conn: Connection) -> bool:
+        """False when the server closed the idle connection (a restart sends
+        a last message, then closes: the socket is readable)."""
+        try:
+            readable, _, _ = select.select([conn.fileno()], [], [], 0)
+            if readable:
+                conn.pgconn.consume_input()
+        except (OSError, ValueError, psycopg.Error):
+            return False
+        return not is_broken(conn)
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(psycopg.Error):
+                conn.close()
+
+    def close(self) -> None:
+        self._drop()
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _read(self, work: Callable[[Connection], T]) -> T:
+        """Run a read; once more on a new connection when the first broke."""
+        for attempt in (0, 1):
+            conn = self._connection()
+            try:
+                return work(conn)
+            except psycopg.Error as exc:
+                lost = is_broken(conn)
+                if lost:
+                    self._drop()
+                    if attempt == 0:
+                        continue
+                raise StorageError(describe(self._target, exc, lost=lost)) from None
+            except UnicodeEncodeError:
+                raise _not_unicode() from None
+        raise AssertionError("unreachable")
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise StorageError(f"the database {self.where} is open read-only here")
+
+    def _write(self, work: Callable[[writes.Tx], T]) -> T:
+        """One write transaction, its change-log notes written last; rolled
+        back whole on any error. Run again on a new connection when the
+        connection broke before COMMIT was sent (nothing was stored)."""
+        self._check_writable()
+        for attempt in (0, 1):
+            conn = self._connection()
+            committing = False
+            try:
+                tx = writes.Tx(conn, self._unaccent_name(conn))
+                with conn.transaction():
+                    result = work(tx)
+                    tx.flush()
+                    committing = True
+                return result
+            except psycopg.Error as exc:
+                lost = is_broken(conn)
+                if lost:
+                    self._drop()
+                    if attempt == 0 and not committing:
+                        continue
+                raise StorageError(
+                    describe(self._target, exc, lost=lost, committing=committing)
+                ) from None
+            except UnicodeEncodeError:
+                raise _not_unicode() from None
+        raise AssertionError("unreachable")
+
+    def _unaccent_name(self, conn: Connection) -> str:
+        if self._unaccent is None:
+            self._unaccent = unaccent_function(conn)
+        return self._unaccent
+
+    @property
+    def schema_version(self) -> int:
+        return self._read(schema_version)
+
+    # Sessions
+
+    def start_session(
+        self,
+        cli_version: str,
+        ulid: str | None = None,
+        engine_base_url: str | None = None,
+        parent_ulid: str | None = None,
+    ) -> Session:
+        if ulid is None:
+            from ulid import ULID
+
+            ulid = str(ULID())
+        new = ulid
+
+        def work(tx: writes.Tx) -> Session:
+            session_id = writes.start_session(tx, new, cli_version, engine_base_url, parent_ulid)
+            return _session_by_id(tx.conn, session_id)
+
+        return self._write(work)
+
+    def end_session(self, session_id: int) -> Session:
+        """Set `ended_at` once; ending an ended session changes nothing."""
+        return self._change(session_id, _END)
+
+    def rename_session(self, session_id: int, title: str | None) -> Session:
+        return self._change(session_id, _RENAME, title=None if title is None else to_db(title))
+
+    def delete_session(self, session_id: int) -> Session:
+        """Move to the trash (ending it when live); idempotent."""
+        return self._change(session_id, _DELETE)
+
+    def restore_session(self, session_id: int) -> Session:
+        """Bring back from the trash (it stays ended); idempotent."""
+        return self._change(session_id, _RESTORE)
+
+    def _change(self, session_id: int, change: str, **params: Any) -> Session:
+        if not storable(session_id):
+            raise SessionNotFound(f"no session has the id {session_id}")
+
+        def work(tx: writes.Tx) -> Session:
+            writes.change_session(tx, session_id, change, **params)
+            return _session_by_id(tx.conn, session_id)
+
+        return self._write(work)
+
+    def purge(self, session_ids: Sequence[int]) -> int:
+        ids = [i for i in session_ids if storable(i)]
+        return self._write(lambda tx: writes.purge(tx, ids)) if ids else 0
+
+    def get_session(self, ulid: str) -> Session | None:
+        def work(conn: Connection) -> Session | None:
+            row = conn.execute(
+                f"SELECT {SESSION_COLUMNS} WHERE s.ulid = %s", (to_db(ulid),)
+            ).fetchone()
+            return None if row is None else session_row(row)
+
+        return self._read(work)
+
+    def session_by_id(self, session_id: int) -> Session:
+        if not storable(session_id):
+            raise SessionNotFound(f"no session has the id {session_id}")
+        return self._read(lambda conn: _session_by_id(conn, session_id))
+
+    def list_sessions(self, limit: int, deleted: bool = False) -> list[Session]:
+        """Newest `started_at` first (ties by id); the trash newest `deleted_at` first."""
+        if limit == 0:
+            return []
+        if deleted:
+            where = "s.deleted_at IS NOT NULL ORDER BY s.deleted_at DESC, s.id DESC"
+        else:
+            where = "s.deleted_at IS NULL ORDER BY s.started_at DESC, s.id DESC"
+        sql = f"SELECT {SESSION_COLUMNS} WHERE {where} LIMIT %s"
+        return self._read(
+            lambda conn: [session_row(r) for r in conn.execute(sql, (limit,)).fetchall()]
+        )
+
+    def count_sessions(self, deleted: bool = False) -> int:
+        where = "deleted_at IS NOT NULL" if deleted else "deleted_at IS NULL"
+        sql = f"SELECT count(*) FROM sessions WHERE {where}"
+        return self._read(lambda conn: int(conn.execute(sql).fetchone()[0]))  # type: ignore[index]
+
+    def last_session(self) -> Session | None:
+        sessions = self.list_sessions(1)
+        return sessions[0] if sessions else None
+
+    def find_sessions(self, prefix: str, limit: int = 2) -> list[Session]:
+        exact = self.get_session(prefix)
+        if exact is not None:
+            return [exact]
+        low = to_db(prefix)
+        # A range scan of the ulid index ("C" order), not LIKE: '_' is a wildcard there.
+        sql = (
+            f'SELECT {SESSION_COLUMNS} WHERE s.ulid >= %s COLLATE "C"'
+            ' AND s.ulid < %s COLLATE "C" ORDER BY s.ulid LIMIT %s'
+        )
+        return self._read(
+            lambda conn: [
+                session_row(r)
+                for r in conn.execute(sql, (low, low + "\U0010ffff", limit)).fetchall()
+            ]
+        )
+
+    # Events
+
+    def append(self, session_id: int, kind: str, text: str) -> Appended:
+        """Append one event and return its seq once committed."""
+        result = self.append_many([(session_id, kind, text)])[0]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def append_many(self, items: Sequence[tuple[int, str, str]]) -> list[Appended | Exception]:
+        """Append several events in ONE transaction (group commit).
+
+        Each item gets its own outcome: an item refused for its own reason
+        (unknown or ended session, bad text) does not stop the others. A
+        storage failure fails every item, and nothing of the batch is kept.
+        """
+        outcomes: list[Appended | Exception] = []
+        pending: list[int] = []
+        for session_id, kind, text in items:
+            try:
+                check_kind(kind)
+                check_text(text, self.max_text_bytes)
+                if not storable(session_id):
+                    raise SessionNotFound(f"no session has the id {session_id}")
+            except SessiondError as exc:
+                outcomes.append(exc)
+                continue
+            pending.append(len(outcomes))
+            outcomes.append(Appended(0, ""))
+        if not pending:
+            return outcomes
+        batch = [items[i] for i in pending]
+        try:
+            stored = self._append(batch)
+            refused = sorted({sid for sid, _, _ in batch if sid not in stored})
+            reasons = self._read(lambda conn: writes.refusal(conn, refused)) if refused else {}
+        except StorageError as exc:
+            for index in pending:
+                outcomes[index] = exc
+            return outcomes
+        for index in pending:
+            session_id = items[index][0]
+            if session_id in reasons:
+                outcomes[index] = reasons[session_id]
+            else:
+                seq, created = stored[session_id].pop()
+                outcomes[index] = Appended(seq=seq, created_at=rfc3339(created))
+        return outcomes
+
+    def _append(self, batch: list[tuple[int, str, str]]) -> dict[int, list[tuple[int, int]]]:
+        """Store `batch` in one statement (its own transaction); for each
+        session appended to, its (seq, created_at), last first."""
+        self._check_writable()
+        conn = self._connection()
+        try:
+            if self._append_sql is None:
+                self._append_sql = writes.append_statement(self._unaccent_name(conn))
+            rows = conn.execute(self._append_sql, writes.append_params(batch)).fetchall()
+        except psycopg.Error as exc:
+            lost = is_broken(conn)
+            if lost:
+                self._drop()
+            raise StorageError(describe(self._target, exc, lost=lost, committing=True)) from None
+        except UnicodeEncodeError:
+            raise _not_unicode() from None
+        stored: dict[int, list[tuple[int, int]]] = {}
+        for session_id, seq, created in sorted(rows, reverse=True):
+            stored.setdefault(session_id, []).append((seq, created))
+        return stored
+
+    def events(self, session_id: int, limit: int, before_seq: int | None = None) -> list[Event]:
+        if limit == 0:
+            return []
+        if not storable(session_id):
+            raise SessionNotFound(f"no session has the id {session_id}")
+        below = SQL_INT_MAX if before_seq is None or not storable(before_seq) else before_seq
+        rows = self._read(
+            lambda conn: _events(conn, session_id, "e.seq < %s ORDER BY e.seq DESC", (below, limit))
+        )
+        return [event_row(session_id, row) for row in rows]
+
+    def events_after(self, session_id: int, after_seq: int, limit: int) -> list[Event]:
+        if limit == 0:
+            return []
+        if not storable(session_id):
+            raise SessionNotFound(f"no session has the id {session_id}")
+        after = max(0, min(after_seq, SQL_INT_MAX))
+        rows = self._read(
+            lambda conn: _events(conn, session_id, "e.seq > %s ORDER BY e.seq", (after, limit))
+        )
+        return [event_row(session_id, row) for row in rows]
+
+    def count(self, session_id: int) -> int:
+        return self.session_by_id(session_id).event_count
+
+    # Milestones
+
+    def set_milestone(self, key: str, value: str) -> None:
+        check_text(value, self.max_text_bytes, "value")
+
+        def work(tx: writes.Tx) -> None:
+            tx.conn.execute(
+                "INSERT INTO milestones (key, value, updated_at)"
+                f" VALUES (%s, %s, {NOW_MS}) ON CONFLICT (key) DO UPDATE"
+                " SET value = excluded.value, updated_at = excluded.updated_at",
+                (to_db(key), to_db(value)),
+            )
+
+        self._write(work)
+
+    def get_milestone(self, key: str) -> str | None:
+        def work(conn: Connection) -> str | None:
+            row = conn.execute(
+                "SELECT value FROM milestones WHERE key = %s", (to_db(key),)
+            ).fetchone()
+            return None if row is None else from_db(row[0])
+
+        return self._read(work)
+
+    # Search and the change feed
+
+    def search(
+        self,
+        query: str,
+        limit: int,
+        *,
+        session_id: int | None = None,
+        kinds: Sequence[str] | None = None,
+        since: int | None = None,
+        until: int | None = None,
+    ) -> list[Hit]:
+        from sessiond.store.postgres.search import search
+
+        return self._read(
+            lambda conn: search(
+                conn, self._unaccent_name(conn), query, limit, session_id, kinds, since, until
+            )
+        )
+
+    def feed(self) -> Feed:
+        from sessiond.store.postgres.feed import PostgresFeed
+
+        return PostgresFeed(self._target)
+
+    # Import
+
+    def import_session(self, session: ImportedSession) -> tuple[Session, bool]:
+        existing = self.get_session(session.ulid)
+        if existing is not None and (session.title is None or existing.title is not None):
+            return existing, False
+
+        def work(tx: writes.Tx) -> tuple[Session, bool]:
+            session_id, created = writes.import_session(tx, session)
+            return _session_by_id(tx.conn, session_id), created
+
+        return self._write(work)
+
+    def import_events(
+        self,
+        session_id: int,
+        events: Sequence[ImportedEvent],
+        *,
+        ended_at: int | None = None,
+        checkpoint: tuple[str, str, str] | None = None,
+    ) -> int:
+        for event in events:
+            check_kind(event.kind)
+            check_text(event.text, self.max_text_bytes)
+        if not storable(session_id):
+            raise SessionNotFound(f"no session has the id {session_id}")
+
+        def work(tx: writes.Tx) -> int:
+            count = writes.import_events(tx, session_id, events, ended_at)
+            if checkpoint is not None:
+                writes.set_import_state(tx, *checkpoint)
+            return count
+
+        return self._write(work)
+
+    def get_import_state(self, source: str, key: str) -> str | None:
+        def work(conn: Connection) -> str | None:
+            row = conn.execute(
+                "SELECT state FROM import_state WHERE source = %s AND key = %s",
+                (to_db(source), to_db(key)),
+            ).fetchone()
+            return maybe_from_db(None if row is None else row[0])
+
+        return self._read(work)
+
+    def set_import_state(self, source: str, key: str, state: str) -> None:
+        self._write(lambda tx: writes.set_import_state(tx, source, key, state))
+
+
+def _session_by_id(conn: Connection, session_id: int) -> Session:
+    row = conn.execute(f"SELECT {SESSION_COLUMNS} WHERE s.id = %s", (session_id,)).fetchone()
+    if row is None:
+        raise SessionNotFound(f"no session has the id {session_id}")
+    return session_row(row)
+
+
+def _events(
+    conn: Connection, session_id: int, order: str, params: tuple[int, int]
+) -> list[tuple[Any, ...]]:
+    """Events of a session (`order`: a condition on e.seq and an ORDER BY,
+    its value and the limit), oldest first; SessionNotFound when there is
+    no such session. One round trip."""
+    rows = conn.execute(
+        "SELECT s.id, e.seq, e.kind, e.text, e.created_at FROM sessions AS s"
+        " LEFT JOIN LATERAL (SELECT e.seq, e.kind, e.text, e.created_at FROM events AS e"
+        f" WHERE e.session_id = s.id AND {order} LIMIT %s) AS e ON true WHERE s.id = %s",
+        (params[0], params[1], session_id),
+    ).fetchall()
+    if not rows:
+        raise SessionNotFound(f"no session has the id {session_id}")
+    return sorted(row[1:] for row in rows if row[1] is not None)
+
+
+__all__ = ["PostgresStore"]
