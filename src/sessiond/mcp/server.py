@@ -18,12 +18,12 @@ import anyio
 import mcp_types as types
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
-from mcp.server.stdio import stdio_server
 from mcp.shared.exceptions import MCPError
 
 from sessiond import __version__
 from sessiond.errors import SessiondError
 from sessiond.mcp import History
+from sessiond.mcp.pipes import stdio
 from sessiond.mcp.tools import TOOLS, Answer, ToolError
 
 logger = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ def build(history: History) -> Server[Any]:
         # a millisecond to a few, and one client asks one thing at a time.
         return call(history, params.name, params.arguments)
 
-    return Server(
+    server: Server[Any] = Server(
         "sessiond",
         version=__version__,
         title="sessiond: your chat history",
@@ -106,6 +106,7 @@ def build(history: History) -> Server[Any]:
         on_list_tools=on_list_tools,
         on_call_tool=on_call_tool,
     )
+    return server
 
 
 def run(history: History) -> None:
@@ -113,7 +114,7 @@ def run(history: History) -> None:
     server = build(history)
 
     async def main() -> None:
-        async with stdio_server() as (read_stream, write_stream):
+        async with stdio() as (read_stream, write_stream):
             await server.run(read_stream, write_stream, server.create_initialization_options())
 
     anyio.run(main)
