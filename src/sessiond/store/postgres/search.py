@@ -9,9 +9,14 @@ it, is dropped, not read as "match all"); the second combines those, bound
 again, with `&&` (AND), `||` (OR) and `!!` (NOT).
 
 What is ranked is what the SQLite store ranks: the newest `WINDOW` events
-that match (newest by when they were stored), after the filters; among
-them, best ts_rank first (normalized by length, as bm25 is), ties newest
-first.
+that match (newest by when they were stored; the same window as
+`store.sqlite.search`), after the filters; among them, best ts_rank first,
+ties newest first. Like bm25, the rank grows with the times a word occurs
+and shrinks for longer texts: ts_rank's normalization 16 divides by 1 + the
+log of the event's number of distinct words (dividing by its length, 1,
+would rank `kettle kettle kettle` below `kettle`). ts_rank reads only
+each event's own tsvector (no count over the whole index, unlike bm25), so
+no word needs to be left out of the ranking for being common.
 """
 
 from __future__ import annotations
@@ -24,13 +29,12 @@ from sessiond.store.postgres.rows import SESSION_FIELDS, from_db, session_row
 from sessiond.store.query import Query, Term, parse
 from sessiond.store.snippet import make_snippet
 from sessiond.store.sqlite.rows import storable
+from sessiond.store.sqlite.search import WINDOW
 
 if TYPE_CHECKING:
     import psycopg
 
     Connection = psycopg.Connection[tuple[Any, ...]]
-
-WINDOW = 10_000
 
 
 def _term_sql(unaccent: str, term: Term) -> str:
@@ -123,7 +127,7 @@ def search(
         f" SELECT {SESSION_FIELDS}, e.seq, e.kind, e.created_at, e.text"
         " FROM m JOIN events AS e ON e.id = m.id JOIN sessions AS s ON s.id = e.session_id"
         " LEFT JOIN sessions AS p ON p.id = s.parent_id"
-        f" ORDER BY ts_rank(e.tsv, ({match}), 1) DESC, e.created_at DESC, e.id DESC LIMIT %s",
+        f" ORDER BY ts_rank(e.tsv, ({match}), 16) DESC, e.created_at DESC, e.id DESC LIMIT %s",
         [*match_params, *params, *match_params, limit],
         prepare=False,
     ).fetchall()
