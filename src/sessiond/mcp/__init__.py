@@ -96,7 +96,8 @@ def serve_mcp(db: str, log_level: str) -> int:
 
     Returns the exit code: 0 at the end of input, 3 when there is no
     database to serve, 4 when it cannot be opened (an older schema, another
-    program's file, damage); the reason goes to stderr, stdout stays the wire.
+    program's file, damage) or the MCP SDK is missing; the reason goes to
+    stderr, stdout stays the wire.
     """
     logging.basicConfig(
         stream=sys.stderr,
@@ -108,8 +109,15 @@ def serve_mcp(db: str, log_level: str) -> int:
     except Refused as exc:
         sys.stderr.write(f"sessiond mcp: {exc.message}\n")
         return exc.code
-    from sessiond.mcp.server import run
-
+    try:
+        from sessiond.mcp.server import run
+    except ImportError as exc:
+        store.close()
+        sys.stderr.write(
+            f"sessiond mcp: the MCP SDK could not be loaded ({exc}); install it with "
+            "`pip install 'mcp>=2.3,<3'` in sessiond's environment\n"
+        )
+        return EXIT_STORAGE
     history = History(db, store)
     try:
         run(history)
