@@ -1,0 +1,161 @@
+"""Stored text never drives the terminal: every command that shows the store
+shows control characters visibly, and JSON output stays exact.
+
+Sessions are written through a real daemon (the wire a client or an import
+would use) with hostile text in every field a person sees: the events'
+text, `cliVersion`, `engineBaseUrl` and the title. Then the real `sessiond`
+commands run piped, and `ls`/`search` also on a pseudo-terminal, and their
+output is read as a terminal would receive it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_chat import Terminal
+from test_cli import SESSIOND, run
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "reliability"))
+from daemon import started
+
+# The attacks of issue 10, item 4, in the order they are tried on a terminal.
+HOSTILE = (
+    "\x1b]0;pwned\x07"  # OSC 0: sets the window title
+    "\x1b]52;c;cHduZWQ=\x07"  # OSC 52: writes the clipboard
+    "\x1b[2J"  # clears the screen
+    "rm -rf ~\rls"  # \r: "ls" overwrites what was shown
+    "\x9b31m"  # C1 CSI: the 8-bit form of ESC [
+    "\x9d0;c1\x9c"  # C1 OSC ... ST
+    "\u202etxt.exe"  # bidi override: shows "exe.txt"
+    "\x08\x00\x7f"  # backspace, NUL, DEL
+)
+FIELDS = {"text": "needle ", "cliVersion": "cli ", "engineBaseUrl": "http://e/", "title": "ti "}
+
+# What a terminal must never receive raw: C0 controls but \t and \n, DEL, C1
+# controls, and the characters that reorder text.
+RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Each attack shown: a visible stand-in where its control characters were.
+SHOWN = {
+    "OSC 0": r"\S\]0;pwned\S",
+    "OSC 52": r"\S\]52;c;cHduZWQ=\S",
+    "clear screen": r"\S\[2J",
+    "carriage return": r"rm -rf ~(\S+| )ls",  # shown, or folded to a space on one line
+    "C1 CSI": r"\S31m",
+    "C1 OSC": r"\S0;c1\S",
+    "bidi override": r"\Stxt\.exe",
+}
+
+
+def hostile(field: str) -> str:
+    return FIELDS[field] + HOSTILE
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A live session and one in the trash, hostile in every shown field."""
+    path = tmp_path_factory.mktemp("hostile") / "hostile.db"
+    with started(path, log=path.parent / "daemon.log") as daemon:
+        ids = {}
+        for name in ("trashed", "live"):
+            ids[name] = daemon.call(
+                "session/start",
+                {"cliVersion": hostile("cliVersion"), "engineBaseUrl": hostile("engineBaseUrl")},
+            )["id"]
+            for kind in ("prompt", "system"):
+                daemon.call(
+                    "session/append",
+                    {"sessionId": ids[name], "kind": kind, "text": hostile("text")},
+                )
+            daemon.call("session/rename", {"sessionId": ids[name], "title": hostile("title")})
+        trashed = daemon.call("session/delete", {"sessionId": ids["trashed"]})["ulid"]
+        assert daemon.stop() == 0
+    return {"path": str(path), "trashed": trashed}
+
+
+def assert_inert(output: str, what: str) -> None:
+    found = RAW.search(output)
+    assert found is None, (
+        f"{what} wrote {found[0]!r} raw at {found.start()}: {output[max(0, found.start() - 40) : found.end() + 40]!r}"
+    )
+
+
+def assert_shown(output: str, what: str, fields: tuple[str, ...]) -> None:
+    for name, pattern in SHOWN.items():
+        assert re.search(pattern, output), f"{what}: {name} not shown visibly:\n{output}"
+    for field in fields:
+        start = re.escape(FIELDS[field]) + r"\S+\]0;pwned"
+        assert re.search(start, output), f"{what} does not show the {field}:\n{output}"
+
+
+COMMANDS: dict[str, tuple[list[str], tuple[str, ...]]] = {
+    "show": (["show"], ("title", "cliVersion", "engineBaseUrl", "text")),
+    "ls": (["ls"], ("title", "cliVersion")),
+    "search": (["search", "needle"], ("title", "text")),
+    "tail": (["tail"], ("title", "text")),
+    "trash": (["trash"], ("title", "cliVersion")),
+    "export-markdown": (
+        ["export", "--all", "--format", "markdown"],
+        ("title", "cliVersion", "engineBaseUrl", "text"),
+    ),
+}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_command_shows_stored_controls_visibly(db: dict[str, Any], command: str) -> None:
+    args, fields = COMMANDS[command]
+    done = run(*args, "--db", db["path"])
+    assert done.returncode == 0, done.stderr
+    assert_inert(done.stdout, f"sessiond {command}")
+    assert_inert(done.stderr, f"sessiond {command} (stderr)")
+    assert_shown(done.stdout, f"sessiond {command}", fields)
+
+
+def test_show_by_ulid_and_the_trashed_session(db: dict[str, Any]) -> None:
+    """`show` of a session in the trash: its heading says so, still inert."""
+    done = run("show", db["trashed"], "--db", db["path"])
+    assert done.returncode == 0 and "in the trash" in done.stdout
+    assert_inert(done.stdout, "sessiond show (trash)")
+    assert_shown(done.stdout, "sessiond show (trash)", tuple(FIELDS))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["export", "--all", "--format", "jsonl"], ["ls", "--json"], ["search", "--json", "needle"]],
+    ids=["export-jsonl", "ls-json", "search-json"],
+)
+def test_json_output_is_exact_and_inert(db: dict[str, Any], args: list[str]) -> None:
+    done = run(*args, "--db", db["path"])
+    assert done.returncode == 0, done.stderr
+    assert_inert(done.stdout, " ".join(args))
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert records
+    for record in records:
+        session = record.get("session", record)
+        if "text" in record:  # an exported event
+            assert record["text"] == hostile("text")
+        if "cliVersion" in session:  # a Session, alone or in a Hit
+            assert session["title"] == hostile("title")
+            assert session["cliVersion"] == hostile("cliVersion")
+            assert session["engineBaseUrl"] == hostile("engineBaseUrl")
+
+
+@pytest.mark.parametrize("args", [["ls"], ["search", "needle"], ["show"]], ids=" ".join)
+def test_on_a_terminal_only_sessiond_s_own_marks_reach_it(
+    db: dict[str, Any], args: list[str]
+) -> None:
+    """On a pty (where widths are cut and matches coloured) the only escape
+    sequences are the bold marks of `search`."""
+    terminal = Terminal([*SESSIOND, *args, "--db", db["path"]])
+    try:
+        assert terminal.wait() == 0, terminal.screen
+        raw = terminal.raw.decode()
+    finally:
+        terminal.close()
+    received = raw.replace("\r\n", "\n").replace("\x1b[1;31m", "").replace("\x1b[0m", "")
+    assert_inert(received, f"sessiond {args[0]} on a terminal")
+    assert "pwned" in received
