@@ -46,6 +46,7 @@ export function startApp(context: vscode.ExtensionContext): DaemonClient {
         await client.restart();
         await service.show(undefined).catch(() => undefined);
       } else if (e.affectsConfiguration('sessiond.engineBaseUrl')) {
+        service.resetEngines();
         tree.refresh();
       }
     }),

@@ -1,6 +1,7 @@
 // The sessiond.* commands. Each acts on the session it is given (a tree row,
-// a Session, a ULID), else the session of the active history tab, else the
-// one the History view shows, else the selected row.
+// a Session, a ULID, or `{from: 'tree'}`: the selected row, as the tree's
+// keybindings send), else the one the History view shows, else the session
+// of the active history tab, else the selected row.
 import * as vscode from 'vscode';
 import { plainText } from './command';
 import type { DaemonClient } from './client';
@@ -43,7 +44,7 @@ export const COMMANDS = [
   'sessiond.importHistory',
 ] as const;
 
-type Arg = Node | Session | string | undefined;
+type Arg = Node | Session | string | { from: 'tree' } | undefined;
 
 function errorText(e: unknown): string {
   return plainText(e instanceof Error ? e.message : String(e));
@@ -51,11 +52,13 @@ function errorText(e: unknown): string {
 
 export function registerCommands(p: Parts): vscode.Disposable[] {
   const target = async (arg: Arg): Promise<Session | undefined> => {
+    const selected = p.treeView.selection[0];
+    const inTree = selected?.type === 'session' ? selected.session : undefined;
     if (typeof arg === 'string') return (await p.service.get(arg)) ?? undefined;
     if (arg && 'ulid' in arg) return arg;
+    if (arg && 'from' in arg) return inTree;
     if (arg?.type === 'session') return arg.session;
-    const selected = p.treeView.selection[0];
-    return p.editors.activeSession ?? p.service.current ?? (selected?.type === 'session' ? selected.session : undefined);
+    return p.service.current ?? p.editors.activeSession ?? inTree;
   };
 
   // Shows failures as a message instead of an unhandled rejection.

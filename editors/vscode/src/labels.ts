@@ -3,8 +3,16 @@
 // unit tests run it in plain node.
 import type { Event, Session } from './protocol';
 
-/** Tree labels are cut here so that the description (time, count, state) fits a default-width side bar. */
-export const LABEL_CHARS = 30;
+/**
+ * Room on a tree row at the default side-bar width (300 px), in label
+ * characters: labels are cut so that the description (time, count, state)
+ * stays visible. Measured in code-server: a label character is 6.5 to 7 px,
+ * a description character (smaller type) 5.3 to 5.8 px (⚠ twice that), of
+ * about 239 px.
+ */
+export const ROW_CHARS = 33;
+const DESCRIPTION_CHAR = 0.85;
+const MIN_LABEL_CHARS = 12;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 function pad(n: number): string {
@@ -106,9 +114,16 @@ export function sessionState(session: Session): 'live' | 'ended' | 'in trash' {
   return session.endedAt === null ? 'live' : 'ended';
 }
 
-/** Tree label: `↳ ` for a continuation, then the name, cut to fit beside the description. */
-export function sessionLabel(session: Session, prompt?: string, chars = LABEL_CHARS): string {
-  return `${session.parentUlid === null ? '' : '↳ '}${cut(sessionName(session, prompt), chars)}`;
+/** How many label characters fit beside a description of `description` characters at the default width. */
+export function labelRoom(description: string): number {
+  const width = Array.from(description).length + (description.match(/⚠/g)?.length ?? 0);
+  return Math.max(MIN_LABEL_CHARS, Math.floor(ROW_CHARS - width * DESCRIPTION_CHAR));
+}
+
+/** Tree label: `↳ ` for a continuation, then the name, cut to `chars` (see labelRoom). */
+export function sessionLabel(session: Session, prompt?: string, chars = ROW_CHARS): string {
+  const mark = session.parentUlid === null ? '' : '↳ ';
+  return `${mark}${cut(sessionName(session, prompt), chars - mark.length)}`;
 }
 
 /** Tree description: `14:32 · 4 · live`, then `⚠` when its engine is not the configured one. */

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { ResponseError } from 'vscode-languageserver-protocol';
 import type { Wire } from './client';
+import { plainText } from './command';
 import { readSettings } from './config';
 import {
   ChatDelta,
@@ -17,6 +18,7 @@ import {
   type EventKind,
   type Hit,
   type Session,
+  type AppendResult,
   SessionAppend,
   type SessiondCapabilities,
   SessionDelete,
@@ -59,6 +61,8 @@ export class SessionService implements vscode.Disposable {
   /** The new text of a reply streaming in answer to this window's chat/send. */
   readonly onDidDelta = this.streamed.event;
   private shown: Session | undefined;
+  /** Engine URLs ('' for none) for which the daemon said no engine is set: prompts there are notes. */
+  private readonly notesOnly = new Set<string>();
   private caps: SessiondCapabilities | undefined;
   private subscribed = false;
   private readonly disposables: vscode.Disposable[];
@@ -195,18 +199,36 @@ export class SessionService implements vscode.Disposable {
     return { session: fresh, ...result };
   }
 
+  /** The engine setting changed: try chat/send again where it had no engine. */
+  resetEngines(): void {
+    this.notesOnly.clear();
+  }
+
   dispose(): void {
     for (const d of this.disposables) d.dispose();
     this.changed.dispose();
     this.streamed.dispose();
   }
 
-  private async write(target: Session, kind: EventKind, text: string, token?: vscode.CancellationToken) {
-    if (kind === 'prompt' && (await this.has(ChatSend.method))) {
-      const r = await this.wire.request(ChatSend, { sessionId: target.id, text }, token);
-      return r.prompt;
+  private async write(target: Session, kind: EventKind, text: string, token?: vscode.CancellationToken): Promise<AppendResult> {
+    const engine = target.engineBaseUrl ?? '';
+    if (kind !== 'prompt' || this.notesOnly.has(engine) || !(await this.has(ChatSend.method))) {
+      return this.wire.request(SessionAppend, { sessionId: target.id, kind, text });
     }
-    return this.wire.request(SessionAppend, { sessionId: target.id, kind, text });
+    try {
+      return (await this.wire.request(ChatSend, { sessionId: target.id, text }, token)).prompt;
+    } catch (e) {
+      // The prompt is stored either way; with no engine at all, say so once and keep turns as notes.
+      if (!(e instanceof ResponseError && e.code === ErrorCodes.EngineError && /no engine/i.test(e.message))) throw e;
+      this.notesOnly.add(engine);
+      void vscode.window.showInformationMessage(
+        `sessiond: ${plainText(e.message)} Your turns are kept as notes; set "sessiond.engineBaseUrl" ` +
+          '(e.g. http://localhost:11434/v1 for Ollama) to get replies.',
+      );
+      const recent = await this.events(target.id, 3);
+      const prompt = [...recent].reverse().find((ev) => ev.kind === 'prompt' && ev.text === text);
+      return { seq: prompt?.seq ?? target.eventCount + 1, createdAt: prompt?.createdAt ?? '' };
+    }
   }
 
   private async open(parent?: Session): Promise<Session> {
@@ -225,6 +247,7 @@ export class SessionService implements vscode.Disposable {
 
   private async onStart(caps: SessiondCapabilities): Promise<void> {
     this.caps = caps;
+    this.notesOnly.clear();
     this.subscribed = false;
     if (supports(caps, SessionSubscribe.method)) {
       try {

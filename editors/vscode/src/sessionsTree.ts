@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { readSettings } from './config';
 import { DaemonUnavailable } from './errors';
-import { dayGroup, type DayGroup, firstPrompt, GROUP_TITLES, sessionDescription, sessionLabel, sessionTooltip } from './labels';
+import { dayGroup, type DayGroup, firstPrompt, GROUP_TITLES, labelRoom, sessionDescription, sessionLabel, sessionTooltip } from './labels';
 import { type Session, SessionDelete } from './protocol';
 import type { SessionService } from './sessions';
 
@@ -138,7 +138,8 @@ export class SessionsTree implements vscode.TreeDataProvider<Node>, vscode.Dispo
       nodes.push(node);
     }
     if (sessions.length > limit) nodes.push({ type: 'more' });
-    if (await this.service.has(SessionDelete.method)) nodes.push({ type: 'trash' });
+    // Shown only when it holds something, so an empty store still says "No sessions yet".
+    if ((await this.service.has(SessionDelete.method)) && (await this.service.listTrash(1)).length > 0) nodes.push({ type: 'trash' });
     return nodes;
   }
 
@@ -155,10 +156,11 @@ export class SessionsTree implements vscode.TreeDataProvider<Node>, vscode.Dispo
   private sessionItem(node: SessionNode): vscode.TreeItem {
     const s = node.session;
     const engine = readSettings().engineBaseUrl;
-    const item = new vscode.TreeItem(sessionLabel(s, node.prompt));
+    const description = sessionDescription(s, engine, this.now());
+    const item = new vscode.TreeItem(sessionLabel(s, node.prompt, labelRoom(description)));
     const state = s.deletedAt ? 'trashed' : s.endedAt === null ? 'live' : 'ended';
     item.id = s.deletedAt ? `trash:${s.ulid}` : s.ulid;
-    item.description = sessionDescription(s, engine, this.now());
+    item.description = description;
     item.tooltip = sessionTooltip(s, engine, node.prompt);
     // The state shows in the icon too, so it stays visible when the row is cut.
     item.iconPath =

@@ -1,198 +1,206 @@
 // A real VS Code (code-server) in Debian's Chromium, driven by playwright-core:
-// the Sessions view lists a session seeded through the real daemon, the
-// History view shows its turns as text, and a turn typed there is stored.
+// the Sessions tree lists sessions seeded through the real daemon, grouped and
+// labelled; the History view renders their turns as sanitized markdown; a
+// turn typed there is stored; histories open in editor tabs; and, with a
+// version-2 daemon, search, rename, trash and live updates from another
+// process work as a person would use them.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
-import { chromium, type Page } from 'playwright-core';
-import { SessionAppend, SessionEnd, SessionStart } from '../../src/protocol';
-import { daemonCommand, skipWithoutDaemon, startDaemon } from '../daemon';
-import { type CodeServer, startCodeServer, tail } from './codeServer';
-import { ARTIFACTS, CHROMIUM, missingTools, run } from './tools';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { type SessiondCapabilities, SessionAppend, SessionEnd, SessionRename, SessionStart, SessionSubscribe } from '../../src/protocol';
+import { daemonCommand, startDaemon } from '../daemon';
+import { startEngine } from '../engine';
+import { ARTIFACTS, ROOT, run } from './tools';
+import { arrangeViews, descriptionFits, editorHistory, sideHistory, skipReason, treeRow, withWorkbench } from './workbench';
+import { v2Checks } from './v2';
 
 const XSS = '<img src=x onerror=alert(1)>';
-const SEEDED_PROMPT = 'How do I rotate the API keys safely?';
-const SEEDED_REPLY = 'Create the new key first, deploy it, then revoke the old one.';
+const SCRIPT = '<script>document.title="pwned"</script>';
+const SEEDED_PROMPT = 'How do I rotate the API keys safely without downtime for the services?';
+const TITLE = 'Key rotation plan';
+const CODE = 'def rotate(key):\n    return key.upper()';
+/** Loopback, answered by the test itself: no traffic leaves the machine. */
+const GUIDE = 'http://127.0.0.1:9/keys-guide';
+const SEEDED_REPLY = `Create the new key **first**, then revoke the old one:\n\n\`\`\`python\n${CODE}\n\`\`\`\n\nSee [the guide](${GUIDE}).`;
 const TYPED = 'Typed in the history view by the UI test';
+const STREAMED = ['Streamed ', 'reply ', 'from ', 'the ', 'stand-in ', 'engine.'];
 const FOLLOW_UP = 'One more question after the end';
 
-function skipReason(): string | false {
-  const daemon = skipWithoutDaemon();
-  if (daemon) return daemon;
-  const missing = missingTools();
-  if (missing.length === 0) return false;
-  if (process.env.SESSIOND_TESTS_STRICT === '1') throw new Error(`missing: ${missing.join(', ')}`);
-  return `missing: ${missing.join(', ')}`;
+interface Seeded {
+  ulid: string;
+  caps: SessiondCapabilities;
+  /** The daemon serves session/subscribe (it may announce version 2 before it does). */
+  live: boolean;
 }
 
-/** Seeds two sessions through the real daemon; returns the newest one's ULID. */
-async function seed(db: string): Promise<string> {
+/** Seeds two sessions through the real daemon (the newest named when the daemon can rename). */
+async function seed(db: string, engineUrl: string): Promise<Seeded> {
   const d = await startDaemon(['--db', db]);
+  const caps = (d.init.capabilities.experimental as { sessiond: SessiondCapabilities }).sessiond;
   const send = d.conn.sendRequest.bind(d.conn);
   const older = await send(SessionStart, { cliVersion: 'ui-test seed', engineBaseUrl: 'http://127.0.0.1:8' });
   await send(SessionAppend, { sessionId: older.id, kind: 'prompt', text: 'Why is the nightly build slow?' });
   await send(SessionAppend, { sessionId: older.id, kind: 'system', text: 'The cache was cold.' });
   await send(SessionEnd, { sessionId: older.id });
-  const s = await send(SessionStart, { cliVersion: 'ui-test seed', engineBaseUrl: 'http://127.0.0.1:9' });
+  const s = await send(SessionStart, { cliVersion: 'ui-test seed', engineBaseUrl: engineUrl });
   await send(SessionAppend, { sessionId: s.id, kind: 'prompt', text: SEEDED_PROMPT });
   await send(SessionAppend, { sessionId: s.id, kind: 'command', text: 'keys rotate --dry-run' });
   await send(SessionAppend, { sessionId: s.id, kind: 'system', text: SEEDED_REPLY });
   await send(SessionAppend, { sessionId: s.id, kind: 'prompt', text: XSS });
+  await send(SessionAppend, { sessionId: s.id, kind: 'prompt', text: SCRIPT });
+  if (caps.protocolVersion >= 2) await send(SessionRename, { sessionId: s.id, title: TITLE });
+  const live = caps.protocolVersion >= 2 && (await d.conn.sendRequest(SessionSubscribe).then(() => true, () => false));
   assert.equal(await d.close(), 0, d.stderr());
-  return s.ulid;
+  return { ulid: s.ulid, caps, live };
 }
 
-function history(page: Page) {
-  // VS Code puts each webview in an iframe holding the content's iframe.
-  return page.frameLocator('iframe.webview').first().frameLocator('iframe#active-frame');
+/** The name the tree and the history use for the seeded session. */
+function seededName(caps: SessiondCapabilities): string {
+  return caps.protocolVersion >= 2 ? TITLE : SEEDED_PROMPT;
 }
 
-async function drag(page: Page, from: { x: number; y: number }, to: { x: number; y: number }): Promise<void> {
-  await page.mouse.move(from.x, from.y);
-  await page.mouse.down();
-  await page.mouse.move(to.x, to.y, { steps: 5 });
-  await page.mouse.up();
-  await page.mouse.move(1, 1);
-}
-
-/** For the screenshot: a wider side bar, and more of it for History than for the short list. */
-async function arrangeViews(page: Page): Promise<void> {
-  const bar = await page.locator('.part.sidebar').boundingBox();
-  if (!bar) throw new Error('no side bar');
-  await drag(page, { x: bar.x + bar.width + 1, y: bar.y + bar.height / 2 }, { x: bar.x + 560, y: bar.y + bar.height / 2 });
-  await page.waitForFunction((w) => (document.querySelector('.part.sidebar')?.getBoundingClientRect().width ?? 0) > w, bar.width + 100);
-  const header = page.locator('.pane-header', { hasText: 'History' });
-  const h = await header.boundingBox();
-  if (!h) throw new Error('no History header');
-  await drag(page, { x: h.x + h.width / 2, y: h.y }, { x: h.x + h.width / 2, y: bar.y + 160 });
-  await page.waitForFunction((y) => {
-    const headers = Array.from(document.querySelectorAll('.pane-header')).filter((e) => e.textContent?.includes('History'));
-    return headers.length > 0 && headers[0].getBoundingClientRect().y < y;
-  }, h.y - 100);
-}
-
-interface Workbench {
-  page: Page;
-  dir: string;
-  step: (name: string) => void;
-}
-
-/**
- * Runs `body` against a fresh code-server (settings from `settings(dir)`) in a
- * fresh Chromium; on failure saves artifacts/failure-NAME.png, prints the
- * code-server log's tail, and keeps the temp folder.
- */
-async function withWorkbench(
-  t: TestContext,
-  name: string,
-  prepare: (dir: string) => Promise<Record<string, unknown>>,
-  body: (w: Workbench) => Promise<void>,
-): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), `sessiond-vscode-ui-${name}-`));
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const t0 = performance.now();
-  const step = (what: string) => t.diagnostic(`${name} ${((performance.now() - t0) / 1000).toFixed(1)} s: ${what}`);
-  let server: CodeServer | undefined;
-  let failed = false;
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
-  try {
-    server = await startCodeServer(dir, await prepare(dir));
-    step('code-server listening');
-    await page.goto(server.url);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
-    step('workbench loaded');
-    // Open the Sessions container from the activity bar, as a person would.
-    await page.locator('.activitybar [aria-label^="Sessions"]').first().click();
-    await body({ page, dir, step });
-  } catch (e) {
-    failed = true;
-    await page.screenshot({ path: join(ARTIFACTS, `failure-${name}.png`) }).catch(() => undefined);
-    if (server) t.diagnostic(`code-server log (tail):\n${tail(server.log)}`);
-    throw e;
-  } finally {
-    await browser.close();
-    await server?.stop();
-    // A failed run keeps its folder (user data with logs, database) to look into.
-    if (failed) t.diagnostic(`kept ${dir}`);
-    else rmSync(dir, { recursive: true, force: true });
-  }
+async function clipboard(page: Page): Promise<string> {
+  return page.evaluate(() => navigator.clipboard.readText());
 }
 
 const skip = skipReason();
 
-test('the Sessions sidebar and History view in a real VS Code', { skip, timeout: 300_000 }, async (t) => {
-  let ulid = '';
+test('the Sessions sidebar, the History view and editor tabs in a real VS Code', { skip, timeout: 400_000 }, async (t) => {
+  let seeded: Seeded = { ulid: '', caps: { protocolVersion: 1, maxTextBytes: 0 }, live: false };
   let db = '';
+  // A chat engine on loopback, for a daemon that answers chat/send.
+  const engine = await startEngine(STREAMED, 300);
+  t.after(() => engine.close());
   const prepare = async (dir: string) => {
     db = join(dir, 'sessions.db');
-    ulid = await seed(db);
-    return { 'sessiond.dbPath': db, 'sessiond.command': daemonCommand(), 'sessiond.engineBaseUrl': 'http://127.0.0.1:9' };
+    seeded = await seed(db, engine.baseUrl);
+    return { 'sessiond.dbPath': db, 'sessiond.command': daemonCommand(), 'sessiond.engineBaseUrl': engine.baseUrl };
   };
   await withWorkbench(t, 'main', prepare, async ({ page, dir, step }) => {
+    const { ulid, caps, live } = seeded;
+    const name = seededName(caps);
     const dialogs: string[] = [];
     page.on('dialog', (dlg) => {
       dialogs.push(dlg.message());
       void dlg.dismiss();
     });
-    const row = page.locator('.monaco-list-row', { hasText: 'How do I rotate the API' });
+    step(`daemon speaks protocol version ${caps.protocolVersion}${live ? ', notifications' : ''}${caps.chat ? ', chat' : ''}`);
+
+    // At the default width: the name first, then time, count and state, all visible; grouped by day.
+    const row = treeRow(page, name.slice(0, 12));
     await row.waitFor({ timeout: 60_000 });
-    const older = page.locator('.monaco-list-row', { hasText: 'Why is the nightly build' });
+    await treeRow(page, 'Today').waitFor();
+    const older = treeRow(page, 'Why is the');
     await older.waitFor();
-    await arrangeViews(page);
-    assert.match((await row.textContent()) ?? '', /4 events · live$/);
-    // Recorded against another engine than the setting: marked.
-    assert.match((await older.textContent()) ?? '', /2 events · ended · ⚠ other engine/);
-    step('seeded session listed');
+    assert.match((await row.locator('.label-description').textContent()) ?? '', /^\d\d:\d\d · 5 · live$/);
+    assert.equal(await descriptionFits(row), 'fits');
+    assert.match((await older.locator('.label-description').textContent()) ?? '', /^\d\d:\d\d · 2 · ended · ⚠$/);
+    assert.equal(await descriptionFits(older), 'fits');
+    step('tree labels fit the default width');
+
+    // With nothing shown, the History title bar offers no session buttons.
+    assert.equal(await page.locator('.pane-header', { hasText: 'History' }).locator('[aria-label="End Session"]').count(), 0);
 
     await row.click();
-    const view = history(page);
+    const view = await sideHistory(page);
     await view.locator('.event.kind-prompt', { hasText: SEEDED_PROMPT }).waitFor({ timeout: 30_000 });
-    await view.locator('.event.kind-system', { hasText: SEEDED_REPLY }).waitFor();
     await view.locator('.event.kind-command', { hasText: 'keys rotate --dry-run' }).waitFor();
-    step('history shows the turns');
+    // The reply is markdown: bold, a highlighted Python block with a copy button, a link.
+    const reply = view.locator('.event.kind-system');
+    await reply.locator('strong', { hasText: 'first' }).waitFor();
+    const code = reply.locator('pre code.hljs.language-python');
+    await code.locator('.hljs-keyword', { hasText: 'def' }).waitFor();
+    assert.equal(await code.textContent(), CODE);
+    assert.match(await code.locator('.hljs-keyword').first().evaluate((e) => getComputedStyle(e).color), /^rgb/);
+    step('markdown rendered and highlighted');
 
-    // The markup-looking turn is text: shown verbatim, no <img> made, no alert.
+    // Stored markup is text: no <img>, no <script>, nothing ran.
     await view.getByText(XSS, { exact: true }).waitFor();
-    assert.equal(await view.locator('#events img').count(), 0);
+    await view.getByText(SCRIPT, { exact: true }).waitFor();
+    assert.equal(await view.locator('#events img, #events script').count(), 0);
+    assert.notEqual(await view.locator('body').evaluate(() => document.title), 'pwned');
+
+    await reply.locator('.copy-code').click();
+    await reply.locator('.copy-code', { hasText: 'Copied' }).waitFor();
+    assert.equal(await clipboard(page), CODE);
+    step('copy button copied the code');
+
+    // A link goes through VS Code's opener (the webview's sandbox allows no popup of its own):
+    // code-server opens it in a new browser tab, a loopback address through its own port
+    // proxy (VS Code's resolveExternalUri at work), and the history stays where it was.
+    await page.context().route('**/keys-guide', (route) => route.fulfill({ contentType: 'text/plain', body: 'the guide' }));
+    const popup = page.waitForEvent('popup', { timeout: 15_000 });
+    await reply.locator('a', { hasText: 'the guide' }).click();
+    const opened = await popup;
+    assert.match(opened.url(), /^http:\/\/127\.0\.0\.1:\d+\/proxy\/9\/keys-guide$/);
+    await opened.close();
+    await reply.locator('strong', { hasText: 'first' }).waitFor();
+    step('link opened through VS Code');
+
+    // Ctrl+F finds in the open history.
+    await reply.locator('strong').click();
+    await page.keyboard.press('Control+f');
+    await view.locator('#find-input').waitFor();
+    await view.locator('#find-input').fill('key');
+    await view.locator('#find-count', { hasText: /^1 of \d+$/ }).waitFor();
+    assert.ok((await view.locator('mark.find').count()) >= 3);
+    await page.keyboard.press('Escape');
+    await view.locator('#find').waitFor({ state: 'hidden' });
+    assert.equal(await view.locator('mark.find').count(), 0);
+    step('find in history');
 
     const input = view.locator('#input');
     await input.fill(TYPED);
     await input.press('Enter');
     await view.locator('.event.kind-prompt', { hasText: TYPED }).waitFor({ timeout: 30_000 });
+    let count = 6;
+    if (caps.chat) {
+      // The reply shows while it streams, then as the stored event.
+      await view.locator('.streaming', { hasText: 'Streamed reply' }).waitFor({ timeout: 30_000 });
+      assert.ok(!((await view.locator('.streaming').textContent()) ?? '').includes('engine.'), 'the whole reply came at once');
+      await view.locator('.event.kind-system:not(.streaming)', { hasText: STREAMED.join('') }).waitFor({ timeout: 30_000 });
+      await view.locator('.streaming').waitFor({ state: 'detached' });
+      assert.equal(engine.requests.at(-1)?.messages?.at(-1)?.content, TYPED);
+      count += 1;
+      step('streamed reply shown');
+    } else {
+      t.diagnostic('the daemon has no chat/send: the streamed reply was not tried');
+    }
     // The tree follows the change too.
-    await page.locator('.monaco-list-row', { hasText: '5 events · live' }).waitFor({ timeout: 30_000 });
-    step('typed turn shown');
-
+    await treeRow(page, new RegExp(`· ${count} · live`)).waitFor({ timeout: 30_000 });
     const [program, ...args] = daemonCommand();
     const shown = run(program, [...args, 'show', ulid, '--db', db]);
     assert.ok(shown.includes(TYPED), `sessiond show ${ulid} lacks the typed turn:\n${shown}`);
-    assert.ok(shown.includes(XSS), shown);
-    assert.deepEqual(dialogs, []);
+    step('typed turn stored');
 
-    // The activity bar and side bar: the Sessions list above the History view.
-    const side = await page.locator('.part.sidebar').boundingBox();
-    const clip = side ? { x: 0, y: 0, width: side.x + side.width + 2, height: 760 } : undefined;
-    await page.screenshot({ path: join(ARTIFACTS, 'sessions-and-history.png'), clip });
-    step('screenshot saved');
+    // Open in Editor: the history in a tab of its own, titled by the session.
+    await page.locator('.pane-header', { hasText: 'History' }).locator('[aria-label="Open in Editor"]').click();
+    await page.locator('.tabs-container .tab', { hasText: name.slice(0, 20) }).waitFor({ timeout: 30_000 });
+    const tab = await editorHistory(page);
+    await tab.locator('pre code.language-python .hljs-keyword').first().waitFor({ timeout: 30_000 });
+    await arrangeViews(page, 460, 250);
+    await page.screenshot({ path: join(ARTIFACTS, 'sessions-and-history.png') });
+    step('history in an editor tab; screenshot saved');
+
+    if (caps.protocolVersion >= 2) count = await v2Checks({ page, db, ulid, name, count, live, step });
+    else t.diagnostic('the daemon speaks protocol version 1: search, rename, trash and live updates were not tried');
 
     // End it from the History title bar; typing then continues it in a new session.
     await page.locator('.pane-header', { hasText: 'History' }).locator('[aria-label="End Session"]').click();
-    await page.locator('.monaco-list-row', { hasText: '5 events · ended' }).waitFor({ timeout: 30_000 });
+    await treeRow(page, new RegExp(`· ${count} · ended`)).waitFor({ timeout: 30_000 });
     await view.locator('#input[placeholder*="continues it"]').waitFor();
     await input.fill(FOLLOW_UP);
     await input.press('Enter');
     await view.locator('.event.kind-prompt', { hasText: FOLLOW_UP }).waitFor({ timeout: 30_000 });
-    await view.locator('header', { hasText: `continues ${ulid}` }).waitFor();
-    const child = page.locator('.monaco-list-row', { hasText: FOLLOW_UP.slice(0, 20) });
+    const child = treeRow(page, /↳ One more/);
     await child.waitFor({ timeout: 30_000 });
-    assert.match((await child.textContent()) ?? '', /1 event · live · ↳ from /);
-    step('ended and continued');
+    // The selection moves to the continuation, and its history links the parent by name.
+    await page.locator('.part.sidebar .monaco-list-row.selected', { hasText: /↳ One more/ }).waitFor({ timeout: 30_000 });
+    await view.locator('header .session-link', { hasText: name.slice(0, 20) }).click();
+    await view.locator('header .title', { hasText: name.slice(0, 20) }).waitFor({ timeout: 30_000 });
+    await view.locator('footer .session-link', { hasText: FOLLOW_UP.slice(0, 20) }).waitFor();
+    step('ended, continued, and linked both ways');
 
     // Pointing sessiond.dbPath elsewhere in the Settings editor restarts the daemon on that store.
     await page.keyboard.press('Control+Comma');
@@ -202,16 +210,20 @@ test('the Sessions sidebar and History view in a real VS Code', { skip, timeout:
     await field.fill(join(dir, 'other.db'));
     await field.press('Tab');
     await page.locator('.pane-body', { hasText: 'No sessions yet.' }).first().waitFor({ timeout: 30_000 });
+    assert.deepEqual(dialogs, []);
     step('dbPath change followed');
   });
 });
 
 test('a daemon command that cannot be started is reported with its fix', { skip, timeout: 300_000 }, async (t) => {
-  const prepare = async () => ({ 'sessiond.command': ['no-such-sessiond'] });
+  const missing = join(ROOT, 'no-such-dir', 'sessiond');
+  const prepare = async () => ({ 'sessiond.command': [missing] });
   await withWorkbench(t, 'missing', prepare, async ({ page, step }) => {
-    const toast = page.locator('.notifications-toasts').getByText(/"no-such-sessiond" was not found on PATH/);
+    const toast = page.locator('.notifications-toasts').getByText(/does not exist or is not executable/);
     await toast.waitFor({ timeout: 60_000 });
-    assert.match((await toast.textContent()) ?? '', /pip install sessiond.*"sessiond\.command" to its full path/);
+    const text = (await toast.textContent()) ?? '';
+    assert.ok(text.includes(missing) && !text.includes('on PATH'), text);
+    assert.match(text, /pip install sessiond.*correct "sessiond\.command"/);
     await page.locator('.pane-body', { hasText: 'sessiond is not running' }).first().waitFor();
     step('missing command reported');
   });

@@ -16,6 +16,8 @@ export class FakeDaemon implements Wire {
   caps: SessiondCapabilities;
   /** Answers chat/send with this reply, streamed in these pieces. */
   reply: string[] = ['It is ', '4.'];
+  /** chat/send fails with EngineError and this message (after storing the prompt), as with no engine set. */
+  engineError: string | undefined;
   private readonly handlers = new Map<string, ((p: unknown) => void)[]>();
   private readonly started = new EventEmitter<SessiondCapabilities>();
   readonly onDidStart = this.started.event;
@@ -177,6 +179,7 @@ export class FakeDaemon implements Wire {
       case 'chat/send': {
         if (!this.caps.chat) throw new ResponseError(ErrorCodes.MethodNotFound, method);
         const prompt = this.append({ sessionId: p.sessionId, kind: 'prompt', text: p.text });
+        if (this.engineError) throw new ResponseError(ErrorCodes.EngineError, this.engineError);
         for (const text of this.reply) this.notify('chat/delta', { sessionId: prompt.sessionId, promptSeq: prompt.seq, text });
         const reply = this.append({ sessionId: p.sessionId, kind: 'system', text: this.reply.join('') });
         return { prompt: { seq: prompt.seq, createdAt: prompt.createdAt }, reply: { seq: reply.seq, createdAt: reply.createdAt } };

@@ -8,7 +8,7 @@ import {
   firstPrompt,
   formatStart,
   formatTime,
-  LABEL_CHARS,
+  labelRoom,
   markRanges,
   relativeTime,
   sessionDescription,
@@ -53,9 +53,12 @@ test('a name is the title, else the preview, else the first prompt read by a v1 
 
 test('labels come first and are cut so the description fits; continuations are marked', () => {
   const long = 'Why does the nightly build take forty minutes on the new runners';
-  const label = sessionLabel(session({ preview: long }));
-  assert.ok(label.length <= LABEL_CHARS, label);
-  assert.equal(label, 'Why does the nightly build…');
+  const label = sessionLabel(session({ preview: long }), undefined, labelRoom('14:32 · 4 · live'));
+  assert.equal(label, 'Why does the…');
+  assert.equal(labelRoom('14:32 · 4 · live'), 19);
+  assert.equal(labelRoom('14:32 · 4 · ended · ⚠'), 14);
+  assert.equal(labelRoom('Mar 3, 2025 · 1234 · in trash · ⚠'), 12, 'never less than a few words');
+  assert.equal(sessionLabel(session({ preview: long, parentUlid: 'P' }), undefined, 12), '↳ Why does…');
   assert.equal(sessionLabel(session({ title: 'Short', parentUlid: 'P' })), '↳ Short');
   assert.equal(cut('x'.repeat(100), 10), `${'x'.repeat(9)}…`);
   assert.equal(cut('  a\n b ', 10), 'a b');

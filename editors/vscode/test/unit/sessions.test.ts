@@ -6,7 +6,7 @@ import type { Session } from '../../src/protocol';
 import { type Change, type Delta, SessionService } from '../../src/sessions';
 import { type Node, PAGE_SIZE, type SessionNode, SessionsTree } from '../../src/sessionsTree';
 import { FakeDaemon } from './fakeDaemon';
-import { settings } from './vscodeStub';
+import { infos, settings } from './vscodeStub';
 
 let daemon: FakeDaemon;
 let service: SessionService;
@@ -155,6 +155,26 @@ test('with chat, a typed prompt goes through chat/send and the reply streams', a
   assert.ok(daemon.calls.includes('session/append'));
 });
 
+test('with chat but no engine set, the first prompt says how to set one, and later prompts are notes', async () => {
+  serve(new FakeDaemon(2, true));
+  await started();
+  daemon.engineError = 'No engine is set for this session.';
+  infos.length = 0;
+  const first = await service.append('prompt', 'note one');
+  assert.equal(first.seq, 1);
+  assert.equal(infos.length, 1);
+  assert.match(infos[0], /No engine is set.*kept as notes.*sessiond\.engineBaseUrl/);
+  const calls = daemon.calls.length;
+  const second = await service.append('prompt', 'note two');
+  assert.equal(second.seq, 2);
+  assert.deepEqual(daemon.calls.slice(calls).filter((m) => m.startsWith('chat') || m === 'session/append'), ['session/append']);
+  assert.equal(infos.length, 1, 'said once');
+  // Another engine error (unreachable, refused) is the person's to see, every time.
+  service.resetEngines();
+  daemon.engineError = 'The engine at http://127.0.0.1:9 cannot be reached.';
+  await assert.rejects(service.append('prompt', 'three'), /cannot be reached/);
+});
+
 function sessionNodes(nodes: Node[]): SessionNode[] {
   return nodes.filter((n): n is SessionNode => n.type === 'session');
 }
@@ -166,21 +186,21 @@ test('the tree groups by day, lists a page newest first, then loads more on dema
   daemon.start({ startedAt: '2026-11-24T09:00:00.000Z' });
   for (let i = 0; i < PAGE_SIZE; i++) daemon.start({ startedAt: '2026-11-25T09:00:00.000Z' });
   const newest = daemon.sessions.at(-1) as Session;
-  daemon.appendFromElsewhere(newest.id, 'prompt', 'the newest one speaks');
+  daemon.appendFromElsewhere(newest.id, 'prompt', 'newest speaks');
   const tree = new SessionsTree(service, () => now);
   let roots = await tree.getChildren();
-  assert.deepEqual(roots.map((n) => (n.type === 'group' ? n.group : n.type)), ['today', 'more', 'trash']);
+  assert.deepEqual(roots.map((n) => (n.type === 'group' ? n.group : n.type)), ['today', 'more'], 'no Trash while it is empty');
   const today = sessionNodes(await tree.getChildren(roots[0]));
   assert.equal(today.length, PAGE_SIZE);
   assert.equal(today[0].session.id, newest.id);
   const item = tree.getTreeItem(today[0]);
-  assert.equal(item.label, 'the newest one speaks');
+  assert.equal(item.label, 'newest speaks');
   assert.equal(item.description, '09:00 · 1 · live');
   assert.equal(item.contextValue, 'session.live');
   assert.equal(tree.getParent(today[0]), roots[0]);
   tree.loadMore();
   roots = await tree.getChildren();
-  assert.deepEqual(roots.map((n) => (n.type === 'group' ? `${n.group} ${n.sessions.length}` : n.type)), ['today 50', 'yesterday 1', 'week 1', 'older 1', 'trash']);
+  assert.deepEqual(roots.map((n) => (n.type === 'group' ? `${n.group} ${n.sessions.length}` : n.type)), ['today 50', 'yesterday 1', 'week 1', 'older 1']);
 });
 
 test('the trash node lists trashed sessions, with Restore as their action', async () => {
@@ -199,21 +219,21 @@ test('the trash node lists trashed sessions, with Restore as their action', asyn
 test('a version-1 tree reads each session\'s first prompt itself and shows no trash', async () => {
   serve(new FakeDaemon(1));
   const s = daemon.start();
-  daemon.appendFromElsewhere(s.id, 'prompt', 'an old daemon\'s prompt');
+  daemon.appendFromElsewhere(s.id, 'prompt', 'a v1 prompt');
   const tree = new SessionsTree(service);
   const roots = await tree.getChildren();
   assert.ok(!roots.some((n) => n.type === 'trash'));
   const [node] = sessionNodes(await tree.getChildren(roots[0]));
-  assert.equal(tree.getTreeItem(node).label, 'an old daemon\'s prompt');
+  assert.equal(tree.getTreeItem(node).label, 'a v1 prompt');
   assert.ok(daemon.calls.includes('session/events'));
 });
 
 test('a version-2 tree takes names from the Session and reads no events', async () => {
   const s = daemon.start();
-  daemon.appendFromElsewhere(s.id, 'prompt', 'kept with the session');
+  daemon.appendFromElsewhere(s.id, 'prompt', 'kept with it');
   const tree = new SessionsTree(service);
   const [group] = await tree.getChildren();
   const [node] = sessionNodes(await tree.getChildren(group));
-  assert.equal(tree.getTreeItem(node).label, 'kept with the session');
+  assert.equal(tree.getTreeItem(node).label, 'kept with it');
   assert.ok(!daemon.calls.includes('session/events'));
 });

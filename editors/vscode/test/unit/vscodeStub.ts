@@ -59,10 +59,15 @@ export const workspace = {
 };
 
 export const errors: string[] = [];
+export const infos: string[] = [];
 
 export const window = {
   showErrorMessage: (message: string) => {
     errors.push(message);
+    return Promise.resolve(undefined);
+  },
+  showInformationMessage: (message: string) => {
+    infos.push(message);
     return Promise.resolve(undefined);
   },
 };

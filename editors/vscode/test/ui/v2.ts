@@ -1,0 +1,114 @@
+// The UI test's version-2 part, run when the daemon announces protocol
+// version 2: search from the Sessions title bar, a turn appended by another
+// process appearing by itself, Rename (F2), Move to Trash with Undo, and
+// restoring from the Trash node.
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { SessionAppend, SessionGet, SessionStart } from '../../src/protocol';
+import { startDaemon } from '../daemon';
+import { sideHistory, treeRow } from './workbench';
+
+export interface V2Run {
+  page: Page;
+  db: string;
+  /** The seeded session, shown in the History view. */
+  ulid: string;
+  name: string;
+  /** Its event count now. */
+  count: number;
+  /** The daemon serves session/subscribe: other processes' changes must show by themselves. */
+  live: boolean;
+  step: (what: string) => void;
+}
+
+const FROM_ELSEWHERE = 'Appended by another process while the history is open';
+const NEW_ELSEWHERE = 'A session started by another process';
+
+/** Runs the checks; returns the seeded session's event count afterwards. */
+export async function v2Checks({ page, db, ulid, name, count, live, step }: V2Run): Promise<number> {
+  const view = await sideHistory(page);
+
+  // Search: type a query in the picker, choose the hit, see it marked in its history.
+  await page.locator('.pane-header', { hasText: 'Sessions' }).locator('[aria-label="Search History…"]').click();
+  const quick = page.locator('.quick-input-widget');
+  await quick.locator('input').fill('revoke');
+  const item = quick.locator('.quick-input-list .monaco-list-row', { hasText: '«revoke»' });
+  await item.waitFor({ timeout: 30_000 });
+  assert.match((await item.textContent()) ?? '', new RegExp(name.slice(0, 12)));
+  await item.click();
+  const hit = view.locator('.event.focused mark.hit', { hasText: /^revoke$/i });
+  await hit.waitFor({ timeout: 30_000 });
+  assert.ok(await hit.isVisible());
+  step('search hit opened and marked');
+
+  // Another process writes to the open session and starts one: both show up without a click.
+  if (live) {
+    count = await followOthers(page, db, ulid, count);
+    step('changes from another process followed live');
+  } else {
+    step('the daemon does not serve session/subscribe yet: live updates were not tried');
+  }
+
+  // Rename with F2 on a tree row.
+  const older = treeRow(page, 'Why is the');
+  await older.click();
+  // F2 is bound while the tree has the focus, on its selected row.
+  await page.locator('.part.sidebar .monaco-list:focus-within .monaco-list-row.selected', { hasText: 'Why is the' }).waitFor();
+  await page.keyboard.press('F2');
+  const box = page.locator('.quick-input-widget input');
+  await box.waitFor();
+  await box.fill('Nightly builds');
+  await box.press('Enter');
+  const renamed = treeRow(page, 'Nightly builds');
+  await renamed.waitFor({ timeout: 15_000 });
+  step('renamed with F2');
+
+  // Move to Trash from the context menu; Undo in the notification brings it back.
+  await renamed.click({ button: 'right' });
+  const menuItem = page.getByRole('menuitem', { name: 'Move to Trash' });
+  await menuItem.hover();
+  await page.keyboard.press('Enter');
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'moved “Nightly builds” to the trash' });
+  await toast.waitFor({ timeout: 15_000 });
+  await renamed.waitFor({ state: 'detached', timeout: 15_000 });
+  await toast.getByRole('button', { name: 'Undo' }).click();
+  await renamed.waitFor({ timeout: 15_000 });
+  step('trash undone');
+
+  // Trash it again, find it under Trash, restore it from there.
+  await renamed.click();
+  await page.locator('.part.sidebar .monaco-list:focus-within .monaco-list-row.selected', { hasText: 'Nightly builds' }).waitFor();
+  await page.keyboard.press('Delete');
+  await renamed.waitFor({ state: 'detached', timeout: 15_000 });
+  await treeRow(page, /^Trash/).click();
+  const inTrash = treeRow(page, /Nightly.*in trash/);
+  await inTrash.waitFor({ timeout: 15_000 });
+  await inTrash.hover();
+  await inTrash.locator('[aria-label="Restore from Trash"]').click();
+  await treeRow(page, /Nightly builds.*ended/).waitFor({ timeout: 15_000 });
+  step('restored from the trash');
+
+  // Back to the seeded session for the rest of the test.
+  await treeRow(page, name.slice(0, 12)).click();
+  await view.locator('header .title', { hasText: name.slice(0, 12) }).waitFor();
+  return count;
+}
+
+/** Another sessiond process writes; the open history and the tree follow without a click. */
+async function followOthers(page: Page, db: string, ulid: string, count: number): Promise<number> {
+  const view = await sideHistory(page);
+  const other = await startDaemon(['--db', db]);
+  try {
+    const session = await other.conn.sendRequest(SessionGet, { ulid });
+    if (!session) throw new Error(`${ulid} not found by the other process`);
+    await other.conn.sendRequest(SessionAppend, { sessionId: session.id, kind: 'system', text: FROM_ELSEWHERE });
+    await view.locator('.event.kind-system', { hasText: FROM_ELSEWHERE }).waitFor({ timeout: 15_000 });
+    await treeRow(page, new RegExp(`· ${count + 1} · live`)).waitFor({ timeout: 15_000 });
+    const started = await other.conn.sendRequest(SessionStart, { cliVersion: 'ui-test other' });
+    await other.conn.sendRequest(SessionAppend, { sessionId: started.id, kind: 'prompt', text: NEW_ELSEWHERE });
+    await treeRow(page, NEW_ELSEWHERE.slice(0, 20)).waitFor({ timeout: 15_000 });
+  } finally {
+    await other.close();
+  }
+  return count + 1;
+}
