@@ -45,24 +45,6 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
-def with_options(url: str, options: str) -> str:
-    """`url` with `options` (libpq's, e.g. `-csearch_path=x`) added to its own."""
-    parts = urlsplit(url)
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    given = " ".join(v for k, v in pairs if k == "options")
-    pairs = [(k, v) for k, v in pairs if k != "options"]
-    pairs.append(("options", f"{given} {options}".strip()))
-    return urlunsplit(parts._replace(query=urlencode(pairs, quote_via=quote)))
-
-
-def with_schema(url: str, schema: str) -> str:
-    return with_options(url, f"-csearch_path={schema}")
-
-
-def with_database(url: str, database: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/" + database))
-
-
 class PgAdmin:
     """A connection to the test database for setting up and tearing down;
     it reconnects when a test restarted the server."""
@@ -70,6 +52,20 @@ class PgAdmin:
     def __init__(self, url: str) -> None:
         self.url = url
         self._conn: Any = None
+
+    def url_for(self, *, database: str | None = None, schema: str | None = None) -> str:
+        """The test URL, naming another database and/or (through libpq's
+        `options`, added to the URL's own) a schema."""
+        parts = urlsplit(self.url)
+        if database is not None:
+            parts = parts._replace(path="/" + database)
+        if schema is not None:
+            pairs = parse_qsl(parts.query, keep_blank_values=True)
+            given = " ".join(v for k, v in pairs if k == "options")
+            pairs = [(k, v) for k, v in pairs if k != "options"]
+            pairs.append(("options", f"{given} -csearch_path={schema}".strip()))
+            parts = parts._replace(query=urlencode(pairs, quote_via=quote))
+        return urlunsplit(parts)
 
     def run(self, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
         import psycopg
@@ -112,7 +108,7 @@ def postgres_url(postgres_admin: PgAdmin) -> Iterator[str]:
     """The URI of a new, empty schema, dropped after the test."""
     schema = f"t_{uuid.uuid4().hex[:16]}"
     postgres_admin.run(f"CREATE SCHEMA {schema}")
-    yield with_schema(postgres_admin.url, schema)
+    yield postgres_admin.url_for(schema=schema)
     postgres_admin.run(f"DROP SCHEMA {schema} CASCADE")
 
 

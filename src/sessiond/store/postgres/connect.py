@@ -46,7 +46,11 @@ class Target:
 
 
 def connect(
-    target: Target, *, read_only: bool, connect_timeout_s: int = CONNECT_TIMEOUT_S
+    target: Target,
+    *,
+    read_only: bool,
+    connect_timeout_s: int = CONNECT_TIMEOUT_S,
+    application_name: str = "sessiond",
 ) -> psycopg.Connection[tuple[object, ...]]:
     """A new autocommit connection with sessiond's session settings.
 
@@ -66,7 +70,7 @@ def connect(
     if "connect_timeout" not in given and not os.environ.get("PGCONNECT_TIMEOUT"):
         extra["connect_timeout"] = connect_timeout_s
     if "application_name" not in given and not os.environ.get("PGAPPNAME"):
-        extra["application_name"] = "sessiond"
+        extra["application_name"] = application_name
     try:
         conn = psycopg.connect(target.uri, autocommit=True, **extra)  # type: ignore[arg-type]
     except psycopg.Error as exc:

@@ -36,6 +36,7 @@ class PostgresFeed:
         self._target = target
         self._conn: Connection | None = None
         self._woken = False
+        self._schema = ""
         self._last_try = 0.0
         self.more = False
         # The cursor: the last log id read whole, and within the log row
@@ -57,9 +58,13 @@ class PostgresFeed:
     def _connect(self) -> Connection:
         """A new listening connection (LISTEN before the cursor is read, so
         that nothing committed after the cursor goes unannounced)."""
-        conn = connect(self._target, read_only=True, connect_timeout_s=2)
-        conn.add_notify_handler(self._notified)
+        conn = connect(
+            self._target, read_only=True, connect_timeout_s=2, application_name="sessiond feed"
+        )
         try:
+            row = conn.execute("SELECT current_schema()").fetchone()
+            self._schema = str(row[0]) if row else ""
+            conn.add_notify_handler(self._notified)
             conn.execute("LISTEN sessiond")
         except psycopg.Error:
             conn.close()
@@ -67,10 +72,12 @@ class PostgresFeed:
         self._conn = conn
         return conn
 
-    def _notified(self, _notify: object) -> None:
+    def _notified(self, notify: psycopg.Notify) -> None:
         # Called by psycopg for notifications that arrive during a query: the
-        # socket will not show them again, so the next poll must read.
-        self._woken = True
+        # socket will not show them again, so the next poll must read. Other
+        # schemas' stores on the same database notify the same channel.
+        if notify.payload.partition(" ")[0] == self._schema:
+            self._woken = True
 
     def fileno(self) -> int | None:
         conn = self._conn

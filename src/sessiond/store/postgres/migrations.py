@@ -3,8 +3,8 @@
 PostgreSQL has no `user_version`: the version is the one row of
 `sessiond_schema_version`, updated in the same transaction as the step it
 records (PostgreSQL's DDL is transactional), so a database is always at one
-released version, never between two. Each step takes an advisory lock
-and reads the version again under it, so that any number of
+released version, never between two. Migrating takes an advisory lock,
+and each step reads the version again under it, so that any number of
 processes opening a blank database at once apply each step exactly once. A
 released migration is never edited: add a new one instead.
 
@@ -73,6 +73,7 @@ def _fill_v2(conn: Connection) -> None:
     """Index every event of a version-1 database for search, and give each
     session its preview."""
     from sessiond.store.postgres.rows import from_db, index_words, to_db
+    from sessiond.store.postgres.words import tsvector_sql
     from sessiond.store.snippet import make_preview
 
     unaccent = unaccent_function(conn)
@@ -84,8 +85,8 @@ def _fill_v2(conn: Connection) -> None:
         if not rows:
             break
         conn.execute(
-            f"UPDATE events AS e SET tsv = to_tsvector('simple', {unaccent}(u.words))"
-            " FROM unnest(%s::bigint[], %s::text[]) AS u(id, words) WHERE e.id = u.id",
+            f"UPDATE events AS e SET tsv = {tsvector_sql(unaccent, 'x.words')}"
+            " FROM unnest(%s::bigint[], %s::text[]) AS x(id, words) WHERE e.id = x.id",
             ([r[0] for r in rows], [index_words(from_db(str(r[1]))) for r in rows]),
         )
         last = int(rows[-1][0])  # type: ignore[call-overload]
@@ -267,32 +268,49 @@ def migrate(conn: Connection, where: str, migrations: tuple[Migration, ...] = MI
     too_new(version, where, migrations)
     if version == 0:
         check_ours(conn, where)
-    for migration in migrations:
-        if version >= migration.version:
-            continue
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATE_LOCK,))
-            version = schema_version(conn)
-            too_new(version, where, migrations)
-            if version >= migration.version:
-                continue
-            if version == 0:
-                check_ours(conn, where)
-                conn.execute(
-                    f"CREATE TABLE {VERSION_TABLE} (only_row boolean PRIMARY KEY DEFAULT true"
-                    " CHECK (only_row), version integer NOT NULL)"
-                )
-                conn.execute(f"INSERT INTO {VERSION_TABLE} (version) VALUES (0)")
-            for statement in migration.statements:
-                conn.execute(statement)
-            if migration.run is not None:
-                migration.run(conn)
-            for statement in migration.after:
-                conn.execute(statement)
-            conn.execute(f"UPDATE {VERSION_TABLE} SET version = %s", (migration.version,))
+    if all(version >= m.version for m in migrations):
+        return version
+    # A session lock, taken before the transactions: a transaction that
+    # waited for an advisory lock inside itself could still read the
+    # catalog as it was before the other process's migration committed.
+    # Waiting for another process's migration is not "locked past the
+    # timeout": lock_timeout is lifted while migrating.
+    row = conn.execute("SELECT current_setting('lock_timeout')").fetchone()
+    lock_timeout = str(row[0]) if row else "0"
+    conn.execute("SET lock_timeout = 0")
+    conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATE_LOCK,))
+    try:
+        for migration in migrations:
+            with conn.transaction():
+                version = schema_version(conn)
+                too_new(version, where, migrations)
+                if version >= migration.version:
+                    continue
+                _apply(conn, where, migration, version)
             version = migration.version
             logger.info("schema version %d: %s", version, migration.name)
+    finally:
+        if not conn.broken:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATE_LOCK,))
+            conn.execute("SELECT set_config('lock_timeout', %s, false)", (lock_timeout,))
     return version
+
+
+def _apply(conn: Connection, where: str, migration: Migration, version: int) -> None:
+    if version == 0:
+        check_ours(conn, where)
+        conn.execute(
+            f"CREATE TABLE {VERSION_TABLE} (only_row boolean PRIMARY KEY DEFAULT true"
+            " CHECK (only_row), version integer NOT NULL)"
+        )
+        conn.execute(f"INSERT INTO {VERSION_TABLE} (version) VALUES (0)")
+    for statement in migration.statements:
+        conn.execute(statement)
+    if migration.run is not None:
+        migration.run(conn)
+    for statement in migration.after:
+        conn.execute(statement)
+    conn.execute(f"UPDATE {VERSION_TABLE} SET version = %s", (migration.version,))
 
 
 def check_readable(conn: Connection, where: str, migrations: tuple[Migration, ...]) -> None:

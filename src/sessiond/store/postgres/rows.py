@@ -42,13 +42,8 @@ MAX_INDEXED_BYTES = 1_000_000
 
 def index_words(text: str) -> str:
     """The words of `text` as search sees them (the shared tokenizer and
-    folding of `sessiond.store.query`), one space apart, for `to_tsvector`.
-
-    Splitting here, not with PostgreSQL's parser, makes a word the same
-    thing on both stores: PostgreSQL's parser would keep `example.com`,
-    `a@b.c` or `foo-bar` whole, and its notion of a letter depends on the
-    database's locale.
-    """
+    folding of `sessiond.store.query`), one space apart, for the index
+    (`words.tsvector_sql`): a word is the same thing on both stores."""
     if text.isascii():
         joined = " ".join(_TOKEN.findall(text.lower()))
     else:

@@ -1,12 +1,13 @@
 """Search on PostgreSQL: the shared query tree compiled to a tsquery, ranked by ts_rank.
 
 Nothing a person typed is ever read as tsquery syntax. Each term's words
-(split and folded by the shared parser, as the index's were) are a bound
-parameter of `phraseto_tsquery('simple', unaccent(...))`; a prefix appends
-`:*` to that function's own quoted output. A first statement turns each
-term into its tsquery (so that a term left with no word, as PostgreSQL sees
-it, is dropped, not read as "match all"); the second combines those, bound
-again, with `&&` (AND), `||` (OR) and `!!` (NOT).
+(split and folded by the shared parser, as the index's were) are one bound
+parameter, turned into the phrase of its lexemes by `words.tsquery_sql`
+(each lexeme quoted by SQL, `:*` after the last for a prefix). A first
+statement turns each term into its tsquery (so that a term left with no
+word is dropped, not read as "match all"); the second combines those
+tsqueries, bound again as PostgreSQL wrote them, with `&&` (AND), `||`
+(OR) and `!!` (NOT).
 
 What is ranked is what the SQLite store ranks: the newest `WINDOW` events
 that match (newest by when they were stored; the same window as
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from sessiond.models import Hit, rfc3339
 from sessiond.store.postgres.rows import SESSION_FIELDS, from_db, session_row
+from sessiond.store.postgres.words import tsquery_sql
 from sessiond.store.query import Query, Term, parse
 from sessiond.store.snippet import make_snippet
 from sessiond.store.sqlite.rows import storable
@@ -39,13 +41,7 @@ if TYPE_CHECKING:
 
 def _term_sql(unaccent: str, term: Term) -> str:
     """The tsquery of one term, its words bound as one parameter."""
-    words = f"phraseto_tsquery('simple', {unaccent}(%s))"
-    if not term.prefix:
-        return words
-    return (
-        "(SELECT CASE WHEN numnode(q) = 0 THEN q ELSE (q::text || ':*')::tsquery END"
-        f" FROM (SELECT {words} AS q) AS t)"
-    )
+    return tsquery_sql(unaccent, "%s", term.prefix)
 
 
 def term_queries(conn: Connection, unaccent: str, terms: Sequence[Term]) -> list[str]:

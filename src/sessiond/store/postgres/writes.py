@@ -19,6 +19,7 @@ from sessiond.errors import SessionEnded, SessionExists, SessionNotFound
 from sessiond.store.base import ImportedEvent, ImportedSession
 from sessiond.store.postgres.migrations import NOW_MS
 from sessiond.store.postgres.rows import index_words, to_db
+from sessiond.store.postgres.words import tsvector_sql
 from sessiond.store.snippet import make_preview
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ WITH items AS (
 ), inserted AS (
     INSERT INTO events (session_id, seq, kind, text, created_at, tsv)
     SELECT i.sid, c.base + row_number() OVER (PARTITION BY i.sid ORDER BY i.ord),
-        i.kind, i.text, {NOW_MS}, to_tsvector('simple', {unaccent}(i.words))
+        i.kind, i.text, {NOW_MS}, {tsvector_sql(unaccent, "i.words")}
     FROM items AS i JOIN counted AS c ON c.id = i.sid
     ORDER BY i.ord
     RETURNING session_id, seq, created_at
@@ -257,10 +258,10 @@ def import_events(
     count, preview = int(row[0]), row[1]
     if events:
         conn.execute(
-            "INSERT INTO events (session_id, seq, kind, text, created_at, tsv)"
-            f" SELECT %s, %s + u.n, u.kind, u.text, u.created, to_tsvector('simple',"
-            f" {tx.unaccent}(u.words)) FROM unnest(%s::text[], %s::text[], %s::bigint[],"
-            " %s::text[]) WITH ORDINALITY AS u(kind, text, created, words, n) ORDER BY u.n",
+            "INSERT INTO events (session_id, seq, kind, text, created_at, tsv) SELECT"
+            f" %s, %s + e.n, e.kind, e.text, e.created, {tsvector_sql(tx.unaccent, 'e.words')}"
+            " FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::text[])"
+            " WITH ORDINALITY AS e(kind, text, created, words, n) ORDER BY e.n",
             (
                 session_id,
                 count,
