@@ -275,3 +275,22 @@ def test_read_only_store_refuses_writes(open_db):
         with pytest.raises(StorageError, match="read-only"):
             write()
     assert writer.count(s.id) == 1
+
+
+def test_a_huge_text_of_distinct_words_is_stored_and_found(open_db):
+    """More distinct words than a tsvector holds: the text is stored whole
+    (its opening searchable), never refused."""
+    import random
+    import string
+
+    store = open_db(max_text_bytes=3 * 2**20)
+    rng = random.Random(7)
+    words = ["".join(rng.choices(string.ascii_lowercase, k=9)) for _ in range(300_000)]
+    text = " ".join(words)
+    s = store.start_session("v")
+    assert store.append(s.id, "system", text).seq == 1
+    assert store.append(s.id, "system", "x" * 5000 + " after a very long word").seq == 2
+    assert store.events(s.id, 1, before_seq=2)[0].text == text
+    assert [h.seq for h in store.search(words[0], 5)] == [1]
+    assert [h.seq for h in store.search(f'"{words[1]} {words[2]}"', 5)] == [1]
+    assert [h.seq for h in store.search("after", 5)] == [2]

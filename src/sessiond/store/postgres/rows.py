@@ -35,9 +35,13 @@ def maybe_from_db(value: str | None) -> str | None:
     return None if value is None else from_db(value)
 
 
-# A tsvector holds at most 1 MiB of distinct words; past this many bytes of
-# words, the rest of a (huge) text is not indexed rather than not stored.
-MAX_INDEXED_BYTES = 1_000_000
+# A tsvector holds at most 1 MiB of distinct lexemes (4 bytes more each),
+# and positions up to 16383. Past the latter, positions are all 16383, so a
+# word seen before adds nothing; past this budget of distinct words, the
+# rest of a (huge) text is left out of the index rather than the text
+# refused. The margin leaves room for unaccent's longer spellings.
+INDEX_BUDGET = 900_000
+MAX_POSITION = 16383
 
 
 def index_words(text: str) -> str:
@@ -45,15 +49,29 @@ def index_words(text: str) -> str:
     folding of `sessiond.store.query`), one space apart, for the index
     (`words.tsvector_sql`): a word is the same thing on both stores."""
     if text.isascii():
-        joined = " ".join(_TOKEN.findall(text.lower()))
+        words = _TOKEN.findall(text.lower())
     else:
-        joined = " ".join(fold(word) for word in _TOKEN.findall(text))
-    if len(joined) * 4 > MAX_INDEXED_BYTES:
-        data = joined.encode("utf-8")
-        if len(data) > MAX_INDEXED_BYTES:
-            cut = data[:MAX_INDEXED_BYTES].decode("utf-8", "ignore")
-            joined = cut.rpartition(" ")[0]
-    return joined
+        words = [fold(word) for word in _TOKEN.findall(text)]
+    if 4 * (sum(map(len, words)) + len(words)) > INDEX_BUDGET:
+        words = _within_budget(words)
+    return " ".join(words)
+
+
+def _within_budget(words: list[str]) -> list[str]:
+    seen: set[str] = set()
+    kept: list[str] = []
+    cost = 0
+    for index, word in enumerate(words):
+        if word in seen:
+            if index < MAX_POSITION:
+                kept.append(word)
+            continue
+        cost += len(word.encode("utf-8")) + 4
+        if cost > INDEX_BUDGET:
+            break
+        seen.add(word)
+        kept.append(word)
+    return kept
 
 
 # A Session's columns, from `sessions AS s` and its parent `p` (the same
