@@ -100,9 +100,16 @@ def test_the_password_may_come_from_the_environment(secret_url, monkeypatch):
     bare = url.replace(f":{password}@", "@")
     with open_store(bare) as store:
         assert store.where == bare and store.list_sessions(1) == []
-    monkeypatch.setenv("PGSSLMODE", "require")  # the test server has no TLS: refused
-    with pytest.raises(StorageError, match="SSL was required"):
+    # And sslmode: verifying the server against a root certificate that does
+    # not exist is refused, whether the server offers TLS or not.
+    monkeypatch.setenv("PGSSLMODE", "verify-full")
+    monkeypatch.setenv("PGSSLROOTCERT", os.devnull + "/none.crt")
+    with pytest.raises(StorageError, match=r"SSL was required|root certificate"):
         open_store(bare)
+    monkeypatch.delenv("PGSSLMODE")  # the same, from the URI's own sslmode
+    in_uri = bare + ("&" if "?" in bare else "?") + "sslmode=verify-full"
+    with pytest.raises(StorageError, match=r"SSL was required|root certificate"):
+        open_store(in_uri)
 
 
 def test_the_command_line_and_the_daemon_never_show_it(secret_url, tmp_path):
