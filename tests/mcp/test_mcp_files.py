@@ -129,18 +129,6 @@ def tmpfs(tmp_path: Path) -> Iterator[Path]:
         umount(where)
 
 
-# SQLite opens a WAL database read-only only where it can create the -shm
-# index beside it, or with `immutable=1`. The store's read-only open does not
-# use `immutable` yet (src/sessiond/store/sqlite, not this area's): these fail
-# until it does, and then fail here as XPASS, to remove this mark.
-needs_immutable_open = pytest.mark.xfail(
-    strict=True,
-    reason="store: read-only open of a WAL file with no -shm on a read-only file system "
-    "needs immutable=1 (see the MCP report)",
-)
-
-
-@needs_immutable_open
 async def test_serves_a_file_on_a_read_only_file_system(tmpfs: Path) -> None:
     """Nothing can write there, not even SQLite's reader files: a real
     read-only mount (root ignores a folder's mode bits, a mount it cannot)."""
@@ -183,7 +171,6 @@ async def test_serves_a_read_only_view_while_a_writer_writes(tmp_path: Path, tmp
     assert len(cache["events"]) == 3
 
 
-@needs_immutable_open
 async def test_a_writer_that_starts_later_is_seen(tmp_path: Path, tmpfs: Path) -> None:
     """Opened while nothing could write (no writer, a read-only view), then the
     person's editor starts writing through its own path: its turns show up."""

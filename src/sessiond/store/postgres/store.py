@@ -100,7 +100,7 @@ class PostgresStore:
         self._target = Target(uri, self.where, secrets_of(uri), lock_timeout_s)
         self._conn: Connection | None = None
         self._unaccent: str | None = None
-        self._append_sql: str | None = None
+        self._appends: writes.Appends | None = None
         conn = self._connection()
         try:
             if read_only:
@@ -371,9 +371,9 @@ class PostgresStore:
         self._check_writable()
         conn = self._connection()
         try:
-            if self._append_sql is None:
-                self._append_sql = writes.append_statement(self._unaccent_name(conn))
-            rows = conn.execute(self._append_sql, writes.append_params(batch)).fetchall()
+            if self._appends is None:
+                self._appends = writes.Appends(self._unaccent_name(conn))
+            rows = conn.execute(*self._appends.query(batch)).fetchall()
         except psycopg.Error as exc:
             lost = is_broken(conn)
             if lost:

@@ -3,8 +3,9 @@
 Each runs inside the caller's transaction (`PostgresStore._write`) and notes
 what it changed on the `Tx`; the store writes those notes to the change log
 (`sessiond_log`) as the transaction's last statement. Appends are the one
-exception: `APPEND` is a single statement that locks, counts, inserts, indexes
-and logs a whole batch, committed on its own (one round trip per batch).
+exception: `Appends` makes a single statement that locks, counts, inserts,
+indexes and logs a whole batch, committed on its own (one round trip per
+batch).
 
 Rows are locked in id order wherever one transaction locks several
 sessions, so that two processes never deadlock.
@@ -56,13 +57,62 @@ class Tx:
             self.log = []
 
 
-def append_statement(unaccent: str) -> str:
-    """One batch of appends: (session ids, kinds, texts, words, previews),
-    item by item. Returns (session_id, seq, created_at) of each stored item;
-    items of a session that is missing or ended are left out."""
+class Appends:
+    """The statements of a batch of appends, made once per store (they name
+    the unaccent function, wherever its extension lives)."""
+
+    def __init__(self, unaccent: str) -> None:
+        self.one_session = _one_session_statement(unaccent)
+        self.any_sessions = _any_sessions_statement(unaccent)
+
+    def query(self, items: Sequence[tuple[int, str, str]]) -> tuple[str, dict[str, Any]]:
+        """The statement and parameters storing `items` (session id, kind,
+        text). Its rows: (session_id, seq, created_at) of each item stored;
+        items of a session that is missing or ended are left out."""
+        sids, kinds, texts, words, previews = [], [], [], [], []
+        for session_id, kind, text in items:
+            sids.append(session_id)
+            kinds.append(kind)
+            texts.append(to_db(text))
+            words.append(index_words(text))
+            preview = make_preview(text) if kind == "prompt" else None
+            previews.append(None if preview is None else to_db(preview))
+        params = {"kinds": kinds, "texts": texts, "words": words}
+        if len(set(sids)) == 1:  # the usual batch: one client's appends
+            preview = next((p for p in previews if p is not None), None)
+            return self.one_session, {**params, "sid": sids[0], "preview": preview}
+        return self.any_sessions, {**params, "sids": sids, "previews": previews}
+
+
+def _one_session_statement(unaccent: str) -> str:
+    return f"""
+WITH counted AS (
+    UPDATE sessions SET event_count = event_count + cardinality(%(kinds)s::text[]),
+        preview = coalesce(preview, %(preview)s)
+    WHERE id = %(sid)s AND ended_at IS NULL
+    RETURNING id, event_count - cardinality(%(kinds)s::text[]) AS base
+), inserted AS (
+    INSERT INTO events (session_id, seq, kind, text, created_at, tsv)
+    SELECT c.id, c.base + i.ord, i.kind, i.text, {NOW_MS}, {tsvector_sql(unaccent, "i.words")}
+    FROM counted AS c, unnest(%(kinds)s::text[], %(texts)s::text[], %(words)s::text[])
+        WITH ORDINALITY AS i(kind, text, words, ord)
+    ORDER BY i.ord
+    RETURNING session_id, seq, created_at
+), logged AS (
+    SELECT sessiond_log(ARRAY['a'], ARRAY[min(session_id)], ARRAY[min(seq)], ARRAY[max(seq)])
+    FROM inserted HAVING count(*) > 0
+)
+SELECT inserted.session_id, inserted.seq, inserted.created_at FROM inserted, logged
+"""
+
+
+def _any_sessions_statement(unaccent: str) -> str:
+    # Sessions are locked in id order (`locked`), so that two processes
+    # appending to the same sessions never deadlock.
     return f"""
 WITH items AS (
-    SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])
+    SELECT * FROM unnest(%(sids)s::bigint[], %(kinds)s::text[], %(texts)s::text[],
+        %(words)s::text[], %(previews)s::text[])
         WITH ORDINALITY AS t(sid, kind, text, words, preview, ord)
 ), per AS (
     SELECT sid, count(*) AS n,
@@ -92,19 +142,6 @@ WITH items AS (
 )
 SELECT inserted.session_id, inserted.seq, inserted.created_at FROM inserted, logged
 """
-
-
-def append_params(items: Sequence[tuple[int, str, str]]) -> tuple[list[Any], ...]:
-    """The arrays APPEND binds, from (session id, kind, text) items."""
-    sids, kinds, texts, words, previews = [], [], [], [], []
-    for session_id, kind, text in items:
-        sids.append(session_id)
-        kinds.append(kind)
-        texts.append(to_db(text))
-        words.append(index_words(text))
-        preview = make_preview(text) if kind == "prompt" else None
-        previews.append(None if preview is None else to_db(preview))
-    return sids, kinds, texts, words, previews
 
 
 def refusal(conn: Connection, session_ids: Sequence[int]) -> dict[int, Exception]:

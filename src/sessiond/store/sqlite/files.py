@@ -86,8 +86,29 @@ def create_private(path: str) -> None:
     os.chmod(path, 0o600)
 
 
-def read_only_uri(path: str) -> str:
-    return "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro"
+def read_only_uri(path: str, immutable: bool = False) -> str:
+    uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro"
+    return uri + "&immutable=1" if immutable else uri
+
+
+def _size(path: str) -> int | None:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return None
+
+
+def at_rest(path: str) -> bool:
+    """No process has the file open (no `-shm`, no unchecked-in `-wal`): it
+    can be read as immutable, which creates no `-wal`/`-shm` beside it."""
+    return _size(path + "-shm") is None and not _size(path + "-wal")
+
+
+def reader_uri(path: str) -> str:
+    """A URI to read `path` for as long as a reader lives: immutable only
+    where SQLite could not make its `-shm` (a read-only file system) and no
+    writer has the file open; else a plain read-only one, which sees writes."""
+    return read_only_uri(path, immutable=at_rest(path) and on_read_only_fs(path))
 
 
 @attrs.frozen
@@ -109,8 +130,13 @@ def inspect_file(path: str, busy_timeout_s: float) -> Inspection | None:
     one. None when the file cannot even be opened read-only; the read-write
     open then says why.
     """
+    # At rest (no writer), read it as immutable: a plain read-only open of a
+    # WAL-mode file would leave an empty -wal and a -shm beside a file that
+    # may not even be sessiond's.
     try:
-        conn = sqlite3.connect(read_only_uri(path), uri=True, timeout=busy_timeout_s)
+        conn = sqlite3.connect(
+            read_only_uri(path, immutable=at_rest(path)), uri=True, timeout=busy_timeout_s
+        )
     except sqlite3.Error:
         return None
     try:

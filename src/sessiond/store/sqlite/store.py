@@ -46,6 +46,7 @@ from sessiond.store.sqlite.files import (
     describe_sqlite_error,
     inspect_file,
     read_only_uri,
+    reader_uri,
 )
 from sessiond.store.sqlite.migrations import (
     LATEST_VERSION,
@@ -149,6 +150,8 @@ class SqliteStore:
         if path != MEMORY:
             st = os.stat(path)
             self._identity = (st.st_dev, st.st_ino)
+            # The open's own reads made the -wal: from now on it must stay.
+            self._check_file()
 
     def _open_read_only(self, migrations: tuple[Migration, ...]) -> None:
         path = self.path
@@ -175,7 +178,7 @@ class SqliteStore:
     def _connect_read_only(self) -> None:
         try:
             self._conn = sqlite3.connect(
-                read_only_uri(self.path),
+                reader_uri(self.path),
                 uri=True,
                 timeout=self.busy_timeout_s,
                 isolation_level=None,
@@ -262,6 +265,11 @@ class SqliteStore:
         except OSError:
             return
         if (st.st_dev, st.st_ino) != self._identity:
+            # The -wal at the path is still this store's: empty it into the
+            # file it belongs to, or the next opener would read the new file
+            # through the old file's WAL.
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
             self._refuse(
                 f"the database {path} was replaced by another file while sessiond had it "
                 "open; sessiond stopped writing to the file it opened, which is no longer "
@@ -279,10 +287,9 @@ class SqliteStore:
         if self._wal_identity is None:
             self._wal_identity = (wal.st_dev, wal.st_ino)
         elif (wal.st_dev, wal.st_ino) != self._wal_identity:
-            self._refuse(
-                f"the database's WAL file {path}-wal was replaced by another program while "
-                "sessiond had it open; sessiond stopped writing. Restart sessiond"
-            )
+            # Deleted, then made anew (by another process opening the file):
+            # the one this store writes is still the deleted one.
+            self._wal_deleted()
 
     def _wal_deleted(self) -> None:
         """The WAL holds committed transactions not yet in the database file:
