@@ -18,9 +18,12 @@ from collections.abc import Iterable, Iterator
 from sessiond.models import Event, Hit, Session
 from sessiond.wire import unstructure
 
-# C0 controls but tab and newline, DEL, C1 controls, and the invisible
-# characters that reorder text (bidirectional embeddings and overrides).
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 controls but tab and newline, DEL, C1 controls, the Unicode line and
+# paragraph separators, and the invisible characters that reorder text
+# (bidirectional embeddings and overrides).
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
 _NAMED = {"\r": "\\r", "\x1b": "\\e", "\x00": "\\0"}
 # What JSON leaves raw but a terminal would act on.
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
@@ -55,6 +58,11 @@ def safe_json(value: object) -> str:
     if _JSON_UNSAFE.search(line):
         line = _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", line)
     return line
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 session`, `2 sessions`."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 # Times

@@ -231,7 +231,7 @@ def test_trash_empty_yes_removes_the_trash_only_in_one_transaction(db, ulids):
 def test_trash_empty_on_a_terminal_shows_what_goes_and_asks(db, ulids):
     split = ulids["split"]
     ok(db, "rm", split)
-    for answer, outcome in ((b"n\r", "nothing removed"), (b"y\r", "removed 1 sessions")):
+    for answer, outcome in ((b"n\r", "nothing removed"), (b"y\r", "removed 1 session for good")):
         terminal = Terminal([*SESSIOND, "trash", "empty", "--db", db])
         try:
             terminal.expect(split)
@@ -258,7 +258,7 @@ def test_trash_empty_older_than_days(db, ulids):
         db, "trash", "empty", "--older-than", "30", "--yes"
     )
     out = ok(db, "trash", "empty", "--older-than", "5", "--yes")
-    assert "removed 1 sessions" in out and ulids["split"] not in out
+    assert "removed 1 session for good" in out and ulids["split"] not in out
     trash = ok(db, "trash")
     assert ulids["split"] in trash and ulids["fruit"] not in trash
     assert sessiond(db, "trash", "empty", "--older-than", "-1", "--yes").returncode == 2

@@ -53,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
             return 0
         print(render.sessions_table(trashed, clock))
         print(
-            f"\n{len(trashed)} in the trash; `sessiond restore ULID` brings one back, "
+            f"\n{render.plural(len(trashed), 'session')} in the trash; "
+            "`sessiond restore ULID` brings one back, "
             "`sessiond trash empty` removes them for good"
         )
         return 0
@@ -85,7 +86,10 @@ def _empty(args: argparse.Namespace, clock: object) -> int:
             return 0
         events = sum(s.event_count for s in trashed)
         print(render.sessions_table(trashed, clock if isinstance(clock, render.Clock) else None))
-        print(f"\nthis removes {len(trashed)} sessions and their {events} events for good")
+        print(
+            f"\nthis removes {render.plural(len(trashed), 'session')} and their "
+            f"{render.plural(events, 'event')} for good"
+        )
         if not args.yes:
             if not sys.stdin.isatty():
                 raise UsageError("not on a terminal, so not asking: add --yes to remove them")
@@ -94,5 +98,5 @@ def _empty(args: argparse.Namespace, clock: object) -> int:
                 print("nothing removed")
                 return 0
         removed = store.purge([s.id for s in trashed])
-    print(f"removed {removed} sessions for good")
+    print(f"removed {render.plural(removed, 'session')} for good")
     return 0
