@@ -180,6 +180,12 @@ export function registerCommands(p: Parts): vscode.Disposable[] {
       'sessiond.openInEditor',
       onSession('opening the session in an editor', 'select a session to open.', (s) => p.editors.openTab(s)),
     ),
-    register('sessiond.importHistory', guarded('importing', () => importHistory(p.client.log))),
+    register(
+      'sessiond.importHistory',
+      guarded('importing', async () => {
+        // Another process wrote the store: a daemon that does not notify needs telling.
+        if (await importHistory(p.client.log)) await p.service.refresh();
+      }),
+    ),
   ];
 }

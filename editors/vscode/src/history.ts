@@ -21,7 +21,7 @@ type FromWebview =
   | { type: 'send'; text: string }
   | { type: 'earlier' }
   | { type: 'open'; ulid: string }
-  | { type: 'copy'; text: string }
+  | { type: 'copy'; text: string; id: number }
   | { type: 'stop' };
 
 /** Events never change once stored, so their HTML is kept (markdown and highlighting cost time). */
@@ -164,6 +164,8 @@ export class HistoryPane implements vscode.Disposable {
     if (d.sessionId !== this.session?.id) return;
     if (this.stream?.sessionId !== d.sessionId || this.stream.promptSeq !== d.promptSeq) {
       this.stream = { sessionId: d.sessionId, promptSeq: d.promptSeq, text: '' };
+      // The prompt is stored before the reply starts: show it above the reply.
+      void this.render();
     }
     this.stream.text += d.text;
     void this.webview.postMessage({ type: 'stream', html: renderMarkdown(this.stream.text) });
@@ -180,7 +182,10 @@ export class HistoryPane implements vscode.Disposable {
         if (typeof m.ulid === 'string') await vscode.commands.executeCommand('sessiond.openSession', m.ulid);
         return;
       case 'copy':
-        if (typeof m.text === 'string') await vscode.env.clipboard.writeText(m.text);
+        if (typeof m.text !== 'string') return;
+        await vscode.env.clipboard.writeText(m.text);
+        // The button says "Copied" only once it is true.
+        await this.webview.postMessage({ type: 'copied', id: m.id });
         return;
       case 'stop':
         this.sending?.cancel();

@@ -19,12 +19,12 @@ const SOURCES: SourceItem[] = [
   { source: 'sessiond', label: 'Another sessiond database', detail: 'Merge the history of another machine (pick its file)' },
 ];
 
-/** Asks what to import, runs it, and reports; resolves when it has ended. */
-export async function importHistory(log: vscode.LogOutputChannel): Promise<void> {
+/** Asks what to import, runs it, and reports; resolves when it has ended, true when it ran. */
+export async function importHistory(log: vscode.LogOutputChannel): Promise<boolean> {
   const picked = await vscode.window.showQuickPick(SOURCES, { title: 'Import History', placeHolder: 'Whose history to bring in?' });
-  if (!picked) return;
+  if (!picked) return false;
   const paths = await choosePaths(picked);
-  if (paths === undefined) return;
+  if (paths === undefined) return false;
   const [program, args] = importCommand(readSettings(), picked.source, paths);
   log.info(`running ${[program, ...args].join(' ')}`);
   const result = await vscode.window.withProgress(
@@ -44,6 +44,7 @@ export async function importHistory(log: vscode.LogOutputChannel): Promise<void>
       : `the import of ${picked.label} history failed (exit ${result.code ?? 'signal'}): ${why}`;
     void vscode.window.showErrorMessage(`sessiond: ${message}`, 'Show Log').then((c) => c && log.show());
   }
+  return true;
 }
 
 /** [] for the tool's default location; undefined when the person cancelled. */

@@ -96,8 +96,12 @@ function normalizeUrl(url: string | null | undefined): string {
   return (url ?? '').trim().replace(/\/+$/, '');
 }
 
-/** True when the session was recorded against another engine than the setting names. */
+/**
+ * True when the session was recorded against another engine than the setting
+ * names. A session that recorded none (an import, a note) differs from nothing.
+ */
 export function engineDiffers(session: Session, engineSetting: string): boolean {
+  if (!session.engineBaseUrl) return false;
   return normalizeUrl(session.engineBaseUrl) !== normalizeUrl(engineSetting);
 }
 

@@ -107,6 +107,9 @@ window.addEventListener('message', (ev: MessageEvent) => {
     case 'state':
       vscode.setState(m.state);
       break;
+    case 'copied':
+      copied(m.id);
+      break;
   }
 });
 
@@ -130,15 +133,27 @@ form.addEventListener('submit', (e) => {
 earlier.addEventListener('click', () => vscode.postMessage({ type: 'earlier' }));
 stop.addEventListener('click', () => vscode.postMessage({ type: 'stop' }));
 
+/** Copy buttons waiting for the extension to say the clipboard has their code. */
+const copying = new Map<number, HTMLButtonElement>();
+let copies = 0;
+
+function copied(id: number): void {
+  const button = copying.get(id);
+  copying.delete(id);
+  if (!button) return;
+  button.textContent = 'Copied';
+  setTimeout(() => (button.textContent = 'Copy'), 1500);
+}
+
 // Our own buttons inside rendered HTML: copy a code block, open a linked session.
 document.addEventListener('click', (e) => {
   const el = (e.target as Element | null)?.closest('button');
   if (!el) return;
   if (el.classList.contains('copy-code')) {
     const code = el.closest('.code-block')?.querySelector('pre code');
-    vscode.postMessage({ type: 'copy', text: code?.textContent ?? '' });
-    el.textContent = 'Copied';
-    setTimeout(() => (el.textContent = 'Copy'), 1500);
+    const id = ++copies;
+    copying.set(id, el as HTMLButtonElement);
+    vscode.postMessage({ type: 'copy', text: code?.textContent ?? '', id });
   } else if (el.classList.contains('session-link') && el.dataset.ulid) {
     vscode.postMessage({ type: 'open', ulid: el.dataset.ulid });
   }

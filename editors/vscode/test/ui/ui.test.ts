@@ -5,6 +5,7 @@
 // version-2 daemon, search, rename, trash and live updates from another
 // process work as a person would use them.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -13,6 +14,7 @@ import { daemonCommand, startDaemon } from '../daemon';
 import { startEngine } from '../engine';
 import { ARTIFACTS, ROOT, run } from './tools';
 import { arrangeViews, descriptionFits, editorHistory, sideHistory, skipReason, treeRow, withWorkbench } from './workbench';
+import { importAider } from './importStep';
 import { v2Checks } from './v2';
 
 const XSS = '<img src=x onerror=alert(1)>';
@@ -62,6 +64,12 @@ function seededName(caps: SessiondCapabilities): string {
 
 async function clipboard(page: Page): Promise<string> {
   return page.evaluate(() => navigator.clipboard.readText());
+}
+
+/** True when the sessiond on PATH has the `import` command (contract version 2). */
+function canImport(): boolean {
+  const [program, ...args] = daemonCommand();
+  return spawnSync(program, [...args, 'import', '--help'], { stdio: 'ignore' }).status === 0;
 }
 
 const skip = skipReason();
@@ -185,6 +193,12 @@ test('the Sessions sidebar, the History view and editor tabs in a real VS Code',
 
     if (caps.protocolVersion >= 2) count = await v2Checks({ page, db, ulid, name, count, live, step });
     else t.diagnostic('the daemon speaks protocol version 1: search, rename, trash and live updates were not tried');
+    if (canImport()) {
+      await importAider(page, dir);
+      step('aider history imported with progress');
+    } else {
+      t.diagnostic('this sessiond has no import command: Import History was not tried');
+    }
 
     // End it from the History title bar; typing then continues it in a new session.
     await page.locator('.pane-header', { hasText: 'History' }).locator('[aria-label="End Session"]').click();

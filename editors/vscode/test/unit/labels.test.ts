@@ -81,6 +81,7 @@ test('a different engine URL is marked, trailing slashes aside', () => {
   assert.equal(engineDiffers(s, 'http://127.0.0.1:8080'), false);
   assert.equal(engineDiffers(s, 'http://127.0.0.1:9090'), true);
   assert.equal(engineDiffers(session(), ''), false);
+  assert.equal(engineDiffers(session(), 'http://127.0.0.1:9090'), false, 'no engine recorded: nothing to differ');
   assert.match(sessionDescription(s, 'http://other', NOW), / · ⚠$/);
   assert.match(sessionTooltip(s, 'http://other'), /the setting is http:\/\/other/);
 });

@@ -1,0 +1,48 @@
+// The UI test's Import History step: an aider history file brought in through
+// the command, its quick picks and VS Code's own file dialog, with progress.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { treeRow } from './workbench';
+
+const ASKED = 'How do I add a test?';
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** aider's format: a run header in local time, `#### ` for the person, `> ` for tool output. */
+function aiderHistory(started: Date): string {
+  const d = started;
+  const stamp = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:00`;
+  return `\n# aider chat started at ${stamp}\n\n#### ${ASKED}  \n\nWrite it under \`tests/\` and run **pytest**.\n\n> Tokens: 1k sent\n`;
+}
+
+/** Imports an aider history three days old; it shows under "Last 7 days", the source untouched. */
+export async function importAider(page: Page, dir: string): Promise<void> {
+  // In the workspace folder, where VS Code's file dialog opens.
+  const file = join(dir, 'workspace', '.aider.chat.history.md');
+  const text = aiderHistory(new Date(Date.now() - 3 * 86_400_000));
+  writeFileSync(file, text);
+
+  await page.keyboard.press('F1');
+  const quick = page.locator('.quick-input-widget');
+  await quick.locator('input').fill('>sessiond: Import History');
+  await quick.locator('.monaco-list-row', { hasText: 'Import History' }).first().click();
+  await quick.locator('.monaco-list-row', { hasText: 'aider' }).click();
+  await quick.locator('.monaco-list-row', { hasText: 'Choose files or folders' }).click();
+  // VS Code's own file dialog in the browser, opened on the workspace folder: once it
+  // lists that folder (it fills the box and the list as it reads), type the file and accept.
+  await quick.locator('.monaco-list-row', { hasText: '.aider.chat.history.md' }).waitFor();
+  const path = quick.locator('input');
+  await path.fill(file);
+  await page.waitForFunction((f) => (document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value === f, file);
+  await path.press('Enter');
+  const done = page.locator('.notifications-toasts .notification-toast', { hasText: 'imported aider history' });
+  await done.waitFor({ timeout: 60_000 });
+  assert.match((await done.textContent()) ?? '', /1 new session, 2 events added/);
+  await treeRow(page, 'Last 7 days').waitFor({ timeout: 15_000 });
+  await treeRow(page, /How do I add.*· 2 · ended$/).waitFor({ timeout: 15_000 });
+  assert.equal(readFileSync(file, 'utf8'), text, 'the source file is never written');
+}
