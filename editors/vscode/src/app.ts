@@ -35,7 +35,7 @@ export function startApp(context: vscode.ExtensionContext): DaemonClient {
       tree.refresh();
       const current = service.current;
       // Title-bar buttons show only when they apply to what the History view shows.
-      setContext('sessiond.current', current === undefined ? 'none' : sessionState(current));
+      setContext('sessiond.current', current === undefined ? 'none' : current.deletedAt ? 'trashed' : sessionState(current));
       if (current !== undefined && current.ulid !== shownUlid && !current.deletedAt) tree.revealSession(current.ulid);
       shownUlid = current?.ulid;
     }),

@@ -24,10 +24,14 @@ type FromWebview =
   | { type: 'copy'; text: string; id: number }
   | { type: 'stop' };
 
-/** Events never change once stored, so their HTML is kept (markdown and highlighting cost time). */
+/**
+ * Events never change once stored, so their HTML is kept (markdown and
+ * highlighting cost time). Keyed by the session's ULID, not its id: ids
+ * repeat across databases (sessiond.dbPath changes), ULIDs do not.
+ */
 const eventHtml = new Map<string, string>();
-function cachedEventHtml(e: Event): string {
-  const key = `${e.sessionId}:${e.seq}`;
+function cachedEventHtml(ulid: string, e: Event): string {
+  const key = `${ulid}:${e.seq}:${e.createdAt}`;
   let html = eventHtml.get(key);
   if (html === undefined) {
     html = renderEvent(e);
@@ -47,6 +51,8 @@ export class HistoryPane implements vscode.Disposable {
   private focus: Focus | undefined;
   /** Renders can overlap; only the newest one may paint. */
   private generation = 0;
+  private rendering: Promise<void> | undefined;
+  private again = false;
   private pinned: Session | undefined;
   private related: { id: number; parent?: Parent; children: Session[] } | undefined;
   private stream: { sessionId: number; promptSeq: number; text: string } | undefined;
@@ -99,7 +105,26 @@ export class HistoryPane implements vscode.Disposable {
     await this.render();
   }
 
-  async render(): Promise<void> {
+  /** Renders now, or once more after the render under way (a burst of appends asks once, not per event). */
+  render(): Promise<void> {
+    if (this.rendering) {
+      this.again = true;
+      return this.rendering;
+    }
+    this.rendering = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.paint();
+        } while (this.again);
+      } finally {
+        this.rendering = undefined;
+      }
+    })();
+    return this.rendering;
+  }
+
+  private async paint(): Promise<void> {
     const generation = ++this.generation;
     const session = this.session;
     if (session?.id !== this.shownId) {
@@ -115,7 +140,12 @@ export class HistoryPane implements vscode.Disposable {
       const related = session === undefined ? undefined : await this.relatives(session);
       if (generation !== this.generation) return;
       await this.webview.postMessage(
-        renderHistory(session, events, { parent: related?.parent, children: related?.children, focus, eventHtml: cachedEventHtml }),
+        renderHistory(session, events, {
+          parent: related?.parent,
+          children: related?.children,
+          focus,
+          eventHtml: (e) => cachedEventHtml(session?.ulid ?? '', e),
+        }),
       );
       this.titled.fire(session);
     } catch (e) {

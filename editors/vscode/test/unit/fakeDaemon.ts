@@ -9,6 +9,7 @@ import { EventEmitter } from './vscodeStub';
 type Params = Record<string, unknown>;
 
 export class FakeDaemon implements Wire {
+  static made = 0;
   sessions: Session[] = [];
   events: Event[] = [];
   calls: string[] = [];
@@ -64,7 +65,8 @@ export class FakeDaemon implements Wire {
     const v2 = this.caps.protocolVersion >= 2 ? { title: null, preview: null, deletedAt: null } : {};
     const s: Session = {
       id,
-      ulid: `U${id}`,
+      // Unique across fakes, as real ULIDs are (caches key on them).
+      ulid: `U${FakeDaemon.made++}-${id}`,
       startedAt: new Date(Date.UTC(2026, 10, 25, 0, id)).toISOString(),
       endedAt: null,
       engineBaseUrl: null,

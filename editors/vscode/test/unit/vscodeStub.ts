@@ -77,10 +77,41 @@ export const commands = {
   executeCommand: () => Promise.resolve(undefined),
 };
 
-export const env = { clipboard: { writeText: () => Promise.resolve() } };
+export const env = {
+  clipboard: {
+    writeText: (text: string) => {
+      clipboardText.push(text);
+      return Promise.resolve();
+    },
+  },
+};
 
 export enum ProgressLocation {
   SourceControl = 1,
   Window = 10,
   Notification = 15,
 }
+
+export class Uri {
+  constructor(readonly path: string) {}
+  static joinPath(base: Uri, ...parts: string[]): Uri {
+    return new Uri([base.path, ...parts].join('/'));
+  }
+  toString(): string {
+    return `stub:${this.path}`;
+  }
+}
+
+export class CancellationTokenSource {
+  private readonly cancelled = new EventEmitter<void>();
+  token = { isCancellationRequested: false, onCancellationRequested: this.cancelled.event };
+  cancel(): void {
+    this.token.isCancellationRequested = true;
+    this.cancelled.fire();
+  }
+  dispose(): void {
+    this.cancelled.dispose();
+  }
+}
+
+export const clipboardText: string[] = [];
