@@ -45,8 +45,11 @@ def test_each_example_is_json_for_its_own_method():
     for name, body in re.findall(r"^### `([^`]+)`$(.*?)(?=^### |\Z)", methods, re.M | re.S):
         blocks = re.findall(r"```json\n(.*?)```", body, re.S)
         assert blocks, f"{name} has no example"
-        request, response = (json.loads(line) for line in blocks[0].strip().splitlines())
+        request, *notes, response = (json.loads(line) for line in blocks[0].strip().splitlines())
         assert request["method"] == name
+        from sessiond.wire import NOTIFICATIONS
+
+        assert all(note["method"] in NOTIFICATIONS and "id" not in note for note in notes)
         assert response["id"] == request["id"]
         assert "result" in response
 
@@ -64,3 +67,13 @@ def test_lifecycle_methods_are_documented():
     lifecycle = section("Lifecycle")
     for name in LIFECYCLE | {"initialized", "exit"}:
         assert f"`{name}`" in lifecycle
+
+
+def test_every_notification_is_documented_and_nothing_else():
+    from sessiond.wire import NOTIFICATIONS
+
+    table = section("Notifications")
+    rows = re.findall(r"^\| `([a-zA-Z]+/[a-zA-Z]+)` \| `([^`]+)`", table, re.M)
+    assert {name for name, _ in rows} == set(NOTIFICATIONS)
+    for name, params in rows:
+        assert NOTIFICATIONS[name].params == params, name

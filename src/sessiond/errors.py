@@ -101,4 +101,5 @@ ALL_ERRORS: tuple[type[SessiondError], ...] = (
     SessionEnded,
     PayloadTooLarge,
     StorageError,
+    EngineError,
 )

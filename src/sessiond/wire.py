@@ -216,6 +216,14 @@ class MilestoneGetParams:
 
 
 @attrs.frozen
+class ChatSendParams:
+    session_id: int = attrs.field(validator=_positive)
+    # Size and encodability are checked by the store against maxTextBytes.
+    text: str = attrs.field()
+    model: str | None = attrs.field(default=None, validator=_length(1, 256))
+
+
+@attrs.frozen
 class EventsResult:
     events: list[Event]
 
@@ -274,6 +282,44 @@ METHODS: dict[str, Method] = {
         Method("session/rename", RenameParams, "Session", "set or clear a session's title"),
         Method("session/delete", SessionIdParams, "Session", "move a session to the trash"),
         Method("session/restore", SessionIdParams, "Session", "bring a session back"),
+        Method("session/subscribe", NoParams, "null", "receive every change as notifications"),
+        Method("session/unsubscribe", NoParams, "null", "stop the notifications"),
+        Method(
+            "chat/send",
+            ChatSendParams,
+            "{prompt: {seq, createdAt}, reply: {seq, createdAt}}",
+            "append a prompt and the engine's streamed reply",
+        ),
+    )
+}
+
+
+@attrs.frozen
+class Notification:
+    """One row of the notification table (server to client)."""
+
+    name: str
+    params: str  # as protocol.md names them
+    summary: str
+
+
+NOTIFICATIONS: dict[str, Notification] = {
+    n.name: n
+    for n in (
+        Notification("session/didStart", "{session}", "a session was started"),
+        Notification(
+            "session/didAppend",
+            "{event}",
+            "an event was appended (once per event, in seq order within a session)",
+        ),
+        Notification(
+            "session/didChange", "{session}", "a session was ended, renamed, deleted or restored"
+        ),
+        Notification(
+            "chat/delta",
+            "{sessionId, promptSeq, text}",
+            "the new part of a reply streaming for this client's chat/send",
+        ),
     )
 }
 
@@ -366,6 +412,7 @@ def unstructure(value: Any) -> Any:
 
 __all__ = [
     "METHODS",
+    "NOTIFICATIONS",
     "AppendParams",
     "Appended",
     "CountResult",
