@@ -7,6 +7,7 @@ stays exact, the feed sees every event exactly once in order, and a restart
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import subprocess
@@ -128,8 +129,6 @@ def cluster() -> list[str]:
 
 def read_lines(proc, lines, until, timeout):
     """Read the burst's JSON lines until `until(lines)` holds."""
-    import json
-
     deadline = time.monotonic() + timeout
     while not until(lines):
         assert time.monotonic() < deadline, f"only {len(lines)} answers before the timeout"
@@ -144,10 +143,11 @@ def test_a_server_restart_mid_burst_loses_nothing_answered(postgres_url, tmp_pat
     with open_store(postgres_url) as store:
         session = store.start_session("v")
         feed = store.feed()
+        errors = tmp_path / "burst.err"
         proc = subprocess.Popen(
             [sys.executable, "-c", BURST, postgres_url, str(session.id), str(stop)],
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=errors.open("w"),
             text=True,
         )
         lines: list[dict] = []
@@ -159,11 +159,12 @@ def test_a_server_restart_mid_burst_loses_nothing_answered(postgres_url, tmp_pat
             read_lines(proc, lines, lambda got: sum("ok" in x for x in got[after:]) >= 300, 120)
         finally:
             stop.touch()
-            rest, errors = proc.communicate(timeout=60)
-        import json
-
+            # read() on the same buffered file as readline() (communicate()
+            # would read the pipe beneath it and miss what is buffered).
+            rest = proc.stdout.read()
+            proc.wait(timeout=60)
         lines += [json.loads(line) for line in rest.splitlines()]
-        assert proc.returncode == 0, errors
+        assert proc.returncode == 0, errors.read_text()
         stored = {e.seq: e.text for e in _all_events(store, session.id)}
         changes: list = []
         deadline = time.monotonic() + 60

@@ -155,7 +155,8 @@ def describe(
     where = target.where
     words = target.words(exc)
     state = getattr(getattr(exc, "diag", None), "sqlstate", None) or ""
-    if lost or state in _LOST:
+    # Without a SQLSTATE the server never answered: the connection failed.
+    if lost or state in _LOST or (committing and not state):
         if committing:
             outcome = "while committing, so the change may or may not have been stored"
         else:

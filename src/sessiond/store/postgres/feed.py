@@ -1,10 +1,9 @@
 """The change feed on PostgreSQL: the change log, woken by LISTEN/NOTIFY.
 
-Every write transaction ends with `sessiond_log` (migrations.py), which adds
-what it changed to the `changes` table ('s' started, 'c' changed, 'a'
-appended first_seq..last_seq of a session) under an advisory lock held until
-COMMIT, so log ids are in commit order, and NOTIFYs 'sessiond' with the
-schema and the ids it added. A feed LISTENs on its own connection, whose
+Every write transaction ends by adding what it changed to the `changes`
+table ('s' started, 'c' changed, 'a' appended first_seq..last_seq of a
+session), log ids in commit order, and NOTIFYing 'sessiond' with the schema
+and the ids it added (`changelog.py`). A feed LISTENs on its own connection, whose
 socket is its `fileno()`: readable when something was committed (or the
 connection broke). `poll()` reads the log past its cursor, so it returns
 every change exactly once and in commit order even across a lost connection

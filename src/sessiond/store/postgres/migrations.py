@@ -103,33 +103,6 @@ def _fill_v2(conn: Connection) -> None:
     )
 
 
-_LOG_FUNCTION = f"""
-CREATE FUNCTION sessiond_log(whats text[], sids bigint[], firsts bigint[], lasts bigint[])
-RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-    first_id bigint;
-    last_id bigint;
-BEGIN
-    IF coalesce(cardinality(sids), 0) = 0 THEN
-        RETURN;
-    END IF;
-    -- Held until the transaction ends: log ids are handed out in commit order.
-    PERFORM pg_advisory_xact_lock({LOG_LOCK}, hashtext(current_schema()));
-    INSERT INTO changes (session_id, what, first_seq, last_seq, at)
-        SELECT u.sid, u.what, u.f, u.l, {NOW_MS}
-        FROM unnest(sids, whats, firsts, lasts) WITH ORDINALITY AS u(sid, what, f, l, n)
-        ORDER BY u.n;
-    last_id := lastval();
-    first_id := last_id - cardinality(sids) + 1;
-    -- Keep a day of the log: what a feed that lost its connection catches up from.
-    IF last_id / 1000 <> (first_id - 1) / 1000 THEN
-        DELETE FROM changes WHERE id < last_id - 10000 AND at < {NOW_MS} - 86400000;
-    END IF;
-    PERFORM pg_notify('sessiond', current_schema() || ' ' || first_id || ' ' || last_id);
-END
-$$
-"""
-
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -189,7 +162,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE events ADD COLUMN tsv tsvector",
             # The change feed's log: what each transaction changed, one row
             # per session and kind ('s' started, 'c' changed, 'a' appended
-            # first_seq..last_seq), ids in commit order (sessiond_log).
+            # first_seq..last_seq), ids in commit order (changelog.py).
             """
             CREATE TABLE changes (
                 id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -208,7 +181,6 @@ MIGRATIONS: tuple[Migration, ...] = (
                 PRIMARY KEY (source, key)
             )
             """,
-            _LOG_FUNCTION,
         ),
         _fill_v2,
         (

@@ -2,7 +2,7 @@
 
 Each runs inside the caller's transaction (`PostgresStore._write`) and notes
 what it changed on the `Tx`; the store writes those notes to the change log
-(`sessiond_log`) as the transaction's last statement. Appends are the one
+(`changelog.py`) as the transaction's last statement. Appends are the one
 exception: `Appends` makes a single statement that locks, counts, inserts,
 indexes and logs a whole batch, committed on its own (one round trip per
 batch).
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sessiond.errors import SessionEnded, SessionExists, SessionNotFound
 from sessiond.store.base import ImportedEvent, ImportedSession
+from sessiond.store.postgres.changelog import FLUSH, log_sql
 from sessiond.store.postgres.migrations import NOW_MS
 from sessiond.store.postgres.rows import index_words, to_db
 from sessiond.store.postgres.words import tsvector_sql
@@ -50,10 +51,7 @@ class Tx:
         """Write the notes to the change log (last, just before COMMIT)."""
         if self.log:
             whats, sids, firsts, lasts = (list(column) for column in zip(*self.log, strict=True))
-            self.conn.execute(
-                "SELECT sessiond_log(%s::text[], %s::bigint[], %s::bigint[], %s::bigint[])",
-                (whats, sids, firsts, lasts),
-            )
+            self.conn.execute(FLUSH, (whats, sids, firsts, lasts))
             self.log = []
 
 
@@ -98,11 +96,13 @@ WITH counted AS (
         WITH ORDINALITY AS i(kind, text, words, ord)
     ORDER BY i.ord
     RETURNING session_id, seq, created_at
-), logged AS (
-    SELECT sessiond_log(ARRAY['a'], ARRAY[min(session_id)], ARRAY[min(seq)], ARRAY[max(seq)])
-    FROM inserted HAVING count(*) > 0
-)
-SELECT inserted.session_id, inserted.seq, inserted.created_at FROM inserted, logged
+){
+        log_sql(
+            "SELECT 'a' AS what, min(session_id) AS sid, min(seq) AS first, max(seq) AS last,"
+            " 1 AS n FROM inserted HAVING count(*) > 0"
+        )
+    }
+SELECT inserted.session_id, inserted.seq, inserted.created_at FROM inserted, notified
 """
 
 
@@ -135,12 +135,13 @@ WITH items AS (
     FROM items AS i JOIN counted AS c ON c.id = i.sid
     ORDER BY i.ord
     RETURNING session_id, seq, created_at
-), logged AS (
-    SELECT sessiond_log(array_agg('a'::text), array_agg(sid), array_agg(lo), array_agg(hi))
-    FROM (SELECT session_id AS sid, min(seq) AS lo, max(seq) AS hi
-          FROM inserted GROUP BY session_id ORDER BY session_id) AS r
-)
-SELECT inserted.session_id, inserted.seq, inserted.created_at FROM inserted, logged
+){
+        log_sql(
+            "SELECT 'a' AS what, session_id AS sid, min(seq) AS first, max(seq) AS last,"
+            " session_id AS n FROM inserted GROUP BY session_id"
+        )
+    }
+SELECT inserted.session_id, inserted.seq, inserted.created_at FROM inserted, notified
 """
 
 
