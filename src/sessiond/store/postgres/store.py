@@ -16,19 +16,18 @@ server, so that sessiond processes on several machines share one history.
 
 from __future__ import annotations
 
-import contextlib
-import select
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 
 from sessiond import DEFAULT_MAX_TEXT_BYTES
-from sessiond.errors import InvalidParams, SessiondError, SessionNotFound, StorageError
+from sessiond.errors import SessiondError, SessionNotFound, StorageError
 from sessiond.models import Appended, Event, Hit, Session, rfc3339
 from sessiond.store.base import Feed, ImportedEvent, ImportedSession
 from sessiond.store.postgres import writes
-from sessiond.store.postgres.connect import Target, connect, describe, is_broken
+from sessiond.store.postgres.connect import Target, describe
+from sessiond.store.postgres.link import Link
 from sessiond.store.postgres.migrations import (
     MIGRATIONS,
     NOW_MS,
@@ -36,7 +35,6 @@ from sessiond.store.postgres.migrations import (
     check_readable,
     migrate,
     schema_version,
-    unaccent_function,
 )
 from sessiond.store.postgres.rows import (
     SESSION_COLUMNS,
@@ -54,8 +52,6 @@ from sessiond.store.sqlite.writes import check_kind
 if TYPE_CHECKING:
     Connection = psycopg.Connection[tuple[Any, ...]]
 
-T = TypeVar("T")
-
 _END = f"UPDATE sessions SET ended_at = {NOW_MS} WHERE id = %(id)s AND ended_at IS NULL"
 _RENAME = (
     "UPDATE sessions SET title = %(title)s WHERE id = %(id)s"
@@ -66,13 +62,6 @@ _DELETE = (
     " ended_at = coalesce(ended_at, t.now) FROM t WHERE id = %(id)s AND deleted_at IS NULL"
 )
 _RESTORE = "UPDATE sessions SET deleted_at = NULL WHERE id = %(id)s AND deleted_at IS NOT NULL"
-
-
-def _not_unicode() -> InvalidParams:
-    return InvalidParams(
-        "a string to store is not valid Unicode: it holds a lone surrogate, which cannot "
-        "be stored as UTF-8"
-    )
 
 
 class PostgresStore:
@@ -97,11 +86,10 @@ class PostgresStore:
         self.where = redact(uri)
         self.max_text_bytes = max_text_bytes
         self.read_only = read_only
-        self._target = Target(uri, self.where, secrets_of(uri), lock_timeout_s)
-        self._conn: Connection | None = None
-        self._unaccent: str | None = None
-        self._appends: writes.Appends | None = None
-        conn = self._connection()
+        target = Target(uri, self.where, secrets_of(uri), lock_timeout_s)
+        self._target = target
+        self._link = Link(target, read_only)
+        conn = self._link.connection()
         try:
             if read_only:
                 check_readable(conn, self.where, migrations)
@@ -110,44 +98,14 @@ class PostgresStore:
         except psycopg.Error as exc:
             self.close()
             raise StorageError(
-                f"the database {self.where} cannot be set up: {describe(self._target, exc)}"
+                f"the database {self.where} cannot be set up: {describe(target, exc)}"
             ) from None
         except BaseException:
             self.close()
             raise
 
-    # Connections, transactions and errors
-
-    def _connection(self) -> Connection:
-        """The open connection; a new one when there is none or it broke
-        (the server restarted, say) while idle."""
-        conn = self._conn
-        if conn is not None and not is_broken(conn) and self._idle_ok(conn):
-            return conn
-        self._drop()
-        self._conn = connect(self._target, read_only=self.read_only)
-        return self._conn
-
-    @staticmethod
-    def _idle_ok(conn: Connection) -> bool:
-        """False when the server closed the idle connection (a restart sends
-        a last message, then closes: the socket is readable)."""
-        try:
-            readable, _, _ = select.select([conn.fileno()], [], [], 0)
-            if readable:
-                conn.pgconn.consume_input()
-        except (OSError, ValueError, psycopg.Error):
-            return False
-        return not is_broken(conn)
-
-    def _drop(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(psycopg.Error):
-                conn.close()
-
     def close(self) -> None:
-        self._drop()
+        self._link.close()
 
     def __enter__(self) -> PostgresStore:
         return self
@@ -155,63 +113,9 @@ class PostgresStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _read(self, work: Callable[[Connection], T]) -> T:
-        """Run a read; once more on a new connection when the first broke."""
-        for attempt in (0, 1):
-            conn = self._connection()
-            try:
-                return work(conn)
-            except psycopg.Error as exc:
-                lost = is_broken(conn)
-                if lost:
-                    self._drop()
-                    if attempt == 0:
-                        continue
-                raise StorageError(describe(self._target, exc, lost=lost)) from None
-            except UnicodeEncodeError:
-                raise _not_unicode() from None
-        raise AssertionError("unreachable")
-
-    def _check_writable(self) -> None:
-        if self.read_only:
-            raise StorageError(f"the database {self.where} is open read-only here")
-
-    def _write(self, work: Callable[[writes.Tx], T]) -> T:
-        """One write transaction, its change-log notes written last; rolled
-        back whole on any error. Run again on a new connection when the
-        connection broke before COMMIT was sent (nothing was stored)."""
-        self._check_writable()
-        for attempt in (0, 1):
-            conn = self._connection()
-            committing = False
-            try:
-                tx = writes.Tx(conn, self._unaccent_name(conn))
-                with conn.transaction():
-                    result = work(tx)
-                    tx.flush()
-                    committing = True
-                return result
-            except psycopg.Error as exc:
-                lost = is_broken(conn)
-                if lost:
-                    self._drop()
-                    if attempt == 0 and not committing:
-                        continue
-                raise StorageError(
-                    describe(self._target, exc, lost=lost, committing=committing)
-                ) from None
-            except UnicodeEncodeError:
-                raise _not_unicode() from None
-        raise AssertionError("unreachable")
-
-    def _unaccent_name(self, conn: Connection) -> str:
-        if self._unaccent is None:
-            self._unaccent = unaccent_function(conn)
-        return self._unaccent
-
     @property
     def schema_version(self) -> int:
-        return self._read(schema_version)
+        return self._link.read(schema_version)
 
     # Sessions
 
@@ -232,7 +136,7 @@ class PostgresStore:
             session_id = writes.start_session(tx, new, cli_version, engine_base_url, parent_ulid)
             return _session_by_id(tx.conn, session_id)
 
-        return self._write(work)
+        return self._link.write(work)
 
     def end_session(self, session_id: int) -> Session:
         """Set `ended_at` once; ending an ended session changes nothing."""
@@ -257,11 +161,11 @@ class PostgresStore:
             writes.change_session(tx, session_id, change, **params)
             return _session_by_id(tx.conn, session_id)
 
-        return self._write(work)
+        return self._link.write(work)
 
     def purge(self, session_ids: Sequence[int]) -> int:
         ids = [i for i in session_ids if storable(i)]
-        return self._write(lambda tx: writes.purge(tx, ids)) if ids else 0
+        return self._link.write(lambda tx: writes.purge(tx, ids)) if ids else 0
 
     def get_session(self, ulid: str) -> Session | None:
         def work(conn: Connection) -> Session | None:
@@ -270,12 +174,12 @@ class PostgresStore:
             ).fetchone()
             return None if row is None else session_row(row)
 
-        return self._read(work)
+        return self._link.read(work)
 
     def session_by_id(self, session_id: int) -> Session:
         if not storable(session_id):
             raise SessionNotFound(f"no session has the id {session_id}")
-        return self._read(lambda conn: _session_by_id(conn, session_id))
+        return self._link.read(lambda conn: _session_by_id(conn, session_id))
 
     def list_sessions(self, limit: int, deleted: bool = False) -> list[Session]:
         """Newest `started_at` first (ties by id); the trash newest `deleted_at` first."""
@@ -286,14 +190,14 @@ class PostgresStore:
         else:
             where = "s.deleted_at IS NULL ORDER BY s.started_at DESC, s.id DESC"
         sql = f"SELECT {SESSION_COLUMNS} WHERE {where} LIMIT %s"
-        return self._read(
+        return self._link.read(
             lambda conn: [session_row(r) for r in conn.execute(sql, (limit,)).fetchall()]
         )
 
     def count_sessions(self, deleted: bool = False) -> int:
         where = "deleted_at IS NOT NULL" if deleted else "deleted_at IS NULL"
         sql = f"SELECT count(*) FROM sessions WHERE {where}"
-        return self._read(lambda conn: int(conn.execute(sql).fetchone()[0]))  # type: ignore[index]
+        return self._link.read(lambda conn: int(conn.execute(sql).fetchone()[0]))  # type: ignore[index]
 
     def last_session(self) -> Session | None:
         sessions = self.list_sessions(1)
@@ -309,7 +213,7 @@ class PostgresStore:
             f'SELECT {SESSION_COLUMNS} WHERE s.ulid >= %s COLLATE "C"'
             ' AND s.ulid < %s COLLATE "C" ORDER BY s.ulid LIMIT %s'
         )
-        return self._read(
+        return self._link.read(
             lambda conn: [
                 session_row(r)
                 for r in conn.execute(sql, (low, low + "\U0010ffff", limit)).fetchall()
@@ -349,9 +253,9 @@ class PostgresStore:
             return outcomes
         batch = [items[i] for i in pending]
         try:
-            stored = self._append(batch)
+            stored = self._link.append(batch)
             refused = sorted({sid for sid, _, _ in batch if sid not in stored})
-            reasons = self._read(lambda conn: writes.refusal(conn, refused)) if refused else {}
+            reasons = self._link.read(lambda conn: writes.refusal(conn, refused)) if refused else {}
         except StorageError as exc:
             for index in pending:
                 outcomes[index] = exc
@@ -365,34 +269,13 @@ class PostgresStore:
                 outcomes[index] = Appended(seq=seq, created_at=rfc3339(created))
         return outcomes
 
-    def _append(self, batch: list[tuple[int, str, str]]) -> dict[int, list[tuple[int, int]]]:
-        """Store `batch` in one statement (its own transaction); for each
-        session appended to, its (seq, created_at), last first."""
-        self._check_writable()
-        conn = self._connection()
-        try:
-            if self._appends is None:
-                self._appends = writes.Appends(self._unaccent_name(conn))
-            rows = conn.execute(*self._appends.query(batch)).fetchall()
-        except psycopg.Error as exc:
-            lost = is_broken(conn)
-            if lost:
-                self._drop()
-            raise StorageError(describe(self._target, exc, lost=lost, committing=True)) from None
-        except UnicodeEncodeError:
-            raise _not_unicode() from None
-        stored: dict[int, list[tuple[int, int]]] = {}
-        for session_id, seq, created in sorted(rows, reverse=True):
-            stored.setdefault(session_id, []).append((seq, created))
-        return stored
-
     def events(self, session_id: int, limit: int, before_seq: int | None = None) -> list[Event]:
         if limit == 0:
             return []
         if not storable(session_id):
             raise SessionNotFound(f"no session has the id {session_id}")
         below = SQL_INT_MAX if before_seq is None or not storable(before_seq) else before_seq
-        rows = self._read(
+        rows = self._link.read(
             lambda conn: _events(conn, session_id, "e.seq < %s ORDER BY e.seq DESC", (below, limit))
         )
         return [event_row(session_id, row) for row in rows]
@@ -403,7 +286,7 @@ class PostgresStore:
         if not storable(session_id):
             raise SessionNotFound(f"no session has the id {session_id}")
         after = max(0, min(after_seq, SQL_INT_MAX))
-        rows = self._read(
+        rows = self._link.read(
             lambda conn: _events(conn, session_id, "e.seq > %s ORDER BY e.seq", (after, limit))
         )
         return [event_row(session_id, row) for row in rows]
@@ -424,7 +307,7 @@ class PostgresStore:
                 (to_db(key), to_db(value)),
             )
 
-        self._write(work)
+        self._link.write(work)
 
     def get_milestone(self, key: str) -> str | None:
         def work(conn: Connection) -> str | None:
@@ -433,7 +316,7 @@ class PostgresStore:
             ).fetchone()
             return None if row is None else from_db(row[0])
 
-        return self._read(work)
+        return self._link.read(work)
 
     # Search and the change feed
 
@@ -449,9 +332,9 @@ class PostgresStore:
     ) -> list[Hit]:
         from sessiond.store.postgres.search import search
 
-        return self._read(
+        return self._link.read(
             lambda conn: search(
-                conn, self._unaccent_name(conn), query, limit, session_id, kinds, since, until
+                conn, self._link.unaccent(conn), query, limit, session_id, kinds, since, until
             )
         )
 
@@ -471,7 +354,7 @@ class PostgresStore:
             session_id, created = writes.import_session(tx, session)
             return _session_by_id(tx.conn, session_id), created
 
-        return self._write(work)
+        return self._link.write(work)
 
     def import_events(
         self,
@@ -493,7 +376,7 @@ class PostgresStore:
                 writes.set_import_state(tx, *checkpoint)
             return count
 
-        return self._write(work)
+        return self._link.write(work)
 
     def get_import_state(self, source: str, key: str) -> str | None:
         def work(conn: Connection) -> str | None:
@@ -503,10 +386,10 @@ class PostgresStore:
             ).fetchone()
             return maybe_from_db(None if row is None else row[0])
 
-        return self._read(work)
+        return self._link.read(work)
 
     def set_import_state(self, source: str, key: str, state: str) -> None:
-        self._write(lambda tx: writes.set_import_state(tx, source, key, state))
+        self._link.write(lambda tx: writes.set_import_state(tx, source, key, state))
 
 
 def _session_by_id(conn: Connection, session_id: int) -> Session:
