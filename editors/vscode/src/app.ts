@@ -17,7 +17,7 @@ export function startApp(context: vscode.ExtensionContext): DaemonClient {
   const treeView = vscode.window.createTreeView('sessiond.sessions', { treeDataProvider: tree });
   tree.attach(treeView);
   const history = new HistoryView(service, roots);
-  const editors = new HistoryEditors(service, roots);
+  const editors = new HistoryEditors(service, roots, client.log);
   const setContext = (key: string, value: unknown) => void vscode.commands.executeCommand('setContext', key, value);
   let shownUlid: string | undefined;
 

@@ -18,6 +18,7 @@ export class HistoryEditors implements vscode.WebviewPanelSerializer, vscode.Dis
   constructor(
     private readonly service: SessionService,
     private readonly roots: { media: vscode.Uri; dist: vscode.Uri },
+    private readonly log: vscode.LogOutputChannel,
   ) {}
 
   /** Opens `session` in a tab, or brings its tab forward. */
@@ -38,6 +39,7 @@ export class HistoryEditors implements vscode.WebviewPanelSerializer, vscode.Dis
 
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: TabState | undefined): Promise<void> {
     const ulid = typeof state?.ulid === 'string' ? state.ulid : undefined;
+    this.log.info(`reopening a history tab after a reload: ${ulid ?? 'no session recorded'}`);
     const session = ulid === undefined ? undefined : ((await this.service.get(ulid).catch(() => null)) ?? undefined);
     await this.adopt(panel, session);
   }
@@ -66,6 +68,8 @@ export class HistoryEditors implements vscode.WebviewPanelSerializer, vscode.Dis
       pane.dispose();
       this.open.delete(panel);
     });
-    await pane.show(session, focus);
+    // Not awaited: a revived tab's page exists only once deserializeWebviewPanel has
+    // returned, and a message posted to it before then would wait for ever.
+    void pane.show(session, focus);
   }
 }

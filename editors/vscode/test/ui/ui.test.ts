@@ -216,6 +216,15 @@ test('the Sessions sidebar, the History view and editor tabs in a real VS Code',
     await view.locator('footer .session-link', { hasText: FOLLOW_UP.slice(0, 20) }).waitFor();
     step('ended, continued, and linked both ways');
 
+    // The editor tab survives a reload of the window (its serializer reopens the session).
+    await page.reload();
+    await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    await page.locator('.tabs-container .tab', { hasText: name.slice(0, 20) }).click({ timeout: 30_000 });
+    const restored = await editorHistory(page);
+    await restored.locator('pre code.language-python .hljs-keyword').first().waitFor({ timeout: 30_000 });
+    await restored.locator('.event.kind-prompt', { hasText: TYPED }).waitFor();
+    step('editor tab restored after a reload');
+
     // Pointing sessiond.dbPath elsewhere in the Settings editor restarts the daemon on that store.
     await page.keyboard.press('Control+Comma');
     await page.locator('.settings-editor .suggest-input-container').click();
