@@ -5,7 +5,6 @@
 import * as vscode from 'vscode';
 import { ResponseError } from 'vscode-languageserver-protocol';
 import type { Wire } from './client';
-import { plainText } from './command';
 import { readSettings } from './config';
 import {
   ChatDelta,
@@ -221,10 +220,13 @@ export class SessionService implements vscode.Disposable {
       // The prompt is stored either way; with no engine at all, say so once and keep turns as notes.
       if (!(e instanceof ResponseError && e.code === ErrorCodes.EngineError && /no engine/i.test(e.message))) throw e;
       this.notesOnly.add(engine);
-      void vscode.window.showInformationMessage(
-        `sessiond: ${plainText(e.message)} Your turns are kept as notes; set "sessiond.engineBaseUrl" ` +
-          '(e.g. http://localhost:11434/v1 for Ollama) to get replies.',
-      );
+      void vscode.window
+        .showInformationMessage(
+          'sessiond: no engine is set, so your turns are kept as notes. To get replies, set "sessiond.engineBaseUrl" ' +
+            '(e.g. http://localhost:11434/v1 for Ollama) for new sessions, or start sessiond with --engine-base-url.',
+          'Open Settings',
+        )
+        .then((choice) => choice && vscode.commands.executeCommand('workbench.action.openSettings', 'sessiond.engineBaseUrl'));
       const recent = await this.events(target.id, 3);
       const prompt = [...recent].reverse().find((ev) => ev.kind === 'prompt' && ev.text === text);
       return { seq: prompt?.seq ?? target.eventCount + 1, createdAt: prompt?.createdAt ?? '' };

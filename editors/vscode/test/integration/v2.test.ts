@@ -6,8 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
-import { ResponseError } from 'vscode-languageserver-protocol/node';
+import { CancellationTokenSource, ResponseError } from 'vscode-languageserver-protocol/node';
 import {
+  ChatDelta,
+  ChatSend,
   DidAppend,
   DidChange,
   DidStart,
@@ -29,6 +31,7 @@ import {
   SessionUnsubscribe,
 } from '../../src/protocol';
 import { type Daemon, skipWithoutDaemon, startDaemon } from '../daemon';
+import { startEngine } from '../engine';
 
 const skip = skipWithoutDaemon();
 let dir = '';
@@ -146,5 +149,48 @@ test('subscribed, a client hears another process\'s starts, appends and changes'
   } finally {
     await other.close();
     await d.conn.sendRequest(SessionUnsubscribe);
+  }
+});
+
+test('chat/send streams the reply as chat/delta and stores both turns', { skip }, async (t) => {
+  if (!caps.chat) return t.skip('the daemon does not offer chat (no chat: true in its capabilities)');
+  const engine = await startEngine(['Hello', ', ', 'world', '.'], 20);
+  t.after(() => engine.close());
+  const s = await d.conn.sendRequest(SessionStart, { cliVersion: 'it 2', engineBaseUrl: engine.baseUrl });
+  const deltas: string[] = [];
+  const sub = d.conn.onNotification(ChatDelta, (p) => {
+    if (p.sessionId === s.id) deltas.push(p.text);
+  });
+  try {
+    const r = await d.conn.sendRequest(ChatSend, { sessionId: s.id, text: 'Say hello' });
+    assert.deepEqual([r.prompt.seq, r.reply.seq], [1, 2]);
+    assert.equal(deltas.join(''), 'Hello, world.');
+    const { events } = await d.conn.sendRequest(SessionEvents, { sessionId: s.id, limit: 10 });
+    assert.deepEqual(events.map((e) => [e.kind, e.text]), [['prompt', 'Say hello'], ['system', 'Hello, world.']]);
+    assert.equal(engine.requests.at(-1)?.stream, true);
+    assert.deepEqual(engine.requests.at(-1)?.messages?.at(-1), { role: 'user', content: 'Say hello' });
+  } finally {
+    sub.dispose();
+  }
+});
+
+test('a cancelled chat/send stores what came, marked as cut', { skip }, async (t) => {
+  if (!caps.chat) return t.skip('the daemon does not offer chat (no chat: true in its capabilities)');
+  const engine = await startEngine(['First piece.', ' Second', ' third', ' fourth', ' fifth'], 300);
+  t.after(() => engine.close());
+  const s = await d.conn.sendRequest(SessionStart, { cliVersion: 'it 2', engineBaseUrl: engine.baseUrl });
+  const cancel = new CancellationTokenSource();
+  const sub = d.conn.onNotification(ChatDelta, (p) => {
+    if (p.sessionId === s.id) cancel.cancel();
+  });
+  try {
+    const r = await d.conn.sendRequest(ChatSend, { sessionId: s.id, text: 'Talk slowly' }, cancel.token);
+    const { events } = await d.conn.sendRequest(SessionEvents, { sessionId: s.id, limit: 10 });
+    const reply = events.find((e) => e.seq === r.reply.seq);
+    assert.ok(reply?.text.startsWith('First piece.'), reply?.text);
+    assert.ok(!reply?.text.includes('fifth'), 'the stream went on after the cancel');
+    assert.match(reply?.text ?? '', /\[reply cut: stopped by the person\]$/);
+  } finally {
+    sub.dispose();
   }
 });

@@ -158,12 +158,12 @@ test('with chat, a typed prompt goes through chat/send and the reply streams', a
 test('with chat but no engine set, the first prompt says how to set one, and later prompts are notes', async () => {
   serve(new FakeDaemon(2, true));
   await started();
-  daemon.engineError = 'No engine is set for this session.';
+  daemon.engineError = 'no engine is set: start sessiond with --engine-base-url URL';
   infos.length = 0;
   const first = await service.append('prompt', 'note one');
   assert.equal(first.seq, 1);
   assert.equal(infos.length, 1);
-  assert.match(infos[0], /No engine is set.*kept as notes.*sessiond\.engineBaseUrl/);
+  assert.match(infos[0], /no engine is set, so your turns are kept as notes.*"sessiond\.engineBaseUrl"/);
   const calls = daemon.calls.length;
   const second = await service.append('prompt', 'note two');
   assert.equal(second.seq, 2);
