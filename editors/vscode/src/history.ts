@@ -208,9 +208,15 @@ export class HistoryPane implements vscode.Disposable {
       case 'earlier':
         this.limit += PAGE;
         return this.render();
-      case 'open':
-        if (typeof m.ulid === 'string') await vscode.commands.executeCommand('sessiond.openSession', m.ulid);
+      case 'open': {
+        if (typeof m.ulid !== 'string') return;
+        // A tab follows its links itself; the side bar goes through the command, like a tree click.
+        if (this.follow) return void (await vscode.commands.executeCommand('sessiond.openSession', m.ulid));
+        const linked = await this.service.get(m.ulid).catch(() => null);
+        if (linked) await this.show(linked);
+        else void vscode.window.showWarningMessage(`sessiond: no session ${m.ulid} in this store.`);
         return;
+      }
       case 'copy':
         if (typeof m.text !== 'string') return;
         await vscode.env.clipboard.writeText(m.text);

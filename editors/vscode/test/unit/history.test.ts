@@ -148,3 +148,14 @@ test('copy writes the clipboard, then tells the page', async () => {
   await webview.until((m) => m.type === 'copied' && m.id === 7);
   assert.equal(clipboardText.at(-1), 'print(1)');
 });
+
+test('a link in a tab opens the linked session in that tab', async () => {
+  const parent = daemon.start({ title: 'Parent', endedAt: '2026-11-25T01:00:00.000Z' });
+  const child = daemon.start({ parentUlid: parent.ulid });
+  const p = pane(false);
+  await p.show(child);
+  assert.match(webview.renders().at(-1)?.headerHtml ?? '', /continues <button[^>]*data-ulid="[^"]+"[^>]*>Parent<\/button>/);
+  webview.fromPage({ type: 'open', ulid: parent.ulid });
+  await webview.until((m) => m.type === 'render' && String(m.footerHtml).includes('Continued in'));
+  assert.equal(p.session?.id, parent.id);
+});

@@ -70,6 +70,10 @@ export const window = {
     infos.push(message);
     return Promise.resolve(undefined);
   },
+  showWarningMessage: (message: string) => {
+    errors.push(message);
+    return Promise.resolve(undefined);
+  },
 };
 
 export const commands = {
