@@ -12,7 +12,10 @@ indexes included), nothing around them:
   append per transaction (BEGIN, UPDATE ... RETURNING, INSERT, COMMIT),
   taking turns request by request so that noise falls on both;
 - search: `session/search` p50 for a rare word (10 events hold it) and for a
-  common one, at 1,000,000 events seeded in bulk through the store's schema.
+  common one, at 1,000,000 events seeded in bulk through the store's schema;
+- the feed's lag at the store level (the daemons' notification lag is the
+  server's to measure): from an append's answer to the event in another
+  store's feed.
 
 Each run has schemas of its own (`bench_...`, dropped at the end) in the
 database of `--url`, else $SESSIOND_BENCH_PG_URL, else $SESSIOND_TEST_PG_URL.
@@ -220,6 +223,32 @@ def search(url: str, n: int) -> dict[str, float]:
     return out
 
 
+def feed_lag(url: str, n: int) -> dict[str, float]:
+    """Store level, two stores in one process: from an append's answer to
+    the feed handing its event over (woken by NOTIFY), p50/p99 of `n`."""
+    import select
+
+    from sessiond.store import Added
+
+    times: list[float] = []
+    with PostgresStore(url) as writer, PostgresStore(url) as reader:
+        feed = reader.feed()
+        try:
+            for i in range(n):
+                writer.append(1, "system", floors.TEXTS[i & 63])
+                t0 = time.perf_counter()
+                got: list[Any] = []
+                while not any(isinstance(c, Added) for c in got):
+                    fd = feed.fileno()
+                    if fd is not None and not feed.more:
+                        select.select([fd], [], [], 5)
+                    got += feed.poll()
+                times.append(time.perf_counter() - t0)
+        finally:
+            feed.close()
+    return {"p50": pct(times, 0.5), "p99": pct(times, 0.99)}
+
+
 # The report
 
 
@@ -276,6 +305,8 @@ def table(r: dict[str, Any]) -> str:
         f"| {ms(f['search']['rare_p50'])} / {ms(f['search']['rare_p99'])} |",
         f"| sessiond: `session/search` p50 / p99, a phrase in every event "
         f"| {ms(f['search']['common_p50'])} / {ms(f['search']['common_p99'])} |",
+        f"| store: feed lag, an append's answer to the feed's event (LISTEN/NOTIFY), p50 / p99 "
+        f"| {ms(f['feed_lag']['p50'])} / {ms(f['feed_lag']['p99'])} |",
         f"| seeding {s['search_events']:,} events in bulk | {f['seed_s']:.0f} s |",
         "",
         "| goal | measured | target | |",
@@ -321,6 +352,9 @@ def main(argv: list[str] | None = None) -> int:
         f["pipelined_per_s"], f["pipelined_rounds"] = statistics.median(piped), piped
         f["sessiond_seq_p50"], f["sessiond_seq_p99"] = pct(ours, 0.5), pct(ours, 0.99)
         f["raw_seq_p50"], f["raw_seq_p99"] = pct(single, 0.5), pct(single, 0.99)
+
+        log("feed lag")
+        f["feed_lag"] = feed_lag(schemas.new(), sizes["sequential"])
 
         log(f"seeding {sizes['search_events']:,} events")
         big = schemas.new()
