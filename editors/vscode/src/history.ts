@@ -237,7 +237,7 @@ export class HistoryPane implements vscode.Disposable {
     this.sending = sending;
     await this.webview.postMessage({ type: 'sending', busy: true });
     try {
-      const r = await this.service.append('prompt', text, this.follow ? undefined : this.pinned, sending.token);
+      const r = await this.service.append('prompt', text, { at: this.follow ? undefined : this.pinned, chat: true, token: sending.token });
       if (!this.follow && r.session.id !== this.pinned?.id) {
         this.pinned = r.session;
         await this.render();

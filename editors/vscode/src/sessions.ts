@@ -174,23 +174,26 @@ export class SessionService implements vscode.Disposable {
   }
 
   /**
-   * Records a turn in `at` (default: the shown session): a new session when
-   * there is none, and a continuation when it has ended (here or in another
-   * client). A prompt goes through chat/send when the daemon has an engine,
-   * so the reply streams (onDidDelta) and is stored. `at` undefined moves
-   * the shown session along; a given `at` leaves it alone.
+   * Records a turn in `to.at` (default: the shown session): a new session when
+   * there is none (or it is in the trash), and a continuation when it has
+   * ended (here or in another client). With `to.chat`, a prompt goes through
+   * chat/send when the daemon offers it, so the reply streams (onDidDelta) and
+   * is stored; without, it is only recorded (as other extensions' turns are).
+   * No `to.at` moves the shown session along; a given one leaves it alone.
    */
-  async append(kind: EventKind, text: string, at?: Session, token?: vscode.CancellationToken): Promise<Appended> {
-    const followShown = at === undefined;
-    let target = at ?? this.shown ?? (await this.open());
-    if (target.endedAt !== null) target = await this.open(target);
+  async append(kind: EventKind, text: string, to: { at?: Session; chat?: boolean; token?: vscode.CancellationToken } = {}): Promise<Appended> {
+    const followShown = to.at === undefined;
+    let target = to.at ?? this.shown ?? (await this.open());
+    if (target.deletedAt) target = await this.open();
+    else if (target.endedAt !== null) target = await this.open(target);
+    const write = (t: Session) => (to.chat && kind === 'prompt' ? this.chat(t, text, to.token) : this.wire.request(SessionAppend, { sessionId: t.id, kind, text }));
     let result;
     try {
-      result = await this.write(target, kind, text, token);
+      result = await write(target);
     } catch (e) {
       if (!(e instanceof ResponseError && e.code === ErrorCodes.SessionEnded)) throw e;
       target = await this.open(target);
-      result = await this.write(target, kind, text, token);
+      result = await write(target);
     }
     const fresh = (await this.get(target.ulid)) ?? target;
     if (followShown || this.shown?.id === fresh.id) this.shown = fresh;
@@ -209,10 +212,11 @@ export class SessionService implements vscode.Disposable {
     this.streamed.dispose();
   }
 
-  private async write(target: Session, kind: EventKind, text: string, token?: vscode.CancellationToken): Promise<AppendResult> {
+  /** A prompt through chat/send when the daemon offers it and the session's engine is not known missing. */
+  private async chat(target: Session, text: string, token?: vscode.CancellationToken): Promise<AppendResult> {
     const engine = target.engineBaseUrl ?? '';
-    if (kind !== 'prompt' || this.notesOnly.has(engine) || !(await this.has(ChatSend.method))) {
-      return this.wire.request(SessionAppend, { sessionId: target.id, kind, text });
+    if (this.notesOnly.has(engine) || !(await this.has(ChatSend.method))) {
+      return this.wire.request(SessionAppend, { sessionId: target.id, kind: 'prompt', text });
     }
     try {
       return (await this.wire.request(ChatSend, { sessionId: target.id, text }, token)).prompt;

@@ -70,7 +70,7 @@ test('writing to a given session (an editor tab) leaves the shown one alone', as
   const shown = daemon.start();
   const tab = daemon.start({ endedAt: '2026-11-25T00:30:00.000Z' });
   await service.show(shown);
-  const r = await service.append('prompt', 'in the tab', tab);
+  const r = await service.append('prompt', 'in the tab', { at: tab });
   assert.equal(r.session.parentUlid, tab.ulid);
   assert.equal(service.current?.id, shown.id);
 });
@@ -114,6 +114,15 @@ test('a version-1 daemon is never sent a version-2 method', async () => {
   assert.ok(!daemon.calls.includes('session/subscribe'));
 });
 
+test('a turn for a session in the trash starts a new session, not a continuation of it', async () => {
+  const s = daemon.start();
+  await service.show(s);
+  await service.trash(s);
+  const r = await service.append('system', 'recorded');
+  assert.notEqual(r.session.id, s.id);
+  assert.equal(r.session.parentUlid, null);
+});
+
 test('rename, trash and restore go to the daemon and update the shown session', async () => {
   const s = daemon.start();
   await service.show(s);
@@ -144,9 +153,14 @@ test('with chat, a typed prompt goes through chat/send and the reply streams', a
   await started();
   const deltas: Delta[] = [];
   service.onDidDelta((d) => deltas.push(d));
-  const r = await service.append('prompt', 'What is 2+2?');
+  // Other extensions' turns (sessiond.append) are only recorded, never sent to the engine.
+  await service.append('prompt', 'recorded by an extension');
+  assert.ok(!daemon.calls.includes('chat/send'));
+  daemon.events.length = 0;
+  daemon.sessions[0].eventCount = 0;
+  const r = await service.append('prompt', 'What is 2+2?', { chat: true });
   assert.ok(daemon.calls.includes('chat/send'));
-  assert.ok(!daemon.calls.includes('session/append'));
+  assert.equal(daemon.calls.filter((m) => m === 'session/append').length, 1);
   assert.equal(r.seq, 1);
   assert.deepEqual(deltas.map((d) => [d.promptSeq, d.text]), [[1, 'It is '], [1, '4.']]);
   assert.deepEqual(daemon.events.map((e) => [e.kind, e.text]), [['prompt', 'What is 2+2?'], ['system', 'It is 4.']]);
@@ -160,19 +174,19 @@ test('with chat but no engine set, the first prompt says how to set one, and lat
   await started();
   daemon.engineError = 'no engine is set: start sessiond with --engine-base-url URL';
   infos.length = 0;
-  const first = await service.append('prompt', 'note one');
+  const first = await service.append('prompt', 'note one', { chat: true });
   assert.equal(first.seq, 1);
   assert.equal(infos.length, 1);
   assert.match(infos[0], /no engine is set, so your turns are kept as notes.*"sessiond\.engineBaseUrl"/);
   const calls = daemon.calls.length;
-  const second = await service.append('prompt', 'note two');
+  const second = await service.append('prompt', 'note two', { chat: true });
   assert.equal(second.seq, 2);
   assert.deepEqual(daemon.calls.slice(calls).filter((m) => m.startsWith('chat') || m === 'session/append'), ['session/append']);
   assert.equal(infos.length, 1, 'said once');
   // Another engine error (unreachable, refused) is the person's to see, every time.
   service.resetEngines();
   daemon.engineError = 'The engine at http://127.0.0.1:9 cannot be reached.';
-  await assert.rejects(service.append('prompt', 'three'), /cannot be reached/);
+  await assert.rejects(service.append('prompt', 'three', { chat: true }), /cannot be reached/);
 });
 
 function sessionNodes(nodes: Node[]): SessionNode[] {
