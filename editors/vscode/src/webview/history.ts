@@ -92,11 +92,13 @@ window.addEventListener('message', (ev: MessageEvent) => {
       break;
     }
     case 'stream':
+      // Stop shows only while a reply streams, not for a turn that is only recorded.
+      stop.hidden = false;
       showStream(m.html);
       break;
     case 'sending':
-      stop.hidden = !m.busy;
       if (!m.busy) {
+        stop.hidden = true;
         streaming?.remove();
         streaming = undefined;
       }

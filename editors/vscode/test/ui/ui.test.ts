@@ -167,8 +167,10 @@ test('the Sessions sidebar, the History view and editor tabs in a real VS Code',
       // The reply shows while it streams, then as the stored event.
       await view.locator('.streaming', { hasText: 'Streamed reply' }).waitFor({ timeout: 30_000 });
       assert.ok(!((await view.locator('.streaming').textContent()) ?? '').includes('engine.'), 'the whole reply came at once');
+      assert.ok(await view.locator('#stop').isVisible(), 'Stop reply shows while it streams');
       await view.locator('.event.kind-system:not(.streaming)', { hasText: STREAMED.join('') }).waitFor({ timeout: 30_000 });
       await view.locator('.streaming').waitFor({ state: 'detached' });
+      await view.locator('#stop').waitFor({ state: 'hidden' });
       assert.equal(engine.requests.at(-1)?.messages?.at(-1)?.content, TYPED);
       count += 1;
       step('streamed reply shown');
