@@ -49,8 +49,7 @@ export class HistoryPane implements vscode.Disposable {
   private limit = PAGE;
   private shownId: number | undefined;
   private focus: Focus | undefined;
-  /** Renders can overlap; only the newest one may paint. */
-  private generation = 0;
+  /** The render under way, and whether another was asked for meanwhile: paints never overlap. */
   private rendering: Promise<void> | undefined;
   private again = false;
   private pinned: Session | undefined;
@@ -125,7 +124,6 @@ export class HistoryPane implements vscode.Disposable {
   }
 
   private async paint(): Promise<void> {
-    const generation = ++this.generation;
     const session = this.session;
     if (session?.id !== this.shownId) {
       this.shownId = session?.id;
@@ -138,7 +136,6 @@ export class HistoryPane implements vscode.Disposable {
       if (focus !== undefined && session !== undefined) this.limit = Math.max(this.limit, session.eventCount - focus.seq + 20);
       const events = session === undefined ? [] : await this.service.events(session.id, this.limit);
       const related = session === undefined ? undefined : await this.relatives(session);
-      if (generation !== this.generation) return;
       await this.webview.postMessage(
         renderHistory(session, events, {
           parent: related?.parent,
