@@ -5,7 +5,9 @@ statements, with the daemon's pragmas, one transaction and one commit each.
 The fixtures are seeded in bulk through the store's schema (the store opens
 and migrates the file; the rows go in with executemany, synchronous=OFF), so
 that the 1,000,000-event and 100,000-session databases take seconds, not the
-hours one-commit appends would.
+hours one-commit appends would. They are for reads of events and sessions
+only: their rows are not in the search index (search has its own history,
+`bench.corpus`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ APPEND_UPDATE = (
 APPEND_INSERT = (
     "INSERT INTO events (session_id, seq, kind, text, created_at) VALUES (?, ?, ?, ?, ?)"
 )
+INDEX_INSERT = "INSERT INTO events_fts (rowid, text) VALUES (?, ?)"
 
 # Event texts: ~120 bytes, a little varied, like short chat turns.
 TEXTS = [
@@ -80,8 +83,12 @@ def seed(path: str, sessions: int, events: int) -> None:
     conn.close()
 
 
-def raw_appends(path: str, n: int) -> float:
-    """Appends per second: in-process, the daemon's pragmas, one commit each."""
+def raw_appends(path: str, n: int, index: bool = False) -> float:
+    """Appends per second: in-process, the daemon's pragmas, one commit each.
+
+    Without `index`, the row only (version 1's work: the floor of issue 6's
+    goal, kept for issue 11's); with it, the search index's row too, as the
+    store writes it since version 2."""
     new_db(path)
     conn = sqlite3.connect(path, timeout=5.0, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -91,7 +98,10 @@ def raw_appends(path: str, n: int) -> float:
     for i in range(n):
         conn.execute("BEGIN IMMEDIATE")
         seq = conn.execute(APPEND_UPDATE, (1,)).fetchone()[0]
-        conn.execute(APPEND_INSERT, (1, seq, "prompt", TEXTS[i & 63], time.time_ns() // 1_000_000))
+        text = TEXTS[i & 63]
+        cursor = conn.execute(APPEND_INSERT, (1, seq, "prompt", text, time.time_ns() // 1_000_000))
+        if index:
+            conn.execute(INDEX_INSERT, (cursor.lastrowid, text))
         conn.execute("COMMIT")
     elapsed = time.perf_counter() - t0
     conn.close()

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -226,38 +227,62 @@ def idle_cpu(db: str, source: str, path: Path, seconds: float) -> float:
             proc.wait()
 
 
-def measure(lines: int, responses: int, idle_seconds: float) -> dict[str, Any]:
+def measure(
+    lines: int,
+    responses: int,
+    idle_seconds: float,
+    root: Path | None = None,
+    beside: Callable[[], None] | None = None,
+) -> dict[str, Any]:
+    """Import each source's files twice (the second a no-op), then watch the
+    Claude Code files idle for `idle_seconds` (0: not at all).
+
+    `root`: where the files and stores go (kept; default a temporary folder,
+    removed); `beside` is called before each first import, so that a caller
+    can measure what the import is compared with right beside it.
+    """
+    if root is None:
+        with tempfile.TemporaryDirectory(prefix="sessiond-bench-imports-") as tmp:
+            return measure(lines, responses, idle_seconds, Path(tmp), beside)
     figures: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="sessiond-bench-imports-") as tmp:
-        root = Path(tmp)
-        for name, source, make, size in (
-            ("claude_code", "claude-code", lambda: make_claude(root / "claude", lines), lines),
-            ("llm", "llm", lambda: make_llm(root / "llm", responses), responses),
-        ):
-            expected = make()
-            path = root / ("claude" if source == "claude-code" else "llm")
-            db = str(root / f"{name}.db")
-            first, added = time_import(db, source, path)
-            assert added == expected, f"{name}: {added} events imported, {expected} expected"
-            again, added_again = time_import(db, source, path)
-            assert added_again == 0
-            figures[name] = {
-                "size": size,
-                "events": added,
-                "seconds": first,
-                "events_per_s": added / first,
-                "noop_seconds": again,
-                "noop_share": again / first,
-            }
-            if source == "claude-code" and idle_seconds > 0:
-                figures["watch_idle_cpu"] = idle_cpu(db, source, path / "projects", idle_seconds)
+    for name, source, make, size in (
+        ("claude_code", "claude-code", lambda: make_claude(root / "claude", lines), lines),
+        ("llm", "llm", lambda: make_llm(root / "llm", responses), responses),
+    ):
+        expected = make()
+        path = root / ("claude" if source == "claude-code" else "llm")
+        db = str(root / f"{name}.db")
+        if beside is not None:
+            beside()
+        first, added = time_import(db, source, path)
+        assert added == expected, f"{name}: {added} events imported, {expected} expected"
+        again, added_again = time_import(db, source, path)
+        assert added_again == 0
+        figures[name] = {
+            "size": size,
+            "events": added,
+            "seconds": first,
+            "events_per_s": added / first,
+            "noop_seconds": again,
+            "noop_share": again / first,
+        }
+    if idle_seconds > 0:
+        figures["watch_idle_cpu"] = watch_idle(root, idle_seconds)
     return figures
+
+
+def watch_idle(root: Path, seconds: float) -> float:
+    """`idle_cpu` of a watcher on the Claude Code files `measure` left in `root`."""
+    return idle_cpu(
+        str(root / "claude_code.db"), "claude-code", root / "claude" / "projects", seconds
+    )
 
 
 def report(figures: dict[str, Any]) -> str:
     pipelined = None
     if LATEST.exists():
-        pipelined = json.loads(LATEST.read_text()).get("figures", {}).get("pipelined_per_s")
+        figures_then = json.loads(LATEST.read_text()).get("figures", {})
+        pipelined = figures_then.get("appends", figures_then).get("pipelined_per_s")
     rows = ["| figure | value |", "| --- | --- |"]
     goals = ["| goal | measured | target | |", "| --- | --- | --- | --- |"]
     for name, label, unit in (

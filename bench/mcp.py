@@ -30,8 +30,8 @@ import tempfile
 import time
 from typing import Any
 
+from bench.common import pct, sessiond_cmd
 from bench.rpc import Peer
-from bench.run import pct, sessiond_cmd
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "results", "mcp.json")
@@ -143,12 +143,12 @@ class McpPeer:
         return code
 
 
-def import_times() -> dict[str, float]:
+def import_times(runs: int = 5) -> dict[str, float]:
     """Seconds: the `mcp` package's cumulative import (-X importtime, the
-    median of 5), and `import sessiond.mcp.server` from spawn to exit less
-    `python -c pass`."""
+    median of `runs`), and `import sessiond.mcp.server` from spawn to exit
+    less `python -c pass`."""
     sdk, whole, bare = [], [], []
-    for _ in range(5):
+    for _ in range(runs):
         run = subprocess.run(
             [
                 sys.executable,
@@ -191,21 +191,23 @@ def starts(db: str, runs: int) -> dict[str, float]:
     return {k: statistics.median(v) for k, v in got.items()}
 
 
-def searches(db: str, calls: int, rounds: int) -> dict[str, dict[str, float]]:
+def searches(
+    db: str, calls: int, rounds: int, queries: tuple[str, ...] = QUERIES
+) -> dict[str, dict[str, float]]:
     """p50 per query, through MCP and through the daemon, interleaved."""
     mcp, daemon = McpPeer(db), Peer(sessiond_cmd(db))
-    times: dict[str, dict[str, list[float]]] = {q: {"mcp": [], "daemon": []} for q in QUERIES}
+    times: dict[str, dict[str, list[float]]] = {q: {"mcp": [], "daemon": []} for q in queries}
     try:
         mcp.initialize()
         daemon.initialize()
-        for query in QUERIES:
+        for query in queries:
             hits = daemon.call("session/search", {"query": query, "limit": 10})["hits"]
             if not hits:
                 raise AssertionError(f"the benchmark history has no hit for {query!r}")
             mcp.timed_search(query, 10)  # warm up both
             daemon.timed("session/search", {"query": query, "limit": 10}, 10)
         for _ in range(rounds):
-            for query in QUERIES:
+            for query in queries:
                 times[query]["mcp"] += mcp.timed_search(query, calls)
                 times[query]["daemon"] += daemon.timed(
                     "session/search", {"query": query, "limit": 10}, calls

@@ -1,37 +1,45 @@
-"""`python -m bench`: every figure of issue 6 in one run, and the ratios.
+"""`python -m bench`: every speed figure of issues 6, 10, 11, 12, 13, 15 and
+17 in one run, and the goals with their ratios.
 
-Everything sessiond does here goes through a real `sessiond` process over
-pipes (`python -m sessiond --db PATH`); only the large read fixtures are
-seeded in bulk (see `floors.seed`). Measurements of the things a ratio
-compares are interleaved in rounds, so that the noise of a shared machine
-falls on both sides.
+Each part lives in its own module (`appends`, `search`, `live`, `imports`,
+`mcp`, `export`, `postgres`); this one runs them in order, writes one JSON
+file and prints one report. The things a ratio compares are measured in the
+same run, in rounds that take turns (see each module).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
+import io
 import json
 import os
 import platform
 import shutil
 import sqlite3
-import statistics
-import subprocess
-import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from bench import floors
-from bench.rpc import Peer
+from bench import appends, export, imports, live, mcp, search
+from bench.common import (  # noqa: F401 (bench.postgres imports these from here)
+    append_chunks,
+    append_params,
+    goal,
+    log,
+    ms,
+    pct,
+    sessiond_cmd,
+)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-STDLIB_LOOP = os.path.join(HERE, "stdlib_loop.py")
 DEFAULT_OUT = os.path.join(HERE, "results", "latest.json")
+QUICK_OUT = os.path.join(HERE, "results", "quick.json")  # git-ignored
 
-FULL = {
+FULL: dict[str, Any] = {
     "raw_appends": 3000,  # per round
     "sequential": 300,  # round trips per round, per server
     "rounds": 4,
@@ -46,8 +54,25 @@ FULL = {
     "cold_runs": 7,
     "long_appends": 1_000_000,
     "long_window": 10_000,
+    "search_events": 1_000_000,
+    "search_sessions": 10_000,
+    "search_requests": 100,  # per query kind, per round
+    "search_rounds": 3,
+    "cli_runs": 7,
+    "mcp_calls": 100,  # per query, per side, per round
+    "mcp_rounds": 3,
+    "mcp_starts": 5,
+    "lag_probes": 200,
+    "lag_gap_s": 0.02,  # mean pause between two probes
+    "loaders": 8,
+    "live_pipelined_rounds": 3,
+    "idle_seconds": 30,
+    "import_size": 100_000,  # Claude Code lines, and llm responses
+    "export_events": 100_000,
+    "export_rounds": 5,
 }
-QUICK = {
+QUICK: dict[str, Any] = {
+    **FULL,
     "raw_appends": 500,
     "sequential": 100,
     "rounds": 2,
@@ -57,382 +82,290 @@ QUICK = {
     "read_rounds": 2,
     "big_events": 20_000,
     "big_sessions": 5_000,
-    "small_events": 100,
-    "small_sessions": 50,
     "cold_runs": 3,
     "long_appends": 20_000,
     "long_window": 2_000,
+    "search_events": 50_000,
+    "search_sessions": 500,
+    "search_requests": 20,
+    "search_rounds": 2,
+    "cli_runs": 3,
+    "mcp_calls": 30,
+    "mcp_rounds": 2,
+    "mcp_starts": 2,
+    "lag_probes": 40,
+    "live_pipelined_rounds": 2,
+    "idle_seconds": 5,
+    "import_size": 10_000,
+    "export_events": 20_000,
+    "export_rounds": 3,
 }
 
-CHUNK = 1000  # requests per write in the long run
+# search_history beside session/search: the rare word (where the fixed cost
+# of each side shows most), a common pair, a prefix and a question.
+MCP_QUERIES = (search.QUERIES["a rare word"], "deploy OR rollback", "com*", "undo the last commit")
+PG_HOW = (
+    "set SESSIOND_BENCH_PG_URL=postgresql://USER:PASSWORD@localhost/DB "
+    "(a database the bench may make schemas in)"
+)
 
 
-def sessiond_cmd(db: str) -> list[str]:
-    return [sys.executable, "-m", "sessiond", "--db", db]
+def run_mcp(db: str, s: dict[str, Any]) -> dict[str, Any]:
+    log("mcp: imports, starts, search_history beside session/search")
+    f: dict[str, Any] = dict(mcp.import_times(runs=3))
+    f["start"] = mcp.starts(db, s["mcp_starts"])
+    f["search"] = mcp.searches(db, s["mcp_calls"], s["mcp_rounds"], MCP_QUERIES)
+    return f
 
 
-def stdlib_cmd(db: str) -> list[str]:
-    return [sys.executable, STDLIB_LOOP, db]
+def run_imports(tmp: str, s: dict[str, Any], pipelined_db: str) -> dict[str, Any]:
+    log(f"imports: {s['import_size']:,} Claude Code lines, {s['import_size']:,} llm responses")
+    rates: list[float] = []
+    root = Path(tmp) / "imports"
+    root.mkdir()
+    f = imports.measure(
+        s["import_size"],
+        s["import_size"],
+        0,
+        root,
+        beside=lambda: rates.append(appends.pipelined(pipelined_db, s["pipelined"])),
+    )
+    f["pipelined_beside"] = rates
+    return f
 
 
-def append_params(i: int) -> dict[str, Any]:
-    return {"sessionId": 1, "kind": floors.KINDS[i & 1], "text": floors.TEXTS[i & 63]}
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def log(text: str) -> None:
-    print(f"  .. {text}", file=sys.stderr, flush=True)
-
-
-# Append bodies by template (the client must not be what limits the rate).
-_PARAMS_JSON = [json.dumps(append_params(i), separators=(",", ":")).encode() for i in range(64)]
-_APPEND = b'{"jsonrpc":"2.0","id":%d,"method":"session/append","params":%s}'
-
-
-def append_chunks(n: int, per_chunk: int, first_id: int) -> Iterator[bytes]:
-    """Pipelined append requests, `per_chunk` frames per bytes object."""
-    for start in range(0, n, per_chunk):
-        parts = []
-        for i in range(start, min(n, start + per_chunk)):
-            body = _APPEND % (first_id + i, _PARAMS_JSON[i & 63])
-            parts.append(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
-        yield b"".join(parts)
-
-
-# The measurements
-
-
-def sequential(cmds: list[list[str]], n: int) -> list[list[float]]:
-    """`n` append round trips to each server, one after another; seconds each.
-
-    The servers run side by side and take turns request by request (who goes
-    first alternates), so that a slow moment of the shared disk or CPU falls
-    on both alike.
-    """
-    peers = [Peer(cmd) for cmd in cmds]
+def run_idle(tmp: str, s: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    """The idle daemons and the idle `import --watch`, over the same seconds."""
+    log(f"idle: daemons and `import --watch`, {s['idle_seconds']} s")
+    watched: list[float] = []
+    watcher = threading.Thread(
+        target=lambda: watched.append(imports.watch_idle(Path(tmp) / "imports", s["idle_seconds"]))
+    )
+    watcher.start()
     try:
-        for peer in peers:
-            peer.initialize()
-            peer.timed("session/append", append_params(0), 20)  # warm up
-        out: list[list[float]] = [[] for _ in peers]
-        for i in range(n):
-            order = range(len(peers)) if i & 1 else reversed(range(len(peers)))
-            for k in order:
-                out[k] += peers[k].timed("session/append", append_params(i), 1)
-        return out
+        daemons = live.idle(tmp, s["idle_seconds"])
     finally:
-        for peer in peers:
-            peer.close()
+        watcher.join()
+    if not watched:
+        raise AssertionError("the idle `import --watch` was not measured")
+    return daemons, watched[0]
 
 
-def pipelined(db: str, n: int) -> float:
-    """Appends per second with `n` in flight; checks every answer."""
-    floors.new_db(db)
-    peer = Peer(sessiond_cmd(db))
+def run_postgres(quick: bool, tmp: str) -> dict[str, Any]:
+    url = os.environ.get("SESSIOND_BENCH_PG_URL")
+    if not url:
+        return {"skipped": f"no server given: {PG_HOW}"}
     try:
-        peer.initialize()
-        first = peer.next_id
-        peer.next_id += n
-        blob = b"".join(append_chunks(n, n, first))
-        t0 = time.perf_counter()
-        answers = peer.pipelined([blob], n, n, 1)
-        elapsed = time.perf_counter() - t0
-    finally:
-        peer.close()
-    replies = [json.loads(a) for a in answers]
-    ids = [r["id"] for r in replies]
-    seqs = sorted(r["result"]["seq"] for r in replies)
-    if sorted(ids) != list(range(first, first + n)) or seqs != list(range(1, n + 1)):
-        raise AssertionError("pipelined appends: answers are not seq 1..n, one per request")
-    return n / elapsed
-
-
-def reads(small_db: str, big_db: str, n: int, rounds: int) -> dict[str, dict[str, float]]:
-    """p50/p99 of tail, list and count at both sizes, interleaved."""
-    requests = {
-        "tail": ("session/events", {"sessionId": 1, "limit": 100}),
-        "list": ("session/list", {"limit": 50}),
-        "count": ("session/count", {"sessionId": 1}),
-    }
-    peers = {"small": Peer(sessiond_cmd(small_db)), "big": Peer(sessiond_cmd(big_db))}
-    times: dict[str, list[float]] = {f"{k}_{s}": [] for k in requests for s in peers}
-    try:
-        for peer in peers.values():
-            peer.initialize()
-            tail = peer.call("session/events", {"sessionId": 1, "limit": 100})["events"]
-            listed = peer.call("session/list", {"limit": 50})["sessions"]
-            if len(tail) != 100 or len(listed) != 50:
-                raise AssertionError("a read fixture is smaller than it should be")
-            for method, params in requests.values():
-                peer.timed(method, params, 10)  # warm up
-        for _ in range(rounds):
-            for key, (method, params) in requests.items():
-                for size, peer in peers.items():
-                    times[f"{key}_{size}"] += peer.timed(method, params, n)
-    finally:
-        for peer in peers.values():
-            peer.close()
-    return {k: {"p50": pct(v, 0.5), "p99": pct(v, 0.99)} for k, v in times.items()}
-
-
-def cold_start(tmp: str, existing_db: str, big_db: str, runs: int) -> dict[str, float]:
-    """Medians: spawn to the `initialize` answer (new, existing and big database),
-    and `python -c "import pygls.lsp.server"` from spawn to exit."""
-    got: dict[str, list[float]] = {"pygls": [], "new": [], "existing": [], "big": []}
-    for i in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import pygls.lsp.server"], check=True)
-        got["pygls"].append(time.perf_counter() - t0)
-        for which, db in (
-            ("new", os.path.join(tmp, f"cold-{i}.db")),
-            ("existing", existing_db),
-            ("big", big_db),
-        ):
-            t0 = time.perf_counter()
-            peer = Peer(sessiond_cmd(db))
-            peer.initialize()
-            got[which].append(time.perf_counter() - t0)
-            peer.close()
-    return {k: statistics.median(v) for k, v in got.items()}
-
-
-def long_run(db: str, n: int, window: int) -> dict[str, Any]:
-    """`n` appends through one daemon, `window` in flight: rate, RSS over time."""
-    floors.new_db(db)
-    peer = Peer(sessiond_cmd(db))
-    samples: list[tuple[int, int]] = []
-    step = max(CHUNK, n // 10)
-    try:
-        peer.initialize()
-        samples.append((0, peer.rss_kb()[0]))
-        first = peer.next_id
-        peer.next_id += n
-
-        def on_chunk(answered: int) -> None:
-            if answered % step == 0:
-                samples.append((answered, peer.rss_kb()[0]))
-
-        per_chunk = min(CHUNK, window)
-        t0 = time.perf_counter()
-        peer.pipelined(
-            append_chunks(n, per_chunk, first),
-            n,
-            per_chunk,
-            max(1, window // per_chunk),
-            on_chunk,
-        )
-        elapsed = time.perf_counter() - t0
-        count = peer.call("session/count", {"sessionId": 1})["count"]
-        peak = peer.rss_kb()[1]
-    finally:
-        peer.close()
-    if count != n:
-        raise AssertionError(f"{n} appends answered but session/count says {count}")
-    conn = sqlite3.connect(db)
-    stored, text_bytes = conn.execute("SELECT count(*), sum(length(text)) FROM events").fetchone()
-    conn.close()
-    if stored != n:
-        raise AssertionError(f"{n} appends answered but {stored} are in the database")
-    size = floors.db_bytes(db)
-    after_warmup = samples[1][1] if len(samples) > 1 else samples[0][1]
-    return {
-        "appends": n,
-        "appends_per_s": n / elapsed,
-        "seconds": elapsed,
-        "rss_samples_kb": samples,
-        "peak_rss_kb": peak,
-        "rss_growth_kb": samples[-1][1] - after_warmup,
-        "db_bytes": size,
-        "db_bytes_per_event": size / n,
-        "text_bytes_per_event": text_bytes / n,
-    }
+        from bench import postgres
+    except ImportError as exc:
+        return {"skipped": f"bench.postgres cannot run here ({exc})"}
+    log("postgres (bench.postgres)")
+    out = os.path.join(tmp, "postgres.json")
+    args = ["--url", url, "--out", out] + (["--quick"] if quick else [])
+    with contextlib.redirect_stdout(io.StringIO()):
+        postgres.main(args)
+    result: dict[str, Any] = json.loads(Path(out).read_text())
+    return result
 
 
 # The report
 
 
-def goals(r: dict[str, Any]) -> list[dict[str, Any]]:
-    f = r["figures"]
-    reads = f["reads"]
-
-    def row(name: str, value: float, limit: float, op: str, unit: str = "x") -> dict[str, Any]:
-        met = value <= limit if op == "<=" else value >= limit
-        return {"goal": name, "value": value, "limit": limit, "op": op, "unit": unit, "met": met}
-
-    return [
-        row(
-            "sequential append p50 vs stdlib loop",
-            f["sessiond_seq_p50"] / f["stdlib_seq_p50"],
-            1.5,
-            "<=",
+def section_rows(r: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
+    f, s = r["figures"], r["sizes"]
+    im, mc, ex = f["imports"], f["mcp"], f["export"]
+    sections = [
+        ("Appends, reads, start, memory (issue 6)", appends.rows(f["appends"], s)),
+        (f"Search at {s['search_events']:,} realistic turns (issue 11)", search.rows(f["search"])),
+        ("Live updates (issue 12)", live.rows(f["live"], f["idle"])),
+    ]
+    rows = []
+    for name, label, unit in (
+        ("claude_code", "Claude Code transcripts", "lines"),
+        ("llm", "llm logs.db", "responses"),
+    ):
+        g = im[name]
+        rows += [
+            (
+                f"`sessiond import` {label}: {g['size']:,} {unit}, {g['events']:,} events",
+                f"{g['events_per_s']:,.0f} events/s, {g['seconds']:.2f} s",
+            ),
+            ("no-op re-import of the same", f"{g['noop_seconds'] * 1000:.1f} ms"),
+        ]
+    rows += [
+        (
+            "pipelined appends beside each import (for the ratio)",
+            " / ".join(f"{x:,.0f} /s" for x in im["pipelined_beside"]),
         ),
-        row(
-            "pipelined appends/s vs raw in-process",
-            f["pipelined_per_s"] / f["raw_per_s"],
-            1.0,
-            ">=",
-        ),
-        row(
-            "tail 100: big vs small",
-            reads["tail_big"]["p50"] / reads["tail_small"]["p50"],
-            1.5,
-            "<=",
-        ),
-        row(
-            "list 50: big vs small",
-            reads["list_big"]["p50"] / reads["list_small"]["p50"],
-            1.5,
-            "<=",
-        ),
-        row(
-            "count: big vs small",
-            reads["count_big"]["p50"] / reads["count_small"]["p50"],
-            1.5,
-            "<=",
-        ),
-        row(
-            "cold start (new database) vs pygls import", f["cold_new"] / f["cold_pygls"], 1.2, "<="
-        ),
-        row(
-            f"cold start ({r['sizes']['big_events']:,} events) vs pygls import",
-            f["cold_big"] / f["cold_pygls"],
-            1.2,
-            "<=",
-        ),
-        row("peak RSS after the long run", f["long"]["peak_rss_kb"] / 1024, 80, "<=", "MB"),
-        row(
-            "RSS growth, 10% to 100% of the long run",
-            f["long"]["rss_growth_kb"] / 1024,
-            2,
-            "<=",
-            "MB",
+        (
+            f"`import --watch`, idle {s['idle_seconds']} s: CPU",
+            f"{f['watch_idle']:.3%} of one core",
         ),
     ]
+    sections.append(("Import (issue 13)", rows))
+    rows = [
+        ("MCP SDK import (`mcp`, -X importtime)", ms(mc["sdk_import_s"])),
+        (
+            "`sessiond mcp` / daemon: spawn to `initialize` answer",
+            f"{ms(mc['start']['mcp'])} / {ms(mc['start']['daemon'])}",
+        ),
+    ]
+    for query, q in mc["search"].items():
+        rows.append(
+            (
+                f"`{query}`: search_history (MCP) / session/search (daemon), p50",
+                f"{ms(q['mcp_p50'])} / {ms(q['daemon_p50'])} ({q['ratio']:.2f}x)",
+            )
+        )
+    sections.append((f"MCP, on the same {s['search_events']:,} turns (issue 17)", rows))
+    big, small = ex["events"], ex["small_events"]
+    rows = [
+        (
+            f"`sessiond export --format {fmt}`, {big:,} events: median",
+            f"{ex['median_seconds'][fmt]:.3f} s",
+        )
+        for fmt in export.FORMATS
+    ]
+    rows += [
+        (
+            f"export --format {fmt}: peak RSS at {small:,} / {big:,} events",
+            " / ".join(f"{ex['peak_rss_kib'][fmt][n] / 1024:.1f} MB" for n in (small, big)),
+        )
+        for fmt in export.FORMATS
+    ]
+    sections.append(("Export (issue 10)", rows))
+    pg = f["postgres"]
+    if "skipped" in pg:
+        sections.append(("PostgreSQL (issue 15)", [("not measured", pg["skipped"])]))
+    else:
+        sections.append(("PostgreSQL (issue 15)", pg_rows(pg["table"])))
+    return sections
+
+
+def pg_rows(text: str) -> list[tuple[str, str]]:
+    """The figure rows of bench.postgres's own table."""
+    rows = []
+    for line in text.split("\n\n", 2)[1].splitlines():
+        cells = [c.strip() for c in line.strip("|").split(" | ")]
+        if len(cells) == 2 and cells[0] not in ("figure", "---"):
+            rows.append((cells[0], cells[1]))
+    return rows
+
+
+def all_goals(r: dict[str, Any]) -> list[dict[str, Any]]:
+    f, s = r["figures"], r["sizes"]
+    out = appends.goals(f["appends"], s)
+    out += search.goals(f["search"])
+    out += live.goals(f["live"], f["idle"])
+    im = f["imports"]
+    beside = sorted(im["pipelined_beside"])[len(im["pipelined_beside"]) // 2]
+    for name, label in (("claude_code", "Claude Code"), ("llm", "llm")):
+        out.append(
+            goal(
+                f"import {label} vs pipelined appends",
+                im[name]["events_per_s"] / beside,
+                0.5,
+                ">=",
+                issue=13,
+            )
+        )
+        out.append(
+            goal(
+                f"no-op re-import {label} vs first",
+                im[name]["noop_share"] * 100,
+                5,
+                "<=",
+                "%",
+                issue=13,
+            )
+        )
+    worst = max(mc["ratio"] for mc in f["mcp"]["search"].values())
+    out.append(
+        goal("search_history p50 vs session/search p50 (worst query)", worst, 2.0, "<=", issue=17)
+    )
+    ex = f["export"]
+    big, small = ex["events"], ex["small_events"]
+    growth = max(
+        ex["peak_rss_kib"][fmt][big] / ex["peak_rss_kib"][fmt][small] for fmt in export.FORMATS
+    )
+    out.append(
+        goal(f"export markdown time vs jsonl, {big:,} events", ex["ratio"], 1.5, "<=", issue=10)
+    )
+    out.append(
+        goal(f"export peak RSS at {big:,} vs {small:,} events (flat)", growth, 1.2, "<=", issue=10)
+    )
+    pg = f["postgres"]
+    if "skipped" in pg:
+        why = "not measured (no server given)"
+        out += [
+            goal(
+                "PostgreSQL: pipelined appends vs raw psycopg, transactions of 100",
+                None,
+                0.5,
+                ">=",
+                "x",
+                15,
+                why,
+            ),
+            goal("PostgreSQL: sequential append p50 vs raw psycopg", None, 1.5, "<=", "x", 15, why),
+            goal("PostgreSQL: search p50, a rare word", None, 10, "<=", "ms", 15, why),
+        ]
+    else:
+        out += [{**g, "issue": 15, "note": None} for g in pg["goals"]]
+    return out
 
 
 def table(r: dict[str, Any]) -> str:
-    f = r["figures"]
-    s = r["sizes"]
-    rd = f["reads"]
-    lg = f["long"]
-
-    def ms(x: float) -> str:
-        return f"{x * 1000:.3f} ms"
-
     lines = [
         f"sessiond benchmark — {r['when']} — {r['machine']}" + (" — QUICK" if r["quick"] else ""),
-        "",
-        "| figure | value |",
-        "| --- | --- |",
-        f"| floor: raw in-process appends, one commit each | {f['raw_per_s']:,.0f} /s |",
-        f"| floor: stdlib stdio loop, sequential append p50 / p99 "
-        f"| {ms(f['stdlib_seq_p50'])} / {ms(f['stdlib_seq_p99'])} |",
-        f"| sessiond: sequential append p50 / p99 "
-        f"| {ms(f['sessiond_seq_p50'])} / {ms(f['sessiond_seq_p99'])} |",
-        f"| sessiond: pipelined appends ({s['pipelined']:,} in flight) "
-        f"| {f['pipelined_per_s']:,.0f} /s |",
     ]
-    for key, label, small, big in (
-        ("tail", "`session/events` tail of 100", "100 events", f"{s['big_events']:,} events"),
-        ("list", "`session/list` of 50", "50 sessions", f"{s['big_sessions']:,} sessions"),
-        ("count", "`session/count`", "100 events", f"{s['big_events']:,} events"),
-    ):
-        lines.append(
-            f"| sessiond: {label}, p50 at {small} / at {big} "
-            f"| {ms(rd[key + '_small']['p50'])} / {ms(rd[key + '_big']['p50'])} |"
-        )
-    lines += [
-        f"| cold start: `import pygls.lsp.server` alone | {ms(f['cold_pygls'])} |",
-        "| cold start: sessiond, spawn to `initialize` answer: new database / "
-        f"{s['small_events']} events / {s['big_events']:,} events "
-        f"| {ms(f['cold_new'])} / {ms(f['cold_existing'])} / {ms(f['cold_big'])} |",
-        f"| sessiond: {lg['appends']:,} pipelined appends ({s['long_window']:,} in flight) "
-        f"| {lg['appends_per_s']:,.0f} /s, {lg['seconds']:.0f} s |",
-        "| sessiond: RSS at 0 / 10% / 100% of them | "
-        + " / ".join(
-            f"{kb / 1024:.1f} MB"
-            for _, kb in (
-                lg["rss_samples_kb"][0],
-                lg["rss_samples_kb"][1],
-                lg["rss_samples_kb"][-1],
-            )
-        )
-        + " |",
-        f"| sessiond: peak RSS (VmHWM) | {lg['peak_rss_kb'] / 1024:.1f} MB |",
-        f"| database bytes per event ({lg['text_bytes_per_event']:.0f} bytes of text each) "
-        f"| {lg['db_bytes_per_event']:.0f} |",
-        "",
-        "| goal | measured | target | |",
-        "| --- | --- | --- | --- |",
-    ]
+    for title, rows in section_rows(r):
+        lines += ["", f"**{title}**", "", "| figure | value |", "| --- | --- |"]
+        lines += [f"| {name} | {value} |" for name, value in rows]
+    lines += ["", "| goal | issue | measured | target | |", "| --- | --- | --- | --- | --- |"]
     for g in r["goals"]:
         unit = g["unit"]
-        value = f"{g['value']:.2f}{unit}" if unit == "x" else f"{g['value']:.1f} {unit}"
-        limit = f"{g['op']} {g['limit']}{unit}" if unit == "x" else f"{g['op']} {g['limit']} {unit}"
-        lines.append(f"| {g['goal']} | {value} | {limit} | {'met' if g['met'] else 'NOT MET'} |")
-    lines.append("")
-    lines.append(f"benchmark wall time: {r['wall_s']:.0f} s")
+        sep = "" if unit in ("x", "%") else " "
+        limit = f"{g['op']} {g['limit']}{sep}{unit}"
+        if g["value"] is None:
+            lines.append(f"| {g['goal']} | {g['issue']} | — | {limit} | {g['note']} |")
+            continue
+        digits = 2 if unit == "x" else 1
+        value = f"{g['value']:.{digits}f}{sep}{unit}"
+        state = "met" if g["met"] else "NOT MET"
+        lines.append(f"| {g['goal']} | {g['issue']} | {value} | {limit} | {state} |")
+    lines += ["", f"benchmark wall time: {r['wall_s']:.0f} s"]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, a smoke run")
-    parser.add_argument("--out", default=DEFAULT_OUT, help=f"the JSON file (default {DEFAULT_OUT})")
+    parser.add_argument(
+        "--out",
+        default=None,
+        help=f"the JSON file (default {DEFAULT_OUT}; with --quick, {QUICK_OUT})",
+    )
     parser.add_argument("--tmp", default=None, help="where the databases go (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     args = parser.parse_args(argv)
-    sizes = QUICK if args.quick else FULL
+    out = args.out or (QUICK_OUT if args.quick else DEFAULT_OUT)
+    s = QUICK if args.quick else FULL
     tmp = tempfile.mkdtemp(prefix="sessiond-bench-", dir=args.tmp)
     started = time.perf_counter()
     f: dict[str, Any] = {}
     try:
-        db, db2 = os.path.join(tmp, "seq-stdlib.db"), os.path.join(tmp, "seq-sessiond.db")
-        raw, stdlib, ours, piped = [], [], [], []
-        log("floors and appends, interleaved")
-        for _ in range(sizes["rounds"]):
-            raw.append(floors.raw_appends(os.path.join(tmp, "raw.db"), sizes["raw_appends"]))
-            floors.new_db(db)
-            floors.new_db(db2)
-            a, b = sequential([stdlib_cmd(db), sessiond_cmd(db2)], sizes["sequential"])
-            stdlib += a
-            ours += b
-        for _ in range(sizes["pipelined_rounds"]):
-            raw.append(floors.raw_appends(os.path.join(tmp, "raw.db"), sizes["raw_appends"]))
-            piped.append(pipelined(os.path.join(tmp, "piped.db"), sizes["pipelined"]))
-        f["raw_per_s"] = statistics.median(raw)
-        f["raw_rounds"] = raw
-        f["pipelined_per_s"] = statistics.median(piped)
-        f["pipelined_rounds"] = piped
-        f["stdlib_seq_p50"], f["stdlib_seq_p99"] = pct(stdlib, 0.5), pct(stdlib, 0.99)
-        f["sessiond_seq_p50"], f["sessiond_seq_p99"] = pct(ours, 0.5), pct(ours, 0.99)
-
-        log(f"seeding {sizes['big_events']:,} events / {sizes['big_sessions']:,} sessions")
-        small_db, big_db = os.path.join(tmp, "small.db"), os.path.join(tmp, "big.db")
-        t0 = time.perf_counter()
-        floors.seed(small_db, sizes["small_sessions"], sizes["small_events"])
-        floors.seed(big_db, sizes["big_sessions"], sizes["big_events"])
-        f["seed_s"] = time.perf_counter() - t0
-        log("reads")
-        f["reads"] = reads(small_db, big_db, sizes["read_requests"], sizes["read_rounds"])
-
-        log("cold start")
-        cold = cold_start(tmp, small_db, big_db, sizes["cold_runs"])
-        f["cold_pygls"], f["cold_new"], f["cold_existing"], f["cold_big"] = (
-            cold["pygls"],
-            cold["new"],
-            cold["existing"],
-            cold["big"],
-        )
-
-        log(f"{sizes['long_appends']:,} appends")
-        f["long"] = long_run(
-            os.path.join(tmp, "long.db"), sizes["long_appends"], sizes["long_window"]
-        )
+        f["appends"] = appends.measure(tmp, s)
+        f["search"] = search.measure(tmp, s)
+        f["mcp"] = run_mcp(f["search"]["v2"], s)
+        for key in ("v1", "v2"):
+            os.remove(f["search"][key])  # a gigabyte between them
+        f["live"] = live.measure(tmp, s)
+        f["imports"] = run_imports(tmp, s, os.path.join(tmp, "piped.db"))
+        f["idle"], f["watch_idle"] = run_idle(tmp, s)
+        log(f"export: {s['export_events']:,} events, markdown and jsonl")
+        f["export"] = export.measure(s["export_events"], s["export_rounds"])
+        f["postgres"] = run_postgres(args.quick, tmp)
     finally:
         if args.keep:
             log(f"databases kept in {tmp}")
@@ -443,17 +376,17 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}",
         "quick": args.quick,
-        "sizes": sizes,
+        "sizes": s,
         "figures": f,
         "wall_s": time.perf_counter() - started,
     }
-    result["goals"] = goals(result)
+    result["goals"] = all_goals(result)
     text = table(result)
     result["table"] = text
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out + ".tmp", "w") as out:
-        json.dump(result, out, indent=2)
-    os.replace(args.out + ".tmp", args.out)
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    with open(out + ".tmp", "w") as sink:
+        json.dump(result, sink, indent=2)
+    os.replace(out + ".tmp", out)
     print(text)
-    print(f"\n(written to {os.path.relpath(args.out)})")
+    print(f"\n(written to {os.path.relpath(out)})")
     return 0
