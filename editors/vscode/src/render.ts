@@ -4,8 +4,17 @@
 // into its own tags; links keep only http(s)/mailto targets; images are never
 // loaded. The webview then passes the result through DOMPurify, and its CSP
 // allows no inline script or style.
-import hljs from 'highlight.js/lib/common';
-import MarkdownIt from 'markdown-it';
+import type { HLJSApi } from 'highlight.js';
+import type MarkdownIt from 'markdown-it';
+
+// Loaded on the first render, not at activation: registering highlight.js's
+// languages and building markdown-it cost tens of milliseconds.
+let hljsApi: HLJSApi | undefined;
+function hljs(): HLJSApi {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  hljsApi ??= require('highlight.js/lib/common') as HLJSApi;
+  return hljsApi;
+}
 
 const SAFE_LINK = /^(https?:|mailto:)/i;
 /** Fence info strings become class names: keep them to what a language name uses. */
@@ -17,9 +26,9 @@ function escape(text: string): string {
 
 /** Highlighted code, or escaped plain code when the language is unknown to highlight.js. */
 export function highlightCode(code: string, lang: string): string {
-  if (lang && hljs.getLanguage(lang)) {
+  if (lang && hljs().getLanguage(lang)) {
     try {
-      return hljs.highlight(code, { language: lang, ignoreIllegals: true }).value;
+      return hljs().highlight(code, { language: lang, ignoreIllegals: true }).value;
     } catch {
       // highlight.js failing on odd input is no reason to lose the text.
     }
@@ -31,7 +40,7 @@ function codeBlock(text: string, info: string): string {
   const code = text.replace(/\n$/, '');
   const lang = info.trim().split(/\s+/)[0] ?? '';
   const safeLang = LANG.test(lang) ? lang : '';
-  const known = safeLang !== '' && hljs.getLanguage(safeLang) !== undefined;
+  const known = safeLang !== '' && hljs().getLanguage(safeLang) !== undefined;
   const cls = known ? ` class="hljs language-${escape(safeLang.toLowerCase())}"` : ' class="hljs"';
   return (
     '<div class="code-block"><div class="code-head">' +
@@ -43,7 +52,9 @@ function codeBlock(text: string, info: string): string {
 
 function makeRenderer(): MarkdownIt {
   // `breaks`: in a chat a new line is meant as one.
-  const md = new MarkdownIt('default', { html: false, linkify: true, breaks: true, typographer: false });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Md = require('markdown-it') as typeof MarkdownIt;
+  const md = new Md('default', { html: false, linkify: true, breaks: true, typographer: false });
   // markdown-it already refuses javascript:, vbscript:, file: and data: links;
   // we keep fewer still, so no other scheme (command:, vscode:) reaches the webview.
   md.validateLink = (url: string) => SAFE_LINK.test(url.trim());
