@@ -41,6 +41,8 @@ export function hitItem(hit: Hit, now: Date): HitItem {
     description: `${relativeTime(hit.createdAt, now)} · ${kindTitle(hit.kind)}`,
     detail: escapeIcons(markRanges(hit.snippet.replace(/\s+/g, ' '), hit.highlights)),
     // The daemon has already matched: VS Code's own filter must not hide what it found.
+    // (VS Code still lists first the hits whose session name contains the query as
+    // typed; the others keep the daemon's order, best match first.)
     alwaysShow: true,
     hit,
   };
