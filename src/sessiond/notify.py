@@ -122,4 +122,10 @@ class Notifier:
         for change in changes:
             method, params = notification(change)
             self._send(method, params)
+        fd = feed.fileno()
+        if fd != self._fd:  # the feed reconnected (PostgreSQL) or lost its link
+            self._watch(False)
+            self._fd = fd
+            self._watch(True)
+            slow = SAFETY_POLL_S if fd is not None else POLL_S
         self._schedule(0 if feed.more else slow)

@@ -1,4 +1,5 @@
-"""The store in-process, on real SQLite files."""
+"""The store in-process: the contract on every backend (the root conftest's
+`store` and `open_db`), and SQLite's own files (`SqliteStore`, by path)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sqlite3
 import stat
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sessiond.errors import (
@@ -20,12 +21,6 @@ from sessiond.errors import (
 )
 from sessiond.models import EVENT_KINDS, Appended
 from sessiond.store import SqliteStore as Store
-
-
-@pytest.fixture
-def store(tmp_path):
-    with Store(str(tmp_path / "unit.db")) as s:
-        yield s
 
 
 def test_file_settings(tmp_path):
@@ -93,15 +88,15 @@ def test_append_rules(store):
     assert store.count(s.id) == 3
 
 
-def test_payload_limit(tmp_path):
-    with Store(str(tmp_path / "s.db"), max_text_bytes=4) as store:
-        s = store.start_session("v")
-        store.append(s.id, "prompt", "abcd")
-        with pytest.raises(PayloadTooLarge):
-            store.append(s.id, "prompt", "abcé")  # 5 bytes
-        with pytest.raises(PayloadTooLarge):
-            store.set_milestone("k", "12345")
-        assert store.count(s.id) == 1
+def test_payload_limit(open_db):
+    store = open_db(max_text_bytes=4)
+    s = store.start_session("v")
+    store.append(s.id, "prompt", "abcd")
+    with pytest.raises(PayloadTooLarge):
+        store.append(s.id, "prompt", "abcé")  # 5 bytes
+    with pytest.raises(PayloadTooLarge):
+        store.set_milestone("k", "12345")
+    assert store.count(s.id) == 1
 
 
 def test_group_append_gives_each_item_its_outcome(store):
@@ -177,11 +172,10 @@ def test_milestones(store):
     assert store.get_milestone("k") == "2"
 
 
-def test_two_stores_on_one_file_share_seq(tmp_path):
-    path = str(tmp_path / "s.db")
-    with Store(path) as one, Store(path) as two:
-        s = one.start_session("v")
-        seqs = [(one if n % 2 else two).append(s.id, "prompt", str(n)).seq for n in range(10)]
+def test_two_stores_on_one_database_share_seq(open_db):
+    one, two = open_db(), open_db()
+    s = one.start_session("v")
+    seqs = [(one if n % 2 else two).append(s.id, "prompt", str(n)).seq for n in range(10)]
     assert seqs == list(range(1, 11))
 
 
@@ -201,26 +195,27 @@ def test_locked_past_the_busy_timeout_is_a_storage_error(tmp_path):
         assert store.append(s.id, "prompt", "x").seq == 1
 
 
-@settings(max_examples=40, deadline=None)
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     st.lists(
         st.tuples(st.integers(0, 2), st.sampled_from(EVENT_KINDS), st.text(max_size=30)),
         max_size=40,
     )
 )
-def test_seq_is_gapless_per_session(tmp_path_factory, ops):
-    path = str(tmp_path_factory.mktemp("h") / "s.db")
-    with Store(path) as store:
-        ids = [store.start_session("v").id for _ in range(3)]
-        expected: dict[int, list[tuple[str, str]]] = {i: [] for i in ids}
-        for which, kind, text in ops:
-            store.append(ids[which], kind, text)
-            expected[ids[which]].append((kind, text))
-        for sid in ids:
-            events = store.events(sid, 10_000)
-            assert [e.seq for e in events] == list(range(1, len(expected[sid]) + 1))
-            assert [(e.kind, e.text) for e in events] == expected[sid]
-            assert store.count(sid) == len(expected[sid])
+def test_seq_is_gapless_per_session(store, ops):
+    # One store for every example: each example starts sessions of its own.
+    ids = [store.start_session("v").id for _ in range(3)]
+    expected: dict[int, list[tuple[str, str]]] = {i: [] for i in ids}
+    for which, kind, text in ops:
+        store.append(ids[which], kind, text)
+        expected[ids[which]].append((kind, text))
+    for sid in ids:
+        events = store.events(sid, 10_000)
+        assert [e.seq for e in events] == list(range(1, len(expected[sid]) + 1))
+        assert [(e.kind, e.text) for e in events] == expected[sid]
+        assert store.count(sid) == len(expected[sid])
 
 
 def test_damage_met_at_run_time_stops_all_writes(tmp_path):

@@ -1,4 +1,4 @@
-"""The store's version-2 parts through its interface: titles, previews, the
+"""The store's version-2 parts through its interface, on every backend: titles, previews, the
 trash, search with its filters, the change feed, and the import methods."""
 
 from __future__ import annotations
@@ -9,13 +9,7 @@ import pytest
 
 from sessiond.errors import InvalidParams, SessionEnded, SessionNotFound
 from sessiond.models import rfc3339
-from sessiond.store import Added, Changed, ImportedEvent, ImportedSession, Started, open_store
-
-
-@pytest.fixture
-def store(tmp_path):
-    with open_store(str(tmp_path / "v2.db")) as s:
-        yield s
+from sessiond.store import Added, Changed, ImportedEvent, ImportedSession, Started
 
 
 def ms(stamp: str) -> int:
@@ -155,24 +149,23 @@ def test_feed_gives_every_change_once_in_commit_order(store):
         feed.close()
 
 
-def test_feed_reads_other_connections_and_pages_without_losing_order(tmp_path):
-    path = str(tmp_path / "two.db")
-    with open_store(path) as reader, open_store(path) as writer:
-        feed = reader.feed()
-        s = writer.start_session("w")
-        writer.append_many([(s.id, "prompt", f"e{i}") for i in range(25)])
-        writer.delete_session(s.id)
-        writer.append_many([])
-        seen = []
-        while True:
-            page = feed.poll(limit=7)
-            seen += page
-            if not feed.more and not page:
-                break
-        assert isinstance(seen[0], Started)
-        assert [c.event.seq for c in seen if isinstance(c, Added)] == list(range(1, 26))
-        assert isinstance(seen[-1], Changed) and seen[-1].session.deleted_at is not None
-        feed.close()
+def test_feed_reads_other_connections_and_pages_without_losing_order(open_db):
+    reader, writer = open_db(), open_db()
+    feed = reader.feed()
+    s = writer.start_session("w")
+    writer.append_many([(s.id, "prompt", f"e{i}") for i in range(25)])
+    writer.delete_session(s.id)
+    writer.append_many([])
+    seen = []
+    while True:
+        page = feed.poll(limit=7)
+        seen += page
+        if not feed.more and not page:
+            break
+    assert isinstance(seen[0], Started)
+    assert [c.event.seq for c in seen if isinstance(c, Added)] == list(range(1, 26))
+    assert isinstance(seen[-1], Changed) and seen[-1].session.deleted_at is not None
+    feed.close()
 
 
 def test_import_keeps_the_source_times_ids_and_title(store):

@@ -87,7 +87,8 @@ class Feed(Protocol):
     once, events in `seq` order within a session, at most `limit` at a time
     (`more` then says there is more to read). `fileno()` is a descriptor that
     becomes readable when there may be something to poll, or None when the
-    caller must poll on a timer.
+    caller must poll on a timer; it may change (a reconnection) or be None
+    for a while, so ask again after each poll.
     """
 
     @property

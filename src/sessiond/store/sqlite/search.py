@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from sessiond.models import Hit, rfc3339
 from sessiond.store.query import Query, Term, parse
 from sessiond.store.snippet import make_snippet
-from sessiond.store.sqlite.rows import SESSION_FIELDS, session_row
+from sessiond.store.sqlite.rows import SESSION_FIELDS, session_row, storable
 
 WINDOW = 2_000
 COMMON = 10_000
@@ -87,7 +87,7 @@ def search(
     until: int | None = None,
 ) -> list[Hit]:
     query = parse(text)
-    if limit == 0 or kinds == []:
+    if limit == 0 or kinds == [] or (session_id is not None and not storable(session_id)):
         return []
     where, params = _filters(session_id, kinds, since, until)
     window = conn.execute(
