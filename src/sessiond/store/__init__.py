@@ -21,7 +21,8 @@ from sessiond.store.base import (
     Started,
     Store,
 )
-from sessiond.store.sqlite.store import MEMORY, SqliteStore, check_text
+from sessiond.store.checks import check_text
+from sessiond.store.sqlite.store import MEMORY, SqliteStore
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 

@@ -26,12 +26,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sessiond.models import Hit, rfc3339
+from sessiond.store.checks import WINDOW, storable
 from sessiond.store.postgres.rows import SESSION_FIELDS, from_db, session_row
 from sessiond.store.postgres.words import tsquery_sql
 from sessiond.store.query import Query, Term, parse
 from sessiond.store.snippet import make_snippet
-from sessiond.store.sqlite.rows import storable
-from sessiond.store.sqlite.search import WINDOW
 
 if TYPE_CHECKING:
     import psycopg

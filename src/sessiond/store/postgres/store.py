@@ -25,6 +25,7 @@ from sessiond import DEFAULT_MAX_TEXT_BYTES
 from sessiond.errors import SessiondError, SessionNotFound, StorageError
 from sessiond.models import Appended, Event, Hit, Session, rfc3339
 from sessiond.store.base import Feed, ImportedEvent, ImportedSession
+from sessiond.store.checks import SQL_INT_MAX, check_kind, check_text, storable
 from sessiond.store.postgres import writes
 from sessiond.store.postgres.connect import Target, describe
 from sessiond.store.postgres.link import Link
@@ -45,9 +46,6 @@ from sessiond.store.postgres.rows import (
     to_db,
 )
 from sessiond.store.postgres.uri import redact, secrets_of
-from sessiond.store.sqlite.rows import SQL_INT_MAX, storable
-from sessiond.store.sqlite.store import check_text
-from sessiond.store.sqlite.writes import check_kind
 
 if TYPE_CHECKING:
     Connection = psycopg.Connection[tuple[Any, ...]]

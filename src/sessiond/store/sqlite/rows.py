@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 from sessiond.models import Session, rfc3339
+from sessiond.store.checks import SQL_INT_MAX, storable
 
-# SQLite integers are 64-bit: no row has an id or seq outside this range, and
-# binding a Python int outside it raises OverflowError (not a sqlite3.Error).
-SQL_INT_MAX = 2**63 - 1
-
-
-def storable(value: int) -> bool:
-    return -SQL_INT_MAX - 1 <= value <= SQL_INT_MAX
-
+__all__ = ["SESSION_COLUMNS", "SESSION_FIELDS", "SQL_INT_MAX", "session_row", "storable"]
 
 # A Session's columns, from `sessions AS s` and its parent `p`.
 SESSION_FIELDS = """

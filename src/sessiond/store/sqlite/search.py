@@ -23,12 +23,10 @@ import sqlite3
 from collections.abc import Sequence
 
 from sessiond.models import Hit, rfc3339
+from sessiond.store.checks import COMMON, WINDOW, storable
 from sessiond.store.query import Query, Term, parse
 from sessiond.store.snippet import make_snippet
-from sessiond.store.sqlite.rows import SESSION_FIELDS, session_row, storable
-
-WINDOW = 2_000
-COMMON = 10_000
+from sessiond.store.sqlite.rows import SESSION_FIELDS, session_row
 
 
 def _quoted(term: Term) -> str:

@@ -30,14 +30,13 @@ from collections.abc import Iterator, Sequence
 
 from sessiond import DEFAULT_MAX_TEXT_BYTES
 from sessiond.errors import (
-    InvalidParams,
-    PayloadTooLarge,
     SessiondError,
     SessionNotFound,
     StorageError,
 )
 from sessiond.models import Appended, Event, Hit, Session, now_ms, rfc3339
 from sessiond.store.base import Feed, ImportedEvent, ImportedSession
+from sessiond.store.checks import check_kind, check_text
 from sessiond.store.sqlite import writes
 from sessiond.store.sqlite.files import (
     check_ours,
@@ -62,22 +61,6 @@ from sessiond.store.sqlite.rows import SESSION_COLUMNS, SQL_INT_MAX, session_row
 logger = logging.getLogger(__name__)
 
 MEMORY = ":memory:"
-
-
-def check_text(text: str, max_bytes: int, field: str = "text") -> None:
-    """Refuse text that cannot be stored as UTF-8 or is over `max_bytes`."""
-    try:
-        size = len(text.encode("utf-8"))
-    except UnicodeEncodeError as exc:
-        raise InvalidParams(
-            f"'{field}' is not valid Unicode: it holds a lone surrogate at position "
-            f"{exc.start}, which cannot be stored as UTF-8"
-        ) from None
-    if size > max_bytes:
-        raise PayloadTooLarge(
-            f"'{field}' is {size} bytes as UTF-8, over this server's limit of "
-            f"{max_bytes} bytes (maxTextBytes)"
-        )
 
 
 class SqliteStore:
@@ -456,7 +439,7 @@ class SqliteStore:
         pending: list[int] = []
         for _session_id, kind, text in items:
             try:
-                writes.check_kind(kind)
+                check_kind(kind)
                 check_text(text, self.max_text_bytes)
             except SessiondError as exc:
                 outcomes.append(exc)
@@ -574,7 +557,7 @@ class SqliteStore:
         checkpoint: tuple[str, str, str] | None = None,
     ) -> int:
         for event in events:
-            writes.check_kind(event.kind)
+            check_kind(event.kind)
             check_text(event.text, self.max_text_bytes)
         with self._write() as conn:
             count = writes.import_events(conn, session_id, events, ended_at)

@@ -9,23 +9,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from sessiond.errors import (
-    InvalidParams,
     SessiondError,
     SessionEnded,
     SessionExists,
     SessionNotFound,
 )
-from sessiond.models import EVENT_KINDS, Appended, now_ms, rfc3339
+from sessiond.models import Appended, now_ms, rfc3339
 from sessiond.store.base import ImportedEvent, ImportedSession
 from sessiond.store.snippet import make_preview
 from sessiond.store.sqlite.rows import storable
-
-_KINDS = frozenset(EVENT_KINDS)
-
-
-def check_kind(kind: str) -> None:
-    if kind not in _KINDS:
-        raise InvalidParams(f"'kind' must be one of {', '.join(EVENT_KINDS)}; got {kind!r}")
 
 
 def record_change(conn: sqlite3.Connection, session_id: int, started: bool) -> None:
