@@ -23,6 +23,7 @@ import os
 import queue
 import random
 import statistics
+import sys
 import threading
 import time
 from pathlib import Path
@@ -44,6 +45,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def daemon(db: str) -> Peer:
+    """A daemon on `db`: a file, or a PostgreSQL URL (given in the
+    environment, so that its password never shows in `ps`)."""
+    if db.startswith(("postgresql://", "postgres://")):
+        return Peer([sys.executable, "-m", "sessiond"], env={**os.environ, "SESSIOND_DB": db})
+    return Peer(sessiond_cmd(db))
+
+
 def subscribe(peer: Peer) -> None:
     msg_id = peer.take_id()
     peer.write(request(msg_id, "session/subscribe", {}))
@@ -60,7 +69,7 @@ class Subscriber:
     the `session/didAppend`s and notes when each probe's arrived."""
 
     def __init__(self, db: str) -> None:
-        self.peer = Peer(sessiond_cmd(db))
+        self.peer = daemon(db)
         self.peer.initialize()
         try:
             subscribe(self.peer)
@@ -161,11 +170,14 @@ class Loader:
         return self.answered
 
 
-def lag(db: str, n: int, loaders: int, gap_s: float) -> dict[str, Any]:
-    """Seconds from the writer's answer to the subscriber's didAppend, per append."""
-    floors.new_db(db, sessions=1 + loaders)
+def lag(db: str, n: int, loaders: int, gap_s: float, fresh: bool = True) -> dict[str, Any]:
+    """Seconds from the writer's answer to the subscriber's didAppend, per
+    append. `fresh`: on a new file with the sessions it needs (else `db`
+    must have an open session 1, and `loaders` more after it)."""
+    if fresh:
+        floors.new_db(db, sessions=1 + loaders)
     subscriber = Subscriber(db)
-    writer = Peer(sessiond_cmd(db))
+    writer = daemon(db)
     load: list[Loader] = []
     answered: dict[int, float] = {}
     rng = random.Random(12)

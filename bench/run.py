@@ -21,16 +21,16 @@ import sqlite3
 import tempfile
 import threading
 import time
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import appends, export, imports, live, mcp, search
+from bench import appends, export, imports, live, mcp, report, search
 from bench.common import (  # noqa: F401 (bench.postgres imports these from here)
     append_chunks,
     append_params,
-    goal,
     log,
-    ms,
     pct,
     sessiond_cmd,
 )
@@ -134,7 +134,7 @@ def run_imports(tmp: str, s: dict[str, Any], pipelined_db: str) -> dict[str, Any
     return f
 
 
-def run_idle(tmp: str, s: dict[str, Any]) -> tuple[dict[str, Any], float]:
+def run_idle(tmp: str, s: dict[str, Any]) -> dict[str, Any]:
     """The idle daemons and the idle `import --watch`, over the same seconds."""
     log(f"idle: daemons and `import --watch`, {s['idle_seconds']} s")
     watched: list[float] = []
@@ -148,10 +148,21 @@ def run_idle(tmp: str, s: dict[str, Any]) -> tuple[dict[str, Any], float]:
         watcher.join()
     if not watched:
         raise AssertionError("the idle `import --watch` was not measured")
-    return daemons, watched[0]
+    return {**daemons, "watch": watched[0]}
 
 
-def run_postgres(quick: bool, tmp: str) -> dict[str, Any]:
+def guarded(name: str, part: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run one part; a part that fails is reported as failed, and the run
+    goes on with the others."""
+    try:
+        return part()
+    except Exception as exc:
+        log(f"{name} FAILED:")
+        traceback.print_exc()
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+def run_postgres(quick: bool, tmp: str, lag_probes: int, lag_gap_s: float) -> dict[str, Any]:
     url = os.environ.get("SESSIOND_BENCH_PG_URL")
     if not url:
         return {"skipped": f"no server given: {PG_HOW}"}
@@ -165,177 +176,15 @@ def run_postgres(quick: bool, tmp: str) -> dict[str, Any]:
     with contextlib.redirect_stdout(io.StringIO()):
         postgres.main(args)
     result: dict[str, Any] = json.loads(Path(out).read_text())
+    log("postgres: notification lag across two daemons")
+    schemas = postgres.Schemas(url)
+    try:
+        result["live_lag"] = live.lag(schemas.new(), lag_probes, 0, lag_gap_s, fresh=False)
+    except live.NotServed as exc:
+        result["live_lag"] = {"served": False, "why": str(exc)}
+    finally:
+        schemas.close()
     return result
-
-
-# The report
-
-
-def section_rows(r: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
-    f, s = r["figures"], r["sizes"]
-    im, mc, ex = f["imports"], f["mcp"], f["export"]
-    sections = [
-        ("Appends, reads, start, memory (issue 6)", appends.rows(f["appends"], s)),
-        (f"Search at {s['search_events']:,} realistic turns (issue 11)", search.rows(f["search"])),
-        ("Live updates (issue 12)", live.rows(f["live"], f["idle"])),
-    ]
-    rows = []
-    for name, label, unit in (
-        ("claude_code", "Claude Code transcripts", "lines"),
-        ("llm", "llm logs.db", "responses"),
-    ):
-        g = im[name]
-        rows += [
-            (
-                f"`sessiond import` {label}: {g['size']:,} {unit}, {g['events']:,} events",
-                f"{g['events_per_s']:,.0f} events/s, {g['seconds']:.2f} s",
-            ),
-            ("no-op re-import of the same", f"{g['noop_seconds'] * 1000:.1f} ms"),
-        ]
-    rows += [
-        (
-            "pipelined appends beside each import (for the ratio)",
-            " / ".join(f"{x:,.0f} /s" for x in im["pipelined_beside"]),
-        ),
-        (
-            f"`import --watch`, idle {s['idle_seconds']} s: CPU",
-            f"{f['watch_idle']:.3%} of one core",
-        ),
-    ]
-    sections.append(("Import (issue 13)", rows))
-    rows = [
-        ("MCP SDK import (`mcp`, -X importtime)", ms(mc["sdk_import_s"])),
-        (
-            "`sessiond mcp` / daemon: spawn to `initialize` answer",
-            f"{ms(mc['start']['mcp'])} / {ms(mc['start']['daemon'])}",
-        ),
-    ]
-    for query, q in mc["search"].items():
-        rows.append(
-            (
-                f"`{query}`: search_history (MCP) / session/search (daemon), p50",
-                f"{ms(q['mcp_p50'])} / {ms(q['daemon_p50'])} ({q['ratio']:.2f}x)",
-            )
-        )
-    sections.append((f"MCP, on the same {s['search_events']:,} turns (issue 17)", rows))
-    big, small = ex["events"], ex["small_events"]
-    rows = [
-        (
-            f"`sessiond export --format {fmt}`, {big:,} events: median",
-            f"{ex['median_seconds'][fmt]:.3f} s",
-        )
-        for fmt in export.FORMATS
-    ]
-    rows += [
-        (
-            f"export --format {fmt}: peak RSS at {small:,} / {big:,} events",
-            " / ".join(f"{ex['peak_rss_kib'][fmt][n] / 1024:.1f} MB" for n in (small, big)),
-        )
-        for fmt in export.FORMATS
-    ]
-    sections.append(("Export (issue 10)", rows))
-    pg = f["postgres"]
-    if "skipped" in pg:
-        sections.append(("PostgreSQL (issue 15)", [("not measured", pg["skipped"])]))
-    else:
-        sections.append(("PostgreSQL (issue 15)", pg_rows(pg["table"])))
-    return sections
-
-
-def pg_rows(text: str) -> list[tuple[str, str]]:
-    """The figure rows of bench.postgres's own table."""
-    rows = []
-    for line in text.split("\n\n", 2)[1].splitlines():
-        cells = [c.strip() for c in line.strip("|").split(" | ")]
-        if len(cells) == 2 and cells[0] not in ("figure", "---"):
-            rows.append((cells[0], cells[1]))
-    return rows
-
-
-def all_goals(r: dict[str, Any]) -> list[dict[str, Any]]:
-    f, s = r["figures"], r["sizes"]
-    out = appends.goals(f["appends"], s)
-    out += search.goals(f["search"])
-    out += live.goals(f["live"], f["idle"])
-    im = f["imports"]
-    beside = sorted(im["pipelined_beside"])[len(im["pipelined_beside"]) // 2]
-    for name, label in (("claude_code", "Claude Code"), ("llm", "llm")):
-        out.append(
-            goal(
-                f"import {label} vs pipelined appends",
-                im[name]["events_per_s"] / beside,
-                0.5,
-                ">=",
-                issue=13,
-            )
-        )
-        out.append(
-            goal(
-                f"no-op re-import {label} vs first",
-                im[name]["noop_share"] * 100,
-                5,
-                "<=",
-                "%",
-                issue=13,
-            )
-        )
-    worst = max(mc["ratio"] for mc in f["mcp"]["search"].values())
-    out.append(
-        goal("search_history p50 vs session/search p50 (worst query)", worst, 2.0, "<=", issue=17)
-    )
-    ex = f["export"]
-    big, small = ex["events"], ex["small_events"]
-    growth = max(
-        ex["peak_rss_kib"][fmt][big] / ex["peak_rss_kib"][fmt][small] for fmt in export.FORMATS
-    )
-    out.append(
-        goal(f"export markdown time vs jsonl, {big:,} events", ex["ratio"], 1.5, "<=", issue=10)
-    )
-    out.append(
-        goal(f"export peak RSS at {big:,} vs {small:,} events (flat)", growth, 1.2, "<=", issue=10)
-    )
-    pg = f["postgres"]
-    if "skipped" in pg:
-        why = "not measured (no server given)"
-        out += [
-            goal(
-                "PostgreSQL: pipelined appends vs raw psycopg, transactions of 100",
-                None,
-                0.5,
-                ">=",
-                "x",
-                15,
-                why,
-            ),
-            goal("PostgreSQL: sequential append p50 vs raw psycopg", None, 1.5, "<=", "x", 15, why),
-            goal("PostgreSQL: search p50, a rare word", None, 10, "<=", "ms", 15, why),
-        ]
-    else:
-        out += [{**g, "issue": 15, "note": None} for g in pg["goals"]]
-    return out
-
-
-def table(r: dict[str, Any]) -> str:
-    lines = [
-        f"sessiond benchmark — {r['when']} — {r['machine']}" + (" — QUICK" if r["quick"] else ""),
-    ]
-    for title, rows in section_rows(r):
-        lines += ["", f"**{title}**", "", "| figure | value |", "| --- | --- |"]
-        lines += [f"| {name} | {value} |" for name, value in rows]
-    lines += ["", "| goal | issue | measured | target | |", "| --- | --- | --- | --- | --- |"]
-    for g in r["goals"]:
-        unit = g["unit"]
-        sep = "" if unit in ("x", "%") else " "
-        limit = f"{g['op']} {g['limit']}{sep}{unit}"
-        if g["value"] is None:
-            lines.append(f"| {g['goal']} | {g['issue']} | — | {limit} | {g['note']} |")
-            continue
-        digits = 2 if unit == "x" else 1
-        value = f"{g['value']:.{digits}f}{sep}{unit}"
-        state = "met" if g["met"] else "NOT MET"
-        lines.append(f"| {g['goal']} | {g['issue']} | {value} | {limit} | {state} |")
-    lines += ["", f"benchmark wall time: {r['wall_s']:.0f} s"]
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -355,17 +204,22 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     f: dict[str, Any] = {}
     try:
-        f["appends"] = appends.measure(tmp, s)
-        f["search"] = search.measure(tmp, s)
-        f["mcp"] = run_mcp(f["search"]["v2"], s)
-        for key in ("v1", "v2"):
-            os.remove(f["search"][key])  # a gigabyte between them
-        f["live"] = live.measure(tmp, s)
-        f["imports"] = run_imports(tmp, s, os.path.join(tmp, "piped.db"))
-        f["idle"], f["watch_idle"] = run_idle(tmp, s)
+        f["appends"] = guarded("appends", lambda: appends.measure(tmp, s))
+        f["search"] = guarded("search", lambda: search.measure(tmp, s))
+        f["mcp"] = guarded("mcp", lambda: run_mcp(f["search"]["v2"], s))
+        for key in ("v1", "v2"):  # a gigabyte between them
+            with contextlib.suppress(KeyError, OSError):
+                os.remove(f["search"][key])
+        f["live"] = guarded("live", lambda: live.measure(tmp, s))
+        piped = os.path.join(tmp, "piped.db")
+        f["imports"] = guarded("imports", lambda: run_imports(tmp, s, piped))
+        f["idle"] = guarded("idle", lambda: run_idle(tmp, s))
         log(f"export: {s['export_events']:,} events, markdown and jsonl")
-        f["export"] = export.measure(s["export_events"], s["export_rounds"])
-        f["postgres"] = run_postgres(args.quick, tmp)
+        f["export"] = guarded(
+            "export", lambda: export.measure(s["export_events"], s["export_rounds"])
+        )
+        pg = (args.quick, tmp, s["lag_probes"], s["lag_gap_s"])
+        f["postgres"] = guarded("postgres", lambda: run_postgres(*pg))
     finally:
         if args.keep:
             log(f"databases kept in {tmp}")
@@ -380,8 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         "figures": f,
         "wall_s": time.perf_counter() - started,
     }
-    result["goals"] = all_goals(result)
-    text = table(result)
+    tables, result["goals"] = report.build(result)
+    text = report.table(result, tables)
     result["table"] = text
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     with open(out + ".tmp", "w") as sink:
@@ -389,4 +243,4 @@ def main(argv: list[str] | None = None) -> int:
     os.replace(out + ".tmp", out)
     print(text)
     print(f"\n(written to {os.path.relpath(out)})")
-    return 0
+    return 1 if any(g["note"] == "FAILED" for g in result["goals"]) else 0

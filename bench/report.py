@@ -1,0 +1,229 @@
+"""The report of `python -m bench`: a table of figures per part, then every
+goal with its ratio. A part that failed says so in both, and its goals are
+not counted as met."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench import appends, export, live, search
+from bench.common import goal, ms
+
+Rows = list[tuple[str, str]]
+
+
+def failed(f: dict[str, Any]) -> str | None:
+    error = f.get("error")
+    return None if error is None else str(error)
+
+
+def import_rows(r: dict[str, Any]) -> Rows:
+    f, s = r["figures"], r["sizes"]
+    im = f["imports"]
+    rows: Rows = []
+    for name, label, unit in (
+        ("claude_code", "Claude Code transcripts", "lines"),
+        ("llm", "llm logs.db", "responses"),
+    ):
+        g = im[name]
+        rows += [
+            (
+                f"`sessiond import` {label}: {g['size']:,} {unit}, {g['events']:,} events",
+                f"{g['events_per_s']:,.0f} events/s, {g['seconds']:.2f} s",
+            ),
+            ("no-op re-import of the same", f"{g['noop_seconds'] * 1000:.1f} ms"),
+        ]
+    rows.append(
+        (
+            "pipelined appends, a round right before each import (for the ratio)",
+            " / ".join(f"{x:,.0f} /s" for x in im["pipelined_beside"]),
+        )
+    )
+    idle = f["idle"]
+    if "watch" in idle:
+        rows.append(
+            (
+                f"`import --watch`, idle {s['idle_seconds']} s: CPU",
+                f"{idle['watch']:.3%} of one core",
+            )
+        )
+    return rows
+
+
+def import_goals(r: dict[str, Any]) -> list[dict[str, Any]]:
+    im = r["figures"]["imports"]
+    beside = sorted(im["pipelined_beside"])[len(im["pipelined_beside"]) // 2]
+    out = []
+    for name, label in (("claude_code", "Claude Code"), ("llm", "llm")):
+        rate = im[name]["events_per_s"] / beside
+        out.append(goal(f"import {label} vs pipelined appends", rate, 0.5, ">=", issue=13))
+        share = im[name]["noop_share"] * 100
+        out.append(goal(f"no-op re-import {label} vs first", share, 5, "<=", "%", 13))
+    return out
+
+
+def mcp_rows(r: dict[str, Any]) -> Rows:
+    mc = r["figures"]["mcp"]
+    rows = [
+        ("MCP SDK import (`mcp`, -X importtime)", ms(mc["sdk_import_s"])),
+        (
+            "`sessiond mcp` / daemon: spawn to `initialize` answer",
+            f"{ms(mc['start']['mcp'])} / {ms(mc['start']['daemon'])}",
+        ),
+    ]
+    for query, q in mc["search"].items():
+        rows.append(
+            (
+                f"`{query}`: search_history (MCP) / session/search (daemon), p50",
+                f"{ms(q['mcp_p50'])} / {ms(q['daemon_p50'])} ({q['ratio']:.2f}x)",
+            )
+        )
+    return rows
+
+
+def mcp_goals(r: dict[str, Any]) -> list[dict[str, Any]]:
+    worst = max(q["ratio"] for q in r["figures"]["mcp"]["search"].values())
+    return [goal("search_history p50 vs session/search p50 (worst query)", worst, 2.0, "<=",
+                 issue=17)]  # fmt: skip
+
+
+def export_rows(r: dict[str, Any]) -> Rows:
+    ex = r["figures"]["export"]
+    big, small = ex["events"], ex["small_events"]
+    rows = [
+        (
+            f"`sessiond export --format {fmt}`, {big:,} events: median",
+            f"{ex['median_seconds'][fmt]:.3f} s",
+        )
+        for fmt in export.FORMATS
+    ]
+    rows += [
+        (
+            f"export --format {fmt}: peak RSS at {small:,} / {big:,} events",
+            " / ".join(f"{ex['peak_rss_kib'][fmt][n] / 1024:.1f} MB" for n in (small, big)),
+        )
+        for fmt in export.FORMATS
+    ]
+    return rows
+
+
+def export_goals(r: dict[str, Any]) -> list[dict[str, Any]]:
+    ex = r["figures"]["export"]
+    big, small = ex["events"], ex["small_events"]
+    rss = ex["peak_rss_kib"]
+    growth = max(rss[fmt][big] / rss[fmt][small] for fmt in export.FORMATS)
+    return [
+        goal(f"export markdown time vs jsonl, {big:,} events", ex["ratio"], 1.5, "<=", issue=10),
+        goal(f"export peak RSS at {big:,} vs {small:,} events (flat)", growth, 1.2, "<=",
+             issue=10),
+    ]  # fmt: skip
+
+
+def pg_rows(r: dict[str, Any]) -> Rows:
+    pg = r["figures"]["postgres"]
+    if "skipped" in pg:
+        return [("not measured", pg["skipped"])]
+    rows = []
+    # The figure rows of bench.postgres's own table.
+    for line in pg["table"].split("\n\n", 2)[1].splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
+        if len(cells) == 2 and cells[0] not in ("figure", "---"):
+            rows.append((cells[0], cells[1]))
+    lag = pg["live_lag"]
+    served = lag.get("served", True)
+    value = (
+        f"{ms(lag['p50'])} / {ms(lag['p99'])} / {ms(lag['max'])}"
+        if served
+        else f"not measured ({lag['why']})"
+    )
+    rows.append(("notification lag across two daemons, p50 / p99 / max", value))
+    return rows
+
+
+def pg_goals(r: dict[str, Any]) -> list[dict[str, Any]]:
+    pg = r["figures"]["postgres"]
+    if "skipped" in pg:
+        why = "not measured (no server given)"
+        return [
+            goal("PostgreSQL: pipelined appends vs raw psycopg, transactions of 100", None,
+                 0.5, ">=", "x", 15, why),
+            goal("PostgreSQL: sequential append p50 vs raw psycopg", None, 1.5, "<=", "x", 15, why),
+            goal("PostgreSQL: search p50, a rare word", None, 10, "<=", "ms", 15, why),
+            goal("PostgreSQL: notification lag across two daemons, p50", None, 100, "<=", "ms",
+                 15, why),
+        ]  # fmt: skip
+    out = [
+        {**g, "goal": f"PostgreSQL: {g['goal']}", "issue": 15, "note": None} for g in pg["goals"]
+    ]
+    lag = pg["live_lag"]
+    served = lag.get("served", True)
+    out.append(
+        goal(
+            "PostgreSQL: notification lag across two daemons, p50",
+            lag["p50"] * 1000 if served else None,
+            100,
+            "<=",
+            "ms",
+            15,
+            None if served else "not served yet",
+        )
+    )
+    return out
+
+
+def sections(r: dict[str, Any]) -> list[tuple[str, str, int, Any, Any]]:
+    """(figures key, title, issue, rows of r, goals of r) per part."""
+    f, s = r["figures"], r["sizes"]
+    return [
+        ("appends", "Appends, reads, start, memory", 6,
+         lambda: appends.rows(f["appends"], s), lambda: appends.goals(f["appends"], s)),
+        ("search", f"Search at {s['search_events']:,} realistic turns", 11,
+         lambda: search.rows(f["search"]), lambda: search.goals(f["search"])),
+        ("live", "Live updates", 12,
+         lambda: live.rows(f["live"], f["idle"]), lambda: live.goals(f["live"], f["idle"])),
+        ("imports", "Import", 13, lambda: import_rows(r), lambda: import_goals(r)),
+        ("mcp", f"MCP, on the same {s['search_events']:,} turns", 17,
+         lambda: mcp_rows(r), lambda: mcp_goals(r)),
+        ("export", "Export", 10, lambda: export_rows(r), lambda: export_goals(r)),
+        ("postgres", "PostgreSQL", 15, lambda: pg_rows(r), lambda: pg_goals(r)),
+    ]  # fmt: skip
+
+
+def build(r: dict[str, Any]) -> tuple[list[tuple[str, Rows]], list[dict[str, Any]]]:
+    """The tables' rows per part, and every goal."""
+    tables, goals = [], []
+    for key, title, issue, rows, part_goals in sections(r):
+        error = failed(r["figures"].get(key, {"error": "not run"}))
+        if error is not None:
+            tables.append((f"{title} (issue {issue})", [("FAILED", error)]))
+            goals.append(goal(f"{title}: every goal", None, 0, "", "", issue, "FAILED"))
+            continue
+        tables.append((f"{title} (issue {issue})", rows()))
+        goals += part_goals()
+        idle_error = failed(r["figures"]["idle"])
+        if key == "live" and idle_error is not None:
+            tables[-1][1].append(("idle CPU (daemons, `import --watch`)", f"FAILED: {idle_error}"))
+            goals.append(goal("idle CPU", None, 1, "<=", "%", 12, "FAILED"))
+    return tables, goals
+
+
+def table(r: dict[str, Any], tables: list[tuple[str, Rows]]) -> str:
+    quick = " — QUICK" if r["quick"] else ""
+    lines = [f"sessiond benchmark — {r['when']} — {r['machine']}{quick}"]
+    for title, rows in tables:
+        lines += ["", f"**{title}**", "", "| figure | value |", "| --- | --- |"]
+        lines += [f"| {name} | {value} |" for name, value in rows]
+    lines += ["", "| goal | issue | measured | target | |", "| --- | --- | --- | --- | --- |"]
+    for g in r["goals"]:
+        unit = g["unit"]
+        sep = "" if unit in ("x", "%", "") else " "
+        target = f"{g['op']} {g['limit']}{sep}{unit}" if g["op"] else "—"
+        if g["value"] is None:
+            lines.append(f"| {g['goal']} | {g['issue']} | — | {target} | {g['note']} |")
+            continue
+        digits = 2 if unit == "x" else 1
+        value = f"{g['value']:.{digits}f}{sep}{unit}"
+        state = "met" if g["met"] else "NOT MET"
+        lines.append(f"| {g['goal']} | {g['issue']} | {value} | {target} | {state} |")
+    lines += ["", f"benchmark wall time: {r['wall_s']:.0f} s"]
+    return "\n".join(lines)
