@@ -1,4 +1,10 @@
-"""End-to-end fixtures: the real `sessiond` process, driven by pytest-lsp."""
+"""End-to-end fixtures: the real `sessiond` process, driven by pytest-lsp.
+
+`client` runs each test once per store (the root conftest's `store_db`: a
+new SQLite file, and a new PostgreSQL schema), so the whole contract suite
+holds on both; `shared` (stateless checks of params) and the raw-pipe
+`daemon` use an in-memory SQLite store.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import sys
 from typing import Any
 
 import pytest
+import pytest_asyncio
 import pytest_lsp
 from lsprotocol import types
 from pygls.protocol import JsonRPCResponseMessage
@@ -22,8 +29,11 @@ def keep_plain_results(client: LanguageClient) -> None:
     )
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
-async def client(lsp_client: LanguageClient) -> Any:
+@pytest_asyncio.fixture
+async def client(store_db: str) -> Any:
+    """An initialized client of a daemon on a new store, once per backend."""
+    config = ClientServerConfig(server_command=[*SERVER[:-1], store_db])
+    lsp_client = await config.start()
     keep_plain_results(lsp_client)
     await lsp_client.initialize_session(
         types.InitializeParams(
@@ -31,8 +41,9 @@ async def client(lsp_client: LanguageClient) -> Any:
             client_info=types.ClientInfo(name="pytest-lsp"),
         )
     )
-    yield
+    yield lsp_client
     await lsp_client.shutdown_session()
+    await lsp_client.stop()
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER), scope="module")

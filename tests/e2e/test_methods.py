@@ -62,6 +62,9 @@ async def test_start_makes_a_ulid_and_reports_every_field(client):
         "cliVersion": "test 1",
         "parentUlid": None,
         "eventCount": 0,
+        "title": None,
+        "preview": None,
+        "deletedAt": None,
     }
     assert isinstance(s["id"], int) and s["id"] >= 1
 
