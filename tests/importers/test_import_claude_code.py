@@ -196,3 +196,21 @@ def _line(kind: str, uuid: str, when: str, text: str, side: bool = False) -> str
     if side:
         line["agentId"] = "a1b2c3d4"
     return json.dumps(line)
+
+
+def test_a_later_title_from_the_source_follows_but_never_over_a_persons(store, copy):
+    root = copy("claude-code")
+    main = root / PROJECT / f"{OLD}.jsonl"
+    run_import(store, "claude-code", [root / "projects"])
+    first = store.get_session(OLD).title
+
+    def retitled(title: str) -> str | None:
+        with main.open("a") as f:
+            f.write(json.dumps({"type": "custom-title", "sessionId": OLD, "customTitle": title}))
+            f.write("\n")
+        run_import(store, "claude-code", [root / "projects"])
+        return store.get_session(OLD).title
+
+    assert retitled("Renamed in Claude Code") == "Renamed in Claude Code" != first
+    store.rename_session(store.get_session(OLD).id, "My own name")
+    assert retitled("Renamed again in Claude Code") == "My own name"

@@ -30,6 +30,7 @@ import attrs
 
 from sessiond.importers.base import Json, Mark, Skipped, SourceUnreadable, Turns
 from sessiond.importers.summary import Summary
+from sessiond.models import Session
 from sessiond.store.base import ImportedEvent, ImportedSession, Store
 
 STATE_VERSION = 1
@@ -149,6 +150,8 @@ class Writer:
         stored, created = self.store.import_session(session)
         if created:
             self.summary.sessions_added += 1
+        if session.title is not None:
+            self._retitle(stored, session.title)
         known = self.known.get(session.ulid)
         if known is None:
             known = self.known[session.ulid] = _Known(
@@ -157,6 +160,19 @@ class Writer:
         else:
             known.title = session.title
         return known
+
+    def _retitle(self, stored: Session, title: str) -> None:
+        """Follow the source's title as it changes (an AI title replaced by
+        one the person gave, a rename in the tool), but never over a title
+        given in sessiond: only while the stored one is the last imported."""
+        key = f"title {stored.ulid}"
+        last = self.store.get_import_state(self.module.NAME, key)
+        if stored.title != title:
+            if stored.title is not None and stored.title != last:
+                return  # renamed in sessiond since: the person's title stays
+            self.store.rename_session(stored.id, title)
+        if last != title:
+            self.store.set_import_state(self.module.NAME, key, title)
 
     def _clean(self, event: ImportedEvent, limit: int) -> ImportedEvent:
         text = event.text
