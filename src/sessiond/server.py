@@ -10,26 +10,37 @@ takes over (each is covered by a test in tests/e2e/test_pygls_traps.py):
 - params are structured by our own strict converter, and a bad one is
   answered -32602 instead of being dropped;
 - a body that is not JSON is answered -32700 and the server keeps serving;
-- header names are case-insensitive and stdin is read on an asyncio pipe
-  (`sessiond.transport`), not through a thread per line;
+- header names are case-insensitive (`sessiond.transport`) and stdin is read
+  on an asyncio pipe (`sessiond.stdio`), not through a thread per line;
 - errors are never sent to the editor as `window/showMessage` pop-ups;
 - after `shutdown`, requests are answered -32600 instead of dropped.
 
-Appends that arrive together (one read from stdin) are committed together
-in one transaction and each is answered after that commit (group commit).
-Any other request first commits the appends queued before it, so a client
-always reads its own writes in the order it sent them.
+Frames are handled in the order they arrive. Appends are queued and
+committed together in one transaction, each answered after that commit
+(group commit), when the frames read so far are all handled; any other
+request first commits the appends queued before it, so a client always
+reads its own writes in the order it sent them.
+
+Answers leave as they are made (gathered up to `FLUSH_BYTES`). While more
+than `stdio.OUTPUT_LIMIT` bytes of them wait unsent, the frames not yet
+handled wait too, in order, and stdin is not read: a client that stops
+reading cannot make the daemon grow.
+
+A request sent as a notification (without an `id`) is performed all the
+same and never answered; when it fails, the failure is logged as a warning.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import gc
 import json
 import logging
 import os
 import sys
-from typing import Any
+from collections import deque
+from typing import Any, Literal
 
 import cattrs
 from pygls.lsp.server import LanguageServer
@@ -54,26 +65,28 @@ from sessiond.handlers import (
     method_handlers,
     plain_append,
 )
+from sessiond.stdio import serve_stdio
 from sessiond.store import Store
-from sessiond.transport import (
-    FrameDecoder,
-    FramingError,
-    Oversize,
-    close_sink,
-    encode_frame,
-    open_sink,
-    read_stdio,
-)
-from sessiond.wire import (
-    METHODS,
-    structure_params,
-    unstructure,
-)
+from sessiond.transport import Frame, Oversize, encode_frame, parse_body
+from sessiond.wire import METHODS, describe, structure_params, unstructure
 
 logger = logging.getLogger(__name__)
 
 # Methods the client may send but that need no answer from us.
 _IGNORED_NOTIFICATIONS = {"initialized", "$/cancelRequest", "$/setTrace", "$/progress"}
+# Requests; sent as notifications they are performed all the same.
+_REQUESTS = frozenset({"initialize", "shutdown", *METHODS})
+# Answers are gathered up to this many bytes before they are written.
+FLUSH_BYTES = 64 * 1024
+
+
+class _NoId(enum.Enum):
+    NOTIFICATION = "notification"
+
+
+# The "id" of a request sent as a notification: performed, never answered.
+NOTIFIED = _NoId.NOTIFICATION
+ReplyTo = Id | Literal[_NoId.NOTIFICATION]
 
 
 def light_converter() -> cattrs.Converter:
@@ -95,21 +108,30 @@ class SessiondProtocol(LanguageServerProtocol):
         super().__init__(server, converter)
         self.initialized = False
         self.exit_code: int | None = None
-        self._out: list[bytes] = []
-        self._appends: list[tuple[Id, AppendItem]] = []
         self.sink: Any = None
+        # Set by the stdout transport while too much output waits unsent.
+        self.output_full = False
+        self._out: list[bytes] = []
+        self._out_size = 0
+        self._waiting: deque[Frame] = deque()  # read, not handled yet, in order
+        self._appends: list[tuple[ReplyTo, AppendItem]] = []
         self._lsp_converter = False
 
-    # Output
+    # Output: every frame leaves through _emit_body.
 
     def _emit(self, message: dict[str, Any]) -> None:
         self._emit_body(json.dumps(message, separators=(",", ":")).encode())
 
     def _emit_body(self, body: bytes) -> None:
-        self._out.append(encode_frame(body))
+        frame = encode_frame(body)
+        self._out.append(frame)
+        self._out_size += len(frame)
+        if self._out_size >= FLUSH_BYTES:
+            self.flush_output()
 
-    def _result(self, msg_id: Id, result: Any) -> None:
-        self._emit({"jsonrpc": "2.0", "id": msg_id, "result": result})
+    def _result(self, msg_id: ReplyTo, result: Any) -> None:
+        if msg_id is not NOTIFIED:
+            self._emit({"jsonrpc": "2.0", "id": msg_id, "result": result})
 
     def _error(self, msg_id: Id, error: SessiondError) -> None:
         self._emit(
@@ -124,6 +146,7 @@ class SessiondProtocol(LanguageServerProtocol):
         if self._out and self.sink is not None:
             data = b"".join(self._out)
             self._out.clear()
+            self._out_size = 0
             self.sink.write(data)
 
     def _send_data(self, data: Any) -> None:
@@ -138,11 +161,33 @@ class SessiondProtocol(LanguageServerProtocol):
 
     # Input
 
-    def handle_frames(self, frames: list[bytes | Oversize]) -> None:
-        """Handle every frame of one read, then commit and answer."""
-        for frame in frames:
+    def all_handled(self) -> bool:
+        """True when every frame received has been handled.
+
+        (A method, not a property: pygls reads every attribute of its protocol.)
+        """
+        return not self._waiting
+
+    def handle_frames(self, frames: list[Frame]) -> None:
+        """Handle `frames` in order, after any still waiting.
+
+        Stops while the output is full (`output_full`): the rest wait, in
+        order, for `pump` once it has drained.
+        """
+        self._waiting.extend(frames)
+        self.pump()
+
+    def pump(self) -> None:
+        """Handle waiting frames until none is left or the output is full.
+
+        When none is left, the queued appends are committed and answered.
+        """
+        waiting = self._waiting
+        while waiting and not self.output_full:
             if self.exit_code is not None:
+                waiting.clear()
                 break
+            frame = waiting.popleft()
             if isinstance(frame, Oversize):
                 self._error(
                     None,
@@ -151,19 +196,17 @@ class SessiondProtocol(LanguageServerProtocol):
                         f"{frame.limit} bytes; it was skipped unread"
                     ),
                 )
-                continue
-            self.handle_body(frame)
-        self.commit_appends()
+            else:
+                self.handle_body(frame)
+        if not waiting:
+            self.commit_appends()
         self.flush_output()
 
     def handle_body(self, body: bytes) -> None:
         try:
-            message = json.loads(body)
-        except RecursionError:
-            self._error(None, ParseError("the message is nested too deeply to be parsed"))
-            return
-        except ValueError as exc:  # includes UnicodeDecodeError
-            self._error(None, ParseError(f"the message is not valid JSON: {exc}"))
+            message = parse_body(body)
+        except ParseError as exc:
+            self._error(None, exc)
             return
         if not isinstance(message, dict):
             kind = "a batch (array)" if isinstance(message, list) else "not an object"
@@ -175,7 +218,9 @@ class SessiondProtocol(LanguageServerProtocol):
         msg_id = message.get("id")
         has_id = "id" in message
         if has_id and (isinstance(msg_id, bool) or not isinstance(msg_id, int | str)):
-            self._error(None, InvalidRequest("'id' must be an integer or a string"))
+            self._error(
+                None, InvalidRequest(f"'id' must be an integer or a string; got {describe(msg_id)}")
+            )
             return
         if message.get("jsonrpc") != "2.0":
             self._error(msg_id, InvalidRequest("'jsonrpc' must be \"2.0\""))
@@ -199,14 +244,23 @@ class SessiondProtocol(LanguageServerProtocol):
             logger.exception("request %r (%s) failed", msg_id, method)
             self._error(msg_id, InternalError(f"internal error in {method}: {exc}"))
 
-    def handle_notification(self, method: str, _params: Any) -> None:
+    def handle_notification(self, method: str, params: Any) -> None:
+        """A message without an id. A request sent this way is performed like
+        one and never answered: a failure is logged as a warning instead."""
         if method == "exit":
             self.commit_appends()
             self.exit_code = 0 if self._shutdown else 1
+        elif method in _REQUESTS:
+            try:
+                self.handle_request(NOTIFIED, method, params)
+            except SessiondError as exc:
+                _log_unanswered(method, exc)
+            except Exception:
+                logger.exception("%s, sent as a notification, failed", method)
         elif method not in _IGNORED_NOTIFICATIONS:
             logger.debug("ignoring notification %s", method)
 
-    def handle_request(self, msg_id: Id, method: str, params: Any) -> None:
+    def handle_request(self, msg_id: ReplyTo, method: str, params: Any) -> None:
         if method == "initialize":
             self._initialize(msg_id, params)
             return
@@ -237,7 +291,7 @@ class SessiondProtocol(LanguageServerProtocol):
         result = handler(structure_params(spec, params))
         self._result(msg_id, unstructure(result))
 
-    def _initialize(self, msg_id: Id, params: Any) -> None:
+    def _initialize(self, msg_id: ReplyTo, params: Any) -> None:
         if self.initialized:
             raise InvalidRequest("initialize: the server is already initialized")
         if params is not None and not isinstance(params, dict):
@@ -260,6 +314,11 @@ class SessiondProtocol(LanguageServerProtocol):
         }
         self._result(msg_id, result)
 
+    def finish(self) -> None:
+        """Commit what is queued and hand every answer made to the sink."""
+        self.commit_appends()
+        self.flush_output()
+
     def commit_appends(self) -> None:
         """Commit the queued appends in one transaction, then answer each."""
         if not self._appends:
@@ -267,10 +326,29 @@ class SessiondProtocol(LanguageServerProtocol):
         queued, self._appends = self._appends, []
         outcomes = self._server.store.append_many([item for _, item in queued])
         for (msg_id, _), outcome in zip(queued, outcomes, strict=True):
-            if isinstance(outcome, SessiondError):
-                self._error(msg_id, outcome)
+            if not isinstance(outcome, Exception):
+                if msg_id is not NOTIFIED:
+                    self._emit_body(append_answer(msg_id, outcome.seq, outcome.created_at))
+                continue
+            error = (
+                outcome
+                if isinstance(outcome, SessiondError)
+                else InternalError(f"internal error in {APPEND}: {outcome}")
+            )
+            if msg_id is NOTIFIED:
+                _log_unanswered(APPEND, error)
             else:
-                self._emit_body(append_answer(msg_id, outcome.seq, outcome.created_at))
+                self._error(msg_id, error)
+
+
+def _log_unanswered(method: str, error: SessiondError) -> None:
+    logger.warning(
+        "%s, sent as a notification (without an 'id'), failed and cannot be answered: "
+        "%s (error %d)",
+        method,
+        error.message,
+        error.code,
+    )
 
 
 class SessiondServer(LanguageServer):
@@ -296,35 +374,7 @@ class SessiondServer(LanguageServer):
 
     async def serve(self, in_fd: int, out_fd: int) -> int:
         """Serve until `exit` or end of input; return the exit code."""
-        loop = asyncio.get_running_loop()
-        protocol = self.protocol
-        protocol.sink = await open_sink(out_fd)
-        decoder = FrameDecoder()
-        stop: asyncio.Future[int] = loop.create_future()
-
-        def on_data(data: bytes) -> None:
-            if stop.done():
-                return
-            try:
-                frames = decoder.feed(data)
-            except FramingError as exc:
-                logger.error("the input stream is broken, stopping: %s", exc)
-                protocol.handle_frames([])
-                stop.set_result(2)
-                return
-            protocol.handle_frames(frames)
-            if protocol.exit_code is not None and not stop.done():
-                stop.set_result(protocol.exit_code)
-
-        await read_stdio(in_fd, on_data, stop)
-        protocol.commit_appends()
-        protocol.flush_output()
-        code = stop.result() if stop.done() else 0
-        if not stop.done() and not decoder.idle:
-            logger.error("input ended in the middle of a message; it was not handled")
-            code = 2
-        await close_sink(protocol.sink)
-        return code
+        return await serve_stdio(in_fd, out_fd, self.protocol)
 
 
 def run_stdio(store: Store) -> int:

@@ -1,40 +1,42 @@
-"""LSP base-protocol framing over stdio, on asyncio pipes.
+"""The LSP base protocol's framing and bodies, as bytes in and out (no I/O).
 
 pygls 2.1's own stdin reader hops to a thread pool for every header line and
 body, only matches `Content-Length` spelled with that exact case, and reads
-any length it is told into memory. This module replaces it:
+any length it is told into memory. This module replaces its framing (and
+`sessiond.stdio` its reading):
 
 - `FrameDecoder` turns bytes into message bodies. Header names are
-  case-insensitive (as in HTTP, which the base protocol borrows from); a body
-  over `max_body` is skipped as it streams past, never held whole; a header
-  block that cannot be understood is fatal, since the next message's start can
-  no longer be found.
-- `serve_stdio` reads stdin with `loop.connect_read_pipe` (a thread only when
-  stdin is a regular file) and hands each chunk's frames to the server at
-  once, so requests that arrive together are handled together.
+  case-insensitive (as in HTTP, which the base protocol borrows from); header
+  lines may end with `\\r\\n` or a bare `\\n`, and blank lines between
+  messages are skipped (typed input ends a body with Enter); a body over
+  `max_body` is skipped as it streams past, never held whole; a header block
+  that cannot be understood is fatal, since the next message's start can no
+  longer be found.
+- `parse_body` reads a body as UTF-8 JSON, and refuses anything else with a
+  `ParseError` that says what the bytes are instead.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-import os
+import codecs
+import json
 import re
-import stat
-from collections.abc import Callable
-from typing import Any, Protocol
+import sys
+from typing import Any
 
 import attrs
 
-logger = logging.getLogger(__name__)
+from sessiond.errors import ParseError
 
 MAX_HEADER_BYTES = 8192
 DEFAULT_MAX_BODY = 16 * 1024 * 1024
+_MAX_LENGTH_DIGITS = 18  # a longer Content-Length is no body anyone sends: the stream is off
 
-# The header block every client we know of sends; anything else is parsed
-# line by line by `FrameDecoder._content_length`.
-_PLAIN_HEADER = re.compile(rb"Content-Length: ([0-9]+)")
+# The header block every client we know of sends, checked without splitting
+# lines; anything else is parsed line by line by `FrameDecoder._header`.
+_PLAIN_PREFIX = b"Content-Length: "
+_PLAIN_HEADER = re.compile(rb"Content-Length: ([0-9]{1,18})")
+_PLAIN_MAX = len(_PLAIN_PREFIX) + _MAX_LENGTH_DIGITS + 4
 
 
 @attrs.frozen
@@ -45,8 +47,19 @@ class Oversize:
     limit: int
 
 
+Frame = bytes | Oversize
+
+
 class FramingError(Exception):
-    """The stream is broken past repair: no way to find the next message."""
+    """The stream is broken past repair: no way to find the next message.
+
+    `frames` holds the complete messages that came before the break in the
+    same `feed`: they are well formed and must still be handled.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.frames: list[Frame] = []
 
 
 class FrameDecoder:
@@ -54,7 +67,8 @@ class FrameDecoder:
 
     Bytes are copied once: each body is sliced out of the chunk it arrived
     in (or, when a body spans reads, out of the pieces joined once it is
-    whole), never accumulated in a growing buffer.
+    whole), never accumulated in a growing buffer. After a FramingError the
+    decoder is done: feed it nothing more.
     """
 
     def __init__(self, max_body: int = DEFAULT_MAX_BODY) -> None:
@@ -69,10 +83,11 @@ class FrameDecoder:
         """True between messages: nothing half-received."""
         return not self._size and self._need is None and not self._skip
 
-    def feed(self, data: bytes) -> list[bytes | Oversize]:
+    def feed(self, data: bytes) -> list[Frame]:
         """Every complete body in `data` (and what came before it), in order.
 
-        Raises FramingError when a header block cannot be understood.
+        Raises FramingError, carrying the bodies before the break, when a
+        header block cannot be understood.
         """
         if self._skip:
             dropped = min(self._skip, len(data))
@@ -92,163 +107,149 @@ class FrameDecoder:
             self._size = 0
         else:
             buf = bytes(data)  # no copy when it is bytes already
-        frames: list[bytes | Oversize] = []
+        frames: list[Frame] = []
         pos = 0
         end = len(buf)
-        while pos < end:
-            need = self._need
-            if need is None:
-                stop = buf.find(b"\r\n\r\n", pos)
-                if stop < 0:
-                    if end - pos > MAX_HEADER_BYTES:
-                        raise FramingError(
-                            f"a header block is over {MAX_HEADER_BYTES} bytes with no blank line"
-                        )
+        try:
+            while pos < end:
+                need = self._need
+                if need is None:
+                    pos, length = self._header(buf, pos, end)
+                    if length is None:
+                        break
+                    if length > self.max_body:
+                        frames.append(Oversize(length, self.max_body))
+                        available = end - pos
+                        if available >= length:
+                            pos += length
+                        else:
+                            self._skip = length - available
+                            pos = end
+                        continue
+                    self._need = need = length
+                if end - pos < need:
                     break
-                plain = _PLAIN_HEADER.fullmatch(buf, pos, stop)
-                length = int(plain[1]) if plain else self._content_length(buf[pos:stop])
-                pos = stop + 4
-                if length > self.max_body:
-                    frames.append(Oversize(length, self.max_body))
-                    available = end - pos
-                    if available >= length:
-                        pos += length
-                    else:
-                        self._skip = length - available
-                        pos = end
-                    continue
-                self._need = need = length
-            if end - pos < need:
-                break
-            frames.append(buf[pos : pos + need])
-            pos += need
-            self._need = None
+                frames.append(buf[pos : pos + need])
+                pos += need
+                self._need = None
+        except FramingError as exc:
+            exc.frames = frames
+            raise
         if pos < end:
             self._parts.append(buf[pos:])
             self._size = end - pos
         return frames
 
     @staticmethod
-    def _content_length(block: bytes) -> int:
+    def _header(buf: bytes, pos: int, end: int) -> tuple[int, int | None]:
+        """Read the header block at `pos`: (where its body starts, Content-Length),
+        or (where the unread block starts, None) when it is not whole yet."""
+        if buf.startswith(_PLAIN_PREFIX, pos):
+            stop = buf.find(b"\r\n\r\n", pos, pos + _PLAIN_MAX)
+            if stop >= 0:
+                plain = _PLAIN_HEADER.fullmatch(buf, pos, stop)
+                if plain:
+                    return stop + 4, int(plain[1])
+        start = pos  # where the block begins, once blank lines before it are skipped
         length: int | None = None
-        for line in block.split(b"\r\n"):
-            name, sep, value = line.partition(b":")
-            if not sep:
-                # Never the bytes: after a wrong Content-Length this "header"
-                # may be a person's text, which must not reach the logs.
-                raise FramingError(f"a header line of {len(line)} bytes has no ':'")
-            if name.strip().lower() == b"content-length":
-                text = value.strip()
-                if not text.isdigit():
-                    raise FramingError(f"Content-Length is not a number ({len(text)} bytes)")
-                length = int(text)
-        if length is None:
-            raise FramingError("a header block has no Content-Length")
+        lines = 0
+        while True:
+            newline = buf.find(b"\n", pos, end)
+            if newline < 0:
+                if end - start > MAX_HEADER_BYTES:
+                    raise FramingError(
+                        f"a header block is over {MAX_HEADER_BYTES} bytes with no blank line"
+                    )
+                return start, None
+            cut = newline - 1 if newline > pos and buf[newline - 1] == 13 else newline  # \r
+            line = buf[pos:cut]
+            pos = newline + 1
+            if line:
+                lines += 1
+                if pos - start > MAX_HEADER_BYTES:
+                    raise FramingError(f"a header block is over {MAX_HEADER_BYTES} bytes")
+                length = _header_line(line, length)
+            elif not lines:
+                start = pos  # a blank line between messages: skipped
+            elif length is None:
+                raise FramingError("a header block has no Content-Length")
+            else:
+                return pos, length
+
+
+def _header_line(line: bytes, length: int | None) -> int | None:
+    """The Content-Length after one header line (`length` so far)."""
+    name, sep, value = line.partition(b":")
+    if not sep:
+        # Never the bytes: after a wrong Content-Length this "header"
+        # may be a person's text, which must not reach the logs.
+        raise FramingError(f"a header line of {len(line)} bytes has no ':'")
+    if name.strip().lower() != b"content-length":
         return length
+    text = value.strip()
+    if not text.isdigit():
+        raise FramingError(f"Content-Length is not a number ({len(text)} bytes)")
+    if len(text) > _MAX_LENGTH_DIGITS:
+        raise FramingError(f"Content-Length has {len(text)} digits; no message is that long")
+    return int(text)
 
 
 def encode_frame(body: bytes) -> bytes:
     return b"Content-Length: %d\r\n\r\n" % len(body) + body
 
 
-class Sink(Protocol):
-    def write(self, data: bytes) -> None: ...
+def parse_body(body: bytes) -> Any:
+    """The JSON value of a body, or ParseError saying in words what is wrong.
 
-
-class FrameHandler(Protocol):
-    def handle_frames(self, frames: list[bytes | Oversize]) -> None: ...
-
-
-class _Reader(asyncio.Protocol):
-    def __init__(self, on_data: Callable[[bytes], None], done: asyncio.Future[None]) -> None:
-        self._on_data = on_data
-        self._done = done
-
-    def data_received(self, data: bytes) -> None:
-        self._on_data(data)
-
-    def eof_received(self) -> bool:
-        return False
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if not self._done.done():
-            self._done.set_result(None)
-
-
-class _Writer(asyncio.Protocol):
-    """The write pipe's protocol: knows when the pipe has been closed."""
-
-    def __init__(self) -> None:
-        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if not self.closed.done():
-            self.closed.set_result(None)
-
-
-class FdSink:
-    """Blocking writes to a file descriptor (stdout when it is a regular file)."""
-
-    def __init__(self, fd: int) -> None:
-        self._fd = fd
-
-    def write(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
-
-
-def _is_pipe_like(fd: int) -> bool:
-    mode = os.fstat(fd).st_mode
-    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISCHR(mode)
-
-
-async def open_sink(fd: int) -> Sink:
-    """A non-blocking writer for pipes and terminals, else a blocking one."""
-    if not _is_pipe_like(fd):
-        return FdSink(fd)
-    loop = asyncio.get_running_loop()
-    pipe = os.fdopen(fd, "wb", buffering=0, closefd=False)
-    transport, _ = await loop.connect_write_pipe(_Writer, pipe)
-    return transport
-
-
-async def close_sink(sink: Sink, timeout: float = 30.0) -> None:
-    """Close `sink` once everything written to it has left the process.
-
-    A pipe transport buffers what the reader has not taken yet; exiting
-    without this would drop answers that were already committed. A reader
-    that never reads holds the exit up for `timeout` seconds at most.
+    Bodies are UTF-8 (RFC 8259 forbids a byte order mark, and UTF-16 or
+    UTF-32 text, which `json.loads` would guess its way through, is refused).
+    An integer too long for Python to convert reads as a `TooLong` in its
+    place, so that the field holding it is refused like any wrong value.
     """
-    if not isinstance(sink, asyncio.WriteTransport):
-        return
-    protocol = sink.get_protocol()
-    sink.close()  # flushes the buffer first, then reports connection_lost
-    if isinstance(protocol, _Writer):
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(protocol.closed, timeout)
-
-
-async def read_stdio(fd: int, on_data: Callable[[bytes], None], stop: asyncio.Future[int]) -> None:
-    """Call `on_data` with each chunk read from `fd` until end of input or `stop`."""
-    loop = asyncio.get_running_loop()
-    done: asyncio.Future[None] = loop.create_future()
-    if _is_pipe_like(fd):
-        pipe = os.fdopen(fd, "rb", buffering=0, closefd=False)
-        transport, _ = await loop.connect_read_pipe(lambda: _Reader(on_data, done), pipe)
+    try:
+        text = body.decode()
+    except UnicodeDecodeError as exc:
+        hint = ""
+        if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in body:
+            hint = "; it looks like UTF-16 or UTF-32"
+        raise ParseError(
+            f"the message is not UTF-8 ({exc.reason} at byte {exc.start}){hint}; "
+            "send the body as UTF-8 JSON"
+        ) from None
+    try:
         try:
-            waiters: list[asyncio.Future[Any]] = [done, stop]
-            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            transport.close()
-        return
-    # A regular file (`sessiond < requests.bin`) cannot be watched for
-    # readiness; read it in a thread instead.
-    while not stop.done():
-        chunk = await loop.run_in_executor(None, os.read, fd, 256 * 1024)
-        if not chunk:
-            break
-        on_data(chunk)
-    with contextlib.suppress(asyncio.InvalidStateError):
-        done.set_result(None)
+            return json.loads(text)
+        except ValueError as exc:
+            if type(exc) is not ValueError:  # a JSONDecodeError
+                raise
+            return json.loads(text, parse_int=_parse_int)  # over the digit limit
+    except RecursionError:
+        raise ParseError("the message is nested too deeply to be parsed") from None
+    except json.JSONDecodeError as exc:
+        if body.startswith(codecs.BOM_UTF8):
+            message = "the message starts with a byte order mark; send UTF-8 JSON without one"
+        elif b"\x00" in body:
+            message = (
+                "the message is not UTF-8 JSON: it holds NUL bytes, as UTF-16 and UTF-32 text "
+                "does; send the body as UTF-8"
+            )
+        else:
+            message = f"the message is not valid JSON: {exc}"
+        raise ParseError(message) from None
+
+
+@attrs.frozen
+class TooLong:
+    """A JSON integer of more digits than `sys.get_int_max_str_digits()`."""
+
+    digits: int
+
+    def __repr__(self) -> str:
+        return f"a number of {self.digits} digits, too long to read"
+
+
+def _parse_int(digits: str) -> int | TooLong:
+    count = len(digits) - digits.startswith("-")
+    if count > sys.get_int_max_str_digits() > 0:
+        return TooLong(count)
+    return int(digits)

@@ -1,5 +1,7 @@
 """Framing broken past repair: the daemon logs why and exits non-zero by
-itself, runs nothing after the break, and what it answered before is stored.
+itself, runs nothing after the break, and performs and answers everything
+before it. Stdin and stdout of every kind a daemon is started with (pipes,
+regular files, /dev/null) are served.
 """
 
 from __future__ import annotations
@@ -8,9 +10,10 @@ import contextlib
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
-from daemon import TIMEOUT, events_of, frame, integrity, request_bytes, started
+from daemon import SERVE, TIMEOUT, events_of, frame, integrity, request_bytes, started
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -104,3 +107,103 @@ def test_every_request_is_answered_before_the_daemon_exits(tmp_path: Path) -> No
         assert len(events_of(db, sid)) == count
         got = daemon.answers()
         assert sum(1 for i in ids if i in got) == count
+
+
+@pytest.mark.parametrize("name", BROKEN)
+def test_requests_before_a_break_in_the_same_write_are_performed_and_answered(
+    tmp_path: Path, name: str
+) -> None:
+    db = tmp_path / "before.db"
+    with started(db) as daemon:
+        sid = daemon.call("session/start", {"cliVersion": "framing"})["id"]
+        params = {"sessionId": sid, "kind": "prompt", "text": "in the same write"}
+        daemon.send(
+            request_bytes("append", "session/append", params)
+            + request_bytes("count", "session/count", {"sessionId": sid})
+            + BROKEN[name]
+            + frame(APPEND)
+        )
+        assert daemon.answer("append")["result"]["seq"] == 1
+        assert daemon.answer("count")["result"] == {"count": 1}
+        assert daemon.wait(TIMEOUT) == 2
+        assert "broken" in daemon.stderr_text()
+        assert daemon.stdout_error is None
+    assert events_of(db, sid) == [(1, "prompt", "in the same write")]
+
+
+def _requests() -> bytes:
+    """A whole conversation, as a harness would put it in a file."""
+    start = {"cliVersion": "from a file"}
+    append = {"sessionId": 1, "kind": "prompt", "text": "stored"}
+    return (
+        request_bytes(1, "initialize", {"capabilities": {}})
+        + request_bytes(2, "session/start", start)
+        + request_bytes(3, "session/append", append)
+        + request_bytes(4, "session/count", {"sessionId": 1})
+        + request_bytes(5, "shutdown")
+        + request_bytes(None, "exit")
+    )
+
+
+KINDS = [
+    (stdin, stdout)
+    for stdin in ("file", "devnull", "pipe")
+    for stdout in ("pipe", "file", "devnull")
+    if (stdin, stdout) != ("pipe", "pipe")  # every other test
+]
+
+
+@pytest.mark.parametrize(("stdin_kind", "stdout_kind"), KINDS)
+def test_stdio_that_cannot_be_polled_is_served(
+    tmp_path: Path, stdin_kind: str, stdout_kind: str
+) -> None:
+    """Service managers and harnesses start daemons with /dev/null or regular
+    files as stdin and stdout; epoll refuses both (EPERM)."""
+    db = tmp_path / "stdio.db"
+    requests = tmp_path / "requests.bin"
+    requests.write_bytes(_requests())
+    out = tmp_path / "out.bin"
+    with contextlib.ExitStack() as stack:
+        stdin: Any = {
+            "file": lambda: stack.enter_context(open(requests, "rb")),
+            "devnull": lambda: subprocess.DEVNULL,
+            "pipe": lambda: subprocess.PIPE,
+        }[stdin_kind]()
+        stdout: Any = {
+            "file": lambda: stack.enter_context(open(out, "wb")),
+            "devnull": lambda: subprocess.DEVNULL,
+            "pipe": lambda: subprocess.PIPE,
+        }[stdout_kind]()
+        proc = stack.enter_context(
+            subprocess.Popen(
+                [*SERVE, "--db", str(db)], stdin=stdin, stdout=stdout, stderr=subprocess.PIPE
+            )
+        )
+        stack.callback(proc.kill)  # a daemon that hangs must not outlive the test
+        written, log = proc.communicate(
+            _requests() if stdin_kind == "pipe" else None, timeout=TIMEOUT
+        )
+    assert "Traceback" not in log.decode(), log.decode()
+    assert proc.returncode == 0, log.decode()
+    if stdout_kind == "file":
+        written = out.read_bytes()
+    if stdin_kind == "devnull":  # no request at all: the end of input at once
+        assert not db.exists() or events_of(db, 1) == []
+        assert not written
+        return
+    assert events_of(db, 1) == [(1, "prompt", "stored")]
+    if stdout_kind != "devnull":
+        answers = [json.loads(body) for body in _bodies(written)]
+        assert [a["id"] for a in answers] == [1, 2, 3, 4, 5]
+        assert answers[3]["result"] == {"count": 1}
+
+
+def _bodies(data: bytes) -> list[bytes]:
+    bodies = []
+    while data:
+        head, _, rest = data.partition(b"\r\n\r\n")
+        assert head.startswith(b"Content-Length: "), data[:80]
+        length = int(head[16:])
+        bodies.append(rest[:length])
+        data = rest[length:]
+    return bodies
