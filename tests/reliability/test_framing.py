@@ -7,6 +7,7 @@ regular files, /dev/null) are served.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import subprocess
 from pathlib import Path
@@ -16,6 +17,8 @@ import pytest
 from daemon import SERVE, TIMEOUT, events_of, frame, integrity, request_bytes, started
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from sessiond.transport import FrameDecoder
 
 APPEND = b'{"jsonrpc":"2.0","id":99,"method":"session/append","params":{"sessionId":1,"kind":"prompt","text":"after"}}'
 
@@ -207,3 +210,41 @@ def _bodies(data: bytes) -> list[bytes]:
         bodies.append(rest[:length])
         data = rest[length:]
     return bodies
+
+
+LINE_ENDS = st.sampled_from([b"\r\n", b"\n"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.binary(max_size=40),
+            LINE_ENDS,
+            LINE_ENDS,
+            st.booleans(),
+            st.lists(LINE_ENDS, max_size=2),
+        ),
+        max_size=8,
+    ),
+    st.lists(st.integers(min_value=0, max_value=600), max_size=8),
+)
+def test_bare_newlines_decode_the_same_however_the_bytes_are_split(
+    messages: list[tuple[bytes, bytes, bytes, bool, list[bytes]]], cuts: list[int]
+) -> None:
+    """Header lines ending in \\n or \\r\\n, an extra header, blank lines
+    between messages: split anywhere (a \\r in one read, its \\n in the next),
+    the decoder yields exactly the bodies sent."""
+    stream = b""
+    for body, first_end, blank_end, extra, between in messages:
+        stream += b"".join(between)  # blank lines before a message are skipped
+        if extra:
+            stream += b"Content-Type: application/vscode-jsonrpc" + first_end
+        stream += b"Content-Length: %d" % len(body) + first_end + blank_end + body
+    decoder = FrameDecoder()
+    got: list[Any] = []
+    points = sorted({0, len(stream), *(c for c in cuts if c < len(stream))})
+    for start, end in itertools.pairwise(points):
+        got += decoder.feed(stream[start:end])
+    assert got == [body for body, *_ in messages]
+    assert decoder.idle
