@@ -231,7 +231,8 @@ def test_a_client_that_stops_reading_cannot_grow_the_daemon(client: Client) -> N
     tail = {"sessionId": sid, "limit": 100}  # an answer of ~17 KB
     client.pause_reading()
     started = time.monotonic()
-    sent, rest = flood(client, lambda i: request_bytes(i, "session/events", tail), 20, idle=2)
+    # The whole 20 s: the daemon must stay small while the client keeps trying.
+    sent, rest = flood(client, lambda i: request_bytes(i, "session/events", tail), 20, idle=20)
     sending = time.monotonic() - started
     client.resume_reading()
     client.send(rest)
