@@ -4,6 +4,7 @@
 --   nvim --headless -u NONE -l tests/other.lua DB append ULID KIND TEXT              -> prints the seq
 --   nvim --headless -u NONE -l tests/other.lua DB end ULID
 --   nvim --headless -u NONE -l tests/other.lua DB rename ULID TITLE
+--   nvim --headless -u NONE -l tests/other.lua DB continue ULID "prompt"            -> prints the new ULID
 local root = vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":p:h:h")
 vim.opt.runtimepath:prepend(root)
 local db, action = arg[1], arg[2]
@@ -34,6 +35,11 @@ elseif action == "append" then
   out = must(
     client.request_sync(m.append, { sessionId = s.id, kind = arg[4], text = arg[5] }, 10000)
   ).seq
+elseif action == "continue" then
+  local params = { cliVersion = "other 1", parentUlid = session(arg[3]).ulid }
+  local s = must(client.request_sync(m.start, params, 10000))
+  must(client.request_sync(m.append, { sessionId = s.id, kind = "prompt", text = arg[4] }, 10000))
+  out = s.ulid
 elseif action == "end" then
   out = must(client.request_sync(m["end"], { sessionId = session(arg[3]).id }, 10000)).ulid
 elseif action == "rename" then

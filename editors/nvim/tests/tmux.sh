@@ -63,9 +63,16 @@ gone() { # the tmux session ended, i.e. Neovim quit
 }
 other() { nvim --headless -u NONE -l "$here/other.lua" "$SESSIOND_TEST_DB" "$@"; }
 
+# Older sessions first (the sidebar lists the newest first): one ended, one
+# continuing it, one with a title, then the one the test opens.
+wal=$(other start "Why does my SQLite WAL file keep growing?" "A reader holds the checkpoint back.")
+other end "$wal" >/dev/null
+other continue "$wal" "And how do I check the checkpoint from the shell?" >/dev/null
+titled=$(other start "Sketch a Neovim sidebar for chat sessions")
+other rename "$titled" "Sidebar design" >/dev/null
 reply=$'It prints the pane\'s text. From Lua:\n\n```lua\nlocal text = vim.fn.system({ "tmux", "capture-pane", "-p" })\n```'
 ulid=$(other start "Explain tmux capture-pane in one line" "$reply")
-check "seeded a session from another process" test -n "$ulid"
+check "seeded sessions from another process" test -n "$ulid"
 
 # -u: UTF-8 whatever the locale, so "·", "↳" and "…" draw as themselves.
 tmux -L "$sock" -u -f /dev/null new-session -d -s t -x 132 -y 30 \
@@ -73,6 +80,8 @@ tmux -L "$sock" -u -f /dev/null new-session -d -s t -x 132 -y 30 \
 check "Neovim started in tmux" wait_for "[No Name]"
 keys ":Sessiond" Enter
 check "the sidebar labels the session with its first prompt" wait_for "Explain tmux capture-pane in one line"
+check "a title comes before the preview" wait_for "Sidebar design"
+check "a continued session is marked" wait_for "↳ And how do I check the checkpoint"
 check "the keys are in the sidebar's header" wait_for "<CR> open  u use  c continue  R rename  d trash"
 keys "g?"
 check "g? lists every sidebar key" wait_for "copy its ULID"
@@ -80,16 +89,16 @@ check "g? shows the trash key too" wait_for "move it to the trash (:SessiondRest
 keys Escape
 check "<Esc> closes the key list" wait_gone "copy its ULID"
 keys Enter
-check "<CR> opens its history beside the sidebar" wait_for "$ulid · started"
+check "<CR> opens its history beside the sidebar" wait_for "$ulid"
 check "with the reply turn" wait_for "It prints the pane's text. From Lua:"
 keys ":SessiondSay typed in tmux" Enter
 check ":SessiondSay while viewing the session appends to it" wait_for "#3  "
 check "and the turn shows in the open history" wait_for "  typed in tmux"
-check "no new session: still one in the sidebar" wait_for " 1 session "
-check "its count grew in the sidebar" wait_for " 3 live"
+check "no new session: still four in the sidebar" wait_for " 4 sessions "
+check "its count grew in the sidebar" wait_for " 3  live"
 other append "$ulid" system "appended by another process" >/dev/null
 check "a turn from another process shows up without a key press" wait_for "  appended by another process"
-check "and the sidebar counts it" wait_for " 4 live"
+check "and the sidebar counts it" wait_for " 4  live"
 capture=$(screen)
 keys "/local text" Enter ":Inspect" Enter
 check "the fenced block is highlighted as lua under the cursor" wait_for "@keyword.lua"

@@ -30,18 +30,18 @@ function M.text(text)
   return (text or ""):gsub("\r\n", "\n")
 end
 
---- Line 2 of the header: what the session is, in facts.
+--- Line 2 of the header: what the session is, in facts, the most wanted first.
 ---@param s sessiond.Session
 function M.facts(s)
   local facts = {
-    s.ulid,
-    "started " .. util.local_time(s.startedAt, "%Y-%m-%d %H:%M:%S"),
-    s.endedAt and ("ended " .. util.local_time(s.endedAt, "%Y-%m-%d %H:%M:%S")) or "live",
+    s.endedAt and ("ended " .. util.local_time(s.endedAt, "%Y-%m-%d %H:%M")) or "live",
     ("%d event%s"):format(s.eventCount or 0, s.eventCount == 1 and "" or "s"),
+    "started " .. util.local_time(s.startedAt, "%Y-%m-%d %H:%M:%S"),
     labels.one_line(s.cliVersion),
+    s.ulid,
   }
   if s.deletedAt then
-    table.insert(facts, 3, "in the trash")
+    table.insert(facts, 1, "in the trash")
   end
   return table.concat(facts, " · ")
 end
@@ -162,7 +162,7 @@ end
 function M.session_line(s, width, current, preview)
   local live = s.endedAt == nil
   local when, count = ("%10s"):format(labels.when(s.startedAt)), ("%4d"):format(s.eventCount or 0)
-  local right = ("%s %s %s"):format(when, count, live and "live" or "ended")
+  local right = ("%s %s %5s"):format(when, count, live and "live" or "ended") -- state right-aligned
   local mark = current and current.ulid == s.ulid and "*" or " "
   local cont = s.parentUlid and "↳" or " "
   local label, kind = labels.label(s, preview)
@@ -182,7 +182,7 @@ function M.session_line(s, width, current, preview)
         or "SessiondNone",
     },
     { at, at + #when, "SessiondTime" },
-    { at + #when + #count + 2, #line, live and "SessiondLive" or "SessiondEnded" },
+    { #line - (live and 4 or 5), #line, live and "SessiondLive" or "SessiondEnded" },
   }
   return line, marks
 end

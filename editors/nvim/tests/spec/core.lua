@@ -99,7 +99,7 @@ test(":Sessiond opens a left sidebar: labels first, then time, turns and state",
     return H.line_of(sidebar_buf, "How do I sort a list of tuples")
   end, "the first prompt as the label")
   local line = vim.fn.getline(H.line_of(sidebar_buf, "How do I sort"))
-  truthy(line:find("live$") and line:find(" 2 live", 1, true), "2 turns, live: " .. line)
+  truthy(line:find("live$") and line:find(" 2  live", 1, true), "2 turns, live: " .. line)
   truthy(line:find("^%*? +How do I sort"), "the label comes first: " .. line)
   truthy(H.lines(sidebar_buf):find("hello from the headless test", 1, true), "the said session")
   local said = vim.fn.getline(H.line_of(sidebar_buf, "hello from the headless"))
@@ -136,7 +136,7 @@ test("<CR> opens the history in a normal window: title, facts, turns", function(
     "title line: the preview"
   )
   truthy(
-    vim.fn.getline(2):find(seeded.ulid .. " · started ", 1, true),
+    vim.fn.getline(2):find("^live · 2 events · started .* · seed 1 · " .. seeded.ulid .. "$"),
     "facts: " .. vim.fn.getline(2)
   )
   local text = H.lines()
@@ -182,7 +182,7 @@ end)
 test(":SessiondSay while viewing an ended session continues it; links join the two", function()
   vim.cmd("SessiondEnd")
   wait(function()
-    return vim.fn.getline(2):find("ended ", 1, true)
+    return vim.fn.getline(2):find("^ended ")
   end, "the open history says ended")
   local win = vim.api.nvim_get_current_win()
   vim.cmd("SessiondSay going on after the end")

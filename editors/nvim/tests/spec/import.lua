@@ -43,7 +43,7 @@ test(":SessiondImport aider PATH imports it; the sidebar lists the session", fun
     return H.line_of(sidebar_buf, "How do I reverse a list in python?")
   end, "the imported session in the sidebar")
   local line = vim.fn.getbufline(sidebar_buf, H.line_of(sidebar_buf, "How do I reverse"))[1]
-  truthy(line:find(" 2 ended$") or line:find(" 2 live$"), "two turns: " .. line)
+  truthy(line:find(" 2 ended$") or line:find(" 2  live$"), "two turns: " .. line)
   eq(before, vim.fn.readblob(history), "the source file is untouched")
 end)
 

@@ -58,7 +58,7 @@ test(
     wait(function()
       return vim.fn
         .getbufline(sidebar_buf, H.line_of(sidebar_buf, "Watch this session"))[1]
-        :find(" 2 live$")
+        :find(" 2  live$")
     end, "the sidebar's count grew")
     focus_kept()
   end
@@ -91,7 +91,7 @@ end)
 test("an end elsewhere shows; :SessiondSay in view then goes on in a continuation", function()
   H.other(db, "end", s.ulid)
   wait(function()
-    return vim.fn.getbufline(drawn, 2)[1]:find("ended ", 1, true)
+    return vim.fn.getbufline(drawn, 2)[1]:find("^ended ")
       and vim.fn
         .getbufline(sidebar_buf, H.line_of(sidebar_buf, "Renamed elsewhere"))[1]
         :find("ended$")

@@ -191,7 +191,7 @@ test(
     vim.cmd("wincmd l")
     require("sessiond.history").open(wal.ulid)
     wait(function()
-      return vim.fn.getline(2):find("in the trash", 1, true)
+      return vim.fn.getline(2):find("^in the trash · ")
     end, "the history says it is in the trash")
     H.notes = {}
     vim.cmd("SessiondSay this must not be stored")
