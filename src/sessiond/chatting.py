@@ -39,12 +39,12 @@ import asyncio
 import contextlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import attrs
 
 from sessiond.engine import Engines
-from sessiond.errors import EngineError
+from sessiond.errors import EngineError, SessiondError
 from sessiond.models import Appended, Event, Session
 
 CUT_MARK = "[reply cut: {reason}]"
@@ -223,3 +223,75 @@ async def chat_send(
 def _store_reply(store: ChatStore, session_id: int, text: str, cut: str | None) -> Appended:
     [reply] = _append(store, [(session_id, "system", fit_text(text, store.max_text_bytes, cut))])
     return reply
+
+
+class ChatRequests:
+    """The daemon's chat/send requests in flight: one task each, answered
+    when it ends, cancelled by `$/cancelRequest` or at exit.
+
+    `answer(msg_id, result)` and `fail(msg_id, error)` reply to the client;
+    `notify(method, params)` sends `chat/delta`. They are the server's; this
+    class knows no pygls.
+    """
+
+    def __init__(
+        self,
+        store: ChatStore,
+        engines: Engines,
+        answer: Callable[[Any, Any], None],
+        fail: Callable[[Any, SessiondError], None],
+        notify: Callable[[str, dict[str, Any]], None],
+    ) -> None:
+        self.store = store
+        self.engines = engines
+        self._answer = answer
+        self._fail = fail
+        self._notify = notify
+        self._tasks: dict[object, asyncio.Task[ChatResult]] = {}
+
+    def start(self, msg_id: object, session_id: int, text: str, model: str | None) -> None:
+        def send_delta(prompt_seq: int, delta: str) -> None:
+            self._notify(
+                "chat/delta", {"sessionId": session_id, "promptSeq": prompt_seq, "text": delta}
+            )
+
+        task = asyncio.get_running_loop().create_task(
+            chat_send(self.store, self.engines, session_id, text, model, send_delta)
+        )
+        self._tasks[msg_id] = task
+        task.add_done_callback(lambda done: self._done(msg_id, done))
+
+    def _done(self, msg_id: object, task: asyncio.Task[ChatResult]) -> None:
+        self._tasks.pop(msg_id, None)
+        if task.cancelled():
+            self._fail(msg_id, EngineError("the reply was stopped before it started"))
+            return
+        error = task.exception()
+        if error is None:
+            result = task.result()
+            self._answer(
+                msg_id,
+                {
+                    "prompt": {"seq": result.prompt.seq, "createdAt": result.prompt.created_at},
+                    "reply": {"seq": result.reply.seq, "createdAt": result.reply.created_at},
+                },
+            )
+        elif isinstance(error, SessiondError):
+            self._fail(msg_id, error)
+        else:
+            self._fail(msg_id, SessiondError(f"internal error in chat/send: {error}"))
+
+    def cancel(self, msg_id: object) -> None:
+        """Stop the reply of request `msg_id` (what came is kept); no-op when done."""
+        task = self._tasks.get(msg_id)
+        if task is not None:
+            task.cancel()
+
+    async def close(self, timeout: float = 5.0) -> None:
+        """Stop every reply in flight (each is stored and answered), then the engines."""
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)
+        await self.engines.aclose()

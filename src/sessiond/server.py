@@ -40,7 +40,7 @@ import logging
 import os
 import sys
 from collections import deque
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import cattrs
 from pygls.lsp.server import LanguageServer
@@ -65,15 +65,20 @@ from sessiond.handlers import (
     method_handlers,
     plain_append,
 )
+from sessiond.notify import Notifier
 from sessiond.stdio import serve_stdio
 from sessiond.store import Store
 from sessiond.transport import Frame, Oversize, encode_frame, parse_body
 from sessiond.wire import METHODS, describe, structure_params, unstructure
 
+if TYPE_CHECKING:
+    from sessiond.chatting import ChatRequests
+
 logger = logging.getLogger(__name__)
 
 # Methods the client may send but that need no answer from us.
-_IGNORED_NOTIFICATIONS = {"initialized", "$/cancelRequest", "$/setTrace", "$/progress"}
+_IGNORED_NOTIFICATIONS = {"initialized", "$/setTrace", "$/progress"}
+CHAT = "chat/send"
 # Requests; sent as notifications they are performed all the same.
 _REQUESTS = frozenset({"initialize", "shutdown", *METHODS})
 # Answers are gathered up to this many bytes before they are written.
@@ -158,6 +163,18 @@ class SessiondProtocol(LanguageServerProtocol):
                 self._lsp_converter = True
             self._emit(self._converter.unstructure(data))
             self.flush_output()
+
+    def answer_later(self, msg_id: ReplyTo, result: Any) -> None:
+        """Answer a request that finished after its frame was handled."""
+        self._result(msg_id, result)
+        self.flush_output()
+
+    def fail_later(self, msg_id: ReplyTo, error: SessiondError) -> None:
+        if msg_id is NOTIFIED:
+            _log_unanswered(CHAT, error)
+        else:
+            self._error(msg_id, error)
+        self.flush_output()
 
     # Input
 
@@ -250,6 +267,9 @@ class SessiondProtocol(LanguageServerProtocol):
         if method == "exit":
             self.commit_appends()
             self.exit_code = 0 if self._shutdown else 1
+        elif method == "$/cancelRequest":
+            if isinstance(params, dict) and self._server.chats is not None:
+                self._server.chats.cancel(params.get("id"))
         elif method in _REQUESTS:
             try:
                 self.handle_request(NOTIFIED, method, params)
@@ -288,6 +308,10 @@ class SessiondProtocol(LanguageServerProtocol):
             raise MethodNotFound(
                 f"unknown method {method!r}; this server serves: {', '.join(METHODS)}"
             )
+        if method == CHAT:  # answered when the reply has streamed in
+            p = structure_params(spec, params)
+            self._server.start_chats().start(msg_id, p.session_id, p.text, p.model)
+            return
         result = handler(structure_params(spec, params))
         self._result(msg_id, unstructure(result))
 
@@ -307,6 +331,7 @@ class SessiondProtocol(LanguageServerProtocol):
                     "sessiond": {
                         "protocolVersion": PROTOCOL_VERSION,
                         "maxTextBytes": self._server.store.max_text_bytes,
+                        "chat": True,
                     }
                 }
             },
@@ -314,8 +339,13 @@ class SessiondProtocol(LanguageServerProtocol):
         }
         self._result(msg_id, result)
 
-    def finish(self) -> None:
-        """Commit what is queued and hand every answer made to the sink."""
+    async def finish(self) -> None:
+        """Stop the notifications and the replies streaming (each is stored
+        and answered), commit what is queued, and hand every answer made to
+        the sink."""
+        self._server.notifier.close()
+        if self._server.chats is not None:
+            await self._server.chats.close()
         self.commit_appends()
         self.flush_output()
 
@@ -356,16 +386,45 @@ class SessiondServer(LanguageServer):
 
     protocol: SessiondProtocol
 
-    def __init__(self, store: Store) -> None:
+    def __init__(
+        self, store: Store, engine_base_url: str | None = None, engine_model: str | None = None
+    ) -> None:
         self.store = store
+        self.engine_options = (engine_base_url, engine_model)
+        self.chats: ChatRequests | None = None  # made on the first chat/send
         super().__init__(
             "sessiond",
             __version__,
             protocol_cls=SessiondProtocol,
             converter_factory=light_converter,
         )
-        for name, handler in method_handlers(store).items():
+        # Server-initiated traffic goes through pygls's own notification path.
+        self.notifier = Notifier(store, self.protocol.notify, self._output_full)
+        handlers = {
+            **method_handlers(store),
+            "session/subscribe": lambda _p: self.notifier.subscribe(),
+            "session/unsubscribe": lambda _p: self.notifier.unsubscribe(),
+            CHAT: lambda _p: None,  # started by the protocol, answered when done
+        }
+        for name, handler in handlers.items():
             self.feature(name)(handler)
+
+    def _output_full(self) -> bool:
+        return self.protocol.output_full
+
+    def start_chats(self) -> ChatRequests:
+        """The chat/send machinery, imported and made on first use: the
+        engine client is no part of a daemon's start."""
+        if self.chats is None:
+            from sessiond.chatting import ChatRequests
+            from sessiond.engine import Engines, EngineSettings
+
+            engines = Engines(EngineSettings.from_env(*self.engine_options))
+            protocol = self.protocol
+            self.chats = ChatRequests(
+                self.store, engines, protocol.answer_later, protocol.fail_later, protocol.notify
+            )
+        return self.chats
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         # pygls would send these to the editor as pop-ups; a history service
@@ -377,7 +436,9 @@ class SessiondServer(LanguageServer):
         return await serve_stdio(in_fd, out_fd, self.protocol)
 
 
-def run_stdio(store: Store) -> int:
+def run_stdio(
+    store: Store, engine_base_url: str | None = None, engine_model: str | None = None
+) -> int:
     """Serve JSON-RPC on this process's stdin/stdout; return the exit code.
 
     The wire gets its own copy of stdout, and file descriptor 1 is pointed at
@@ -386,7 +447,10 @@ def run_stdio(store: Store) -> int:
     wire_out = os.dup(1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    server = SessiondServer(store)
+    server = SessiondServer(store, engine_base_url, engine_model)
+    # pygls logs every message it sends at debug level, with its text: event
+    # text must never reach a log.
+    logging.getLogger("pygls").setLevel(max(logging.INFO, logging.getLogger().level))
     # Everything made so far (pygls, lsprotocol: some 50,000 objects) lives as
     # long as the process: keep it out of the cyclic collector's full passes,
     # which would otherwise walk it all every so many thousand requests.

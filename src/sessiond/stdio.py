@@ -253,7 +253,7 @@ class Endpoint(Protocol):
     def all_handled(self) -> bool:
         """True when no frame is kept."""
 
-    def finish(self) -> None:
+    async def finish(self) -> None:
         """Answer everything pending, before the process ends."""
 
 
@@ -324,6 +324,6 @@ async def serve_stdio(in_fd: int, out_fd: int, endpoint: Endpoint) -> int:
     settle()  # apply what came while the source was being opened
     code = await done
     source.close()
-    endpoint.finish()
+    await endpoint.finish()
     await close_sink(endpoint.sink)
     return code

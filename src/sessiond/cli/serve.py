@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write("sessiond: --max-text-bytes must be at least 1\n")
         return EXIT_USAGE
     db = db_of(args)
-    if sys.stdin.isatty():
+    if sys.stdin is not None and sys.stdin.isatty():
         sys.stderr.write(
             "sessiond speaks JSON-RPC on stdin/stdout, for editors. To chat in this "
             "terminal, run `sessiond chat`; `sessiond --help` lists every command. "
@@ -80,4 +80,6 @@ def run(args: argparse.Namespace) -> int:
 
     store = open_store(db, max_text_bytes=max_bytes)
     logging.getLogger("sessiond").info("serving %s on stdio", store.where)
-    return run_stdio(store)
+    return run_stdio(
+        store, getattr(args, "engine_base_url", None), getattr(args, "engine_model", None)
+    )
