@@ -41,6 +41,7 @@ def test_initialize_result():
         assert result["capabilities"]["experimental"]["sessiond"] == {
             "protocolVersion": 2,
             "maxTextBytes": 1048576,
+            "chat": True,
         }
         error = d.call(1, "initialize", {"capabilities": {}})["error"]
         assert error["code"] == -32600

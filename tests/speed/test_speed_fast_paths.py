@@ -120,7 +120,9 @@ def test_initialize_result_is_what_lsprotocol_makes(server: Any) -> None:
     expected = default_converter().unstructure(
         types.InitializeResult(
             capabilities=types.ServerCapabilities(
-                experimental={"sessiond": {"protocolVersion": 2, "maxTextBytes": 4321}}
+                experimental={
+                    "sessiond": {"protocolVersion": 2, "maxTextBytes": 4321, "chat": True}
+                }
             ),
             server_info=types.ServerInfo(name="sessiond", version=sessiond.__version__),
         )
