@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import rpc
 from pygls.exceptions import JsonRpcException
 from rawpipe import Daemon, request
 
 import sessiond
+from conftest import rpc
 
 STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 ULID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
