@@ -171,7 +171,8 @@ test('the Sessions sidebar, the History view and editor tabs in a real VS Code',
       await view.locator('.event.kind-system:not(.streaming)', { hasText: STREAMED.join('') }).waitFor({ timeout: 30_000 });
       await view.locator('.streaming').waitFor({ state: 'detached' });
       await view.locator('#stop').waitFor({ state: 'hidden' });
-      assert.equal(engine.requests.at(-1)?.messages?.at(-1)?.content, TYPED);
+      // The daemon sends the session's turns, the typed one last (consecutive prompts may be joined).
+      assert.ok(engine.requests.at(-1)?.messages?.at(-1)?.content.endsWith(TYPED), JSON.stringify(engine.requests.at(-1)));
       count += 1;
       step('streamed reply shown');
     } else {
