@@ -17,7 +17,7 @@ import pytest_lsp
 from lsprotocol import types
 from pygls.protocol import JsonRPCResponseMessage
 from pytest_lsp import ClientServerConfig, LanguageClient
-from rawpipe import INITIALIZE, Daemon
+from rawpipe import INITIALIZE, Daemon, rpc  # noqa: F401 - rpc: for the tests
 
 SERVER = [sys.executable, "-m", "sessiond", "--db", ":memory:"]
 
@@ -55,10 +55,6 @@ async def shared(lsp_client: LanguageClient) -> Any:
     )
     yield
     await lsp_client.shutdown_session()
-
-
-async def rpc(client: LanguageClient, method: str, params: Any = None) -> Any:
-    return await client.protocol.send_request_async(method, params)
 
 
 @pytest.fixture

@@ -111,3 +111,8 @@ class Daemon:
             if stream is not None:
                 stream.close()
         self._sel.close()
+
+
+async def rpc(client: Any, method: str, params: Any = None) -> Any:
+    """A request through a pytest-lsp client; its result (or JsonRpcException)."""
+    return await client.protocol.send_request_async(method, params)

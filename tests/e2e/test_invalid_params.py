@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import rpc
 from pygls.exceptions import JsonRpcException
+from rawpipe import rpc
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -6,10 +6,9 @@ import re
 
 import pytest
 from pygls.exceptions import JsonRpcException
-from rawpipe import Daemon, request
+from rawpipe import Daemon, request, rpc
 
 import sessiond
-from conftest import rpc
 
 STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 ULID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")

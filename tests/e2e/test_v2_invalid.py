@@ -7,8 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pygls.exceptions import JsonRpcException
-
-from conftest import rpc
+from rawpipe import rpc
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

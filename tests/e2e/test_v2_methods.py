@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 from pygls.exceptions import JsonRpcException
-from rawpipe import Daemon, request
-
-from conftest import rpc
+from rawpipe import Daemon, request, rpc
 
 
 async def error_of(client, method, params):

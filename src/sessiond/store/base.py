@@ -22,7 +22,7 @@ Rules every implementation keeps (the contract, protocol.md):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, Self
 
 import attrs
 
@@ -99,6 +99,44 @@ class Feed(Protocol):
     def poll(self, limit: int = 1000) -> list[Change]: ...
 
     def close(self) -> None: ...
+
+
+class Derived:
+    """What every store builds the same way from its primitives (a base class
+    of both implementations): one append over the batch, the newest session
+    over the list, the count over the session."""
+
+    def append_many(self, items: Sequence[AppendItem]) -> list[Appended | Exception]:
+        raise NotImplementedError
+
+    def list_sessions(self, limit: int, deleted: bool = False) -> list[Session]:
+        raise NotImplementedError
+
+    def session_by_id(self, session_id: int) -> Session:
+        raise NotImplementedError
+
+    def append(self, session_id: int, kind: str, text: str) -> Appended:
+        """Append one event and return its seq once committed."""
+        result = self.append_many([(session_id, kind, text)])[0]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def last_session(self) -> Session | None:
+        sessions = self.list_sessions(1)
+        return sessions[0] if sessions else None
+
+    def count(self, session_id: int) -> int:
+        return self.session_by_id(session_id).event_count
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        raise NotImplementedError
 
 
 class Store(Protocol):

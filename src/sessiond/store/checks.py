@@ -3,8 +3,10 @@ of search shared by every engine."""
 
 from __future__ import annotations
 
-from sessiond.errors import InvalidParams, PayloadTooLarge
-from sessiond.models import EVENT_KINDS
+from collections.abc import Sequence
+
+from sessiond.errors import InvalidParams, PayloadTooLarge, SessiondError, SessionNotFound
+from sessiond.models import EVENT_KINDS, Appended
 
 # Ids and seqs are 64-bit integers in every store: none is outside this range.
 SQL_INT_MAX = 2**63 - 1
@@ -40,3 +42,25 @@ def check_text(text: str, max_bytes: int, field: str = "text") -> None:
             f"'{field}' is {size} bytes as UTF-8, over this server's limit of "
             f"{max_bytes} bytes (maxTextBytes)"
         )
+
+
+def screen(
+    items: Sequence[tuple[int, str, str]], max_bytes: int
+) -> tuple[list[Appended | Exception], list[int]]:
+    """The first step of every group append: each item refused for its own
+    reason (kind, text, an id no store can hold) gets its error in the
+    outcomes; the indexes of the others, still to be written, are returned."""
+    outcomes: list[Appended | Exception] = []
+    pending: list[int] = []
+    for session_id, kind, text in items:
+        try:
+            check_kind(kind)
+            check_text(text, max_bytes)
+            if not storable(session_id):
+                raise SessionNotFound(f"no session has the id {session_id}")
+        except SessiondError as exc:
+            outcomes.append(exc)
+            continue
+        pending.append(len(outcomes))
+        outcomes.append(Appended(0, ""))
+    return outcomes, pending

@@ -16,6 +16,7 @@ import functools
 import re
 import unicodedata
 
+from sessiond.models import Hit, Session, rfc3339
 from sessiond.store.query import _TOKEN, Query, Term
 
 PREVIEW_CHARS = 120
@@ -134,3 +135,18 @@ def make_snippet(text: str, query: Query) -> tuple[str, list[tuple[int, int]]]:
             if stop + shift <= limit:
                 highlights.append((start + shift, stop + shift))
     return snippet, highlights
+
+
+def make_hit(
+    session: Session, seq: int, kind: str, created_ms: int, text: str, query: Query
+) -> Hit:
+    """A search hit, with its snippet and highlights, as every store makes it."""
+    snippet, highlights = make_snippet(text, query)
+    return Hit(
+        session=session,
+        seq=seq,
+        kind=kind,
+        created_at=rfc3339(created_ms),
+        snippet=snippet,
+        highlights=highlights,
+    )

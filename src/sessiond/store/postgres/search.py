@@ -25,12 +25,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sessiond.models import Hit, rfc3339
+from sessiond.models import Hit
 from sessiond.store.checks import WINDOW, storable
 from sessiond.store.postgres.rows import SESSION_FIELDS, from_db, session_row
 from sessiond.store.postgres.words import tsquery_sql
 from sessiond.store.query import Query, Term, parse
-from sessiond.store.snippet import make_snippet
+from sessiond.store.snippet import make_hit
 
 if TYPE_CHECKING:
     import psycopg
@@ -128,15 +128,7 @@ def search(
     ).fetchall()
     hits = []
     for row in rows:
-        snippet, highlights = make_snippet(from_db(row[14]), query)
         hits.append(
-            Hit(
-                session=session_row(row[:11]),
-                seq=row[11],
-                kind=row[12],
-                created_at=rfc3339(row[13]),
-                snippet=snippet,
-                highlights=highlights,
-            )
+            make_hit(session_row(row[:11]), row[11], row[12], row[13], from_db(row[14]), query)
         )
     return hits

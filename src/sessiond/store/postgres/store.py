@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from sessiond import DEFAULT_MAX_TEXT_BYTES
-from sessiond.errors import SessiondError, SessionNotFound, StorageError
+from sessiond.errors import SessionNotFound, StorageError
 from sessiond.models import Appended, Event, Hit, Session, rfc3339
-from sessiond.store.base import Feed, ImportedEvent, ImportedSession
-from sessiond.store.checks import SQL_INT_MAX, check_kind, check_text, storable
+from sessiond.store.base import Derived, Feed, ImportedEvent, ImportedSession
+from sessiond.store.checks import SQL_INT_MAX, check_kind, check_text, screen, storable
 from sessiond.store.postgres import writes
 from sessiond.store.postgres.connect import Target, describe
 from sessiond.store.postgres.link import Link
@@ -62,7 +62,7 @@ _DELETE = (
 _RESTORE = "UPDATE sessions SET deleted_at = NULL WHERE id = %(id)s AND deleted_at IS NOT NULL"
 
 
-class PostgresStore:
+class PostgresStore(Derived):
     """An open sessiond store on a PostgreSQL server. Not thread-safe."""
 
     def __init__(
@@ -197,10 +197,6 @@ class PostgresStore:
         sql = f"SELECT count(*) FROM sessions WHERE {where}"
         return self._link.read(lambda conn: int(conn.execute(sql).fetchone()[0]))  # type: ignore[index]
 
-    def last_session(self) -> Session | None:
-        sessions = self.list_sessions(1)
-        return sessions[0] if sessions else None
-
     def find_sessions(self, prefix: str, limit: int = 2) -> list[Session]:
         exact = self.get_session(prefix)
         if exact is not None:
@@ -220,13 +216,6 @@ class PostgresStore:
 
     # Events
 
-    def append(self, session_id: int, kind: str, text: str) -> Appended:
-        """Append one event and return its seq once committed."""
-        result = self.append_many([(session_id, kind, text)])[0]
-        if isinstance(result, Exception):
-            raise result
-        return result
-
     def append_many(self, items: Sequence[tuple[int, str, str]]) -> list[Appended | Exception]:
         """Append several events in ONE transaction (group commit).
 
@@ -234,19 +223,7 @@ class PostgresStore:
         (unknown or ended session, bad text) does not stop the others. A
         storage failure fails every item, and nothing of the batch is kept.
         """
-        outcomes: list[Appended | Exception] = []
-        pending: list[int] = []
-        for session_id, kind, text in items:
-            try:
-                check_kind(kind)
-                check_text(text, self.max_text_bytes)
-                if not storable(session_id):
-                    raise SessionNotFound(f"no session has the id {session_id}")
-            except SessiondError as exc:
-                outcomes.append(exc)
-                continue
-            pending.append(len(outcomes))
-            outcomes.append(Appended(0, ""))
+        outcomes, pending = screen(items, self.max_text_bytes)
         if not pending:
             return outcomes
         batch = [items[i] for i in pending]
@@ -288,9 +265,6 @@ class PostgresStore:
             lambda conn: _events(conn, session_id, "e.seq > %s ORDER BY e.seq", (after, limit))
         )
         return [event_row(session_id, row) for row in rows]
-
-    def count(self, session_id: int) -> int:
-        return self.session_by_id(session_id).event_count
 
     # Milestones
 

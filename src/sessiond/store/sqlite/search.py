@@ -22,10 +22,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from sessiond.models import Hit, rfc3339
+from sessiond.models import Hit
 from sessiond.store.checks import COMMON, WINDOW, storable
 from sessiond.store.query import Query, Term, parse
-from sessiond.store.snippet import make_snippet
+from sessiond.store.snippet import make_hit
 from sessiond.store.sqlite.rows import SESSION_FIELDS, session_row
 
 
@@ -126,15 +126,5 @@ def search(
     hits = []
     for rowid in ids:
         row = rows[rowid]
-        snippet, highlights = make_snippet(row[14], query)
-        hits.append(
-            Hit(
-                session=session_row(row[:11]),
-                seq=row[11],
-                kind=row[12],
-                created_at=rfc3339(row[13]),
-                snippet=snippet,
-                highlights=highlights,
-            )
-        )
+        hits.append(make_hit(session_row(row[:11]), row[11], row[12], row[13], row[14], query))
     return hits

@@ -35,8 +35,8 @@ from sessiond.errors import (
     StorageError,
 )
 from sessiond.models import Appended, Event, Hit, Session, now_ms, rfc3339
-from sessiond.store.base import Feed, ImportedEvent, ImportedSession
-from sessiond.store.checks import check_kind, check_text
+from sessiond.store.base import Derived, Feed, ImportedEvent, ImportedSession
+from sessiond.store.checks import check_kind, check_text, screen
 from sessiond.store.sqlite import writes
 from sessiond.store.sqlite.files import (
     check_ours,
@@ -63,7 +63,7 @@ logger = logging.getLogger(__name__)
 MEMORY = ":memory:"
 
 
-class SqliteStore:
+class SqliteStore(Derived):
     """An open sessiond database file. Not thread-safe: use it from one thread."""
 
     def __init__(
@@ -201,12 +201,6 @@ class SqliteStore:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
-
-    def __enter__(self) -> SqliteStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # Transactions and errors
 
@@ -402,10 +396,6 @@ class SqliteStore:
         with self._errors() as conn:
             return int(conn.execute(f"SELECT count(*) FROM sessions WHERE {where}").fetchone()[0])
 
-    def last_session(self) -> Session | None:
-        sessions = self.list_sessions(1)
-        return sessions[0] if sessions else None
-
     def find_sessions(self, prefix: str, limit: int = 2) -> list[Session]:
         exact = self.get_session(prefix)
         if exact is not None:
@@ -421,13 +411,6 @@ class SqliteStore:
 
     # Events
 
-    def append(self, session_id: int, kind: str, text: str) -> Appended:
-        """Append one event and return its seq once committed."""
-        result = self.append_many([(session_id, kind, text)])[0]
-        if isinstance(result, Exception):
-            raise result
-        return result
-
     def append_many(self, items: Sequence[tuple[int, str, str]]) -> list[Appended | Exception]:
         """Append several events in ONE transaction (group commit).
 
@@ -435,17 +418,7 @@ class SqliteStore:
         (unknown or ended session, bad text) does not stop the others. A
         storage failure fails every item, and nothing of the batch is kept.
         """
-        outcomes: list[Appended | Exception] = []
-        pending: list[int] = []
-        for _session_id, kind, text in items:
-            try:
-                check_kind(kind)
-                check_text(text, self.max_text_bytes)
-            except SessiondError as exc:
-                outcomes.append(exc)
-                continue
-            pending.append(len(outcomes))
-            outcomes.append(Appended(0, ""))
+        outcomes, pending = screen(items, self.max_text_bytes)
         if not pending:
             return outcomes
         try:
@@ -482,9 +455,6 @@ class SqliteStore:
                 (session_id, max(0, min(after_seq, SQL_INT_MAX)), limit),
             ).fetchall()
         return [Event(session_id, seq, kind, text, rfc3339(ms)) for seq, kind, text, ms in rows]
-
-    def count(self, session_id: int) -> int:
-        return self.session_by_id(session_id).event_count
 
     # Milestones
 
