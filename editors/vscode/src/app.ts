@@ -31,8 +31,10 @@ export function startApp(context: vscode.ExtensionContext): DaemonClient {
     vscode.window.registerWebviewViewProvider(HistoryView.viewType, history),
     vscode.window.registerWebviewPanelSerializer(HistoryEditors.viewType, editors),
     // The views follow every change: this window's, and others' through notifications.
-    service.onDidChange(() => {
-      tree.refresh();
+    service.onDidChange((change) => {
+      // Showing another session changes nothing in the store: no repaint (it would also
+      // take the keyboard focus from the row just clicked for a moment).
+      if (change.type !== 'shown') tree.refresh();
       const current = service.current;
       // Title-bar buttons show only when they apply to what the History view shows.
       setContext('sessiond.current', current === undefined ? 'none' : current.deletedAt ? 'trashed' : sessionState(current));

@@ -168,7 +168,7 @@ export class HistoryPane implements vscode.Disposable {
 
   private onChange(change: Change): void {
     const shown = this.session;
-    if (change.type === 'all') {
+    if (change.type === 'all' || change.type === 'shown') {
       this.related = undefined;
     } else if (change.type === 'session') {
       // The shown one changed, or a continuation of it started, or its parent was renamed.

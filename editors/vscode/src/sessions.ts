@@ -43,8 +43,11 @@ export interface Appended {
   createdAt: string;
 }
 
-/** What changed: everything may have (`all`), one session's fields, or one session's events. */
-export type Change = { type: 'all' } | { type: 'session'; session: Session } | { type: 'append'; event: Event };
+/**
+ * What changed: everything may have (`all`), only which session is shown
+ * (`shown`: the store did not change), one session's fields, or its events.
+ */
+export type Change = { type: 'all' } | { type: 'shown' } | { type: 'session'; session: Session } | { type: 'append'; event: Event };
 
 export interface Delta {
   sessionId: number;
@@ -102,7 +105,7 @@ export class SessionService implements vscode.Disposable {
 
   async show(session: Session | undefined): Promise<void> {
     this.shown = session === undefined ? undefined : ((await this.get(session.ulid)) ?? undefined);
-    this.changed.fire({ type: 'all' });
+    this.changed.fire({ type: 'shown' });
   }
 
   /** Re-reads the shown session (another client may have changed it) and tells the views. */
