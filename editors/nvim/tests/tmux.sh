@@ -91,14 +91,16 @@ check "<Esc> closes the key list" wait_gone "copy its ULID"
 keys Enter
 check "<CR> opens its history beside the sidebar" wait_for "$ulid"
 check "with the reply turn" wait_for "It prints the pane's text. From Lua:"
-keys ":SessiondSay typed in tmux" Enter
+keys ":SessiondSay And what does it print?" Enter
 check ":SessiondSay while viewing the session appends to it" wait_for "#3  "
-check "and the turn shows in the open history" wait_for "  typed in tmux"
+check "and the turn shows in the open history" wait_for "  And what does it print?"
+check "the engine's reply streams in as turn #4" wait_for "  It reads the pane's text and prints it."
+check "and is stored as a system turn" wait_for "system"
 check "no new session: still four in the sidebar" wait_for " 4 sessions "
-check "its count grew in the sidebar" wait_for " 3  live"
-other append "$ulid" system "appended by another process" >/dev/null
+check "its count grew in the sidebar" wait_for " 4  live"
+other append "$ulid" command "appended by another process" >/dev/null
 check "a turn from another process shows up without a key press" wait_for "  appended by another process"
-check "and the sidebar counts it" wait_for " 4  live"
+check "and the sidebar counts it" wait_for " 5  live"
 capture=$(screen)
 keys "/local text" Enter ":Inspect" Enter
 check "the fenced block is highlighted as lua under the cursor" wait_for "@keyword.lua"

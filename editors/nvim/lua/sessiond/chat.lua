@@ -15,7 +15,20 @@ local M = {}
 ---@field finished boolean
 
 local streams = {} ---@type table<integer, sessiond.Stream> session id -> its reply in progress
-local told = {} -- engine messages already shown in full, so a missing engine is explained once
+-- Engines the daemon said are not set ("" for its own default): turns to
+-- their sessions are kept as notes (session/append), as the VS Code client does.
+local notes_only = {}
+
+--- Whether a prompt to `session` should ask the engine.
+---@param session sessiond.Session
+function M.wanted(session)
+  return not notes_only[session.engineBaseUrl or ""]
+end
+
+--- Forgets which engines were missing (setup() may have set one).
+function M.reset()
+  notes_only = {}
+end
 
 local function history()
   return package.loaded["sessiond.history"]
@@ -65,14 +78,18 @@ function M.send(session, text, cb)
       if res and res.prompt then
         catch_up(session.id, res.prompt.seq)
       elseif err and err.code == protocol.errors.EngineError then
-        -- The prompt is stored even so; say what the engine said, and once how to stop asking.
+        -- The prompt is stored even so (with a `warn` turn saying why no reply came).
         catch_up(session.id, s.prompt_seq or 1)
         local msg = err.message or "the engine failed"
-        if not told[msg] then
-          told[msg] = true
-          msg = msg .. " (your turn is stored; setup({ chat = false }) stops asking the engine)"
+        if msg:lower():find("no engine", 1, true) then
+          notes_only[session.engineBaseUrl or ""] = true
+          vim.notify(
+            "sessiond: no engine is set, so your turns are kept as notes; for replies, set engine_base_url in setup() (e.g. http://localhost:11434/v1 for Ollama) or start sessiond with --engine-base-url",
+            vim.log.levels.INFO
+          )
+        else
+          vim.notify("sessiond: no reply: " .. msg .. " (your turn is stored)", vim.log.levels.WARN)
         end
-        vim.notify("sessiond: " .. msg, vim.log.levels.WARN)
       end
       cb(err, res)
     end,

@@ -163,7 +163,7 @@ end
 
 -- Writes a prompt: through the engine when the daemon offers chat, else as a turn.
 local function write(session, text, cb)
-  if config.get().chat and client().offers_chat() then
+  if config.get().chat and client().offers_chat() and require("sessiond.chat").wanted(session) then
     return require("sessiond.chat").send(session, text, cb)
   end
   local params = { sessionId = session.id, kind = "prompt", text = text }

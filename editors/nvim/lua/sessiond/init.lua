@@ -15,6 +15,9 @@ end
 function M.setup(opts)
   local before = config.command()
   config.set(opts)
+  if package.loaded["sessiond.chat"] then
+    require("sessiond.chat").reset() -- an engine may be set now
+  end
   -- A new command or database means a new daemon, started on next use.
   if package.loaded["sessiond.client"] and not vim.deep_equal(before, config.command()) then
     require("sessiond.client").stop()

@@ -98,5 +98,35 @@ test("an engine that cannot be reached is a warning; the turn stays stored", fun
   end, "the prompt in the history, no streaming block left")
 end)
 
+test("with no engine set, the first turn says so once; later turns are kept as notes", function()
+  vim.env.SESSIOND_ENGINE_BASE_URL = nil -- the new daemon inherits this Neovim's environment
+  local plain_db = H.tmpdb()
+  require("sessiond").setup({ db = plain_db })
+  local sends, request = 0, client.request
+  client.request = function(method, ...)
+    sends = sends + (method == "chat/send" and 1 or 0)
+    return request(method, ...)
+  end
+  vim.cmd("enew")
+  H.notes = {}
+  vim.cmd("SessiondSay a note without an engine")
+  wait(function()
+    return H.find_note("no engine is set, so your turns are kept as notes", vim.log.levels.INFO)
+  end, "one message saying how to get replies")
+  local s = require("sessiond").current()
+  vim.cmd("SessiondSay a second note")
+  wait(function()
+    return H.show(s.ulid, plain_db):find("a second note", 1, true)
+  end, "the second note stored")
+  client.request = request
+  eq(1, sends, "chat/send asked once")
+  local said = vim.tbl_filter(function(n)
+    return n.msg:find("no engine", 1, true) ~= nil
+  end, H.notes)
+  eq(1, #said, "messages about the engine")
+  local _, shown = H.show(s.ulid, plain_db):gsub("no reply:", "")
+  eq(1, shown, "one 'no reply' note stored, for the first turn only")
+end)
+
 client.stop()
 H.finish()

@@ -83,7 +83,13 @@ local function put_marks(buf, row, part)
   for _, m in ipairs(part.marks) do
     local len = #part.lines[m[1] + 1]
     local end_col = m[3] == -1 and len or math.min(m[3], len)
-    vim.api.nvim_buf_set_extmark(buf, ns, row + m[1], m[2], { end_col = end_col, hl_group = m[4] })
+    vim.api.nvim_buf_set_extmark(
+      buf,
+      ns,
+      row + m[1],
+      m[2],
+      { end_col = end_col, hl_group = m[4], strict = false }
+    )
   end
 end
 
@@ -292,6 +298,7 @@ function M.refresh(buf, cb)
       return
     end
     if err or not session then
+      st.session, st.events, st.rows, st.links, st.pending = nil, {}, {}, {}, nil
       note(
         buf,
         err and ("could not read: " .. (err.message or "?"))
@@ -339,10 +346,11 @@ function M.refresh_all()
   end
 end
 
+-- The drawn histories of a session: those being read are left to their draw.
 local function bufs_of(session_id)
   return vim.tbl_filter(function(buf)
     local st = states[buf]
-    return st.ready and st.session and st.session.id == session_id
+    return st.ready and not st.loading and st.session and st.session.id == session_id
   end, M.bufs())
 end
 
@@ -450,10 +458,14 @@ end
 ---@param session_id integer
 ---@param pending? sessiond.Pending
 function M.set_pending(session_id, pending)
-  for _, buf in ipairs(bufs_of(session_id)) do
+  for _, buf in ipairs(M.bufs()) do
     local st = states[buf]
-    st.pending = pending
-    redraw_pending(buf, st)
+    if st.session and st.session.id == session_id then
+      st.pending = pending -- a history being read draws it when its read is done
+    end
+  end
+  for _, buf in ipairs(bufs_of(session_id)) do
+    redraw_pending(buf, states[buf])
   end
 end
 
