@@ -79,6 +79,22 @@ test(":SessiondSay streams the reply into the open history, then stores it", fun
   eq(1, count, "the reply drawn once")
 end)
 
+test("<C-c> in the history stops a streaming reply; what came is stored, marked as cut", function()
+  local requests = #engine.chat_requests()
+  vim.cmd("SessiondSay tell me a long story")
+  wait(function()
+    return #engine.chat_requests() > requests and engine.holding and H.line_of(0, "(streaming…)")
+  end, "a reply held halfway")
+  vim.api.nvim_feedkeys(vim.keycode("<C-c>"), "mx", false)
+  wait(function()
+    return H.line_of(0, "[reply cut: ") and not H.line_of(0, "(streaming…)")
+  end, "the cut reply in the history")
+  wait(function()
+    return H.show(session.ulid, db):find("[reply cut: ", 1, true)
+  end, "the cut reply stored")
+  engine.continue = nil -- the daemon hung up on the held stream
+end)
+
 test("an engine that cannot be reached is a warning; the turn stays stored", function()
   engine.stop()
   H.notes = {}

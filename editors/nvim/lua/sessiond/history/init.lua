@@ -92,6 +92,16 @@ M.keys = {
   },
   { "R", "rename this session", rename_here },
   {
+    "<C-c>",
+    "stop the reply streaming in (what came is kept)",
+    function()
+      local st = draw.state(0)
+      if not (st and st.session and require("sessiond.chat").cancel(st.session.id)) then
+        vim.notify("sessiond: no reply is streaming here", vim.log.levels.INFO)
+      end
+    end,
+  },
+  {
     "r",
     "read it again",
     function()
