@@ -4,6 +4,7 @@
 -- notifications; never moves the reader's cursor or focus when it does.
 local config = require("sessiond.config")
 local layout = require("sessiond.layout")
+local previews = require("sessiond.previews")
 local util = require("sessiond.util")
 
 local M = {}
@@ -11,7 +12,6 @@ local M = {}
 local NAME = "sessiond:sessions"
 local FILETYPE = "sessiond_sessions"
 local HEADER = 2 -- title line + keys line; sessions start below
-local SCAN = 20 -- version 1 only: events read from a session's start to find its first prompt
 local ns = vim.api.nvim_create_namespace("sessiond_sidebar")
 
 local state = {
@@ -19,7 +19,6 @@ local state = {
   sessions = {}, ---@type sessiond.Session[] as listed, one per line after the header
   drawn = {}, -- the ULIDs on screen, line by line, as last drawn
   error = nil, -- last list error, shown in place of the list
-  previews = {}, -- version 1: ulid -> { text = first prompt | nil, count = events scanned, done = bool }
   generation = 0, -- only the newest refresh may draw
   loading = false, -- a list request is in flight
   deferred = {}, -- changes that came meanwhile, applied after it
@@ -151,8 +150,8 @@ local function render()
     table.insert(lines, "  no sessions yet: :SessiondSay {text} starts one")
   end
   for i, s in ipairs(state.sessions) do
-    local preview = state.previews[s.ulid]
-    local line, line_marks = layout.session_line(s, width, current, preview and preview.text)
+    local preview = previews.get(s)
+    local line, line_marks = layout.session_line(s, width, current, preview)
     table.insert(lines, line)
     for _, m in ipairs(line_marks) do
       table.insert(marks, { HEADER + i - 1, m[1], m[2], m[3] })
@@ -204,42 +203,6 @@ local function render_soon()
   end
 end
 
--- Version 1 daemons only: the Session has no preview, so read each session's
--- first events to find its first prompt.
-local function fetch_previews(generation, done)
-  local client = require("sessiond.client")
-  local methods = require("sessiond.protocol").methods
-  local waiting = 1 -- held until the loop below has sent everything
-  local function one_done()
-    waiting = waiting - 1
-    if waiting == 0 and generation == state.generation then
-      done()
-    end
-  end
-  for _, s in ipairs(client.protocol_version() < 2 and state.sessions or {}) do
-    local p = state.previews[s.ulid]
-    if (s.eventCount or 0) > 0 and not (p and (p.done or p.count == s.eventCount)) then
-      waiting = waiting + 1
-      local params = { sessionId = s.id, limit = SCAN, beforeSeq = SCAN + 1 }
-      client.request(methods.events, params, function(err, res)
-        if not err then
-          local events = res.events or {}
-          local first = vim.iter(events):find(function(e)
-            return e.kind == "prompt"
-          end)
-          state.previews[s.ulid] = {
-            text = first and first.text,
-            count = s.eventCount,
-            done = first ~= nil or #events >= SCAN,
-          }
-        end
-        one_done()
-      end, { silent = true })
-    end
-  end
-  one_done()
-end
-
 function M.refresh()
   if not (state.buf and vim.api.nvim_buf_is_valid(state.buf)) then
     return
@@ -269,7 +232,11 @@ function M.refresh()
     end
     state.error, state.sessions = nil, res.sessions or {}
     replay()
-    fetch_previews(generation, render)
+    previews.fetch(state.sessions, function()
+      if generation == state.generation then
+        render()
+      end
+    end)
   end)
 end
 
@@ -342,7 +309,7 @@ function M.on_append(e)
         { silent = true }
       )
     else
-      state.previews[s.ulid] = { text = e.text, count = e.seq, done = true }
+      previews.found(s, e.text)
     end
   end
   render_soon()

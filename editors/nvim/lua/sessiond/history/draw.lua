@@ -187,6 +187,10 @@ local function draw(buf, st)
   M.highlight_turns(buf, md)
 end
 
+-- For history/update.lua, which changes drawn histories in place.
+M.write, M.put_marks, M.followers, M.follow = write, put_marks, followers, follow
+M.ns = ns
+
 --- Hands the prompts and replies to markdown.lua (other kinds are tool output, kept plain).
 function M.highlight_turns(buf, blocks)
   markdown.highlight(
@@ -213,7 +217,8 @@ local function loading()
   end)
 end
 
-local function defer(fn)
+--- Holds `fn` until every history being read is drawn; false when none is being read.
+function M.defer(fn)
   if loading() then
     table.insert(deferred, fn)
     return true
@@ -241,6 +246,11 @@ end
 -- quickfix list of many sessions): continuations are found among them.
 local family = { sessions = nil, at = 0, waiting = nil }
 local FAMILY_TTL_NS = 2e9
+
+--- A new continuation may be among the newest sessions: read them again next time.
+function M.forget_family()
+  family.sessions = nil
+end
 
 --- The sessions continuing `ulid`, oldest first (among the newest CHILDREN_SCAN).
 ---@param ulid string
@@ -343,129 +353,6 @@ end
 function M.refresh_all()
   for _, buf in ipairs(M.bufs()) do
     M.refresh(buf)
-  end
-end
-
--- The drawn histories of a session: those being read are left to their draw.
-local function bufs_of(session_id)
-  return vim.tbl_filter(function(buf)
-    local st = states[buf]
-    return st.ready and not st.loading and st.session and st.session.id == session_id
-  end, M.bufs())
-end
-
--- Replaces the streaming block of `buf` with `st.pending` (nil: removes it).
-local function redraw_pending(buf, st)
-  local part = st.pending and layout.pending(st.pending) or { lines = {}, marks = {} }
-  local wins = followers(buf)
-  vim.api.nvim_buf_clear_namespace(buf, ns, st.body_end, st.body_end + st.pending_lines)
-  write(buf, st.body_end, st.body_end + st.pending_lines, part.lines)
-  put_marks(buf, st.body_end, part)
-  st.pending_lines = #part.lines
-  for row in pairs(st.links) do
-    if row >= st.body_end then
-      st.links[row] = nil
-    end
-  end
-  for i, child in ipairs(st.children) do
-    st.links[st.body_end + st.pending_lines + i] = child.ulid
-  end
-  follow(buf, wins)
-end
-
-local function redraw_facts(buf, st)
-  local facts = layout.facts(st.session)
-  write(buf, 1, 2, { facts })
-  vim.api.nvim_buf_clear_namespace(buf, ns, 1, 2)
-  vim.api.nvim_buf_set_extmark(buf, ns, 1, 0, { end_col = #facts, hl_group = "SessiondTime" })
-  local title = layout.title(st.session)
-  write(buf, 0, 1, { title })
-  vim.api.nvim_buf_clear_namespace(buf, ns, 0, 1)
-  vim.api.nvim_buf_set_extmark(buf, ns, 0, 0, { end_col = #title, hl_group = "SessiondHeader" })
-end
-
---- A turn stored (here or by any process): added at the bottom of its open
---- histories in place. A turn already shown is ignored; a gap means a re-read.
----@param e sessiond.Event
-function M.on_append(e)
-  if defer(function()
-    M.on_append(e)
-  end) then
-    return
-  end
-  for _, buf in ipairs(bufs_of(e.sessionId)) do
-    local st = states[buf]
-    local last = #st.events > 0 and st.events[#st.events].seq or 0
-    if e.seq > last + 1 and (#st.events > 0 or e.seq > (st.session.eventCount or 0) + 1) then
-      M.refresh(buf)
-    elseif e.seq > last then
-      local part, day, text_row = layout.event(e, st.day)
-      local wins = followers(buf)
-      write(buf, st.body_end, st.body_end, part.lines)
-      put_marks(buf, st.body_end, part)
-      st.rows[e.seq] = st.body_end + text_row - 1
-      local shifted = {}
-      for row, ulid in pairs(st.links) do
-        shifted[row >= st.body_end and row + #part.lines or row] = ulid
-      end
-      st.links = shifted
-      M.highlight_turns(
-        buf,
-        { { row = st.body_end + text_row, kind = e.kind, text = layout.text(e.text) } }
-      )
-      st.body_end = st.body_end + #part.lines
-      st.day = day
-      table.insert(st.events, e)
-      st.session.eventCount = math.max(st.session.eventCount or 0, e.seq)
-      redraw_facts(buf, st)
-      follow(buf, wins)
-    end
-  end
-end
-
---- A session changed (ended, renamed, deleted, restored) or started.
----@param s sessiond.Session
-function M.on_session(s)
-  if s.parentUlid then
-    family.sessions = nil -- a new continuation may be among them
-  end
-  if defer(function()
-    M.on_session(s)
-  end) then
-    return
-  end
-  for _, buf in ipairs(M.bufs()) do
-    local st = states[buf]
-    if st.ready and st.session then
-      if st.session.id == s.id then
-        local count = math.max(st.session.eventCount or 0, s.eventCount or 0)
-        st.session = vim.tbl_extend("force", s, { eventCount = count })
-        redraw_facts(buf, st)
-      elseif s.parentUlid == st.session.ulid then
-        local known = vim.iter(st.children):find(function(c)
-          return c.ulid == s.ulid
-        end)
-        if not known then
-          table.insert(st.children, s)
-          M.refresh(buf) -- the footer grows; a re-read keeps every row right
-        end
-      end
-    end
-  end
-end
-
---- Shows (or, with nil, removes) the streaming reply of a session in its open histories.
----@param session_id integer
----@param pending? sessiond.Pending
-function M.set_pending(session_id, pending)
-  for _, buf in ipairs(M.bufs()) do
-    local st = states[buf]
-    if st.session and st.session.id == session_id then
-      st.pending = pending -- a history being read draws it when its read is done
-    end
-  end
-  for _, buf in ipairs(bufs_of(session_id)) do
-    redraw_pending(buf, states[buf])
   end
 end
 

@@ -9,9 +9,10 @@ local M = {}
 M.prefix = draw.prefix
 M.refresh = draw.refresh
 M.refresh_all = draw.refresh_all
-M.on_append = draw.on_append
-M.on_session = draw.on_session
-M.set_pending = draw.set_pending
+local update = require("sessiond.history.update")
+M.on_append = update.on_append
+M.on_session = update.on_session
+M.set_pending = update.set_pending
 M.state = draw.state
 M.bufs = draw.bufs
 
