@@ -238,8 +238,9 @@ def measure(
     Claude Code files idle for `idle_seconds` (0: not at all).
 
     `root`: where the files and stores go (kept; default a temporary folder,
-    removed); `beside` is called before each first import, so that a caller
-    can measure what the import is compared with right beside it.
+    removed); `beside` is called right before and right after each first
+    import, so that a caller can measure what the import is compared with
+    beside it.
     """
     if root is None:
         with tempfile.TemporaryDirectory(prefix="sessiond-bench-imports-") as tmp:
@@ -255,6 +256,8 @@ def measure(
         if beside is not None:
             beside()
         first, added = time_import(db, source, path)
+        if beside is not None:
+            beside()
         assert added == expected, f"{name}: {added} events imported, {expected} expected"
         again, added_again = time_import(db, source, path)
         assert added_again == 0

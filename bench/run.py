@@ -151,15 +151,22 @@ def run_idle(tmp: str, s: dict[str, Any]) -> dict[str, Any]:
     return {**daemons, "watch": watched[0]}
 
 
+PART_SECONDS: dict[str, float] = {}
+
+
 def guarded(name: str, part: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """Run one part; a part that fails is reported as failed, and the run
-    goes on with the others."""
+    goes on with the others. Its wall time goes to PART_SECONDS."""
+    t0 = time.perf_counter()
     try:
         return part()
     except Exception as exc:
         log(f"{name} FAILED:")
         traceback.print_exc()
         return {"error": f"{type(exc).__name__}: {exc}"}
+    finally:
+        PART_SECONDS[name] = time.perf_counter() - t0
+        log(f"{name}: {PART_SECONDS[name]:.0f} s")
 
 
 def run_postgres(quick: bool, tmp: str, lag_probes: int, lag_gap_s: float) -> dict[str, Any]:
@@ -233,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         "sizes": s,
         "figures": f,
         "wall_s": time.perf_counter() - started,
+        "part_s": PART_SECONDS,
     }
     tables, result["goals"] = report.build(result)
     text = report.table(result, tables)
