@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from sessiond.errors import InvalidParams
 from sessiond.models import EVENT_KINDS
 from sessiond.store import Store
 from sessiond.wire import (
@@ -18,6 +19,7 @@ from sessiond.wire import (
     EventsResult,
     ListResult,
     MilestoneValue,
+    SearchParams,
     SearchResult,
     parse_time,
 )
@@ -43,20 +45,26 @@ def method_handlers(store: Store) -> dict[str, Callable[[Any], Any]]:
         "session/last": lambda _p: store.last_session(),
         "milestone/set": lambda p: store.set_milestone(p.key, p.value),
         "milestone/get": lambda p: MilestoneValue(store.get_milestone(p.key)),
-        "session/search": lambda p: SearchResult(
-            store.search(
-                p.query,
-                p.limit,
-                session_id=p.session_id,
-                kinds=p.kinds,
-                since=None if p.since is None else parse_time(p.since, "since"),
-                until=None if p.until is None else parse_time(p.until, "until"),
-            )
-        ),
+        "session/search": lambda p: _search(store, p),
         "session/rename": lambda p: store.rename_session(p.session_id, p.title),
         "session/delete": lambda p: store.delete_session(p.session_id),
         "session/restore": lambda p: store.restore_session(p.session_id),
     }
+
+
+def _search(store: Store, p: SearchParams) -> SearchResult:
+    try:
+        hits = store.search(
+            p.query,
+            p.limit,
+            session_id=p.session_id,
+            kinds=p.kinds,
+            since=None if p.since is None else parse_time(p.since, "since"),
+            until=None if p.until is None else parse_time(p.until, "until"),
+        )
+    except InvalidParams as exc:  # the query language's refusal, named as the others are
+        raise InvalidParams(f"session/search: {exc.message}") from None
+    return SearchResult(hits)
 
 
 APPEND = "session/append"

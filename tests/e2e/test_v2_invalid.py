@@ -52,3 +52,8 @@ async def test_any_query_is_hits_or_invalid_params_never_internal(shared, query)
         assert exc.code == -32602, exc
     else:
         assert isinstance(got["hits"], list)
+
+
+async def test_a_refused_query_names_the_method_as_every_refusal_does(shared):
+    error = await error_of(shared, "session/search", {"query": "?!", "limit": 1})
+    assert error.message.startswith("session/search: 'query' has no word to look for")
