@@ -56,8 +56,9 @@ FULL: dict[str, Any] = {
     "long_window": 10_000,
     "search_events": 1_000_000,
     "search_sessions": 10_000,
-    "search_requests": 100,  # per query kind, per round
-    "search_rounds": 3,
+    # Small rounds: a burst of outside load falls on every kind, not on one.
+    "search_requests": 10,  # per query kind, per round
+    "search_rounds": 30,
     "cli_runs": 7,
     "mcp_calls": 100,  # per query, per side, per round
     "mcp_rounds": 3,
@@ -87,8 +88,8 @@ QUICK: dict[str, Any] = {
     "long_window": 2_000,
     "search_events": 50_000,
     "search_sessions": 500,
-    "search_requests": 20,
-    "search_rounds": 2,
+    "search_requests": 5,
+    "search_rounds": 8,
     "cli_runs": 3,
     "mcp_calls": 30,
     "mcp_rounds": 2,
