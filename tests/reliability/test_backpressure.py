@@ -16,6 +16,7 @@ import os
 import re
 import select
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +33,22 @@ TIMEOUT = 300.0  # a burst of 1,000 answers of 1.9 MB each takes a minute on a l
 TEXT = "x" * 100  # about 100 bytes per event, as the issue measured
 _ID = re.compile(rb'"id":(-?\d+|"[^"]*"|null)')
 
+# Runs argv[2:] as a child and writes its peak RSS (kB) to argv[1] when it
+# ends. wait4 on a process started by this (large) test process would not
+# do: Linux folds the spawning process's high-water mark into its child's
+# ru_maxrss at exec, so late in a long run every daemon "peaks" at pytest's
+# own size. A small launcher's real fork starts the count from its own size.
+LAUNCH = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
 
 class Client:
     """`sessiond serve` on pipes, its answers counted by id, not kept.
@@ -46,12 +63,18 @@ class Client:
         db: Path,
         stdin: Any = subprocess.PIPE,
         check: Callable[[Any, bytes], None] = lambda _id, _body: None,
+        launched: bool = False,
     ) -> None:
+        """`launched`: through LAUNCH, for `wait_exit` to read the peak of a
+        daemon that ends by itself (`peak_rss_mb` is for one that runs)."""
         self.log = Path(f"{db}.stderr")
+        self.peak_file = Path(f"{db}.peak")
+        self.peak_file.unlink(missing_ok=True)
+        command = [*SERVE, "--db", str(db)]
+        if launched:
+            command = [sys.executable, "-c", LAUNCH, str(self.peak_file), *command]
         with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(
-                [*SERVE, "--db", str(db)], stdin=stdin, stdout=subprocess.PIPE, stderr=log
-            )
+            self.proc = subprocess.Popen(command, stdin=stdin, stdout=subprocess.PIPE, stderr=log)
         self.check = check
         self.keep: set[Any] = set()
         self.bodies: dict[Any, bytes] = {}
@@ -163,10 +186,9 @@ class Client:
 
     def wait_exit(self) -> tuple[int, float]:
         """The exit code and peak RSS in MB of a daemon that ends by itself."""
-        _, status, usage = os.wait4(self.proc.pid, 0)
-        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        code = self.proc.wait(TIMEOUT)
         self._reader.join(TIMEOUT)
-        return self.proc.returncode, usage.ru_maxrss / 1024
+        return code, int(self.peak_file.read_text()) / 1024
 
     def stop(self) -> int:
         self.call("shutdown")
@@ -296,7 +318,9 @@ def test_a_burst_from_a_regular_file_stays_bounded(tmp_path: Path) -> None:
         + b"".join(request_bytes(i, "session/events", params) for i in range(1, 201))
     )
     with open(requests, "rb") as stdin:
-        client = Client(db, stdin=stdin, check=expect_all_events(set(range(1, 201)), events))
+        client = Client(
+            db, stdin=stdin, check=expect_all_events(set(range(1, 201)), events), launched=True
+        )
     try:
         client.wait_answered(set(range(201)))
         code, peak = client.wait_exit()
