@@ -34,7 +34,8 @@ export async function importAider(page: Page, dir: string): Promise<void> {
   await quick.locator('.monaco-list-row', { hasText: 'Choose files or folders' }).click();
   // VS Code's own file dialog in the browser, opened on the workspace folder: once it
   // lists that folder (it fills the box and the list as it reads), type the file and accept.
-  await quick.locator('.monaco-list-row', { hasText: '.aider.chat.history.md' }).waitFor();
+  // By its accessible name, exactly: the row '..' can hold the same text while the list fills.
+  await quick.getByRole('option', { name: '.aider.chat.history.md', exact: true }).waitFor();
   const path = quick.locator('input');
   await path.fill(file);
   await page.waitForFunction((f) => (document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value === f, file);
