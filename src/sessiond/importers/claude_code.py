@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 from sessiond.importers.base import (
-    UNFINISHED,
     Item,
     Json,
     Mark,
@@ -40,12 +39,11 @@ from sessiond.importers.base import (
     call_text,
     child_id,
     file_stamp,
-    load_json_line,
     parse_time,
     session_id,
     walk_files,
 )
-from sessiond.importers.lines import read_lines
+from sessiond.importers.lines import read_records
 from sessiond.store.base import ImportedEvent, ImportedSession
 
 NAME = "claude-code"
@@ -334,32 +332,7 @@ class _Transcript:
 
 def read(path: Path, state: Mapping[str, Json] | None, run: dict[str, Any]) -> Iterator[Item]:
     transcript = _Transcript(path, state, run)
-    offset = int((state or {}).get("offset", 0))
-    start, lines, records = offset, 0, 0
-    for line in read_lines(path, offset):
-        if line.data is None:
-            offset = line.end
-            yield Skipped("lines over 32 MiB")
-            continue
-        parsed = load_json_line(line.data)
-        if isinstance(parsed, str):
-            if not line.finished:
-                yield Skipped(UNFINISHED)
-                break
-            yield Skipped(parsed)
-        else:
-            problem = transcript.line(parsed)
-            if problem is not None:
-                yield Skipped(problem)
-            else:
-                records += 1
-        offset = line.end
-        lines += 1
-        if lines % MARK_EVERY == 0:
-            yield from transcript.flush()
-            yield Mark(transcript.state(offset), offset - start, records)
-            records = 0
-    yield from transcript.flush()
+    offset, start, records = yield from read_records(path, state, transcript, MARK_EVERY)
     yield from transcript.resolve_summaries()
     for ulid in sorted(transcript.changed_titles):
         if ulid in transcript.sessions:

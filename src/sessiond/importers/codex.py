@@ -35,11 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from sessiond.importers.base import (
-    UNFINISHED,
     Item,
     Json,
     Mark,
-    Skipped,
     Turns,
     block_text,
     call_text,
@@ -49,7 +47,7 @@ from sessiond.importers.base import (
     session_id,
     walk_files,
 )
-from sessiond.importers.lines import read_lines
+from sessiond.importers.lines import read_lines, read_records
 from sessiond.store.base import ImportedEvent, ImportedSession
 
 NAME = "codex"
@@ -338,32 +336,7 @@ class _Rollout:
 
 def read(path: Path, state: Mapping[str, Json] | None, run: dict[str, Any]) -> Iterator[Item]:
     rollout = _Rollout(path, state, run)
-    offset = int((state or {}).get("offset", 0))
-    start, lines, records = offset, 0, 0
-    for line in read_lines(path, offset):
-        if line.data is None:
-            offset = line.end
-            yield Skipped("lines over 32 MiB")
-            continue
-        parsed = load_json_line(line.data)
-        if isinstance(parsed, str):
-            if not line.finished:
-                yield Skipped(UNFINISHED)
-                break
-            yield Skipped(parsed)
-        else:
-            problem = rollout.line(parsed)
-            if problem is None:
-                records += 1
-            else:
-                yield Skipped(problem)
-        offset = line.end
-        lines += 1
-        if lines % MARK_EVERY == 0:
-            yield from rollout.flush()
-            yield Mark(rollout.state(offset), offset - start, records)
-            records = 0
-    yield from rollout.flush()
+    offset, start, records = yield from read_records(path, state, rollout, MARK_EVERY)
     if rollout.title_changed:
         yield Turns(rollout.imported())
     yield Mark(rollout.state(offset), offset - start, records)

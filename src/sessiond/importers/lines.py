@@ -7,12 +7,21 @@ handed out marked unfinished, and the caller decides whether to take it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator, Mapping
 from pathlib import Path
+from typing import Protocol
 
 import attrs
 
-from sessiond.importers.base import MAX_LINE_BYTES
+from sessiond.importers.base import (
+    MAX_LINE_BYTES,
+    UNFINISHED,
+    Item,
+    Json,
+    Mark,
+    Skipped,
+    load_json_line,
+)
 
 CHUNK = 1 << 20
 
@@ -73,3 +82,53 @@ def read_lines(path: Path, offset: int, max_bytes: int = MAX_LINE_BYTES) -> Iter
             yield Line(position + held, None, finished=False)
         elif held:
             yield Line(position + held, b"".join(pieces), finished=False)
+
+
+class Records(Protocol):
+    """A reader of one JSON-lines file: takes each record, hands out what
+    it has gathered, and says where it stands."""
+
+    def line(self, record: dict[str, Json]) -> str | None:
+        """Take one record; the reason when it cannot be read."""
+
+    def flush(self) -> Iterator[Item]:
+        """The turns gathered so far."""
+
+    def state(self, offset: int) -> dict[str, Json]:
+        """What to remember to go on from byte `offset` next time."""
+
+
+def read_records(
+    path: Path, state: Mapping[str, Json] | None, records: Records, mark_every: int
+) -> Generator[Item, None, tuple[int, int, int]]:
+    """Every record of a JSON-lines file from where the last import stopped:
+    unreadable lines skipped and counted, an unfinished last line left for
+    the next import, a Mark every `mark_every` lines. Returns (the offset
+    reached, the one it started at, records read since the last Mark)."""
+    offset = int((state or {}).get("offset", 0))
+    start, lines, taken = offset, 0, 0
+    for line in read_lines(path, offset):
+        if line.data is None:
+            offset = line.end
+            yield Skipped(f"lines over {MAX_LINE_BYTES >> 20} MiB")
+            continue
+        parsed = load_json_line(line.data)
+        if isinstance(parsed, str):
+            if not line.finished:
+                yield Skipped(UNFINISHED)
+                break
+            yield Skipped(parsed)
+        else:
+            problem = records.line(parsed)
+            if problem is None:
+                taken += 1
+            else:
+                yield Skipped(problem)
+        offset = line.end
+        lines += 1
+        if lines % mark_every == 0:
+            yield from records.flush()
+            yield Mark(records.state(offset), offset - start, taken)
+            taken = 0
+    yield from records.flush()
+    return offset, start, taken

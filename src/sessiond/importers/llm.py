@@ -48,7 +48,7 @@ from sessiond.importers.base import (
     parse_time,
     session_id,
 )
-from sessiond.importers.sqlite_source import open_read_only
+from sessiond.importers.sqlite_source import database_files, database_stamp, open_read_only
 from sessiond.store.base import ImportedEvent, ImportedSession
 
 NAME = "llm"
@@ -80,13 +80,7 @@ def default_paths() -> list[Path]:
 
 
 def sources(paths: Sequence[Path]) -> list[Path]:
-    found = []
-    for path in paths:
-        if path.is_dir():
-            path = path / "logs.db"
-        if path.is_file():
-            found.append(path)
-    return list(dict.fromkeys(found))
+    return database_files(paths, "logs.db")
 
 
 def key(path: Path) -> str:
@@ -94,16 +88,7 @@ def key(path: Path) -> str:
 
 
 def stamp(path: Path) -> list[int]:
-    """The database's and its write-ahead log's sizes and times."""
-    parts = []
-    for suffix in ("", "-wal"):
-        try:
-            st = os.stat(f"{path}{suffix}")
-        except FileNotFoundError:
-            parts += [0, 0]
-        else:
-            parts += [st.st_size, st.st_mtime_ns]
-    return parts
+    return database_stamp(path)
 
 
 def shrunk(path: Path, state: Mapping[str, Json]) -> bool:

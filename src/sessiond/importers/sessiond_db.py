@@ -10,7 +10,6 @@ milestones (they belong to the machine that set them).
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -25,7 +24,7 @@ from sessiond.importers.base import (
     Turns,
     session_id,
 )
-from sessiond.importers.sqlite_source import open_read_only
+from sessiond.importers.sqlite_source import database_files, database_stamp, open_read_only
 from sessiond.store.base import ImportedEvent, ImportedSession
 
 NAME = "sessiond"
@@ -43,13 +42,7 @@ def default_paths() -> list[Path]:
 
 
 def sources(paths: Sequence[Path]) -> list[Path]:
-    found = []
-    for path in paths:
-        if path.is_dir():
-            path = path / "sessions.db"
-        if path.is_file():
-            found.append(path)
-    return list(dict.fromkeys(found))
+    return database_files(paths, "sessions.db")
 
 
 def key(path: Path) -> str:
@@ -57,15 +50,7 @@ def key(path: Path) -> str:
 
 
 def stamp(path: Path) -> list[int]:
-    parts = []
-    for suffix in ("", "-wal"):
-        try:
-            st = os.stat(f"{path}{suffix}")
-        except FileNotFoundError:
-            parts += [0, 0]
-        else:
-            parts += [st.st_size, st.st_mtime_ns]
-    return parts
+    return database_stamp(path)
 
 
 def shrunk(path: Path, state: Mapping[str, Json]) -> bool:
