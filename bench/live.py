@@ -181,6 +181,7 @@ def lag(db: str, n: int, loaders: int, gap_s: float, fresh: bool = True) -> dict
     load: list[Loader] = []
     answered: dict[int, float] = {}
     refused: list[str] = []
+    round_trips: list[float] = []  # the probe appends' own
     rng = random.Random(12)
     try:
         writer.initialize()
@@ -190,10 +191,12 @@ def lag(db: str, n: int, loaders: int, gap_s: float, fresh: bool = True) -> dict
             # Pacing, not waiting: spread the appends over the poll interval.
             time.sleep(rng.uniform(0, 2 * gap_s))
             params = {"sessionId": 1, "kind": "prompt", "text": f"{PROBE.decode()}{i} lag probe"}
+            sent = time.perf_counter()
             writer.write(request(writer.take_id(), "session/append", params))
             reply = json.loads(writer.read_frames(1)[0])
             if "result" in reply:
                 answered[i] = time.perf_counter()
+                round_trips.append(answered[i] - sent)
             elif reply["error"]["code"] == 1005:  # the write lock never came: counted
                 refused.append(reply["error"]["message"])
             else:
@@ -216,6 +219,8 @@ def lag(db: str, n: int, loaders: int, gap_s: float, fresh: bool = True) -> dict
         "p99": pct(lags, 0.99),
         "max": max(lags),
         "probes": n,
+        "append_p50": pct(round_trips, 0.5),
+        "append_p99": pct(round_trips, 0.99),
         "refused": len(refused),
         "refusal": refused[0] if refused else None,
         "loaders": loaders,
@@ -315,6 +320,11 @@ def rows(f: dict[str, Any], idle_f: dict[str, Any]) -> list[tuple[str, str]]:
             f"the same while {loaded['loaders']} daemons append at full speed "
             f"({loaded['load_appends_per_s']:,.0f} /s together)",
             f"{ms(loaded['p50'])} / {ms(loaded['p99'])} / {ms(loaded['max'])}" + refusals(loaded),
+        ),
+        (
+            "the probe appends' own round trips, p50 / p99: quiet / under that load",
+            f"{ms(quiet['append_p50'])} / {ms(quiet['append_p99'])}; "
+            f"{ms(loaded['append_p50'])} / {ms(loaded['append_p99'])}",
         ),
         (
             "pipelined appends: no subscriber / 4 subscribed daemons on the file",
