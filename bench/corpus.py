@@ -6,7 +6,7 @@ vocabulary of `VOCABULARY` words: English function words first (`the` is
 about 4% of all words, in three events of four), then everyday and
 programming words, then made-up words built from English-like syllables (so
 that prefixes such as `co*` match as widely as they do in English). A
-person's turns are short (median 13 words), replies longer (median about 40,
+person's turns are short (median 13 words), replies longer (median about 35,
 a long tail); one word, `RARE`, is planted in exactly `RARE_EVENTS` events.
 
 Files are written in bulk through the store's own schema: `SqliteStore`
