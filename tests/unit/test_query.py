@@ -83,7 +83,7 @@ def fts() -> sqlite3.Connection:
     conn = sqlite3.connect(":memory:")
     conn.execute(
         "CREATE VIRTUAL TABLE t USING fts5(text, tokenize='unicode61 remove_diacritics 2',"
-        " prefix='2 3')"
+        " prefix='2')"
     )
     rows = [
         "How do I undo the last commit? Use git reset",

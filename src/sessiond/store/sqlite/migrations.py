@@ -176,14 +176,15 @@ MIGRATIONS += (
             # Search: an external-content index over events.text, filled by
             # the store in the appending transaction (not by a trigger, which
             # measured half as fast). detail=full: phrases need positions.
-            # Prefix indexes of 2 and 3 characters: at 1M events a 2-letter
-            # prefix takes 110-150 ms without them, under 10 ms with them, and
-            # searching as one types asks for exactly those; they cost about a
-            # third more file.
+            # A prefix index of 2 characters, chosen by measurement at 1M
+            # realistic turns (python -m bench): without one a 2-letter prefix
+            # (`co*`) takes 73 ms and the file is 1.40x v1's; with it 3 ms and
+            # 1.66x; with 3 letters indexed too every prefix takes 3 ms but the
+            # file is 1.91x. A 3-letter prefix takes 20 ms without its index.
             """
             CREATE VIRTUAL TABLE events_fts USING fts5(
                 text, content='events', content_rowid='id',
-                tokenize='unicode61 remove_diacritics 2', detail=full, prefix='2 3'
+                tokenize='unicode61 remove_diacritics 2', detail=full, prefix='2'
             )
             """,
             # The change feed: session-level changes, in commit order, each
