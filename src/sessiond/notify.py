@@ -48,10 +48,19 @@ def notification(change: Change) -> tuple[str, dict[str, Any]]:
 
 
 class Notifier:
-    def __init__(self, store: Store, send: Send, output_full: Callable[[], bool]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        send: Send,
+        output_full: Callable[[], bool],
+        hold: Callable[[bool], None] = lambda _on: None,
+    ) -> None:
+        """`hold(True)` before a batch of sends and `hold(False)` after it let
+        the server write the batch at once."""
         self._store = store
         self._send = send
         self._output_full = output_full
+        self._hold = hold
         self._feed: Feed | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._fd: int | None = None  # the feed's descriptor, when it has one
@@ -119,9 +128,13 @@ class Notifier:
             logger.warning("could not read what changed in the store: %s", exc.message)
             self._schedule(SAFETY_POLL_S)
             return
-        for change in changes:
-            method, params = notification(change)
-            self._send(method, params)
+        self._hold(True)
+        try:
+            for change in changes:
+                method, params = notification(change)
+                self._send(method, params)
+        finally:
+            self._hold(False)
         fd = feed.fileno()
         if fd != self._fd:  # the feed reconnected (PostgreSQL) or lost its link
             self._watch(False)

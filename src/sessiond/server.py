@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import cattrs
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol, default_converter
+from pygls.protocol import JsonRPCNotification, LanguageServerProtocol, default_converter
 
 from sessiond import PROTOCOL_VERSION, __version__
 from sessiond.errors import (
@@ -121,6 +121,7 @@ class SessiondProtocol(LanguageServerProtocol):
         self._waiting: deque[Frame] = deque()  # read, not handled yet, in order
         self._appends: list[tuple[ReplyTo, AppendItem]] = []
         self._lsp_converter = False
+        self.holding = False  # a sender of several notifications flushes them once
 
     # Output: every frame leaves through _emit_body.
 
@@ -155,13 +156,21 @@ class SessiondProtocol(LanguageServerProtocol):
             self.sink.write(data)
 
     def _send_data(self, data: Any) -> None:
-        # pygls's own sends (none are expected) go through the same frames,
-        # converted by lsprotocol's converter, made the first time it is needed.
-        if data:
+        # Where pygls's `notify` hands over what it sends. Our notifications
+        # (params already plain JSON) are written as they are; anything else
+        # pygls sends (none is expected) is converted by lsprotocol's
+        # converter, made the first time it is needed. A batch of
+        # notifications is flushed once, by its sender (`holding`).
+        if not data:
+            return
+        if isinstance(data, JsonRPCNotification) and isinstance(data.params, dict):
+            self._emit({"jsonrpc": "2.0", "method": data.method, "params": data.params})
+        else:
             if not self._lsp_converter:
                 self._converter = default_converter()  # type: ignore[no-untyped-call]
                 self._lsp_converter = True
             self._emit(self._converter.unstructure(data))
+        if not self.holding:
             self.flush_output()
 
     def answer_later(self, msg_id: ReplyTo, result: Any) -> None:
@@ -399,7 +408,7 @@ class SessiondServer(LanguageServer):
             converter_factory=light_converter,
         )
         # Server-initiated traffic goes through pygls's own notification path.
-        self.notifier = Notifier(store, self.protocol.notify, self._output_full)
+        self.notifier = Notifier(store, self.protocol.notify, self._output_full, self._hold)
         handlers = {
             **method_handlers(store),
             "session/subscribe": lambda _p: self.notifier.subscribe(),
@@ -411,6 +420,11 @@ class SessiondServer(LanguageServer):
 
     def _output_full(self) -> bool:
         return self.protocol.output_full
+
+    def _hold(self, on: bool) -> None:
+        self.protocol.holding = on
+        if not on:
+            self.protocol.flush_output()
 
     def start_chats(self) -> ChatRequests:
         """The chat/send machinery, imported and made on first use: the
