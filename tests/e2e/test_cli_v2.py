@@ -65,6 +65,14 @@ def ulids(db: str) -> dict[str, str]:
     return seed(db)
 
 
+def unique_prefix(ulid: str, ulids: dict[str, str]) -> str:
+    """The shortest prefix of `ulid` that no other seeded session shares (ULIDs
+    made in one millisecond differ only in their last characters)."""
+    others = [u for u in ulids.values() if u != ulid]
+    size = next(n for n in range(1, 27) if not any(o.startswith(ulid[:n]) for o in others))
+    return ulid[:size]
+
+
 def sessiond(db: str, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
     done = run(*args, "--db", db, **kwargs)
     assert "Traceback" not in done.stderr, done.stderr
@@ -146,7 +154,7 @@ def test_a_query_with_no_word_is_a_usage_error(db, ulids, query):
 
 def test_rename_sets_then_clears_a_title(db, ulids):
     bread = ulids["bread"]
-    assert "Bakery" in ok(db, "rename", bread[:-3], "Bakery")
+    assert "Bakery" in ok(db, "rename", unique_prefix(bread, ulids), "Bakery")
     [row] = [s for s in listed(db) if s["ulid"] == bread]
     assert row["title"] == "Bakery"
     assert any(bread in line and "Bakery" in line for line in ok(db, "ls").splitlines())
@@ -165,10 +173,7 @@ def test_rm_moves_to_the_trash_and_restore_brings_it_back(db, ulids):
     assert split not in ok(db, "ls") and split in ok(db, "trash")
     assert sessiond(db, "search", "banana").returncode == 1  # the trash is never searched
     assert "banana split recipe" in ok(db, "show", split)  # but still read
-    # A unique prefix, in any case (ULIDs made in one millisecond differ only at the end).
-    others = [u for u in ulids.values() if u != split]
-    size = next(n for n in range(1, 27) if not any(o.startswith(split[:n]) for o in others))
-    ok(db, "restore", split[:size].lower())
+    ok(db, "restore", unique_prefix(split, ulids).lower())  # a unique prefix, in any case
     assert split in ok(db, "ls") and "the trash is empty" in ok(db, "trash")
     assert split in ok(db, "search", "banana")
 
@@ -272,7 +277,7 @@ def test_trash_empty_older_than_days(db, ulids):
 
 def test_end_a_live_session(db, ulids):
     bread = ulids["bread"]
-    assert "ended" in ok(db, "end", bread[:-1])
+    assert "ended" in ok(db, "end", unique_prefix(bread, ulids))
     ended = {s["ulid"]: s["endedAt"] for s in listed(db)}
     assert ended[bread] is not None and ended[ulids["fruit"]] is None
     assert "had already ended" in ok(db, "end", bread)
