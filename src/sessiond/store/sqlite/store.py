@@ -10,10 +10,9 @@ Contract (see `store.base.Store` and protocol.md, "The store"):
   IMMEDIATE` plus `UNIQUE(session_id, seq)`), so several processes can append
   to one session and still get 1, 2, 3, ... with no gap or duplicate;
 - an append returns only after its transaction has committed, and only while
-  the file at `path` is still the file that was opened (device, inode and WAL
-  checked before and after each write): a file deleted or replaced under a
-  running daemon makes every later write a StorageError instead of an answer
-  that exists nowhere;
+  the file at `path` is still the file that was opened (`identity.py`): a
+  file deleted or replaced under a running daemon makes every later write a
+  StorageError instead of an answer that exists nowhere;
 - the search index and the change feed are written in the same transaction
   as the rows they describe;
 - every failure is raised as a `sessiond.errors` exception; sqlite3's own
@@ -47,6 +46,7 @@ from sessiond.store.sqlite.files import (
     read_only_uri,
     reader_uri,
 )
+from sessiond.store.sqlite.identity import FileWatch
 from sessiond.store.sqlite.migrations import (
     LATEST_VERSION,
     MIGRATIONS,
@@ -90,8 +90,7 @@ class SqliteStore(Derived):
         self._conn: sqlite3.Connection | None = None
         # Set when the file must not be written: every write is refused with it.
         self._refusal: StorageError | None = None
-        self._identity: tuple[int, int] | None = None
-        self._wal_identity: tuple[int, int] | None = None
+        self._watch: FileWatch | None = None  # set once a file is open for writing
         if read_only:
             self._open_read_only(migrations)
             return
@@ -131,8 +130,7 @@ class SqliteStore(Derived):
             raise StorageError(describe_sqlite_error(exc, path)) from None
         self._conn = conn
         if path != MEMORY:
-            st = os.stat(path)
-            self._identity = (st.st_dev, st.st_ino)
+            self._watch = FileWatch(path)
             # The open's own reads made the -wal: from now on it must stay.
             self._check_file()
 
@@ -226,62 +224,12 @@ class SqliteStore(Derived):
 
     def _check_file(self) -> None:
         """Refuse to write (or to answer a write) once the file at `path` is no
-        longer the file this store opened: deleted, replaced, its WAL deleted."""
-        if self._identity is None or self._refusal is not None:
+        longer the file this store opened (see `identity.FileWatch`)."""
+        if self._watch is None or self._refusal is not None:
             return
-        path = self.path
-        try:
-            st = os.stat(path)
-        except FileNotFoundError:
-            self._refuse(
-                f"the database {path} was deleted by another program while sessiond had it "
-                "open; sessiond stopped writing, since nothing written now could be found "
-                "again. Restart sessiond to start a new database there, or put the file back"
-            )
-            return
-        except OSError:
-            return
-        if (st.st_dev, st.st_ino) != self._identity:
-            # The -wal at the path is still this store's: empty it into the
-            # file it belongs to, or the next opener would read the new file
-            # through the old file's WAL.
-            with contextlib.suppress(sqlite3.Error):
-                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            self._refuse(
-                f"the database {path} was replaced by another file while sessiond had it "
-                "open; sessiond stopped writing to the file it opened, which is no longer "
-                "there. Restart sessiond to use the new file"
-            )
-            return
-        try:
-            wal = os.stat(path + "-wal")
-        except FileNotFoundError:
-            if self._wal_identity is not None:
-                self._wal_deleted()
-            return
-        except OSError:
-            return
-        if self._wal_identity is None:
-            self._wal_identity = (wal.st_dev, wal.st_ino)
-        elif (wal.st_dev, wal.st_ino) != self._wal_identity:
-            # Deleted, then made anew (by another process opening the file):
-            # the one this store writes is still the deleted one.
-            self._wal_deleted()
-
-    def _wal_deleted(self) -> None:
-        """The WAL holds committed transactions not yet in the database file:
-        copy them in (a checkpoint through the still-open deleted WAL) before
-        refusing further writes, so that nothing answered is lost."""
-        saved = "saved what it held into the database file and "
-        try:
-            self.conn.execute("PRAGMA wal_checkpoint(FULL)").fetchone()
-        except sqlite3.Error as exc:
-            logger.error("could not save the deleted WAL's transactions: %s", exc)
-            saved = "could not save what it held (see the log) and "
-        self._refuse(
-            f"the database's WAL file {self.path}-wal was deleted by another program while "
-            f"sessiond had it open; sessiond {saved}stopped writing. Restart sessiond to go on"
-        )
+        why = self._watch.check(self.conn)
+        if why is not None:
+            self._refuse(why)
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
