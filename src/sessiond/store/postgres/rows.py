@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from sessiond.models import Event, Session, rfc3339
+from sessiond.store import rows
 from sessiond.store.query import _TOKEN, fold
 
 _ESCAPED = re.compile("\x01(.)", re.DOTALL)
@@ -74,36 +75,12 @@ def _within_budget(words: list[str]) -> list[str]:
     return kept
 
 
-# A Session's columns, from `sessions AS s` and its parent `p` (the same
-# order as the SQLite store's, so that both read rows alike).
-SESSION_FIELDS = """
-    s.id, s.ulid, s.started_at, s.ended_at, s.engine_base_url, s.cli_version,
-    p.ulid, s.event_count, s.title, s.preview, s.deleted_at
-"""
-SESSION_COLUMNS = f"""{SESSION_FIELDS}
-    FROM sessions AS s LEFT JOIN sessions AS p ON p.id = s.parent_id
-"""
-
-
-def _stamp(ms: object) -> str | None:
-    return None if ms is None else rfc3339(ms)  # type: ignore[arg-type]
+SESSION_FIELDS, SESSION_COLUMNS = rows.SESSION_FIELDS, rows.SESSION_COLUMNS
 
 
 def session_row(row: tuple[object, ...]) -> Session:
     """A Session from the columns of SESSION_COLUMNS, in order."""
-    return Session(
-        id=row[0],  # type: ignore[arg-type]
-        ulid=from_db(row[1]),  # type: ignore[arg-type]
-        started_at=rfc3339(row[2]),  # type: ignore[arg-type]
-        ended_at=_stamp(row[3]),
-        engine_base_url=maybe_from_db(row[4]),  # type: ignore[arg-type]
-        cli_version=from_db(row[5]),  # type: ignore[arg-type]
-        parent_ulid=maybe_from_db(row[6]),  # type: ignore[arg-type]
-        event_count=row[7],  # type: ignore[arg-type]
-        title=maybe_from_db(row[8]),  # type: ignore[arg-type]
-        preview=maybe_from_db(row[9]),  # type: ignore[arg-type]
-        deleted_at=_stamp(row[10]),
-    )
+    return rows.session_row(row, from_db)
 
 
 def event_row(session_id: int, row: tuple[object, ...]) -> Event:
