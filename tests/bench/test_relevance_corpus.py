@@ -4,19 +4,12 @@ the paraphrase rule, and that the stored files are what the generator makes."""
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 
 import pytest
+from bench.relevance import make
+from bench.relevance.words import STOP, content_words, has_cjk, stem, words
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # `bench` is a folder of the repository, not installed
-    sys.path.insert(0, str(ROOT))
-
-from bench.relevance import make  # noqa: E402
-from bench.relevance.words import STOP, content_words, has_cjk, stem, words  # noqa: E402
-
-from bench import relevance  # noqa: E402
+from bench import relevance
 
 ULID = re.compile(r"[0-9A-Za-z_-]{1,64}")
 SOURCES = {
