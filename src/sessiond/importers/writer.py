@@ -190,7 +190,7 @@ class Writer:
             self.summary.notes[f"texts over {limit:,} bytes, cut to fit"] += 1
         if text is event.text:
             return event
-        return ImportedEvent(event.kind, text, event.created_at)
+        return attrs.evolve(event, text=text)
 
     def flush(self, batch: _Batch, reader: Mapping[str, Json], stamp: list[int] | None) -> None:
         """Store the batch's events, then move the file's state to `reader`."""
