@@ -42,6 +42,12 @@ class Source(abc.ABC, Generic[RunT]):
     description: ClassVar[str]
     #: The progress bar's unit: "B" (bytes) or "rows".
     unit: ClassVar[str]
+    #: The tool's command that reopens a session, `{id}` standing for its
+    #: `sourceId` (run in its project folder by `sessiond resume`); None when
+    #: the tool has none.
+    resume: ClassVar[tuple[str, ...] | None] = None
+    #: How to install the tool, for a `sessiond resume` that cannot find it.
+    install: ClassVar[str | None] = None
 
     @abc.abstractmethod
     def default_paths(self) -> list[Path]:
@@ -52,7 +58,11 @@ class Source(abc.ABC, Generic[RunT]):
         """The files to read under `paths` (files or folders), in reading order."""
 
     def key(self, path: Path) -> str:
-        """What the import state of `path` is kept under."""
+        """What the import state of `path` is kept under: what the file IS
+        (the tool's session id in its name or its head, a digest of its first
+        bytes), never where it is, so that a moved, copied or restored
+        history imports as nothing new. The default, the path, is only for
+        sources that have nothing better."""
         return str(path.resolve())
 
     @abc.abstractmethod
