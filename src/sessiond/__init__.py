@@ -2,6 +2,6 @@
 
 __version__ = "0.1.0"
 
-# The wire protocol version announced in `initialize` (contract version 2).
-PROTOCOL_VERSION = 2
+# The wire protocol version announced in `initialize` (contract version 3).
+PROTOCOL_VERSION = 3
 DEFAULT_MAX_TEXT_BYTES = 1_048_576

@@ -109,6 +109,21 @@ class Hit:
 
 
 @attrs.frozen
+class UsageRow:
+    """One row of `stats/usage`: a day (YYYY-MM-DD), model, project or source
+    (None for none), and what its sessions held."""
+
+    key: str | None
+    sessions: int
+    prompts: int
+    replies: int
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+
+
+@attrs.frozen
 class Appended:
     seq: int
     created_at: str

@@ -153,7 +153,15 @@ def test_export_markdown_and_jsonl(seeded):
     assert [(e["seq"], e["kind"], e["text"]) for e in events] == [
         (1, "prompt", "another session with a `code` and")
     ]
-    assert set(events[0]) == {"sessionId", "sessionUlid", "seq", "kind", "text", "createdAt"}
+    assert set(events[0]) == {
+        "sessionId",
+        "sessionUlid",
+        "seq",
+        "kind",
+        "text",
+        "createdAt",
+        "meta",
+    }
     assert events[0]["sessionUlid"] == ulid
 
 

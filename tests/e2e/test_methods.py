@@ -47,7 +47,7 @@ def test_initialize_result(args, env, engine):
         result = d.answer(0)["result"]
         assert result["serverInfo"] == {"name": "sessiond", "version": sessiond.__version__}
         assert result["capabilities"]["experimental"]["sessiond"] == {
-            "protocolVersion": 2,
+            "protocolVersion": 3,
             "maxTextBytes": 1048576,
             "chat": True,
             "engine": engine,
@@ -75,6 +75,13 @@ async def test_start_makes_a_ulid_and_reports_every_field(client):
         "title": None,
         "preview": None,
         "deletedAt": None,
+        "source": None,
+        "sourceId": None,
+        "project": None,
+        "branch": None,
+        "lastActivityAt": s["startedAt"],
+        "usage": None,
+        "models": [],
     }
     assert isinstance(s["id"], int) and s["id"] >= 1
 
@@ -203,7 +210,7 @@ async def test_events_are_the_newest_in_replay_order(client):
     assert await page(limit=100, beforeSeq=1) == []
     assert await page(limit=0) == []
     event = (await rpc(client, "session/events", {"sessionId": s["id"], "limit": 1}))["events"][0]
-    assert set(event) == {"sessionId", "seq", "kind", "text", "createdAt"}
+    assert set(event) == {"sessionId", "seq", "kind", "text", "createdAt", "meta"}
     assert event["sessionId"] == s["id"]
 
 

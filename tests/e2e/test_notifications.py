@@ -137,7 +137,7 @@ def test_the_session_in_a_notification_is_the_v2_session(clients):
     assert session["title"] == "Named" and session["preview"] == "first prompt"
     assert set(session) >= {"id", "ulid", "title", "preview", "deletedAt", "eventCount"}
     event = by_method(d.notes, "session/didAppend")[0]["event"]
-    assert set(event) == {"sessionId", "seq", "kind", "text", "createdAt"}
+    assert set(event) == {"sessionId", "seq", "kind", "text", "createdAt", "meta"}
 
 
 def test_unsubscribe_stops_them_and_nothing_comes_unasked(clients):

@@ -66,7 +66,17 @@ def test_plain_append_accepts_exactly_what_the_wire_converter_accepts(params: An
 
 
 def test_plain_append_spot_checks() -> None:
-    assert plain_append({"sessionId": 3, "kind": "warn", "text": "x"}) == (3, "warn", "x")
+    assert plain_append({"sessionId": 3, "kind": "warn", "text": "x"}) == (3, "warn", "x", None)
+    meta = {"model": "m", "usage": {"inputTokens": 2}}
+    assert plain_append({"sessionId": 3, "kind": "system", "text": "x", "meta": meta}) == (
+        3,
+        "system",
+        "x",
+        meta,
+    )
+    for bad in (0, "", False, [], {"other": 1}, {"usage": {"inputTokens": -1}}):
+        with pytest.raises(InvalidParams):
+            plain_append({"sessionId": 3, "kind": "system", "text": "x", "meta": bad})
     assert plain_append({"sessionId": True, "kind": "warn", "text": "x"}) is None
     assert plain_append({"sessionId": 0, "kind": "warn", "text": "x"}) is None
     assert plain_append({"sessionId": 3, "kind": "Warn", "text": "x"}) is None
@@ -122,7 +132,7 @@ def test_initialize_result_is_what_lsprotocol_makes(server: Any) -> None:
             capabilities=types.ServerCapabilities(
                 experimental={
                     "sessiond": {
-                        "protocolVersion": 2,
+                        "protocolVersion": 3,
                         "maxTextBytes": 4321,
                         "chat": True,
                         "engine": server.engine_set,

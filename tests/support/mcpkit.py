@@ -94,6 +94,12 @@ def unique_prefix(ulid: str, others: list[str]) -> str:
 
 
 def server_params(db: Path | str, *extra: str, env: dict[str, str] | None = None) -> Any:
+    # The SDK hands its server a few safe variables only; PYTHONPATH, when the
+    # tests run a checkout that is not the installed one, must come along.
+    if env is None and os.environ.get("PYTHONPATH"):
+        from mcp.client.stdio import get_default_environment
+
+        env = {**get_default_environment(), "PYTHONPATH": os.environ["PYTHONPATH"]}
     return StdioServerParameters(
         command=sys.executable,
         args=["-m", "sessiond", "mcp", "--db", str(db), *extra],

@@ -37,6 +37,13 @@ SEEDS = {
         "INSERT INTO events (session_id, seq, kind, text, created_at) VALUES (1, 2, 'system', 'b', 0)",
         "INSERT INTO milestones (key, value, updated_at) VALUES ('m', 'kept', 0)",
     ],
+    2: [
+        "INSERT INTO sessions (id, ulid, started_at, cli_version, event_count, title, preview) VALUES (1, 'OLD', 0, 'v0', 2, 't', 'a')",
+        "INSERT INTO events (session_id, seq, kind, text, created_at) VALUES (1, 1, 'prompt', 'a', 0)",
+        "INSERT INTO events (session_id, seq, kind, text, created_at) VALUES (1, 2, 'system', 'b', 0)",
+        "INSERT INTO events_fts (rowid, text) SELECT id, text FROM events",
+        "INSERT INTO milestones (key, value, updated_at) VALUES ('m', 'kept', 0)",
+    ],
 }
 
 
@@ -55,7 +62,17 @@ def test_upgrade_from_each_older_schema(tmp_path, start):
             assert old is not None and old.event_count == 2
             assert [e.text for e in store.events(old.id, 10)] == ["a", "b"]
             assert store.get_milestone("m") == "kept"
+            # Version 3: what the old file did not know is unknown; activity and
+            # the daily sums come from the events already there.
+            assert (old.source, old.project, old.usage, old.models) == (None, None, None, [])
+            assert old.last_activity_at == "1970-01-01T00:00:00.000Z"
+            rows = store.usage("day")
+            assert [(r.key, r.sessions, r.prompts, r.replies) for r in rows] == [
+                ("1970-01-01", 1, 1, 1)
+            ]
             assert store.append(old.id, "prompt", "c").seq == 3
+            if start >= 2:
+                assert [h.seq for h in store.search("a", 5)] == [1]
 
 
 def test_a_newer_schema_is_refused_and_not_modified(tmp_path):

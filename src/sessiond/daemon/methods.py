@@ -36,6 +36,9 @@ from sessiond.wire.params import (
     MilestoneValue,
     SearchParams,
     SearchResult,
+    StatsParams,
+    StatsResult,
+    check_meta,
 )
 
 if TYPE_CHECKING:
@@ -44,8 +47,8 @@ if TYPE_CHECKING:
 
 Id = int | str | None
 
-# What one queued append is: (sessionId, kind, text), as the store takes it.
-AppendItem = tuple[int, str, str]
+# What one queued append is: (sessionId, kind, text, meta), as the store takes it.
+AppendItem = tuple[int, str, str, Any]
 
 
 class Daemon(Protocol):
@@ -81,6 +84,10 @@ class Streamed:
 Served = Plain | Queued | Streamed
 
 
+def _ms(value: str | None, field: str) -> int | None:
+    return None if value is None else parse_time(value, field)
+
+
 def _search(store: Store, p: SearchParams) -> SearchResult:
     try:
         hits = store.search(
@@ -88,8 +95,10 @@ def _search(store: Store, p: SearchParams) -> SearchResult:
             p.limit,
             session_id=p.session_id,
             kinds=p.kinds,
-            since=None if p.since is None else parse_time(p.since, "since"),
-            until=None if p.until is None else parse_time(p.until, "until"),
+            since=_ms(p.since, "since"),
+            until=_ms(p.until, "until"),
+            project=p.project,
+            source=p.source,
         )
     except InvalidParams as exc:  # the query language's refusal, named as the others are
         raise InvalidParams(f"session/search: {exc.message}") from None
@@ -105,10 +114,10 @@ def plain_append(params: Any) -> AppendItem | None:
     """The fields of plainly valid `session/append` params, else None.
 
     The hot path of the daemon: the same checks as `wire.params.AppendParams`
-    (an integer sessionId >= 1, not a bool; a known kind; a string text)
-    without building a class per message. Anything else returns None and
-    goes through the wire converter, which says what is wrong exactly as for
-    every other method.
+    (an integer sessionId >= 1, not a bool; a known kind; a string text; a
+    meta checked as the contract says) without building a class per message.
+    Anything else returns None and goes through the wire converter, which
+    says what is wrong exactly as for every other method.
     """
     if type(params) is dict:
         session_id = params.get("sessionId")
@@ -121,7 +130,8 @@ def plain_append(params: Any) -> AppendItem | None:
             and kind in _KINDS
             and type(text) is str
         ):
-            return (session_id, kind, text)
+            meta = params.get("meta")
+            return (session_id, kind, text, None if meta is None else check_meta(meta))
     return None
 
 
@@ -129,7 +139,7 @@ def _append_item(params: Any) -> AppendItem:
     item = plain_append(params)
     if item is None:
         p = structure_params(APPEND_SPEC, params)  # raises InvalidParams
-        item = (p.session_id, p.kind, p.text)
+        item = (p.session_id, p.kind, p.text, p.meta or None)
     return item
 
 
@@ -146,6 +156,17 @@ def append_answer(msg_id: Id, seq: int, created_at: str) -> bytes:
     return json.dumps(message, separators=(",", ":")).encode()
 
 
+def _stats(store: Store, p: StatsParams) -> StatsResult:
+    rows = store.usage(
+        p.group_by,
+        since=_ms(p.since, "since"),
+        until=_ms(p.until, "until"),
+        project=p.project,
+        source=p.source,
+    )
+    return StatsResult(rows)
+
+
 def _chat(d: Daemon, reply_to: Any, params: Any) -> None:
     p = structure_params(METHODS["chat/send"], params)
     d.start_chats().start(reply_to, p.session_id, p.text, p.model)
@@ -158,14 +179,29 @@ def _plain(call: Callable[[Store, Any], Any]) -> Plain:
 #: Every contract method, once, in protocol.md's order.
 SERVED: dict[str, Served] = {
     "session/start": _plain(
-        lambda s, p: s.start_session(p.cli_version, p.ulid, p.engine_base_url, p.parent_ulid)
+        lambda s, p: s.start_session(
+            p.cli_version,
+            p.ulid,
+            p.engine_base_url,
+            p.parent_ulid,
+            source=p.source,
+            source_id=p.source_id,
+            project=p.project,
+            branch=p.branch,
+        )
     ),
     "session/end": _plain(lambda s, p: s.end_session(p.session_id)),
     APPEND: Queued(_append_item),
     "session/events": _plain(
         lambda s, p: EventsResult(s.events(p.session_id, p.limit, p.before_seq))
     ),
-    "session/list": _plain(lambda s, p: ListResult(s.list_sessions(p.limit, p.deleted))),
+    "session/list": _plain(
+        lambda s, p: ListResult(
+            s.list_sessions(
+                p.limit, p.deleted, project=p.project, source=p.source, order_by=p.order_by
+            )
+        )
+    ),
     "session/get": _plain(lambda s, p: s.get_session(p.ulid)),
     "session/count": _plain(lambda s, p: CountResult(s.count(p.session_id))),
     "session/last": _plain(lambda s, _p: s.last_session()),
@@ -178,4 +214,5 @@ SERVED: dict[str, Served] = {
     "session/subscribe": Plain(lambda d, _p: d.notifier.subscribe()),
     "session/unsubscribe": Plain(lambda d, _p: d.notifier.unsubscribe()),
     "chat/send": Streamed(_chat),
+    "stats/usage": _plain(_stats),
 }

@@ -28,7 +28,7 @@ from sessiond.importers.sqlite_source import open_read_only
 from sessiond.store.base import ImportedEvent, ImportedSession
 
 CHUNK = 5000
-KNOWN_VERSIONS = (1, 2)
+KNOWN_VERSIONS = (1, 2, 3)
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -10,6 +10,7 @@ one it talks to.
 from __future__ import annotations
 
 from sessiond import DEFAULT_MAX_TEXT_BYTES
+from sessiond.models import UsageRow
 from sessiond.store.base import (
     Added,
     AppendItem,
@@ -61,6 +62,7 @@ __all__ = [
     "SqliteStore",
     "Started",
     "Store",
+    "UsageRow",
     "check_text",
     "is_postgres",
     "open_store",

@@ -26,10 +26,10 @@ from typing import Protocol, Self
 
 import attrs
 
-from sessiond.models import Appended, Event, Hit, Meta, Session
+from sessiond.models import Appended, Event, Hit, Meta, Session, UsageRow
 
-# One append: (sessionId, kind, text).
-AppendItem = tuple[int, str, str]
+# One append: (sessionId, kind, text), or with the event's meta (version 3).
+AppendItem = tuple[int, str, str] | tuple[int, str, str, Meta | None]
 
 
 @attrs.frozen
@@ -118,7 +118,15 @@ class Derived:
     def append_many(self, items: Sequence[AppendItem]) -> list[Appended | Exception]:
         raise NotImplementedError
 
-    def list_sessions(self, limit: int, deleted: bool = False) -> list[Session]:
+    def list_sessions(
+        self,
+        limit: int,
+        deleted: bool = False,
+        *,
+        project: str | None = None,
+        source: str | None = None,
+        order_by: str = "started",
+    ) -> list[Session]:
         raise NotImplementedError
 
     def session_by_id(self, session_id: int) -> Session:
@@ -169,6 +177,11 @@ class Store(Protocol):
         ulid: str | None = None,
         engine_base_url: str | None = None,
         parent_ulid: str | None = None,
+        *,
+        source: str | None = None,
+        source_id: str | None = None,
+        project: str | None = None,
+        branch: str | None = None,
     ) -> Session: ...
 
     def end_session(self, session_id: int) -> Session: ...
@@ -183,12 +196,25 @@ class Store(Protocol):
 
     def session_by_id(self, session_id: int) -> Session: ...
 
-    def list_sessions(self, limit: int, deleted: bool = False) -> list[Session]: ...
+    def list_sessions(
+        self,
+        limit: int,
+        deleted: bool = False,
+        *,
+        project: str | None = None,
+        source: str | None = None,
+        order_by: str = "started",
+    ) -> list[Session]:
+        """Newest first by `order_by` ("started" or "activity"); the trash
+        with `deleted`. `project` keeps that folder and every one under it."""
+        ...
 
     def last_session(self) -> Session | None: ...
 
-    def count_sessions(self, deleted: bool = False) -> int:
-        """How many sessions `list_sessions` (with `deleted`) could list."""
+    def count_sessions(
+        self, deleted: bool = False, *, project: str | None = None, source: str | None = None
+    ) -> int:
+        """How many sessions `list_sessions` (with the same filters) could list."""
         ...
 
     def find_sessions(self, prefix: str, limit: int = 2) -> list[Session]:
@@ -237,11 +263,28 @@ class Store(Protocol):
         kinds: Sequence[str] | None = None,
         since: int | None = None,
         until: int | None = None,
+        project: str | None = None,
+        source: str | None = None,
     ) -> list[Hit]:
         """Hits for `query` (the contract's query language), best first.
 
         Raises InvalidParams when the query has no word to look for.
         `since`/`until` are milliseconds, [since, until)."""
+        ...
+
+    def usage(
+        self,
+        group_by: str,
+        *,
+        since: int | None = None,
+        until: int | None = None,
+        project: str | None = None,
+        source: str | None = None,
+    ) -> list[UsageRow]:
+        """`stats/usage`: sessions, prompts, replies and tokens per day, model,
+        project or source ("day", "model", "project", "source"), largest
+        first (newest first by day); the trash left out. `since`/`until`
+        (milliseconds) bound the events counted."""
         ...
 
     # Live changes

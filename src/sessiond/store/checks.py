@@ -4,6 +4,7 @@ of search shared by every engine."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sessiond.errors import InvalidParams, PayloadTooLarge, SessiondError, SessionNotFound
 from sessiond.models import EVENT_KINDS, Appended
@@ -45,14 +46,15 @@ def check_text(text: str, max_bytes: int, field: str = "text") -> None:
 
 
 def screen(
-    items: Sequence[tuple[int, str, str]], max_bytes: int
+    items: Sequence[tuple[Any, ...]], max_bytes: int
 ) -> tuple[list[Appended | Exception], list[int]]:
     """The first step of every group append: each item refused for its own
     reason (kind, text, an id no store can hold) gets its error in the
     outcomes; the indexes of the others, still to be written, are returned."""
     outcomes: list[Appended | Exception] = []
     pending: list[int] = []
-    for session_id, kind, text in items:
+    for item in items:
+        session_id, kind, text = item[0], item[1], item[2]
         try:
             check_kind(kind)
             check_text(text, max_bytes)

@@ -29,6 +29,7 @@ from sessiond.wire.params import (
     SearchParams,
     SessionIdParams,
     StartParams,
+    StatsParams,
 )
 
 
@@ -73,6 +74,13 @@ METHODS: dict[str, Method] = {
             ChatSendParams,
             "{prompt: {seq, createdAt}, reply: {seq, createdAt}}",
             "append a prompt and the engine's streamed reply",
+        ),
+        Method(
+            "stats/usage",
+            StatsParams,
+            "{rows: [{key, sessions, prompts, replies, inputTokens, outputTokens, "
+            "cacheReadTokens, cacheWriteTokens}]}",
+            "sessions, turns and tokens per day, model, project or source",
         ),
     )
 }

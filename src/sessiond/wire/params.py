@@ -8,6 +8,7 @@ spelled it.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import attrs
 
 from sessiond.errors import InvalidParams
-from sessiond.models import EVENT_KINDS, Event, Hit, Session
+from sessiond.models import EVENT_KINDS, META_KEYS, USAGE_KEYS, Event, Hit, Meta, Session, UsageRow
 from sessiond.wire.convert import camel, describe, parse_time
 
 MAX_LIMIT = 10_000
@@ -96,12 +97,98 @@ def _time(_inst: Any, attribute: attrs.Attribute[Any], value: str | None) -> Non
         parse_time(value, camel(attribute.name))
 
 
+MAX_META_BYTES = 4096
+ORDERS = ("started", "activity")
+GROUPS = ("day", "model", "project", "source")
+
+
+def check_meta(value: object, field: str = "meta") -> Meta | None:
+    """`value` when it is an Event's meta as the contract allows, else
+    InvalidParams saying what is wrong (version 3)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InvalidParams(f"'{field}' must be an object or null; got {describe(value)}")
+    for key, item in value.items():
+        if key not in META_KEYS:
+            raise InvalidParams(
+                f"'{field}' may hold only {', '.join(META_KEYS)}; got the key {describe(key)}"
+            )
+        if key in ("model", "tool"):
+            if type(item) is not str or not 1 <= len(item) <= 256:
+                raise InvalidParams(
+                    f"'{field}.{key}' must be a string of 1 to 256 characters; got {describe(item)}"
+                )
+        elif key == "isError":
+            if type(item) is not bool:
+                raise InvalidParams(
+                    f"'{field}.isError' must be true or false; got {describe(item)}"
+                )
+        elif not isinstance(item, dict):
+            raise InvalidParams(f"'{field}.usage' must be an object; got {describe(item)}")
+        else:
+            for name, count in item.items():
+                if name not in USAGE_KEYS:
+                    raise InvalidParams(
+                        f"'{field}.usage' may hold only {', '.join(USAGE_KEYS)}; "
+                        f"got the key {describe(name)}"
+                    )
+                if type(count) is not int or not 0 <= count < 2**53:
+                    raise InvalidParams(
+                        f"'{field}.usage.{name}' must be an integer of at least 0; "
+                        f"got {describe(count)}"
+                    )
+    try:
+        size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    except UnicodeEncodeError:
+        raise InvalidParams(f"'{field}' is not valid Unicode: it holds a lone surrogate") from None
+    if size > MAX_META_BYTES:
+        raise InvalidParams(
+            f"'{field}' is {size} bytes as JSON, over the limit of {MAX_META_BYTES} bytes"
+        )
+    return value or None
+
+
+def _meta(_inst: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_meta(value, camel(attribute.name))
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    def check(_inst: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+        if value is not None and value not in choices:
+            raise InvalidParams(
+                f"'{camel(attribute.name)}' must be one of "
+                f"{', '.join(repr(c) for c in choices)}; got {describe(value)}"
+            )
+
+    return check
+
+
+_WINDOWS_ROOT = re.compile(r"[A-Za-z]:[\\/]|\\\\")
+
+
+def _folder(_inst: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    """A project filter: an absolute path (a trailing separator is ignored)."""
+    if value is None:
+        return
+    _length(1, 4096)(_inst, attribute, value)
+    if not (value.startswith("/") or _WINDOWS_ROOT.match(value)):
+        raise InvalidParams(
+            f"'{camel(attribute.name)}' must be an absolute path (a folder); got {describe(value)}"
+        )
+
+
 @attrs.frozen
 class StartParams:
     cli_version: str = attrs.field(validator=_length(1, 256))
     ulid: str | None = attrs.field(default=None, validator=_ulid_shape)
     engine_base_url: str | None = attrs.field(default=None, validator=_length(0, 2048))
     parent_ulid: str | None = attrs.field(default=None, validator=_ulid_shape)
+    # Version 3: where the session is held.
+    source: str | None = attrs.field(default=None, validator=_length(1, 256))
+    source_id: str | None = attrs.field(default=None, validator=_length(1, 256))
+    project: str | None = attrs.field(default=None, validator=_length(1, 4096))
+    branch: str | None = attrs.field(default=None, validator=_length(1, 256))
 
 
 @attrs.frozen
@@ -115,6 +202,7 @@ class AppendParams:
     kind: str = attrs.field(validator=_kind)
     # Size and encodability are checked by the store against maxTextBytes.
     text: str = attrs.field()
+    meta: dict[str, Any] | None = attrs.field(default=None, validator=_meta)
 
 
 @attrs.frozen
@@ -128,6 +216,9 @@ class EventsParams:
 class ListParams:
     limit: int = attrs.field(validator=_limit)
     deleted: bool = False
+    project: str | None = attrs.field(default=None, validator=_folder)
+    source: str | None = attrs.field(default=None, validator=_length(1, 256))
+    order_by: str = attrs.field(default="started", validator=_one_of(ORDERS))
 
 
 @attrs.frozen
@@ -138,6 +229,17 @@ class SearchParams:
     kinds: list[str] | None = attrs.field(default=None, validator=_kinds)
     since: str | None = attrs.field(default=None, validator=_time)
     until: str | None = attrs.field(default=None, validator=_time)
+    project: str | None = attrs.field(default=None, validator=_folder)
+    source: str | None = attrs.field(default=None, validator=_length(1, 256))
+
+
+@attrs.frozen
+class StatsParams:
+    group_by: str = attrs.field(validator=_one_of(GROUPS))
+    since: str | None = attrs.field(default=None, validator=_time)
+    until: str | None = attrs.field(default=None, validator=_time)
+    project: str | None = attrs.field(default=None, validator=_folder)
+    source: str | None = attrs.field(default=None, validator=_length(1, 256))
 
 
 @attrs.frozen
@@ -190,6 +292,11 @@ class ListResult:
 @attrs.frozen
 class SearchResult:
     hits: list[Hit]
+
+
+@attrs.frozen
+class StatsResult:
+    rows: list[UsageRow]
 
 
 @attrs.frozen

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from sessiond.models import Event, rfc3339
 from sessiond.store.base import Added, Change, Changed, Started
+from sessiond.store.rows import event_row
 from sessiond.store.sqlite.rows import SESSION_COLUMNS, session_row
 
 
@@ -48,7 +48,7 @@ class SqliteFeed:
         conn.execute("BEGIN")
         try:
             events = conn.execute(
-                "SELECT id, session_id, seq, kind, text, created_at FROM events"
+                "SELECT id, session_id, seq, kind, text, created_at, meta FROM events"
                 " WHERE id > ? ORDER BY id LIMIT ?",
                 (self._event, limit),
             ).fetchall()
@@ -92,9 +92,8 @@ class SqliteFeed:
             self._event = max(self._event, events[-1][0])
         return out
 
-    def _added(self, row: tuple[int, int, int, str, str, int]) -> Added:
-        _id, session_id, seq, kind, text, created = row
-        return Added(Event(session_id, seq, kind, text, rfc3339(created)))
+    def _added(self, row: tuple[object, ...]) -> Added:
+        return Added(event_row(row[1], row[2:]))  # type: ignore[arg-type]
 
     def close(self) -> None:
         if self._own:

@@ -211,6 +211,94 @@ MIGRATIONS += (
     ),
 )
 
+
+# A day (UTC) as an integer: days since 1970-01-01, floored for times before it.
+DAY_MS = 86_400_000
+DAY_SQL = "(CASE WHEN {t} >= 0 THEN {t} / 86400000 ELSE ({t} + 1) / 86400000 - 1 END)"
+
+
+def _fill_v3(conn: sqlite3.Connection) -> None:
+    """Each session's last activity, and the daily usage of every event so far."""
+    total = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    if total >= 100_000:
+        logger.warning(
+            "upgrading the database to schema version 3: summing %d events by day "
+            "(once; progress at --log-level info)",
+            total,
+        )
+    conn.execute(
+        "UPDATE sessions SET last_activity_at = coalesce((SELECT e.created_at FROM events AS e"
+        " WHERE e.session_id = sessions.id ORDER BY e.seq DESC LIMIT 1), started_at)"
+    )
+    day = DAY_SQL.format(t="created_at")
+    done, last, chunk = 0, 0, 200_000
+    while True:
+        row = conn.execute(
+            "SELECT max(id), count(*) FROM"
+            " (SELECT id FROM events WHERE id > ? ORDER BY id LIMIT ?)",
+            (last, chunk),
+        ).fetchone()
+        if not row[1]:
+            break
+        conn.execute(
+            "INSERT INTO usage_daily (day, session_id, model, prompts, replies)"
+            f" SELECT {day}, session_id, '', sum(kind = 'prompt'), sum(kind = 'system')"
+            " FROM events WHERE id > ? AND id <= ? GROUP BY 1, 2 ORDER BY 1, 2"
+            " ON CONFLICT (day, session_id, model) DO UPDATE SET"
+            " prompts = prompts + excluded.prompts, replies = replies + excluded.replies",
+            (last, row[0]),
+        )
+        last = row[0]
+        done += row[1]
+        logger.info("schema version 3: %d of %d events summed by day", done, total)
+
+
+MIGRATIONS += (
+    Migration(
+        3,
+        "where, with what and at what cost: source, project, models, tokens; activity; daily usage",
+        (
+            "ALTER TABLE sessions ADD COLUMN source TEXT",
+            "ALTER TABLE sessions ADD COLUMN source_id TEXT",
+            "ALTER TABLE sessions ADD COLUMN project TEXT",
+            "ALTER TABLE sessions ADD COLUMN branch TEXT",
+            # The newest event's time (else started_at): `ls` orders by it.
+            "ALTER TABLE sessions ADD COLUMN last_activity_at INTEGER",
+            # Sums of the events' meta.usage: all NULL while no event has any.
+            "ALTER TABLE sessions ADD COLUMN usage_input INTEGER",
+            "ALTER TABLE sessions ADD COLUMN usage_output INTEGER",
+            "ALTER TABLE sessions ADD COLUMN usage_cache_read INTEGER",
+            "ALTER TABLE sessions ADD COLUMN usage_cache_write INTEGER",
+            # JSON {model: events naming it}.
+            "ALTER TABLE sessions ADD COLUMN models TEXT",
+            # JSON, as on the wire; NULL for most events (one byte).
+            "ALTER TABLE events ADD COLUMN meta TEXT",
+            "CREATE INDEX sessions_active ON sessions(last_activity_at, id)"
+            " WHERE deleted_at IS NULL",
+            "CREATE INDEX sessions_project ON sessions(project) WHERE project IS NOT NULL",
+            # `stats/usage` over a million events in milliseconds: per UTC day,
+            # session and model (''), what the events of that day added. Kept
+            # in the appending transaction, summed per batch.
+            """
+            CREATE TABLE usage_daily (
+                day INTEGER NOT NULL,
+                session_id INTEGER NOT NULL,
+                model TEXT NOT NULL,
+                prompts INTEGER NOT NULL DEFAULT 0,
+                replies INTEGER NOT NULL DEFAULT 0,
+                input INTEGER NOT NULL DEFAULT 0,
+                output INTEGER NOT NULL DEFAULT 0,
+                cache_read INTEGER NOT NULL DEFAULT 0,
+                cache_write INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (day, session_id, model)
+            ) WITHOUT ROWID
+            """,
+            "CREATE INDEX usage_daily_session ON usage_daily(session_id)",
+        ),
+        _fill_v3,
+    ),
+)
+
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from sessiond.models import Hit
 from sessiond.store.checks import COMMON, WINDOW, storable
 from sessiond.store.query import Query, Term, parse
+from sessiond.store.rows import SESSION_WIDTH, session_filter
 from sessiond.store.snippet import make_hit
 from sessiond.store.sqlite.rows import SESSION_FIELDS, session_row
 
@@ -47,10 +48,15 @@ def to_fts5(query: Query) -> str:
 
 
 def _filters(
-    session_id: int | None, kinds: Sequence[str] | None, since: int | None, until: int | None
+    session_id: int | None,
+    kinds: Sequence[str] | None,
+    since: int | None,
+    until: int | None,
+    project: str | None = None,
+    source: str | None = None,
 ) -> tuple[str, list[object]]:
-    sql = ["s.deleted_at IS NULL"]
-    params: list[object] = []
+    sql, params = session_filter(project, source)
+    sql.insert(0, "s.deleted_at IS NULL")
     if session_id is not None:
         sql.append("e.session_id = ?")
         params.append(session_id)
@@ -83,11 +89,13 @@ def search(
     kinds: Sequence[str] | None = None,
     since: int | None = None,
     until: int | None = None,
+    project: str | None = None,
+    source: str | None = None,
 ) -> list[Hit]:
     query = parse(text)
     if limit == 0 or kinds == [] or (session_id is not None and not storable(session_id)):
         return []
-    where, params = _filters(session_id, kinds, since, until)
+    where, params = _filters(session_id, kinds, since, until, project, source)
     window = conn.execute(
         "SELECT f.rowid, e.created_at FROM events_fts AS f JOIN events AS e ON e.id = f.rowid"
         f" JOIN sessions AS s ON s.id = e.session_id WHERE events_fts MATCH ? AND {where}"
@@ -126,5 +134,6 @@ def search(
     hits = []
     for rowid in ids:
         row = rows[rowid]
-        hits.append(make_hit(session_row(row[:11]), row[11], row[12], row[13], row[14], query))
+        seq, kind, created, body = row[SESSION_WIDTH:]
+        hits.append(make_hit(session_row(row[:SESSION_WIDTH]), seq, kind, created, body, query))
     return hits

@@ -33,9 +33,16 @@ from sessiond.errors import (
     SessionNotFound,
     StorageError,
 )
-from sessiond.models import Appended, Event, Hit, Session, now_ms, rfc3339
-from sessiond.store.base import Derived, Feed, ImportedEvent, ImportedSession
+from sessiond.models import Appended, Event, Hit, Session, UsageRow, now_ms
+from sessiond.store.base import (
+    AppendItem,
+    Derived,
+    Feed,
+    ImportedEvent,
+    ImportedSession,
+)
 from sessiond.store.checks import check_kind, check_text, screen
+from sessiond.store.rows import event_row, list_filter, list_order
 from sessiond.store.sqlite import writes
 from sessiond.store.sqlite.files import (
     check_ours,
@@ -57,6 +64,7 @@ from sessiond.store.sqlite.migrations import (
     too_new,
 )
 from sessiond.store.sqlite.rows import SESSION_COLUMNS, SQL_INT_MAX, session_row, storable
+from sessiond.store.usage import Sums
 
 logger = logging.getLogger(__name__)
 
@@ -260,6 +268,11 @@ class SqliteStore(Derived):
         ulid: str | None = None,
         engine_base_url: str | None = None,
         parent_ulid: str | None = None,
+        *,
+        source: str | None = None,
+        source_id: str | None = None,
+        project: str | None = None,
+        branch: str | None = None,
     ) -> Session:
         if ulid is None:
             # Imported here: python-ulid reads its package metadata on import,
@@ -269,7 +282,13 @@ class SqliteStore(Derived):
             ulid = str(ULID())
         with self._write() as conn:
             session_id = writes.insert_session(
-                conn, ulid, cli_version, now_ms(), engine_base_url, parent_ulid
+                conn,
+                ulid,
+                cli_version,
+                now_ms(),
+                engine_base_url,
+                parent_ulid,
+                where=(source, source_id, project, branch),
             )
             return self._session_by_id(conn, session_id)
 
@@ -327,22 +346,38 @@ class SqliteStore(Derived):
             raise SessionNotFound(f"no session has the id {session_id}")
         return session_row(row)
 
-    def list_sessions(self, limit: int, deleted: bool = False) -> list[Session]:
-        """Newest `started_at` first (ties by id); the trash newest `deleted_at` first."""
+    def list_sessions(
+        self,
+        limit: int,
+        deleted: bool = False,
+        *,
+        project: str | None = None,
+        source: str | None = None,
+        order_by: str = "started",
+    ) -> list[Session]:
+        """Newest `started_at` (or `last_activity_at`) first, ties by id; the
+        trash newest `deleted_at` first."""
         if limit == 0:
             return []
-        if deleted:
-            where = "s.deleted_at IS NOT NULL ORDER BY s.deleted_at DESC, s.id DESC"
-        else:
-            where = "s.deleted_at IS NULL ORDER BY s.started_at DESC, s.id DESC"
+        where, params = list_filter(deleted, project, source)
         with self._errors() as conn:
-            rows = conn.execute(f"SELECT {SESSION_COLUMNS} WHERE {where} LIMIT ?", (limit,))
+            rows = conn.execute(
+                f"SELECT {SESSION_COLUMNS} WHERE {where} ORDER BY {list_order(deleted, order_by)}"
+                " LIMIT ?",
+                (*params, limit),
+            )
             return [session_row(row) for row in rows.fetchall()]
 
-    def count_sessions(self, deleted: bool = False) -> int:
-        where = "deleted_at IS NOT NULL" if deleted else "deleted_at IS NULL"
+    def count_sessions(
+        self, deleted: bool = False, *, project: str | None = None, source: str | None = None
+    ) -> int:
+        where, params = list_filter(deleted, project, source)
         with self._errors() as conn:
-            return int(conn.execute(f"SELECT count(*) FROM sessions WHERE {where}").fetchone()[0])
+            return int(
+                conn.execute(
+                    f"SELECT count(*) FROM sessions AS s WHERE {where}", params
+                ).fetchone()[0]
+            )
 
     def find_sessions(self, prefix: str, limit: int = 2) -> list[Session]:
         exact = self.get_session(prefix)
@@ -359,7 +394,7 @@ class SqliteStore(Derived):
 
     # Events
 
-    def append_many(self, items: Sequence[tuple[int, str, str]]) -> list[Appended | Exception]:
+    def append_many(self, items: Sequence[AppendItem]) -> list[Appended | Exception]:
         """Append several events in ONE transaction (group commit).
 
         Each item gets its own outcome: an item refused for its own reason
@@ -371,8 +406,12 @@ class SqliteStore(Derived):
             return outcomes
         try:
             with self._write() as conn:
+                sums = Sums()
                 for index in pending:
-                    outcomes[index] = writes.append_one(conn, *items[index])
+                    item = items[index]
+                    meta = item[3] if len(item) > 3 else None
+                    outcomes[index] = writes.append_one(conn, item[0], item[1], item[2], meta, sums)
+                writes.write_sums(conn, sums)
         except StorageError as exc:
             for index in pending:
                 outcomes[index] = exc
@@ -385,12 +424,12 @@ class SqliteStore(Derived):
         with self._errors() as conn:
             self._session_by_id(conn, session_id)
             rows = conn.execute(
-                "SELECT seq, kind, text, created_at FROM events"
+                "SELECT seq, kind, text, created_at, meta FROM events"
                 " WHERE session_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
                 (session_id, below, limit),
             ).fetchall()
         rows.reverse()
-        return [Event(session_id, seq, kind, text, rfc3339(ms)) for seq, kind, text, ms in rows]
+        return [event_row(session_id, row) for row in rows]
 
     def events_after(self, session_id: int, after_seq: int, limit: int) -> list[Event]:
         if limit == 0:
@@ -398,11 +437,11 @@ class SqliteStore(Derived):
         with self._errors() as conn:
             self._session_by_id(conn, session_id)
             rows = conn.execute(
-                "SELECT seq, kind, text, created_at FROM events"
+                "SELECT seq, kind, text, created_at, meta FROM events"
                 " WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?",
                 (session_id, max(0, min(after_seq, SQL_INT_MAX)), limit),
             ).fetchall()
-        return [Event(session_id, seq, kind, text, rfc3339(ms)) for seq, kind, text, ms in rows]
+        return [event_row(session_id, row) for row in rows]
 
     # Milestones
 
@@ -432,11 +471,27 @@ class SqliteStore(Derived):
         kinds: Sequence[str] | None = None,
         since: int | None = None,
         until: int | None = None,
+        project: str | None = None,
+        source: str | None = None,
     ) -> list[Hit]:
         from sessiond.store.sqlite.search import search
 
         with self._errors() as conn:
-            return search(conn, query, limit, session_id, kinds, since, until)
+            return search(conn, query, limit, session_id, kinds, since, until, project, source)
+
+    def usage(
+        self,
+        group_by: str,
+        *,
+        since: int | None = None,
+        until: int | None = None,
+        project: str | None = None,
+        source: str | None = None,
+    ) -> list[UsageRow]:
+        from sessiond.store.sqlite.stats import usage
+
+        with self._errors() as conn:
+            return usage(conn, group_by, since, until, project, source)
 
     def feed(self) -> Feed:
         from sessiond.store.sqlite.feed import SqliteFeed

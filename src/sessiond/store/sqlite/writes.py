@@ -4,6 +4,7 @@ changes together: the row, the search index, the change feed."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -14,10 +15,12 @@ from sessiond.errors import (
     SessionExists,
     SessionNotFound,
 )
-from sessiond.models import Appended, now_ms, rfc3339
+from sessiond.models import Appended, Meta, now_ms, rfc3339
 from sessiond.store.base import ImportedEvent, ImportedSession
+from sessiond.store.rows import meta_json
 from sessiond.store.snippet import make_preview
 from sessiond.store.sqlite.rows import storable
+from sessiond.store.usage import Sums, merge_models
 
 
 def record_change(conn: sqlite3.Connection, session_id: int, started: bool) -> None:
@@ -38,7 +41,9 @@ def insert_session(
     parent_ulid: str | None = None,
     title: str | None = None,
     ended_at: int | None = None,
+    where: tuple[str | None, str | None, str | None, str | None] = (None, None, None, None),
 ) -> int:
+    """A new session row; `where` is its (source, source_id, project, branch)."""
     parent_id = None
     if parent_ulid is not None:
         found = conn.execute("SELECT id FROM sessions WHERE ulid = ?", (parent_ulid,)).fetchone()
@@ -49,8 +54,19 @@ def insert_session(
         raise SessionExists(f"a session with the ulid {ulid!r} already exists")
     cursor = conn.execute(
         "INSERT INTO sessions (ulid, started_at, engine_base_url, cli_version, parent_id,"
-        " title, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (ulid, started_at, engine_base_url, cli_version, parent_id, title, ended_at),
+        " title, ended_at, source, source_id, project, branch, last_activity_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            ulid,
+            started_at,
+            engine_base_url,
+            cli_version,
+            parent_id,
+            title,
+            ended_at,
+            *where,
+            started_at,
+        ),
     )
     session_id = cursor.lastrowid
     assert session_id is not None
@@ -72,25 +88,39 @@ def change_session(conn: sqlite3.Connection, session_id: int, sql: str, **params
 
 
 def _insert_event(
-    conn: sqlite3.Connection, session_id: int, seq: int, kind: str, text: str, created: int
+    conn: sqlite3.Connection,
+    session_id: int,
+    seq: int,
+    kind: str,
+    text: str,
+    created: int,
+    meta: Meta | None = None,
 ) -> None:
     cursor = conn.execute(
-        "INSERT INTO events (session_id, seq, kind, text, created_at) VALUES (?, ?, ?, ?, ?)",
-        (session_id, seq, kind, text, created),
+        "INSERT INTO events (session_id, seq, kind, text, created_at, meta)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (session_id, seq, kind, text, created, meta_json(meta)),
     )
     conn.execute("INSERT INTO events_fts (rowid, text) VALUES (?, ?)", (cursor.lastrowid, text))
 
 
 def append_one(
-    conn: sqlite3.Connection, session_id: int, kind: str, text: str
+    conn: sqlite3.Connection,
+    session_id: int,
+    kind: str,
+    text: str,
+    meta: Meta | None,
+    sums: Sums,
 ) -> Appended | SessiondError:
     if not storable(session_id):
         return SessionNotFound(f"no session has the id {session_id}")
     preview = make_preview(text) if kind == "prompt" else None
+    created = now_ms()
     row = conn.execute(
-        "UPDATE sessions SET event_count = event_count + 1, preview = coalesce(preview, ?)"
+        "UPDATE sessions SET event_count = event_count + 1, preview = coalesce(preview, ?),"
+        " last_activity_at = max(coalesce(last_activity_at, started_at), ?)"
         " WHERE id = ? AND ended_at IS NULL RETURNING event_count",
-        (preview, session_id),
+        (preview, created, session_id),
     ).fetchone()
     if row is None:
         found = conn.execute(
@@ -107,9 +137,40 @@ def append_one(
             f"session {session_id} ({found[0]}) has ended; continue it with "
             "session/start and parentUlid"
         )
-    created = now_ms()
-    _insert_event(conn, session_id, row[0], kind, text, created)
+    _insert_event(conn, session_id, row[0], kind, text, created, meta)
+    sums.add(session_id, kind, created, meta)
     return Appended(seq=row[0], created_at=rfc3339(created))
+
+
+def write_sums(conn: sqlite3.Connection, sums: Sums) -> None:
+    """Add a batch's sums to the sessions' rows and the daily usage table."""
+    if not sums:
+        return
+    conn.executemany(
+        "INSERT INTO usage_daily (day, session_id, model, prompts, replies, input, output,"
+        " cache_read, cache_write) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (day, session_id, model) DO UPDATE SET"
+        " prompts = prompts + excluded.prompts, replies = replies + excluded.replies,"
+        " input = input + excluded.input, output = output + excluded.output,"
+        " cache_read = cache_read + excluded.cache_read,"
+        " cache_write = cache_write + excluded.cache_write",
+        [(*key, *row) for key, row in sums.daily.items()],
+    )
+    if sums.usage:
+        conn.executemany(
+            "UPDATE sessions SET usage_input = coalesce(usage_input, 0) + ?,"
+            " usage_output = coalesce(usage_output, 0) + ?,"
+            " usage_cache_read = coalesce(usage_cache_read, 0) + ?,"
+            " usage_cache_write = coalesce(usage_cache_write, 0) + ? WHERE id = ?",
+            [(*total, session_id) for session_id, total in sums.usage.items()],
+        )
+    for session_id, added in sums.models.items():
+        stored = conn.execute("SELECT models FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        merged = merge_models(json.loads(stored[0]) if stored and stored[0] else None, added)
+        conn.execute(
+            "UPDATE sessions SET models = ? WHERE id = ?",
+            (json.dumps(merged, ensure_ascii=False, separators=(",", ":")), session_id),
+        )
 
 
 def purge(conn: sqlite3.Connection, session_ids: Sequence[int]) -> int:
@@ -130,6 +191,7 @@ def purge(conn: sqlite3.Connection, session_ids: Sequence[int]) -> int:
         )
         conn.execute("DELETE FROM events WHERE session_id = ?", (session_id,))
         conn.execute("DELETE FROM changes WHERE session_id = ?", (session_id,))
+        conn.execute("DELETE FROM usage_daily WHERE session_id = ?", (session_id,))
         # Sessions that continued this one keep their history, without the link.
         conn.execute("UPDATE sessions SET parent_id = NULL WHERE parent_id = ?", (session_id,))
         conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
@@ -151,6 +213,7 @@ def import_session(conn: sqlite3.Connection, session: ImportedSession) -> bool:
             parent_ulid=session.parent_ulid,
             title=session.title,
             ended_at=session.ended_at,
+            where=(session.source, session.source_id, session.project, session.branch),
         )
         return True
     if session.title is not None and found[1] is None:
@@ -175,15 +238,22 @@ def import_events(
     if row is None:
         raise SessionNotFound(f"no session has the id {session_id}")
     count, preview = row
+    sums = Sums()
+    newest = None
     for event in events:
         count += 1
-        _insert_event(conn, session_id, count, event.kind, event.text, event.created_at)
+        _insert_event(conn, session_id, count, event.kind, event.text, event.created_at, event.meta)
+        sums.add(session_id, event.kind, event.created_at, event.meta)
         if preview is None and event.kind == "prompt":
             preview = make_preview(event.text)
+        newest = event.created_at if newest is None else max(newest, event.created_at)
     conn.execute(
-        "UPDATE sessions SET event_count = ?, preview = ? WHERE id = ?",
-        (count, preview, session_id),
+        "UPDATE sessions SET event_count = ?, preview = ?,"
+        " last_activity_at = max(coalesce(last_activity_at, started_at), coalesce(?, 0))"
+        " WHERE id = ?",
+        (count, preview, newest, session_id),
     )
+    write_sums(conn, sums)
     if ended_at is not None:
         change_session(
             conn,
