@@ -275,3 +275,43 @@ def test_cut_marks_are_stripped_exactly():
         strip_cut("a [reply cut: x] in the middle stays") == "a [reply cut: x] in the middle stays"
     )
     assert mark_cut("t", "why [it] ]broke") == "t\n\n[reply cut: why [it) )broke]"
+
+
+async def test_the_reply_records_its_model_and_tokens(fake, store, engines):
+    sid = store.start_session("test").id
+    fake.script = [
+        Reply(["one"], served_model="fake-model-0613", usage=(50, 20, 9, 3)),
+        Reply(["two"], usage=None),
+    ]
+    await send(store, engines, sid, "q1")
+    await send(store, engines, sid, "q2")
+    events = store.events(sid, 10)
+    assert [e.meta for e in events] == [
+        None,
+        {
+            "model": "fake-model-0613",
+            "usage": {"inputTokens": 30, "outputTokens": 9, "cacheReadTokens": 20},
+        },
+        None,
+        {"model": "fake-model"},  # no usage reported: the model asked for
+    ]
+    session = store.session_by_id(sid)
+    assert session.models == ["fake-model", "fake-model-0613"]
+    assert (session.usage.input_tokens, session.usage.cache_read_tokens) == (30, 20)
+
+
+async def test_a_reply_that_never_ends_is_read_only_as_far_as_it_can_be_stored(fake, db):
+    small = open_store(str(db), max_text_bytes=4096)
+    engines = Engines(EngineSettings(base_url=fake.base_url), {})
+    try:
+        sid = small.start_session("test").id
+        fake.script = [Reply(["word " * 200] * 10_000, finish=False, done=False)]
+        result, deltas = await send(small, engines, sid, "go on forever")
+        [(_, reply)] = [e for e in stored(small, sid) if e[0] == "system"]
+    finally:
+        small.close()
+        await engines.aclose()
+    assert result.cut == "too long to store whole"
+    assert reply.endswith("[reply cut: too long to store whole]")
+    assert len(reply.encode()) <= 4096
+    assert len(deltas) < 10  # it stopped reading right there, not after 10,000 pieces

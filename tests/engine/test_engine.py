@@ -12,13 +12,20 @@ import pytest
 
 from sessiond.daemon.engine import (
     HOW_TO_SET,
+    MAX_BODY_BYTES,
+    MAX_LINE_BYTES,
     Engine,
     Engines,
     EngineSettings,
     api_key,
     redact,
+    usage_of,
+)
+from sessiond.daemon.engine import (
+    Reply as Said,
 )
 from sessiond.errors import EngineError
+from sessiond.models import Usage
 from support.engine import (
     RATE_LIMITED,
     SERVER_ERROR,
@@ -62,7 +69,12 @@ async def test_streams_the_deltas_and_sends_the_openai_request(fake, engine):
     assert await collect(engine, "fake-model", HI) == ["Hel", "lo", " world"]
     [sent] = fake.chat_requests()
     assert sent.method == "POST" and sent.path == "/v1/chat/completions"
-    assert sent.body == {"model": "fake-model", "messages": HI, "stream": True}
+    assert sent.body == {
+        "model": "fake-model",
+        "messages": HI,
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
     assert sent.headers["authorization"] == f"Bearer {KEY}"
     assert sent.headers["user-agent"].startswith("sessiond/")
 
@@ -331,3 +343,49 @@ def test_importing_the_module_loads_neither_httpx_nor_the_store_nor_pygls():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+async def test_the_model_that_answered_and_its_usage_are_told(fake, engine):
+    fake.script = [Reply(["ok"], served_model="fake-model-2025-01-01", usage=(100, 60, 20, 5))]
+    said = Said()
+    assert [d async for d in engine.stream_chat(HI, "fake-model", said)] == ["ok"]
+    # OpenAI counts cached tokens inside prompt_tokens: split, as the contract says.
+    assert said == Said("fake-model-2025-01-01", Usage(40, 20, 60, 0))
+
+
+async def test_an_engine_that_refuses_stream_options_is_asked_again_without(fake, engine):
+    fake.reject_stream_options = True
+    said = Said()
+    assert "".join([d async for d in engine.stream_chat(HI, "m", said)]) == "Hello there!"
+    first, second = fake.chat_requests()
+    assert "stream_options" in first.body and "stream_options" not in second.body
+    assert said.model == "m" and said.usage is None
+
+
+async def test_a_whole_reply_tells_its_model_and_usage(fake, engine):
+    fake.script = [Reply(["whole"], whole=True, served_model="m-1", usage=(10, 0, 3, 0))]
+    said = Said()
+    assert [d async for d in engine.stream_chat(HI, "m", said)] == ["whole"]
+    assert said == Said("m-1", Usage(10, 3, 0, 0))
+
+
+def test_usage_of_openai_and_odd_shapes():
+    assert usage_of({"prompt_tokens": 5, "completion_tokens": 7}) == Usage(5, 7, 0, 0)
+    assert usage_of(
+        {"prompt_tokens": 5, "prompt_tokens_details": {"cached_tokens": 9}, "completion_tokens": 1}
+    ) == Usage(0, 1, 5, 0)
+    assert usage_of({"prompt_tokens": -1, "completion_tokens": True}) is None
+    assert usage_of(None) is None and usage_of([]) is None
+
+
+async def test_a_stream_line_without_end_is_not_held_past_its_bound(fake, engine):
+    # One `data:` line of more than MAX_LINE_BYTES, never ending: refused, not held.
+    fake.script = [Reply([], raw_events=['{"x": "' + "y" * (MAX_LINE_BYTES + 10) + '"}'])]
+    error = await failure(engine)
+    assert "stream line over" in error.message
+
+
+async def test_a_huge_error_body_is_read_only_at_its_start(fake, engine):
+    fake.script = [Fail(500, "boom " + "z" * (4 * MAX_BODY_BYTES))]
+    error = await failure(engine)
+    assert "500" in error.message and len(error.message) < 1000

@@ -8,8 +8,13 @@ It speaks the protocol as OpenAI documents it and openai-python reads it:
   text/event-stream; charset=utf-8`, chunked, one `data: {chunk}\\n\\n` per
   `chat.completion.chunk` (`choices[0].delta.role` first, then
   `choices[0].delta.content` pieces, then an empty delta with `finish_reason:
-  "stop"`), then `data: [DONE]\\n\\n`; without `stream`, one
-  `chat.completion` object;
+  "stop"`), then, when the request asked with `stream_options: {"include_usage":
+  true}`, one more chunk whose `choices` is empty and whose `usage` holds the
+  request's counts (`prompt_tokens` including `prompt_tokens_details.cached_tokens`,
+  `completion_tokens` including `completion_tokens_details.reasoning_tokens`),
+  then `data: [DONE]\\n\\n`; without `stream`, one `chat.completion` object with
+  its `usage`. Chunks name the model that answered (`served_model`, e.g. a
+  dated snapshot of the one asked for, as OpenAI does);
 - errors as `application/json` `{"error": {"message", "type", "param", "code"}}`
   with the status code (401 `invalid_api_key`, 429 `rate_limit_exceeded`, 500
   `server_error`).
@@ -45,6 +50,20 @@ class Reply:
     finish: bool = True  # send the finish_reason chunk
     raw_events: list[str] | None = None  # send these `data:` payloads instead
     whole: bool = False  # ignore `stream: true` and answer one chat.completion
+    served_model: str | None = None  # the model chunks name (default: the one asked for)
+    # prompt, cached (part of prompt), completion, reasoning (part of completion)
+    usage: tuple[int, int, int, int] | None = (30, 10, 12, 2)
+
+
+def usage_payload(counts: tuple[int, int, int, int]) -> dict[str, Any]:
+    prompt, cached, completion, reasoning = counts
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+        "prompt_tokens_details": {"cached_tokens": cached, "audio_tokens": 0},
+        "completion_tokens_details": {"reasoning_tokens": reasoning, "audio_tokens": 0},
+    }
 
 
 @attrs.define
@@ -93,6 +112,8 @@ class FakeOpenAI:
         self.script: list[Reply | Fail] = list(script or [Reply(["Hello", " there", "!"])])
         self.models: list[str] = ["fake-model", "fake-model-2"]
         self.models_fail: Fail | None = None
+        # An engine that does not know stream_options and refuses it (400).
+        self.reject_stream_options = False
         self.requests: list[Recorded] = []
         self.held = threading.Event()  # a held stream is waiting for release()
         self.peer_closed = threading.Event()  # the client closed a held stream
@@ -199,24 +220,33 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             if self.path != "/v1/chat/completions":
                 self._fail(Fail(404, f"Invalid URL (POST {self.path})"))
                 return
+            if fake.reject_stream_options and "stream_options" in body:
+                # As engines that do not know the option answer (OpenAI's own
+                # words for an unknown parameter).
+                self._fail(Fail(400, "Unrecognized request argument supplied: stream_options"))
+                return
             step = fake._next_step()
             if isinstance(step, Fail):
                 self._fail(step)
-            elif body.get("stream") is True and not step.whole:
-                self._stream(step, body.get("model", ""))
+                return
+            model = step.served_model or body.get("model", "")
+            options = body.get("stream_options")
+            with_usage = isinstance(options, dict) and options.get("include_usage") is True
+            if body.get("stream") is True and not step.whole:
+                self._stream(step, model, with_usage)
             else:
                 text = "".join(step.pieces)
                 message = {"role": "assistant", "content": text}
-                self._json(
-                    200,
-                    {
-                        "id": "chatcmpl-fake0001",
-                        "object": "chat.completion",
-                        "created": int(time.time()),
-                        "model": body.get("model", ""),
-                        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
-                    },
-                )
+                whole: dict[str, Any] = {
+                    "id": "chatcmpl-fake0001",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": model,
+                    "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                }
+                if step.usage is not None:
+                    whole["usage"] = usage_payload(step.usage)
+                self._json(200, whole)
 
         def _send_chunk(self, data: bytes) -> None:
             self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
@@ -225,7 +255,7 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
         def _event(self, payload: str) -> None:
             self._send_chunk(f"data: {payload}\n\n".encode())
 
-        def _stream(self, reply: Reply, model: str) -> None:
+        def _stream(self, reply: Reply, model: str, with_usage: bool) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream; charset=utf-8")
             self.send_header("Transfer-Encoding", "chunked")
@@ -252,6 +282,9 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                     return
                 if reply.finish:
                     self._event(json.dumps(_chunk(model, {}, "stop")))
+                if with_usage and reply.usage is not None:
+                    last = {**_chunk(model, {}), "choices": [], "usage": usage_payload(reply.usage)}
+                    self._event(json.dumps(last))
                 if reply.done:
                     self._event("[DONE]")
                 self._send_chunk(b"")

@@ -25,7 +25,10 @@ What is stored:
 
 - the prompt, first, before the engine is asked: it stays stored whatever
   happens next;
-- the reply as a `system` event once the stream ends;
+- the reply as a `system` event once the stream ends, with the model that
+  answered and the tokens the engine counted in its `meta`;
+- a reply longer than the store takes (`maxTextBytes`) stops being read
+  there: what fits is stored, marked `[reply cut: too long to store whole]`;
 - when the stream is cancelled (`$/cancelRequest`) or breaks, what came,
   followed by a blank line and `[reply cut: REASON]`;
 - when the engine fails (none set, unreachable, an error status, a broken
@@ -43,12 +46,14 @@ from typing import Any, Protocol
 
 import attrs
 
-from sessiond.daemon.engine import Engines
+from sessiond.daemon.engine import Engines, Reply
 from sessiond.errors import EngineError, SessiondError
-from sessiond.models import Appended, Event, Session
+from sessiond.models import Appended, Event, Meta, Session, make_meta
+from sessiond.store.base import AppendItem
 
 CUT_MARK = "[reply cut: {reason}]"
 STOPPED = "stopped by the person"
+TOO_LONG = "too long to store whole"
 _CUT_TAIL = re.compile(r"(?:\n\n)?\[reply cut: [^\]\n]*\]\Z")
 _PAGE = 200
 _MAX_ANCESTORS = 20
@@ -65,9 +70,7 @@ class ChatStore(Protocol):
 
     def get_session(self, ulid: str) -> Session | None: ...
 
-    def append_many(
-        self, items: Sequence[tuple[int, str, str]]
-    ) -> Sequence[Appended | Exception]: ...
+    def append_many(self, items: Sequence[AppendItem]) -> Sequence[Appended | Exception]: ...
 
     def events(self, session_id: int, limit: int, before_seq: int | None = None) -> list[Event]: ...
 
@@ -151,6 +154,8 @@ def earlier_turns(store: ChatStore, session: Session, before_seq: int) -> Iterat
 def fit_text(text: str, limit: int, cut: str | None = None) -> str:
     """`text` as it is stored under `limit` UTF-8 bytes: marked when cut, clipped when over."""
     raw = text.encode("utf-8")
+    if cut == TOO_LONG:
+        cut = None  # said below when it is so
     if cut is None and len(raw) <= limit:
         return text
     reason = cut or "too long to store whole"
@@ -161,7 +166,7 @@ def fit_text(text: str, limit: int, cut: str | None = None) -> str:
     return mark_cut(text, reason)
 
 
-def _append(store: ChatStore, items: list[tuple[int, str, str]]) -> list[Appended]:
+def _append(store: ChatStore, items: Sequence[AppendItem]) -> list[Appended]:
     done: list[Appended] = []
     for outcome in store.append_many(items):
         if isinstance(outcome, Exception):
@@ -186,9 +191,13 @@ async def chat_send(
     is taken: `ChatResult.cut` says the reply was stopped), so the server
     answers with the reply's seq like any other.
     """
-    [prompt] = _append(store, [(session_id, "prompt", text)])
+    [prompt] = _append(store, [(session_id, "prompt", text, None)])
     session = store.session_by_id(session_id)
     parts: list[str] = []
+    said = Reply()
+    chosen: str | None = None
+    limit = store.max_text_bytes
+    cut: str | None = None
     try:
         base = engines.base_for(session.engine_base_url)
         engine = engines.get(base)
@@ -196,32 +205,44 @@ async def chat_send(
         new = Event(session_id, prompt.seq, "prompt", text, prompt.created_at)
         turns = [new, *earlier_turns(store, session, prompt.seq)]
         messages = build_messages(iter(turns), engines.settings.context_chars)
-        async with contextlib.aclosing(engine.stream_chat(messages, chosen)) as stream:
+        size = 0
+        async with contextlib.aclosing(engine.stream_chat(messages, chosen, said)) as stream:
             async for delta in stream:
                 parts.append(delta)
                 send_delta(prompt.seq, delta)
+                size += len(delta.encode("utf-8", "replace"))
+                if size > limit:  # no more can be stored: stop reading
+                    cut = TOO_LONG
+                    break
     except asyncio.CancelledError:
         task = asyncio.current_task()
         if task is not None:
             task.uncancel()
-        reply = _store_reply(store, session_id, "".join(parts), STOPPED)
+        reply = _store_reply(store, session_id, "".join(parts), STOPPED, _meta(said, chosen))
         return ChatResult(prompt, reply, STOPPED)
     except EngineError as exc:
-        limit = store.max_text_bytes
-        items = []
+        items: list[tuple[int, str, str, Meta | None]] = []
         if parts:
-            items.append(
-                (session_id, "system", fit_text("".join(parts), limit, "the stream broke"))
-            )
-        items.append((session_id, "warn", fit_text(f"no reply: {exc.message}", limit)))
+            text_so_far = fit_text("".join(parts), limit, "the stream broke")
+            items.append((session_id, "system", text_so_far, _meta(said, chosen)))
+        items.append((session_id, "warn", fit_text(f"no reply: {exc.message}", limit), None))
         _append(store, items)
         raise
-    reply = _store_reply(store, session_id, "".join(parts), None)
-    return ChatResult(prompt, reply)
+    reply = _store_reply(store, session_id, "".join(parts), cut, _meta(said, chosen))
+    return ChatResult(prompt, reply, cut)
 
 
-def _store_reply(store: ChatStore, session_id: int, text: str, cut: str | None) -> Appended:
-    [reply] = _append(store, [(session_id, "system", fit_text(text, store.max_text_bytes, cut))])
+def _meta(said: Reply, chosen: str | None) -> Meta | None:
+    """The reply's meta: the model the engine says answered (else the one
+    asked for) and the tokens it counted."""
+    return make_meta(model=said.model or chosen, usage=said.usage)
+
+
+def _store_reply(
+    store: ChatStore, session_id: int, text: str, cut: str | None, meta: Meta | None
+) -> Appended:
+    body = fit_text(text, store.max_text_bytes, cut)
+    [reply] = _append(store, [(session_id, "system", body, meta)])
     return reply
 
 
@@ -241,28 +262,48 @@ class ChatRequests:
         answer: Callable[[Any, Any], None],
         fail: Callable[[Any, SessiondError], None],
         notify: Callable[[str, dict[str, Any]], None],
+        output_full: Callable[[], bool] = lambda: False,
     ) -> None:
         self.store = store
         self.engines = engines
         self._answer = answer
         self._fail = fail
         self._notify = notify
+        self._output_full = output_full
         self._tasks: dict[object, asyncio.Task[ChatResult]] = {}
+        self._flushes: dict[object, Callable[[], None]] = {}
 
     def start(self, msg_id: object, session_id: int, text: str, model: str | None) -> None:
+        # While the client is not reading, deltas are joined, not queued: one
+        # notification with all the new text goes once it reads again (or
+        # before the answer), so a slow client costs at most the reply's size.
+        held: list[Any] = [None, ""]  # promptSeq, text not sent yet
+
+        def flush() -> None:
+            if held[1]:
+                self._notify(
+                    "chat/delta", {"sessionId": session_id, "promptSeq": held[0], "text": held[1]}
+                )
+                held[1] = ""
+
         def send_delta(prompt_seq: int, delta: str) -> None:
-            self._notify(
-                "chat/delta", {"sessionId": session_id, "promptSeq": prompt_seq, "text": delta}
-            )
+            held[0] = prompt_seq
+            held[1] += delta
+            if not self._output_full():
+                flush()
 
         task = asyncio.get_running_loop().create_task(
             chat_send(self.store, self.engines, session_id, text, model, send_delta)
         )
         self._tasks[msg_id] = task
+        self._flushes[msg_id] = flush
         task.add_done_callback(lambda done: self._done(msg_id, done))
 
     def _done(self, msg_id: object, task: asyncio.Task[ChatResult]) -> None:
         self._tasks.pop(msg_id, None)
+        flush = self._flushes.pop(msg_id, None)
+        if flush is not None:
+            flush()
         if task.cancelled():
             self._fail(msg_id, EngineError("the reply was stopped before it started"))
             return

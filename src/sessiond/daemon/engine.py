@@ -25,7 +25,14 @@ Contracts of this module:
   redacted before it is used.
 - `Engine.stream_chat` is an async generator of text deltas. Cancelling the
   task that iterates it closes the HTTP stream; whatever the caller gathered
-  so far is its to keep (see `sessiond.daemon.chat_send`).
+  so far is its to keep (see `sessiond.daemon.chat_send`). It asks for the
+  token usage (`stream_options.include_usage`) and fills a `Reply` with the
+  model that answered and its usage, when the engine says them; an engine
+  that refuses the option is asked again without it.
+- Nothing the engine sends is held without bound: a stream line over
+  `MAX_LINE_BYTES`, an error body past `MAX_BODY_BYTES` (read that far only),
+  a models list or a whole (unstreamed) reply past its bound; the caller stops
+  reading once the reply is longer than it can store.
 - The text sent and received is never logged.
 
 Which turns are sent, and how a cut reply is marked: `sessiond.daemon.chat_send`.
@@ -45,6 +52,7 @@ import attrs
 
 from sessiond import __version__
 from sessiond.errors import EngineError
+from sessiond.models import Usage
 
 if TYPE_CHECKING:
     import httpx
@@ -58,6 +66,42 @@ HOW_TO_SET = (
 )
 DEFAULT_CONTEXT_CHARS = 24_000
 _SURROGATE = re.compile("[\ud800-\udfff]")
+#: The longest line of a stream taken in (a chunk of a reply is small).
+MAX_LINE_BYTES = 8 * 1024 * 1024
+#: How much of an error body is read for its explanation.
+MAX_BODY_BYTES = 64 * 1024
+#: The largest `GET /models` answer or whole (unstreamed) reply read.
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+
+
+@attrs.define
+class Reply:
+    """What an engine said of its reply besides the text: the model that
+    answered and the tokens it counted (None when it did not say)."""
+
+    model: str | None = None
+    usage: Usage | None = None
+
+
+def usage_of(value: object) -> Usage | None:
+    """The contract's Usage from an OpenAI-style `usage` object: its
+    `prompt_tokens` include cached ones (`prompt_tokens_details.cached_tokens`),
+    which are split off; reasoning tokens are already in `completion_tokens`."""
+    if not isinstance(value, dict):
+        return None
+
+    def count(container: object, name: str) -> int:
+        n = container.get(name) if isinstance(container, dict) else None
+        return n if type(n) is int and n >= 0 else 0
+
+    prompt = count(value, "prompt_tokens")
+    cached = min(prompt, count(value.get("prompt_tokens_details"), "cached_tokens"))
+    written = count(value, "cache_creation_input_tokens")
+    output = count(value, "completion_tokens")
+    if not (prompt or output or written):
+        return None
+    return Usage(prompt - cached, output, cached, written)
+
 
 Message = dict[str, str]
 
@@ -179,10 +223,16 @@ class Engine:
         import httpx
 
         try:
-            response = await self._client.get(self._url("models"))
-            if response.status_code >= 400:
-                raise self._status_error(response.status_code, response.reason_phrase, response)
-            data = response.json()
+            async with self._client.stream("GET", self._url("models")) as response:
+                if response.status_code >= 400:
+                    raise await self._status_error(response)
+                raw = await _read_at_most(response, MAX_DOCUMENT_BYTES)
+            if raw is None:
+                raise self._fail(
+                    f"the engine at {self._where} answered GET /models with more than "
+                    f"{MAX_DOCUMENT_BYTES // 1048576} MiB"
+                )
+            data = json.loads(raw)
         except httpx.HTTPError as exc:
             raise self._translate(exc) from None
         except ValueError:
@@ -208,53 +258,107 @@ class Engine:
             )
         return self._models[0]
 
-    async def stream_chat(self, messages: list[Message], model: str) -> AsyncGenerator[str, None]:
-        """The reply's text, as it comes, one non-empty delta at a time.
+    async def stream_chat(
+        self, messages: list[Message], model: str, reply: Reply | None = None
+    ) -> AsyncGenerator[str, None]:
+        """The reply's text, as it comes, one non-empty delta at a time;
+        `reply` is filled with the model and usage the engine reports.
 
         Raises EngineError when the engine refuses, fails, or the stream
         breaks or ends before the reply is finished.
         """
         import httpx
 
-        body = {"model": model, "messages": messages, "stream": True}
+        reply = reply if reply is not None else Reply()
+        body: dict[str, Any] = {
+            "model": model,
+            "messages": messages,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
         logger.debug(
             "POST %s/chat/completions model=%s messages=%d", self._where, model, len(messages)
         )
         try:
-            async with self._client.stream(
-                "POST", self._url("chat/completions"), json=body
-            ) as response:
-                if response.status_code >= 400:
-                    await response.aread()
-                    raise self._status_error(response.status_code, response.reason_phrase, response)
-                kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
-                if kind == "application/json":
-                    # An engine that ignored `stream: true` and answered whole.
-                    yield self._whole_reply(await response.aread())
-                    return
-                if kind != "text/event-stream":
-                    raise self._fail(
-                        f"the engine at {self._where} answered with {kind or 'no content type'}, "
-                        "not a stream of server-sent events; is that the API's base URL "
-                        "(for Ollama, http://localhost:11434/v1)?"
-                    )
-                finished = False
-                async for data in _sse_data(response.aiter_lines()):
-                    if data.strip() == "[DONE]":
-                        return
-                    delta, done = self._chunk(data)
-                    finished = finished or done
-                    if delta:
+            for attempt in (1, 2):
+                async with self._client.stream(
+                    "POST", self._url("chat/completions"), json=body
+                ) as response:
+                    if response.status_code >= 400:
+                        error = await self._status_error(response)
+                        if (
+                            attempt == 1
+                            and response.status_code in (400, 422)
+                            and "stream_options" in error.message
+                        ):
+                            del body["stream_options"]  # an engine that does not know it
+                            continue
+                        raise error
+                    async for delta in self._read_reply(response, reply):
                         yield delta
-                if not finished:
-                    raise self._fail(
-                        f"the engine at {self._where} ended the stream before the reply was "
-                        "finished (no [DONE] and no finish_reason)"
-                    )
+                    return
         except httpx.HTTPError as exc:
             raise self._translate(exc) from None
 
-    def _chunk(self, data: str) -> tuple[str, bool]:
+    async def _read_reply(
+        self, response: httpx.Response, reply: Reply
+    ) -> AsyncGenerator[str, None]:
+        kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind == "application/json":
+            # An engine that ignored `stream: true` and answered whole.
+            raw = await _read_at_most(response, MAX_DOCUMENT_BYTES)
+            if raw is None:
+                raise self._fail(
+                    f"the engine at {self._where} answered with more than "
+                    f"{MAX_DOCUMENT_BYTES // 1048576} MiB at once"
+                )
+            yield self._whole_reply(raw, reply)
+            return
+        if kind != "text/event-stream":
+            raise self._fail(
+                f"the engine at {self._where} answered with {kind or 'no content type'}, "
+                "not a stream of server-sent events; is that the API's base URL "
+                "(for Ollama, http://localhost:11434/v1)?"
+            )
+        finished = False
+        async for data in _sse_data(self._lines(response)):
+            if data.strip() == "[DONE]":
+                return
+            delta, done = self._chunk(data, reply)
+            finished = finished or done
+            if delta:
+                yield delta
+        if not finished:
+            raise self._fail(
+                f"the engine at {self._where} ended the stream before the reply was "
+                "finished (no [DONE] and no finish_reason)"
+            )
+
+    async def _lines(self, response: httpx.Response) -> AsyncGenerator[str, None]:
+        """The stream's lines, none held past MAX_LINE_BYTES."""
+        pending = b""
+        async for chunk in response.aiter_bytes():
+            pending += chunk
+            while True:
+                cut = pending.find(b"\n")
+                if cut < 0:
+                    break
+                line, pending = pending[:cut], pending[cut + 1 :]
+                if len(line) > MAX_LINE_BYTES:
+                    raise self._long_line()
+                yield line.rstrip(b"\r").decode("utf-8", "replace")
+            if len(pending) > MAX_LINE_BYTES:
+                raise self._long_line()
+        if pending:
+            yield pending.rstrip(b"\r").decode("utf-8", "replace")
+
+    def _long_line(self) -> EngineError:
+        return self._fail(
+            f"the engine at {self._where} sent a stream line over "
+            f"{MAX_LINE_BYTES // 1048576} MiB; gave up"
+        )
+
+    def _chunk(self, data: str, reply: Reply) -> tuple[str, bool]:
         """(new text, whether the reply is finished) from one `data:` payload."""
         try:
             chunk = json.loads(data)
@@ -270,6 +374,12 @@ class Engine:
             raise self._fail(
                 f"the engine at {self._where} reported an error mid-stream: {_words(chunk)}"
             )
+        model = chunk.get("model")
+        if isinstance(model, str) and model.strip():
+            reply.model = model.strip()[:256]
+        usage = usage_of(chunk.get("usage"))
+        if usage is not None:
+            reply.usage = usage
         choices = chunk.get("choices")
         if not isinstance(choices, list) or not choices:
             return "", False  # e.g. the usage chunk, which has no choices
@@ -279,20 +389,28 @@ class Engine:
         text = _valid(content) if isinstance(content, str) else ""
         return text, bool(first.get("finish_reason"))
 
-    def _whole_reply(self, raw: bytes) -> str:
+    def _whole_reply(self, raw: bytes, reply: Reply) -> str:
         try:
-            content = json.loads(raw)["choices"][0]["message"]["content"]
+            whole = json.loads(raw)
+            content = whole["choices"][0]["message"]["content"]
         except (ValueError, KeyError, IndexError, TypeError):
             content = None
+        else:
+            if isinstance(whole.get("model"), str) and whole["model"].strip():
+                reply.model = whole["model"].strip()[:256]
+            reply.usage = usage_of(whole.get("usage"))
         if not isinstance(content, str):
             raise self._fail(f"the engine at {self._where} answered without a reply's text")
         return _valid(content)
 
-    def _status_error(self, status: int, reason: str, response: httpx.Response) -> EngineError:
+    async def _status_error(self, response: httpx.Response) -> EngineError:
+        """The error of an answer with an error status, from the start of its body."""
+        status, reason = response.status_code, response.reason_phrase
+        raw = await _read_at_most(response, MAX_BODY_BYTES, cut=True) or b""
         try:
-            words = _words(response.json())
+            words = _words(json.loads(raw))
         except ValueError:
-            words = _clip(response.text) or "(no explanation)"
+            words = _clip(raw.decode("utf-8", "replace")) or "(no explanation)"
         hint = ""
         if status in (401, 403):
             hint = " (the key is read from SESSIOND_ENGINE_API_KEY, else OPENAI_API_KEY)"
@@ -364,6 +482,19 @@ class Engines:
         engines, self._engines = list(self._engines.values()), {}
         for engine in engines:
             await engine.aclose()
+
+
+async def _read_at_most(response: httpx.Response, limit: int, *, cut: bool = False) -> bytes | None:
+    """The body, read no further than `limit` bytes: None when it is longer,
+    or (with `cut`) its first `limit` bytes."""
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        parts.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return b"".join(parts)[:limit] if cut else None
+    return b"".join(parts)
 
 
 async def _sse_data(lines: AsyncIterator[str]) -> AsyncGenerator[str, None]:

@@ -431,7 +431,12 @@ class SessiondServer(LanguageServer):
             engines = Engines(EngineSettings.from_env(*self.engine_options))
             protocol = self.protocol
             self.chats = ChatRequests(
-                self.store, engines, protocol.answer_later, protocol.fail_later, protocol.notify
+                self.store,
+                engines,
+                protocol.answer_later,
+                protocol.fail_later,
+                protocol.notify,
+                self._output_full,
             )
         return self.chats
 
