@@ -124,6 +124,16 @@ class UsageRow:
 
 
 @attrs.frozen
+class Found:
+    """One result of `session/find`: a session, how well it answers (larger
+    is better) and its up to 3 best turns."""
+
+    session: Session
+    score: float
+    hits: list[Hit]
+
+
+@attrs.frozen
 class Appended:
     seq: int
     created_at: str

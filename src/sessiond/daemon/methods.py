@@ -32,6 +32,8 @@ from sessiond.wire.methods import METHODS, structure_params
 from sessiond.wire.params import (
     CountResult,
     EventsResult,
+    FindParams,
+    FindResult,
     ListResult,
     MilestoneValue,
     SearchParams,
@@ -156,6 +158,21 @@ def append_answer(msg_id: Id, seq: int, created_at: str) -> bytes:
     return json.dumps(message, separators=(",", ":")).encode()
 
 
+def _find(store: Store, p: FindParams) -> FindResult:
+    try:
+        results, relaxed = store.find(
+            p.query,
+            p.limit,
+            project=p.project,
+            source=p.source,
+            since=_ms(p.since, "since"),
+            until=_ms(p.until, "until"),
+        )
+    except InvalidParams as exc:  # the query language's refusal, named as the others are
+        raise InvalidParams(f"session/find: {exc.message}") from None
+    return FindResult(results, relaxed)
+
+
 def _stats(store: Store, p: StatsParams) -> StatsResult:
     rows = store.usage(
         p.group_by,
@@ -214,5 +231,6 @@ SERVED: dict[str, Served] = {
     "session/subscribe": Plain(lambda d, _p: d.notifier.subscribe()),
     "session/unsubscribe": Plain(lambda d, _p: d.notifier.unsubscribe()),
     "chat/send": Streamed(_chat),
+    "session/find": _plain(_find),
     "stats/usage": _plain(_stats),
 }

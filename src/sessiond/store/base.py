@@ -26,7 +26,7 @@ from typing import Protocol, Self
 
 import attrs
 
-from sessiond.models import Appended, Event, Hit, Meta, Session, UsageRow
+from sessiond.models import Appended, Event, Found, Hit, Meta, Session, UsageRow
 
 # One append: (sessionId, kind, text), or with the event's meta (version 3).
 AppendItem = tuple[int, str, str] | tuple[int, str, str, Meta | None]
@@ -270,6 +270,20 @@ class Store(Protocol):
 
         Raises InvalidParams when the query has no word to look for.
         `since`/`until` are milliseconds, [since, until)."""
+        ...
+
+    def find(
+        self,
+        query: str,
+        limit: int,
+        *,
+        project: str | None = None,
+        source: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
+    ) -> tuple[list[Found], bool]:
+        """`session/find`: sessions best first, each with its best turns, and
+        whether no session held every word (relaxed). See `store.find`."""
         ...
 
     def usage(

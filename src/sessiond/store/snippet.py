@@ -17,6 +17,7 @@ import re
 import unicodedata
 
 from sessiond.models import Hit, Session, rfc3339
+from sessiond.store.cjk import CJK_CHARS, has_cjk
 from sessiond.store.query import _TOKEN, Query, Term
 
 PREVIEW_CHARS = 120
@@ -40,19 +41,27 @@ def make_preview(text: str) -> str | None:
     return preview or None
 
 
+# A letter or digit that is not of a script written without spaces: what
+# makes the edge of a word. Words of those scripts are found inside runs.
+_WORD_CHAR = f"(?:(?![{CJK_CHARS}]){_TOKEN_CHAR})"
+
+
 def _term_pattern(term: Term) -> str:
     words = [re.escape(word) for word in term.words]
     if term.prefix:
         words[-1] += f"{_TOKEN_CHAR}*"
-    return r"[\W_]+".join(words)
+    body = r"[\W_]+".join(words)
+    if has_cjk("".join(term.words)):
+        return body  # matched by its characters, wherever they stand together
+    return f"(?<!{_WORD_CHAR})(?:{body})(?!{_WORD_CHAR})"
 
 
 @functools.lru_cache(maxsize=64)
 def matcher(query: Query) -> re.Pattern[str]:
     """One pattern finding every occurrence of any of the query's terms, as
-    whole words, in folded text."""
-    alternatives = "|".join(_term_pattern(term) for term in query.terms)
-    return re.compile(f"(?<!{_TOKEN_CHAR})(?:{alternatives})(?!{_TOKEN_CHAR})")
+    whole words (words of Chinese, Japanese and Korean by their characters),
+    in folded text."""
+    return re.compile("|".join(_term_pattern(term) for term in query.terms))
 
 
 @functools.lru_cache(maxsize=4096)

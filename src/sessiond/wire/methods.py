@@ -20,6 +20,7 @@ from sessiond.wire.params import (
     AppendParams,
     ChatSendParams,
     EventsParams,
+    FindParams,
     GetParams,
     ListParams,
     MilestoneGetParams,
@@ -74,6 +75,12 @@ METHODS: dict[str, Method] = {
             ChatSendParams,
             "{prompt: {seq, createdAt}, reply: {seq, createdAt}}",
             "append a prompt and the engine's streamed reply",
+        ),
+        Method(
+            "session/find",
+            FindParams,
+            "{results: [{session, score, hits: Hit[]}], relaxed}",
+            "the sessions that answer a question, best first",
         ),
         Method(
             "stats/usage",

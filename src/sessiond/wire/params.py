@@ -16,7 +16,17 @@ from typing import Any
 import attrs
 
 from sessiond.errors import InvalidParams
-from sessiond.models import EVENT_KINDS, META_KEYS, USAGE_KEYS, Event, Hit, Meta, Session, UsageRow
+from sessiond.models import (
+    EVENT_KINDS,
+    META_KEYS,
+    USAGE_KEYS,
+    Event,
+    Found,
+    Hit,
+    Meta,
+    Session,
+    UsageRow,
+)
 from sessiond.wire.convert import camel, describe, parse_time
 
 MAX_LIMIT = 10_000
@@ -231,6 +241,22 @@ class SearchParams:
     until: str | None = attrs.field(default=None, validator=_time)
     project: str | None = attrs.field(default=None, validator=_folder)
     source: str | None = attrs.field(default=None, validator=_length(1, 256))
+
+
+@attrs.frozen
+class FindParams:
+    query: str = attrs.field(validator=_length(1, 1000))
+    limit: int = attrs.field(default=20, validator=_int_range(1, 100))
+    project: str | None = attrs.field(default=None, validator=_folder)
+    source: str | None = attrs.field(default=None, validator=_length(1, 256))
+    since: str | None = attrs.field(default=None, validator=_time)
+    until: str | None = attrs.field(default=None, validator=_time)
+
+
+@attrs.frozen
+class FindResult:
+    results: list[Found]
+    relaxed: bool
 
 
 @attrs.frozen

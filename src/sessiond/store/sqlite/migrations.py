@@ -251,6 +251,29 @@ def _fill_v3(conn: sqlite3.Connection) -> None:
         last = row[0]
         done += row[1]
         logger.info("schema version 3: %d of %d events summed by day", done, total)
+    # The bigram index of events and titles in scripts written without spaces.
+    from sessiond.store.cjk import GLOB, index_text, title_text
+
+    last = 0
+    while True:
+        rows = conn.execute(
+            "SELECT id, text FROM events WHERE id > ? AND text GLOB ? ORDER BY id LIMIT 2000",
+            (last, GLOB),
+        ).fetchall()
+        if not rows:
+            break
+        conn.executemany(
+            "INSERT INTO events_cjk (rowid, text) VALUES (?, ?)",
+            [(rowid, bigram) for rowid, text in rows if (bigram := index_text(text))],
+        )
+        last = rows[-1][0]
+    conn.executemany(
+        "INSERT INTO titles_fts (rowid, text) VALUES (?, ?)",
+        [
+            (sid, title_text(title))
+            for sid, title in conn.execute("SELECT id, title FROM sessions WHERE title IS NOT NULL")
+        ],
+    )
 
 
 MIGRATIONS += (
@@ -294,6 +317,19 @@ MIGRATIONS += (
             ) WITHOUT ROWID
             """,
             "CREATE INDEX usage_daily_session ON usage_daily(session_id)",
+            # Chinese, Japanese and Korean words (store.cjk): the events holding
+            # such scripts, as bigrams; contentless (only those events, the
+            # text computed again to delete them). Titles, for session/find.
+            """
+            CREATE VIRTUAL TABLE events_cjk USING fts5(
+                text, content='', tokenize='unicode61 remove_diacritics 2', detail=full
+            )
+            """,
+            """
+            CREATE VIRTUAL TABLE titles_fts USING fts5(
+                text, content='', tokenize='unicode61 remove_diacritics 2', detail=full
+            )
+            """,
         ),
         _fill_v3,
     ),

@@ -20,30 +20,40 @@ words, since FTS5's costs grow with the number of matches:
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sessiond.models import Hit
 from sessiond.store.checks import COMMON, WINDOW, storable
+from sessiond.store.cjk import has_cjk, query_words
 from sessiond.store.query import Query, Term, parse
 from sessiond.store.rows import SESSION_WIDTH, session_filter
 from sessiond.store.snippet import make_hit
 from sessiond.store.sqlite.rows import SESSION_FIELDS, session_row
 
 
-def _quoted(term: Term) -> str:
+def quoted(term: Term) -> str:
     # The words alone (letters and digits), space-separated: a phrase to FTS5.
     return '"' + " ".join(term.raw) + '"' + ("*" if term.prefix else "")
 
 
-def to_fts5(query: Query) -> str:
-    """The FTS5 MATCH expression of a parsed query."""
+def quoted_cjk(term: Term) -> str:
+    # For the bigram index: the term's Chinese, Japanese or Korean words as
+    # bigrams; a lone such character at the end, as the start of a bigram.
+    words = query_words(term.raw)
+    lone = len(words[-1]) == 1 and has_cjk(words[-1])
+    return '"' + " ".join(words) + '"' + ("*" if term.prefix or lone else "")
+
+
+def to_fts5(query: Query, quote: Callable[[Term], str] = quoted) -> str:
+    """The FTS5 MATCH expression of a parsed query (for the bigram index
+    with `quote=quoted_cjk`)."""
     groups = []
     for group in query.groups:
-        inner = " OR ".join(_quoted(term) for term in group)
+        inner = " OR ".join(quote(term) for term in group)
         groups.append(f"({inner})" if len(group) > 1 else inner)
     expression = " AND ".join(groups)
     for term in query.exclude:
-        expression = f"({expression}) NOT {_quoted(term)}"
+        expression = f"({expression}) NOT {quote(term)}"
     return expression
 
 
@@ -72,13 +82,25 @@ def _filters(
     return " AND ".join(sql), params
 
 
-def _count(conn: sqlite3.Connection, match: str, cap: int) -> int:
-    """How many events match, counting no further than `cap`."""
+def _count(conn: sqlite3.Connection, table: str, match: str, cap: int) -> int:
+    """How many events match in `table`, counting no further than `cap`."""
     row = conn.execute(
-        "SELECT count(*) FROM (SELECT 1 FROM events_fts WHERE events_fts MATCH ? LIMIT ?)",
+        f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH ? LIMIT ?)",
         (match, cap),
     ).fetchone()
     return int(row[0])
+
+
+def _window(
+    conn: sqlite3.Connection, table: str, match: str, where: str, params: list[object]
+) -> list[tuple[int, int]]:
+    """(rowid, created_at) of the newest WINDOW events matching in `table`."""
+    return conn.execute(
+        f"SELECT f.rowid, e.created_at FROM {table} AS f JOIN events AS e ON e.id = f.rowid"
+        f" JOIN sessions AS s ON s.id = e.session_id WHERE {table} MATCH ? AND {where}"
+        " ORDER BY f.rowid DESC LIMIT ?",
+        (match, *params, WINDOW),
+    ).fetchall()
 
 
 def search(
@@ -96,28 +118,29 @@ def search(
     if limit == 0 or kinds == [] or (session_id is not None and not storable(session_id)):
         return []
     where, params = _filters(session_id, kinds, since, until, project, source)
-    window = conn.execute(
-        "SELECT f.rowid, e.created_at FROM events_fts AS f JOIN events AS e ON e.id = f.rowid"
-        f" JOIN sessions AS s ON s.id = e.session_id WHERE events_fts MATCH ? AND {where}"
-        " ORDER BY f.rowid DESC LIMIT ?",
-        (to_fts5(query), *params, WINDOW),
-    ).fetchall()
+    window = _window(conn, "events_fts", to_fts5(query), where, params)
+    # Events in scripts written without spaces are found in the bigram index too.
+    found_cjk = _window(conn, "events_cjk", to_fts5(query, quoted_cjk), where, params)
+    if found_cjk:
+        window = sorted({*window, *found_cjk}, reverse=True)[:WINDOW]
     if not window:
         return []
-    ranked = [t for t in query.terms if _count(conn, _quoted(t), COMMON) < COMMON]
+    inside = {rowid for rowid, _ in window}
     scores: dict[int, float] = {}
-    if ranked:
-        rank_match = " OR ".join(_quoted(t) for t in ranked)
-        inside = {rowid for rowid, _ in window}
-        scores = {
-            rowid: score
-            for rowid, score in conn.execute(
-                "SELECT rowid, bm25(events_fts) FROM events_fts WHERE events_fts MATCH ?"
-                " AND rowid BETWEEN ? AND ?",
-                (rank_match, window[-1][0], window[0][0]),
-            )
-            if rowid in inside
-        }
+    for table, quote in (("events_fts", quoted), ("events_cjk", quoted_cjk)):
+        if table == "events_cjk" and not found_cjk:
+            continue
+        ranked = [t for t in query.terms if _count(conn, table, quote(t), COMMON) < COMMON]
+        if not ranked:
+            continue
+        rank_match = " OR ".join(quote(t) for t in ranked)
+        for rowid, score in conn.execute(
+            f"SELECT rowid, bm25({table}) FROM {table} WHERE {table} MATCH ?"
+            " AND rowid BETWEEN ? AND ?",
+            (rank_match, window[-1][0], window[0][0]),
+        ):
+            if rowid in inside:
+                scores[rowid] = min(score, scores.get(rowid, 0.0))
     # Best (lowest) bm25 first, ties newest first: by time, then by id.
     best = sorted(window, key=lambda r: (scores.get(r[0], 0.0), -r[1], -r[0]))[:limit]
     ids = [rowid for rowid, _ in best]

@@ -33,7 +33,7 @@ from sessiond.errors import (
     SessionNotFound,
     StorageError,
 )
-from sessiond.models import Appended, Event, Hit, Session, UsageRow, now_ms
+from sessiond.models import Appended, Event, Found, Hit, Session, UsageRow, now_ms
 from sessiond.store.base import (
     AppendItem,
     Derived,
@@ -299,11 +299,9 @@ class SqliteStore(Derived):
         )
 
     def rename_session(self, session_id: int, title: str | None) -> Session:
-        return self._change(
-            session_id,
-            "UPDATE sessions SET title = :title WHERE id = :id AND title IS NOT :title",
-            title=title,
-        )
+        with self._write() as conn:
+            writes.set_title(conn, session_id, title)
+            return self._session_by_id(conn, session_id)
 
     def delete_session(self, session_id: int) -> Session:
         """Move to the trash (ending it when live); idempotent."""
@@ -478,6 +476,28 @@ class SqliteStore(Derived):
 
         with self._errors() as conn:
             return search(conn, query, limit, session_id, kinds, since, until, project, source)
+
+    def find(
+        self,
+        query: str,
+        limit: int,
+        *,
+        project: str | None = None,
+        source: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
+    ) -> tuple[list[Found], bool]:
+        from sessiond.store.find import find
+        from sessiond.store.sqlite.find import SqliteFind
+
+        with self._errors() as conn:
+            conn.execute("BEGIN")  # one snapshot for every read of the query
+            try:
+                backend = SqliteFind(conn, project, source, since, until)
+                bounded = since is not None or until is not None
+                return find(backend, query, limit, bounded=bounded)
+            finally:
+                conn.execute("COMMIT")
 
     def usage(
         self,

@@ -16,6 +16,7 @@ from sessiond.errors import (
     SessionNotFound,
 )
 from sessiond.models import Appended, Meta, now_ms, rfc3339
+from sessiond.store import cjk
 from sessiond.store.base import ImportedEvent, ImportedSession
 from sessiond.store.rows import meta_json
 from sessiond.store.snippet import make_preview
@@ -70,6 +71,7 @@ def insert_session(
     )
     session_id = cursor.lastrowid
     assert session_id is not None
+    index_title(conn, session_id, None, title)
     record_change(conn, session_id, started=True)
     return session_id
 
@@ -102,6 +104,41 @@ def _insert_event(
         (session_id, seq, kind, text, created, meta_json(meta)),
     )
     conn.execute("INSERT INTO events_fts (rowid, text) VALUES (?, ?)", (cursor.lastrowid, text))
+    bigram = cjk.index_text(text)
+    if bigram is not None:
+        conn.execute(
+            "INSERT INTO events_cjk (rowid, text) VALUES (?, ?)", (cursor.lastrowid, bigram)
+        )
+
+
+def index_title(
+    conn: sqlite3.Connection, session_id: int, old: str | None, new: str | None
+) -> None:
+    """Move a session's title in the title index from `old` to `new`."""
+    if old == new:
+        return
+    if old is not None:
+        conn.execute(
+            "INSERT INTO titles_fts (titles_fts, rowid, text) VALUES ('delete', ?, ?)",
+            (session_id, cjk.title_text(old)),
+        )
+    if new is not None:
+        conn.execute(
+            "INSERT INTO titles_fts (rowid, text) VALUES (?, ?)", (session_id, cjk.title_text(new))
+        )
+
+
+def set_title(conn: sqlite3.Connection, session_id: int, title: str | None) -> None:
+    """Rename (noted for the feed when it changed); SessionNotFound without the row."""
+    if not storable(session_id):
+        raise SessionNotFound(f"no session has the id {session_id}")
+    row = conn.execute("SELECT title FROM sessions WHERE id = ?", (session_id,)).fetchone()
+    if row is None:
+        raise SessionNotFound(f"no session has the id {session_id}")
+    if row[0] != title:
+        conn.execute("UPDATE sessions SET title = ? WHERE id = ?", (title, session_id))
+        index_title(conn, session_id, row[0], title)
+        record_change(conn, session_id, started=False)
 
 
 def append_one(
@@ -189,6 +226,18 @@ def purge(conn: sqlite3.Connection, session_ids: Sequence[int]) -> int:
             " SELECT 'delete', id, text FROM events WHERE session_id = ?",
             (session_id,),
         )
+        for rowid, text in conn.execute(
+            "SELECT id, text FROM events WHERE session_id = ? AND text GLOB ?",
+            (session_id, cjk.GLOB),
+        ).fetchall():
+            bigram = cjk.index_text(text)
+            if bigram is not None:
+                conn.execute(
+                    "INSERT INTO events_cjk (events_cjk, rowid, text) VALUES ('delete', ?, ?)",
+                    (rowid, bigram),
+                )
+        title = conn.execute("SELECT title FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        index_title(conn, session_id, title[0], None)
         conn.execute("DELETE FROM events WHERE session_id = ?", (session_id,))
         conn.execute("DELETE FROM changes WHERE session_id = ?", (session_id,))
         conn.execute("DELETE FROM usage_daily WHERE session_id = ?", (session_id,))
@@ -217,12 +266,7 @@ def import_session(conn: sqlite3.Connection, session: ImportedSession) -> bool:
         )
         return True
     if session.title is not None and found[1] is None:
-        change_session(
-            conn,
-            found[0],
-            "UPDATE sessions SET title = :title WHERE id = :id AND title IS NULL",
-            title=session.title,
-        )
+        set_title(conn, found[0], session.title)
     return False
 
 

@@ -1,0 +1,248 @@
+"""`session/find`: which session was that? Sessions ranked, as both stores answer it.
+
+A person asks a history a question ("how did we fix the CI cache"), not a
+query of words that must all stand in one turn. Here:
+
+- The query language is `session/search`'s. Words that only frame a question
+  in English (`how`, `did`, `we`, `the`, ...) are left out of it when it has
+  other words (a query of only such words keeps them). Each other word also
+  matches the words of its stem (`caching` finds `cache` and `cached`:
+  Snowball's English stemmer, the stem as a prefix), a word of Chinese,
+  Japanese or Korean by its characters (`store.cjk`).
+- A session matches when every word (every group of `a OR b`) occurs
+  somewhere in it: in its title or in any of its turns, not necessarily one.
+  A session holding a left-out (`-word`) word anywhere is left out.
+- Ranking (BM25 over sessions): a word weighs by how rare it is among all
+  events (IDF); a session gains for each turn that holds it, with diminishing
+  returns, and more when it is in the title (`TITLE`); a turn that holds
+  several of the words (the question and its answer) adds more. Ties go to
+  the session active most recently.
+- When no session holds every word, the sessions holding the most of them
+  come back, ranked the same way, with `relaxed`.
+- `hits` are the session's up to 3 best turns: those holding the most of the
+  words, then the rarest, then the newest, with snippets as `session/search`
+  makes them. `since`/`until` bound the turns that count (a session then
+  needs a matching turn inside them); `project`, `source` and the trash
+  filter sessions.
+
+Bounded work at any size: each word's matches are read newest first, at most
+`PER_TERM` of them (a word in more events than that weighs near nothing, and
+only its newest matches are seen), so a query of the most common words of a
+million events stays within a few milliseconds per word.
+
+The stores give `Backend` (their indexes); nothing here knows SQL.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Protocol
+
+import attrs
+
+from sessiond.models import Found, Session
+from sessiond.store.cjk import has_cjk
+from sessiond.store.query import Query, Term, parse
+from sessiond.store.snippet import make_hit
+
+#: Matches of one word read at most (newest first).
+PER_TERM = 4_000
+#: A title holding a word counts as this many turns holding it, and more.
+TITLE = 3.0
+#: BM25's saturation of repeated turns.
+K1 = 1.2
+#: Turns shown per session.
+HITS = 3
+
+# Words that frame a question or a sentence in English and say nothing of
+# what it is about.
+STOP_WORDS = frozenset(
+    """
+    a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing done down during each few for from
+    further get got had has have having he her here hers herself him himself his how i if in
+    into is it its itself just let lets me more most my myself no nor not now of off on once
+    only or other our ours ourselves out over own same she should so some such than that the
+    their theirs them themselves then there these they this those through to too under until up
+    very was we were what when where which while who whom why will with would you your yours
+    yourself yourselves thing things something anything way ways use used using make made want
+    wanted need needed please tell know knew remember one ever again also still yet back went
+    go going
+    """.split()  # noqa: SIM905 - a list of words is easier to read as words
+)
+
+
+@attrs.frozen
+class Match:
+    """An event that holds a term: its id, session and time."""
+
+    event_id: int
+    session_id: int
+    created_ms: int
+
+
+class Backend(Protocol):
+    """What a store gives `find`: its indexes, read with the filters applied."""
+
+    def event_total(self) -> int:
+        """How many events there are (for IDF; an estimate will do)."""
+        ...
+
+    def term_matches(self, term: Term, limit: int) -> list[Match]:
+        """Events (not in the trash, within the filters) holding `term`,
+        newest first, at most `limit`."""
+        ...
+
+    def title_matches(self, term: Term) -> set[int]:
+        """Sessions (within the filters) whose title holds `term`."""
+        ...
+
+    def sessions(self, ids: Sequence[int]) -> dict[int, Session]: ...
+
+    def events(self, ids: Sequence[int]) -> dict[int, tuple[int, str, int, str]]:
+        """event id -> (seq, kind, created ms, text)."""
+        ...
+
+
+@functools.lru_cache(maxsize=1)
+def _stemmer() -> object:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def widened(term: Term) -> Term:
+    """A one-word term that also matches the words of its stem (as a prefix)."""
+    if term.prefix or len(term.raw) != 1 or has_cjk(term.raw[0]):
+        return term
+    word = term.words[0]
+    if len(word) < 4 or not word.isascii() or not word.isalpha():
+        return term
+    stem: str = _stemmer().stemWord(word)  # type: ignore[attr-defined]
+    if len(stem) < 3 or stem == word:
+        return term
+    return attrs.evolve(term, words=(stem,), raw=(stem,), prefix=True)
+
+
+def plan(text: str) -> Query:
+    """The query as find uses it: framing words out, words widened to their stems."""
+    query = parse(text)
+    kept = tuple(
+        group
+        for group in query.groups
+        if not all(len(t.words) == 1 and t.words[0] in STOP_WORDS for t in group)
+    )
+    groups = kept or query.groups
+    return Query(tuple(tuple(widened(t) for t in g) for g in groups), query.exclude)
+
+
+@attrs.define
+class _Session:
+    groups: set[int] = attrs.field(factory=set)  # which groups it holds
+    score: float = 0.0
+    newest: int = 0
+
+
+def find(
+    backend: Backend, text: str, limit: int, *, bounded: bool = False
+) -> tuple[list[Found], bool]:
+    """The sessions best answering `text`, and whether the answer is relaxed.
+
+    `bounded`: the backend reads turns within since/until, and a session
+    must hold a matching turn there (a title alone does not do)."""
+    query = plan(text)
+    if limit <= 0:
+        return [], False
+    total = max(1, backend.event_total())
+    candidates: dict[int, _Session] = defaultdict(_Session)
+    # Per event: which groups it holds and the weight they add (for its hits).
+    event_groups: dict[int, set[int]] = defaultdict(set)
+    event_weight: dict[int, float] = defaultdict(float)
+    event_session: dict[int, int] = {}
+    event_time: dict[int, int] = {}
+    for index, group in enumerate(query.groups):
+        per_session: dict[int, float] = defaultdict(float)
+        for term in group:
+            matches = backend.term_matches(term, PER_TERM)
+            titled = backend.title_matches(term)
+            df = len(matches)
+            # Past PER_TERM, all that is known is that the word is common.
+            idf = _idf(total, df if df < PER_TERM else max(df, total // 4))
+            turns: dict[int, int] = defaultdict(int)
+            for m in matches:
+                turns[m.session_id] += 1
+                event_groups[m.event_id].add(index)
+                event_weight[m.event_id] += idf
+                event_session[m.event_id] = m.session_id
+                event_time[m.event_id] = m.created_ms
+                s = candidates[m.session_id]
+                s.newest = max(s.newest, m.created_ms)
+            for session_id in set(turns) | titled:
+                tf = turns.get(session_id, 0) + (TITLE if session_id in titled else 0.0)
+                weight = idf * tf * (K1 + 1) / (tf + K1)
+                per_session[session_id] = max(per_session[session_id], weight)
+        for session_id, weight in per_session.items():
+            s = candidates[session_id]
+            s.groups.add(index)
+            s.score += weight
+    if query.exclude:
+        excluded: set[int] = set()
+        for term in query.exclude:
+            excluded |= {m.session_id for m in backend.term_matches(term, PER_TERM * 4)}
+            excluded |= backend.title_matches(term)
+        for session_id in excluded:
+            candidates.pop(session_id, None)
+    # A turn holding several of the words adds to its session: the question
+    # and its answer in one place.
+    for event_id, groups in event_groups.items():
+        if len(groups) > 1 and event_session[event_id] in candidates:
+            candidates[event_session[event_id]].score += 0.5 * event_weight[event_id]
+    if bounded:
+        candidates = {sid: s for sid, s in candidates.items() if s.newest}
+    if not candidates:
+        return [], False
+    every = len(query.groups)
+    full = {sid: s for sid, s in candidates.items() if len(s.groups) == every}
+    relaxed = not full
+    pool = full or candidates
+    # Relaxed: those holding the most of the words first, ranked among themselves.
+    ranked = sorted(
+        pool.items(),
+        key=lambda item: (-len(item[1].groups), -item[1].score, -item[1].newest, -item[0]),
+    )
+    chosen = ranked[:limit]
+    ids = [sid for sid, _ in chosen]
+    sessions = backend.sessions(ids)
+    best_events: dict[int, list[int]] = defaultdict(list)
+    for event_id, session_id in event_session.items():
+        if session_id in sessions:
+            best_events[session_id].append(event_id)
+    shown: list[int] = []
+    for session_id in ids:
+        events = sorted(
+            best_events.get(session_id, []),
+            key=lambda e: (-len(event_groups[e]), -event_weight[e], -event_time[e], -e),
+        )[:HITS]
+        best_events[session_id] = events
+        shown.extend(events)
+    texts = backend.events(shown)
+    found: list[Found] = []
+    for session_id, state in chosen:
+        session = sessions.get(session_id)
+        if session is None:
+            continue
+        hits = [
+            make_hit(session, seq, kind, created, body, query)
+            for seq, kind, created, body in (
+                texts[e] for e in best_events[session_id] if e in texts
+            )
+        ]
+        found.append(Found(session, round(state.score, 4), hits))
+    return found, relaxed
+
+
+def _idf(total: int, df: int) -> float:
+    return math.log(1 + (total - df + 0.5) / (df + 0.5))
