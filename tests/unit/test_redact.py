@@ -153,6 +153,25 @@ def test_a_token_used_as_a_password_keeps_its_own_kind():
     )
 
 
+def test_only_environment_variables_count_as_generic_assignments():
+    assert redact("export DB_PASSWORD=abc123XYZ && ./run") == (
+        "export DB_PASSWORD=[redacted:password] && ./run"
+    )
+    assert redact("WEBHOOK_SECRET='Zx81kdPq02' node app.js") == (
+        "WEBHOOK_SECRET='[redacted:secret]' node app.js"
+    )
+    for text in (
+        'DB_PASSWORD = "abc123XYZ"',  # code: spaces around `=`
+        'password="abc123XYZ"',  # not an environment variable's name
+        'this.STORAGE_KEY="abc123XYZ"',  # an attribute
+        "Db_PASSWORD=abc123XYZ",  # not all upper case
+        "DB_PASSWORD=changeme",  # a word
+        "DB_PASSWORD=$(pass show db)",  # a reference
+        "API_TOKEN=/run/secrets/token",  # a path
+    ):
+        assert redact(text) is text, text
+
+
 def test_the_pre_check_finds_what_every_rule_finds_on_the_corpora():
     for row in [*SECRETS, *ORDINARY]:
         assert redact(row["text"]) == redact_every_rule(row["text"])
@@ -200,6 +219,13 @@ FRAGMENTS = [
     "://u:",
     "@",
     ":",
+    "PGPASSWORD=",
+    "DB_PASSWORD='",
+    "SESSION_SECRET=",
+    "API_TOKEN=",
+    "ENCRYPTION_KEY=",
+    "this.STORAGE_KEY=",
+    "=$",
     "[redacted:",
     "[redacted:password]",
     "]",
@@ -267,6 +293,9 @@ def near_misses() -> dict[str, str]:
         "slack prefixes": rep("xoxb-1"),
         "npmrc names": rep(":_authToken="),
         "webhook hosts": rep("hooks.slack.com/services/"),
+        "environment names": rep("A_TOKEN="),
+        "environment values too short": rep("DB_PASSWORD=abc12 "),
+        "long upper-case names": rep("ABCDEFGHIJKLMNOPQRSTUVWXYZ_"),
         "base64": noise,
         "URLs with ports and at signs": rep("https://host:8080/path@x "),
     }

@@ -44,34 +44,44 @@ ordinary text (git hashes, ULIDs, UUIDs, base64 in code, URLs) is left alone:
   lines. A block with no base64 in it (the two lines quoted in prose) stays.
 - `jwt`: `eyJ….ey….signature` (a JSON Web Token's header and payload are
   base64url of JSON objects, so they start with `eyJ` and `ey`).
-- `password`: the password of a URI, `scheme://user:PASSWORD@host`; scheme,
-  user and host stay. References and placeholders (`$PGPASSWORD`,
-  `${DB_PASS}`, `<password>`, `password`, `****`) stay too: they are not
-  secrets, and documentation is full of them.
+- `password`: the password of a URI, `scheme://user:PASSWORD@host` (scheme,
+  user and host stay), and the value of an environment variable whose name
+  ends in `PASSWORD`, `PASSWD`, `PASSPHRASE`, `_PASS` or `_PWD`
+  (`PGPASSWORD=… psql`, `-e MYSQL_ROOT_PASSWORD=…`). References and
+  placeholders (`$PGPASSWORD`, `${DB_PASS}`, `<password>`, `password`,
+  `****`) stay: they are not secrets, and documentation is full of them.
+- `secret`: the value of an environment variable whose name ends in
+  `SECRET`, `TOKEN`, `API_KEY`, `SECRET_KEY`, `ACCESS_KEY`, `CREDENTIALS`, …
+  (`.env` files, `export`, `--from-literal=`), when no rule above knew it.
 
 The rules come from Atuin's secrets filter (`atuin-client/src/secrets.rs`),
 gitleaks' default rules (`config/gitleaks.toml`) and detect-secrets' plugins,
 narrowed where those match ordinary text: a key is glued to no other token
 character (`task-sk-2`, `hf_hub_download` and `sk_buff` are words), token
 bodies must look random (`ghp_xxxx…` and `sk-your-key-here…` are
-placeholders), and `AKIA` takes exactly 16 more characters. Generic
-assignments (`password = …`, `api_key: …`) are left out: in code the value
-beside such a name is far more often a variable, a call or a placeholder
-than a secret. The rules run in order, the longest formats first, and the
-password of a URI last, so that a token used as one keeps its own kind.
+placeholders), and `AKIA` takes exactly 16 more characters. Of generic assignments
+only environment variables are taken (an upper-case name, `=` with no space,
+not an attribute like `this.STORAGE_KEY=`), and only a value that mixes
+letters with digits or both cases and is not a reference, a path, a URL or
+a dotted name: `password = …` and `api_key: …` in code are left alone, as
+the value beside such a name there is far more often a variable, a call or
+a placeholder than a secret. The rules run in order, the longest formats
+first, and passwords and environment variables last, so that a token used
+as one keeps its own kind.
 
 Speed. The daemon appends tens of thousands of events a second, so a text
 with no secret must cost about a microsecond at most. Every rule's text
-holds a literal (`ghp_`, `sk-`, `eyJ`, `-----BEGIN`, `://`), and every
-literal one of six characters (`_`, `-`, `A`, `J`, `@`, `/`). The pre-check
-asks, for each of those, whether the text holds it at all (`in`: a `memchr`),
-and only then runs one trigger regex that starts with that character and
-looks around each occurrence for the literals, behind a one-character guard
-that turns most occurrences in ordinary text away at once. A text whose
-triggers all stay quiet is returned as it is; otherwise only the rules
-behind the triggers that fired run. Each rule starts with its literal (so
-`re` scans for one character), and its repeats are bounded and possessive,
-so a megabyte of near-misses takes milliseconds.
+holds a literal (`ghp_`, `sk-`, `eyJ`, `-----BEGIN`, `://`, `TOKEN=`), and
+every literal one of seven characters (`_`, `-`, `A`, `J`, `=`, `@`, `/`).
+The pre-check asks, for each of those, whether the text holds it at all
+(`in`: a `memchr`), and only then runs one trigger regex that starts with
+that character and looks around each occurrence for the literals, behind a
+one-character guard that turns most occurrences in ordinary text away at
+once. A text whose triggers all stay quiet is returned as it is; otherwise
+only the rules behind the triggers that fired run. Most rules start with
+their literal (so `re` scans for one character), and every repeat is
+bounded, possessive where it can be, so a megabyte of near-misses takes
+milliseconds.
 
 The replacement, `[redacted:KIND]`, matches no rule and no value stretches
 over one, so redacting twice changes nothing.
@@ -81,6 +91,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import string
 from collections.abc import Callable
 from typing import Final, NamedTuple
 
@@ -103,6 +114,7 @@ KINDS: Final[tuple[str, ...]] = (
     "aws-secret-key",
     "aws-session-token",
     "password",
+    "secret",
 )
 
 _MARK: Final = "[redacted:"
@@ -122,6 +134,25 @@ _NL: Final = r"(?:\r?\n|\\r?\\n)"
 _SEP: Final = r"""["']?\]?(?:[ \t]*(?::=|=>|[:=])[ \t]*|[ \t]+)["']?"""
 _QUOTED: Final = r"^\s\"'"
 _PASSWORD: Final = r"^\s/?#\"'`<>"
+_SHELL_WORD: Final = r"^\s\"'`;&|<>\\"
+_ENV_PASSWORD: Final = ("PASSWORD", "PASSWD", "PASSPHRASE", "_PASS", "_PWD")
+_ENV_SECRET: Final = (
+    "SECRET",
+    "TOKEN",
+    "APIKEY",
+    "CREDENTIAL",
+    "CREDENTIALS",
+    *(
+        f"{word}_KEY"
+        for word in ("API", "SECRET", "ACCESS", "PRIVATE", "AUTH", "ENCRYPTION", "SIGNING")
+    ),
+    "MASTER_KEY",
+    "LICENSE_KEY",
+)
+_ENV_NAME_CHARS: Final = frozenset(string.ascii_uppercase + string.digits + "_")
+_ENV_VALUE: Final = (
+    rf"(?P<q>['\"]?)(?P<s>{_value_of(_SHELL_WORD)}{{6,200}}+)(?P=q)(?![{_SHELL_WORD}])"
+)
 _ASSIGN_SEP: Final = r"[ \t]*=[ \t]*[\"']?"
 
 Check = Callable[[str], bool]
@@ -135,6 +166,8 @@ class _Rule(NamedTuple):
     # Whether a value found is a secret (placeholders, references and the
     # like are not).
     check: Check | None = None
+    # Whether the match stands where a secret would (the name before it).
+    context: Callable[[re.Match[str]], bool] | None = None
 
 
 def _mixed(value: str) -> bool:
@@ -194,6 +227,36 @@ def _is_value(value: str) -> bool:
     if value[0] in "$<{[%" or value.lower() in _PLACEHOLDERS:
         return False
     return value.strip("*xX.•·") != ""
+
+
+_DOTTED: Final = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+
+
+def _env_value(value: str) -> bool:
+    """The value of a variable, written out: not a reference (`$X`,
+    `${X}`, `$(cmd)`), a path, a URL, an attribute (`settings.SECRET_KEY`) or
+    a word (`changeme`, `your-api-key-here`), but letters with digits or
+    with both cases."""
+    if not _is_value(value) or value[0] in "/~." or "://" in value or "$(" in value:
+        return False
+    if "${" in value or _DOTTED.fullmatch(value):
+        return False
+    has_digit = any(c.isdigit() for c in value)
+    both_cases = any(c.isupper() for c in value) and any(c.islower() for c in value)
+    return any(c.isalpha() for c in value) and (has_digit or both_cases)
+
+
+def _env_name(match: re.Match[str], words: tuple[str, ...]) -> bool:
+    """The name before the `=` at `match` is an environment variable's (upper
+    case, digits and `_`, glued to nothing before it and not an attribute like
+    `this.STORAGE_KEY`) and ends in one of `words`."""
+    text, end = match.string, match.start()
+    start = end
+    while start > 0 and end - start <= 64 and text[start - 1] in _ENV_NAME_CHARS:
+        start -= 1
+    if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.$"):
+        return False
+    return text[start:end].endswith(words)
 
 
 def _token(prefix: str, body: str, *, dash: bool = False) -> str:
@@ -355,6 +418,24 @@ _RULES: Final[tuple[_Rule, ...]] = (
         group="s",
         check=_is_value,
     ),
+    # Environment variables, as a shell, `.env` or `docker run -e` sets them:
+    # an upper-case name that ends in a credential's word, `=` with no space.
+    # The rule starts at the `=` (a plain scan for one character), and
+    # `context` reads the name back from there.
+    _Rule(
+        "password",
+        re.compile(rf"=(?<=[A-Z]=)(?<=WORD=|SSWD=|RASE=|PASS=|_PWD=){_ENV_VALUE}"),
+        group="s",
+        check=_env_value,
+        context=lambda match: _env_name(match, _ENV_PASSWORD),
+    ),
+    _Rule(
+        "secret",
+        re.compile(rf"=(?<=[A-Z]=)(?<=CRET=|OKEN=|_KEY=|IKEY=|IALS=|TIAL=){_ENV_VALUE}"),
+        group="s",
+        check=_env_value,
+        context=lambda match: _env_name(match, _ENV_SECRET),
+    ),
 )
 
 assert tuple(dict.fromkeys(rule.kind for rule in _RULES)) == KINDS
@@ -461,6 +542,16 @@ _T_A: Final = _trigger(
     ),
 )
 _T_J: Final = _trigger("J", plain=((r"(?<=eyJ)", ("jwt",)),))
+_T_EQUALS: Final = _trigger(
+    "=",
+    # After an upper-case letter (`x=1`, `a == b` and `key="v"` are turned
+    # away at once), then the last four characters of a credential's word.
+    guard=r"(?<=[A-Z]=)",
+    guarded=(
+        (r"(?<=WORD=|SSWD=|RASE=|PASS=|_PWD=)", ("password",)),
+        (r"(?<=CRET=|OKEN=|_KEY=|IKEY=|IALS=|TIAL=)", ("secret",)),
+    ),
+)
 _T_AT: Final = _trigger("://", plain=((r"[^\s/?#@]{0,600}+@", ("password",)),))
 _M_SLACK_WEBHOOK: Final = _mask("slack-webhook")
 
@@ -487,6 +578,8 @@ def _triggered(text: str) -> int:
         todo |= _fired(_T_A, text)
     if "J" in text and _T_J.pattern.search(text):
         todo |= _fired(_T_J, text)
+    if "=" in text and _T_EQUALS.pattern.search(text):
+        todo |= _fired(_T_EQUALS, text)
     if "@" in text and _T_AT.pattern.search(text):
         todo |= _fired(_T_AT, text)
     if "/" in text and "hooks.slack.com/" in text:
@@ -495,28 +588,34 @@ def _triggered(text: str) -> int:
 
 
 def _apply(rule: _Rule, text: str, counts: dict[str, int]) -> str:
+    """`text` with the rule's secrets replaced, their number added to
+    `counts`; `text` itself when there were none.
+
+    A match its check turns down (a placeholder, a word) gives way to the
+    next one found from its second character on, not from its end: it must
+    not hide a secret that starts inside it, which a second pass, after other
+    rules changed the text, would find (redacting must be idempotent)."""
     marker = f"{_MARK}{rule.kind}]"
-    group, check = rule.group, rule.check
-    found = 0
-
-    def replace(match: re.Match[str]) -> str:
-        nonlocal found
-        # A rule with a named group uses it in one alternative only.
+    pattern, group, check = rule.pattern, rule.group, rule.check
+    parts: list[str] = []
+    done = pos = 0
+    while match := pattern.search(text, pos):
+        # A rule's named group may be in one of its alternatives only.
         name = group if group is not None and match.start(group) >= 0 else None
-        value = match[name or 0]
-        if check is not None and not check(value):
-            return match[0]
-        found += 1
-        if name is None:
-            return marker
-        start = match.start()
-        return match[0][: match.start(name) - start] + marker + match[0][match.end(name) - start :]
-
-    out = rule.pattern.sub(replace, text)
-    if found:
-        counts[rule.kind] = counts.get(rule.kind, 0) + found
-        return out
-    return text
+        if (check is not None and not check(match[name or 0])) or (
+            rule.context is not None and not rule.context(match)
+        ):
+            pos = match.start() + 1
+            continue
+        parts += (text[done : match.start(name or 0)], marker)
+        done = pos = match.end(name or 0)
+        if pos == match.start():
+            pos += 1
+    if not parts:
+        return text
+    parts.append(text[done:])
+    counts[rule.kind] = counts.get(rule.kind, 0) + len(parts) // 2
+    return "".join(parts)
 
 
 def _aws_near(text: str, counts: dict[str, int]) -> str:

@@ -436,6 +436,21 @@ def secrets() -> list[dict[str, object]]:
         ("smtp_url: smtp://mailer:{p}@smtp.example.com:587", "Ma1l%40Pa55"),
     ):
         add("password", template.format(p=password), password)
+
+    # Environment variables: an upper-case name ending in a credential's word.
+    add("password", "PGPASSWORD=Tr0ub4dor3 psql -h db.internal -U app -c 'select 1'", "Tr0ub4dor3")
+    add(
+        "password",
+        "docker run -d -e MYSQL_ROOT_PASSWORD='Sup3r$ecret!' -p 3306:3306 mysql:8",
+        "Sup3r$ecret!",
+    )
+    add("password", 'export DB_PASSWORD="hunter22"\n./manage.py migrate', "hunter22")
+    t = mixed(B62, 32)
+    add("secret", f"# .env\nNODE_ENV=production\nSESSION_SECRET={t}\nPORT=3000\n", t)
+    t = pick(HEX, 40)
+    add("secret", f"API_TOKEN={t} ./deploy.sh staging", t)
+    t = mixed(B64, 44)
+    add("secret", f"kubectl create secret generic app --from-literal=ENCRYPTION_KEY={t}", t)
     return out
 
 
@@ -516,6 +531,11 @@ CODE = [
     "user@example.com:/srv/git/project.git",
     "git clone git@github.com:acme/infra.git && cd infra && make",
     "ssh -p 2222 deploy@10.0.4.17 'systemctl restart api'",
+    "# .env.example\nOPENAI_API_KEY=your-api-key-here\nSECRET_KEY=changeme\nJWT_SECRET=${JWT_SECRET}\nAUTH_KEY=${AUTH_KEY:-}",
+    "MAX_TOKENS=4096 TOKEN_TTL=3600 PASSWORD_MIN_LENGTH=12 SORT_KEY=created_at python run.py",
+    "export GITHUB_TOKEN=$(gh auth token)\nexport GOOGLE_APPLICATION_CREDENTIALS=/srv/keys/ci.json",
+    'static{this.STORAGE_KEY="workbench.panel.v2"}static{this.VIEW_STATE_KEY="scm.viewState2"};e.TOKEN=e.STATE=1',
+    "DJANGO_SETTINGS_MODULE=app.settings.prod SECRET_KEY=settings.SECRET_KEY gunicorn app.wsgi",
     "git remote -v\norigin\thttps://github.com/acme/api.git (fetch)\norigin\thttps://github.com/acme/api.git (push)",
 ]
 
