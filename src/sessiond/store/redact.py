@@ -125,6 +125,7 @@ _NOT_MARK: Final = r"(?!\[redacted:)"
 
 
 def _value_of(chars: str) -> str:
+    """One character of the class `[chars]` that does not start a marker."""
     return rf"(?:{_NOT_MARK}[{chars}])"
 
 
@@ -200,8 +201,11 @@ def _has_base64(value: str) -> bool:
     return _BASE64_RUN.search(value) is not None
 
 
-def _both_cases(value: str) -> bool:
-    return _random(value) and any(c.islower() for c in value)
+def _random_mixed_case(value: str) -> bool:
+    """`_random`, and letters of both cases after the prefix (as in Hugging
+    Face tokens; `hf_` and 34 lower-case letters is an identifier)."""
+    tail = value.rsplit("_", 1)[-1]
+    return _random(value) and any(c.islower() for c in tail) and any(c.isupper() for c in tail)
 
 
 _PLACEHOLDERS: Final = frozenset(
@@ -279,8 +283,8 @@ _AWS_SECRET_VALUE: Final = (
 _AWS_TOKEN_VALUE: Final = rf"{_SEP}(?P<s>[A-Za-z0-9/+=%]{{100,8192}}+)"
 
 # In the order they run: blocks and the longest formats first, so that a
-# shorter rule never takes part of a longer secret; the password of a URI
-# last, so that a token used as one keeps its own kind.
+# shorter rule never takes part of a longer secret; passwords in URIs and
+# environment variables last, so that a token used as one keeps its own kind.
 _RULES: Final[tuple[_Rule, ...]] = (
     # BEGIN to END; the body stops at the first run of dashes, so that each
     # BEGIN is looked at once. Cut short (no END): the BEGIN line, its headers
@@ -380,9 +384,13 @@ _RULES: Final[tuple[_Rule, ...]] = (
         re.compile(_token("pypi-AgE", rf"{_URLSAFE}{{50,1000}}+", dash=True)),
         check=_random,
     ),
-    _Rule("huggingface-token", re.compile(_token("hf_", r"[A-Za-z0-9]{34}")), check=_both_cases),
     _Rule(
-        "huggingface-token", re.compile(_token("api_org_", r"[A-Za-z0-9]{34}")), check=_both_cases
+        "huggingface-token", re.compile(_token("hf_", r"[A-Za-z0-9]{34}")), check=_random_mixed_case
+    ),
+    _Rule(
+        "huggingface-token",
+        re.compile(_token("api_org_", r"[A-Za-z0-9]{34}")),
+        check=_random_mixed_case,
     ),
     _Rule(
         "aws-access-key",
