@@ -314,6 +314,9 @@ def test_one_row_of_an_unexpected_type_or_time_is_skipped_the_rest_imported(stor
         INSERT INTO responses (id, model, prompt, response, conversation_id, datetime_utc)
         VALUES ('01k1f0000000000000000000a3', 'm', 'from the far future', 'no', '01jnq8r2m4k5j6h7g8f9e0d1c2',
                 '10000-01-01T00:00:00+00:00');
+        INSERT INTO responses (id, model, prompt, response, conversation_id, datetime_utc, duration_ms)
+        VALUES ('01k1f0000000000000000000a4', 'm', 'slow', 'at last', '01k1f0000000000000000000a5',
+                '2026-08-08T10:00:00+00:00', 900000000000000000);
         """
     )
     conn.commit()
@@ -321,7 +324,12 @@ def test_one_row_of_an_unexpected_type_or_time_is_skipped_the_rest_imported(stor
 
     summary = run_import(store, "llm", [logs])
 
-    assert summary.events_added == 23
+    assert summary.events_added == 23 + 2
+    # a duration past year 9999: the reply keeps the response's own time
+    assert events(store, "01k1f0000000000000000000a5") == [
+        ("prompt", "slow", "2026-08-08T10:00:00.000Z"),
+        ("system", "at last", "2026-08-08T10:00:00.000Z"),
+    ]
     assert summary.skipped == {
         "turns whose fragment reference is not a fragment id": 1,
         "responses whose time cannot be read": 1,

@@ -244,6 +244,12 @@ class Aider(FileSource[NoRun]):
         origin = _origin(path)
         return f"history-{origin}" if origin else str(path.resolve())
 
+    def legacy_keys(self, path: Path) -> list[str]:
+        """The keys an import before version 3 kept this file's state under
+        (its path, where the key is now what the file is): for the writer to
+        take that state over once, so an upgrade does not import it again."""
+        return [str(path.resolve())]
+
     def new_run(self) -> NoRun:
         return NoRun()
 

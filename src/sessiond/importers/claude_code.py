@@ -619,6 +619,13 @@ class ClaudeCode(FileSource[_Run]):
             return f"{sid}/subagents/{path.name}"
         return f"{sid or 'head'}/{head_digest(lines[0])}"
 
+    def legacy_keys(self, path: Path) -> list[str]:
+        """The keys an import before version 3 kept this file's state under
+        (its path, where the key is now what the file is): for the writer to
+        take that state over once, so an upgrade does not import it again."""
+        old = str(path.resolve())
+        return [old] if self.key(path) != old and not _UUID.fullmatch(path.stem) else []
+
     def new_run(self) -> _Run:
         return _Run()
 

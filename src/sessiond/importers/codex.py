@@ -50,7 +50,6 @@ import os
 import re
 import shlex
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
 from pathlib import Path
 
 import attrs
@@ -360,8 +359,11 @@ class _Rollout:
         named = _NAME.fullmatch(self.path.name)
         if named is None:
             return False
-        when = datetime.strptime(named.group(1), "%Y-%m-%dT%H-%M-%S")  # local time
-        self.start(named.group(2), NAME, int(when.timestamp() * 1000), None)
+        day, clock = named.group(1).split("T")
+        when = parse_time(f"{day}T{clock.replace('-', ':')}")  # local time
+        if when is None:
+            return False
+        self.start(named.group(2), NAME, when, None)
         return True
 
     def meta(self, meta: dict[str, Json], when: int | None) -> str | None:
@@ -774,6 +776,13 @@ class Codex(FileSource[_Run]):
             if chain:
                 return [n for doc in chain for n in file_stamp(doc.path)]
         return file_stamp(path)
+
+    def legacy_keys(self, path: Path) -> list[str]:
+        """The keys an import before version 3 kept this file's state under
+        (its path, where the key is now what the file is): for the writer to
+        take that state over once, so an upgrade does not import it again."""
+        old = str(path.resolve())
+        return [old] if path.suffix == ".jsonl" and not _NAME.fullmatch(path.name) else []
 
     def new_run(self) -> _Run:
         return _Run()

@@ -67,6 +67,7 @@ from sessiond.importers.base import (
     Turns,
     block_text,
     call_text,
+    in_range,
     parse_time,
     session_id,
     split_openai_usage,
@@ -489,7 +490,7 @@ def _legacy(conn: sqlite3.Connection, tables: set[str], state: dict[str, Json]) 
         elif not isinstance(rid, str):
             yield Skipped("responses whose id is not text")
         else:
-            reply = start + _count(duration)
+            reply = in_range(start + _count(duration)) or start
             tools.budget = _Budget()
             tools.budget.spend(prompt, response)
             try:
@@ -552,7 +553,7 @@ def _threads(conn: sqlite3.Connection, state: dict[str, Json]) -> Iterator[Item]
         elif start is None:
             yield Skipped("turns whose time cannot be read")
         else:
-            reply = start + _count(duration)
+            reply = in_range(start + _count(duration)) or start
             chains.budget = _Budget()
             try:
                 inputs, outputs = chains.turn(_hash(parent), _hash(tip))
@@ -664,6 +665,12 @@ class Llm(DatabaseSource[NoRun]):
             raise SourceUnreadable(
                 f"{path} could not be read as llm's logs database ({exc})"
             ) from None
+
+    def legacy_keys(self, path: Path) -> list[str]:
+        """The keys an import before version 3 kept this file's state under
+        (its path, where the key is now what the file is): for the writer to
+        take that state over once, so an upgrade does not import it again."""
+        return [str(path.resolve())]
 
     def new_run(self) -> NoRun:
         return NoRun()

@@ -33,7 +33,7 @@ from sessiond.importers.base import (
     Skipped,
     SourceUnreadable,
     Turns,
-    in_range,
+    ms_from_epoch,
     session_id,
 )
 from sessiond.importers.source import DatabaseSource, NoRun
@@ -108,9 +108,10 @@ def _event(kind: object, text: object, created: object, meta: object) -> Importe
         return "events of a kind sessiond does not know"
     if not isinstance(text, str):
         return "events without a text"
-    if isinstance(created, bool) or not isinstance(created, int) or in_range(created) is None:
+    when = ms_from_epoch(created)
+    if when is None:
         return "events whose time is not one sessiond can store"
-    return ImportedEvent(str(kind), text, created, _meta(meta))
+    return ImportedEvent(str(kind), text, when, _meta(meta))
 
 
 def _read(path: Path, state: dict[str, Json]) -> Iterator[Item]:
@@ -131,14 +132,8 @@ def _read(path: Path, state: dict[str, Json]) -> Iterator[Item]:
             if gone is not None:
                 trashed += 1
                 continue
-            if (
-                session_id(ulid) is None
-                or isinstance(started, bool)
-                or not isinstance(started, int)
-                or in_range(started) is None
-                or not isinstance(cli, str)
-                or not cli
-            ):
+            started = ms_from_epoch(started)
+            if session_id(ulid) is None or started is None or not isinstance(cli, str) or not cli:
                 unreadable += 1
                 continue
             fields = {c: _text(v, _LIMITS[c]) for c, v in zip(V3_COLUMNS, v3, strict=True)}
@@ -148,7 +143,7 @@ def _read(path: Path, state: dict[str, Json]) -> Iterator[Item]:
                 started,
                 title=name if isinstance(name, str) and name else None,
                 parent_ulid=ulids.get(parent),
-                ended_at=ended if isinstance(ended, int) and in_range(ended) is not None else None,
+                ended_at=ms_from_epoch(ended),
                 **fields,
             )
         if not state.get("e"):
@@ -247,6 +242,12 @@ class SessiondDatabase(DatabaseSource[NoRun]):
                 conn.close()
         except sqlite3.Error as exc:
             raise SourceUnreadable(f"{path} could not be read ({exc})") from None
+
+    def legacy_keys(self, path: Path) -> list[str]:
+        """The keys an import before version 3 kept this file's state under
+        (its path, where the key is now what the file is): for the writer to
+        take that state over once, so an upgrade does not import it again."""
+        return [str(path.resolve())]
 
     def new_run(self) -> NoRun:
         return NoRun()
