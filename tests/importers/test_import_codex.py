@@ -246,6 +246,23 @@ def test_a_fork_read_without_its_parents_rollout_still_leaves_the_copy_out(copy,
     assert [k for k, _ in kinds_texts(store, CHILD)] == ["prompt", "system"]
 
 
+def test_a_fork_whose_parent_was_imported_in_an_earlier_run_leaves_the_copy_out(copy, store):
+    home = copy(WEATHER)
+    run_import(store, "codex", [home / PARENT_FILE])
+    # Copied lines stamped seconds apart: only the parent's own lines (looked
+    # for in the Codex home, as the parent is not read again) tell them apart.
+    records = _records(home / CHILD_FILE)
+    for i, record in enumerate(records[1:14], start=1):
+        record["timestamp"] = f"2026-03-02T10:31:{40 + i}.000Z"
+    (home / CHILD_FILE).write_text("".join(json.dumps(r) + "\n" for r in records))
+
+    later = run_import(store, "codex", [home / "sessions" / "2026"])
+
+    assert later.unchanged == 1
+    assert [k for k, _ in kinds_texts(store, CHILD)] == ["prompt", "system"]
+    assert sessions(store)[CHILD][4] == 2
+
+
 def test_typescript_rollouts_are_one_session_per_conversation_each_turn_once(copy, store):
     home = copy(WEATHER)
     first = run_import(store, "codex", [home / "sessions"])
@@ -365,6 +382,7 @@ def test_a_value_of_an_unexpected_type_or_time_skips_its_line_only(store, tmp_pa
         + line(at, "response_item", {"type": "message", "role": "user", "content": 5})
         + line("+10000-01-01T00:00:00Z", "response_item", said("from the far future"))
         + line(at, "response_item", {"type": "function_call", "name": 5, "arguments": []})
+        + line(at, "event_msg", {"type": "error", "message": "stream disconnected"})
         + line(at, "response_item", said("last"))
     )
 
@@ -373,6 +391,7 @@ def test_a_value_of_an_unexpected_type_or_time_skips_its_line_only(store, tmp_pa
     assert kinds_texts(store, PARENT) == [
         ("prompt", "first"),
         ("command", "tool []"),
+        ("alert", "stream disconnected"),
         ("prompt", "last"),
     ]
     assert summary.skipped == {

@@ -5,8 +5,8 @@
 (`id`, `forked_from_id`, `cli_version`, `source`, `cwd`, `git.branch`),
 `response_item` (`message`, `function_call`, `function_call_output`,
 `custom_tool_call`, `local_shell_call`, `web_search_call`, `reasoning`, ...),
-`event_msg` (`user_message`, `agent_message`, `turn_aborted`, `token_count`,
-...), `turn_context` (`model`), `compacted`. Older rollouts sit directly in
+`event_msg` (`user_message`, `agent_message`, `turn_aborted`, `error`,
+`token_count`, ...), `turn_context` (`model`), `compacted`. Older rollouts sit directly in
 `sessions/`: a bare `{id, timestamp, instructions}` first line, then bare
 response items and `{record_type: "state"}` lines, with no time of their own.
 The first, TypeScript, Codex CLI wrote `sessions/rollout-<UTC date>-<uuid>.json`:
@@ -24,7 +24,8 @@ are not the person's turns and are left out, as is the wrapper Codex's IDE
 extension and desktop app put around what the person typed (`# Context from
 my IDE setup:` / `# Files mentioned by the user:` ... `## My request for
 Codex:`), reasoning, turn contexts and compaction summaries. A shell command
-the person ran (`<user_shell_command>`) is a `command`. A fork's rollout
+the person ran (`<user_shell_command>`) is a `command`, an aborted turn a
+`warn`, an `error` event (an API or stream failure) an `alert`. A fork's rollout
 begins with a copy of its parent's history (the parent's `session_meta` and
 items again, re-stamped): the copy is recognised line by line against the
 parent's rollout (or, without it, as the lines stamped with the copy's
@@ -499,6 +500,8 @@ class _Rollout:
                 return self.chat("user", taken[0], taken[1], "event", when)
         elif kind == "agent_message" and isinstance(event.get("message"), str):
             return self.chat("assistant", "system", event["message"], "event", when)
+        elif kind == "error" and isinstance(event.get("message"), str):
+            return self.add("alert", event["message"], when)  # an API or stream failure
         elif kind == "turn_aborted":
             reason = event.get("reason")
             return self.add("warn", f"turn aborted: {reason}" if reason else "turn aborted", when)
