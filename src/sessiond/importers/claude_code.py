@@ -278,7 +278,9 @@ class _Transcript:
                 None,
                 None,
             ]
-        # The folder and branch of the first line that has them.
+        # The version, folder and branch of the first line that has them.
+        if info[0] is None:
+            info[0] = _field(line, "version", 64)
         if info[3] is None:
             info[3] = _field(line, "cwd", 4096)
         if info[4] is None:
@@ -332,14 +334,14 @@ class _Transcript:
         self.register(ulid, parent, line, when)
         self.last_time[ulid] = when
         uuid = line.get("uuid")
+        if line.get("isSidechain") is not True and isinstance(uuid, str):
+            self.run.uuids[uuid] = ulid  # a summary's leafUuid may name it
         if kind == "system":
             self.system(ulid, line, when)
             return None
         if kind == "attachment":
             self.attachment(ulid, line, when)
             return None
-        if line.get("isSidechain") is not True and isinstance(uuid, str):
-            self.run.uuids[uuid] = ulid
         message = line.get("message")
         if not isinstance(message, dict):
             return "user or assistant lines without a message"
@@ -546,7 +548,7 @@ def _find_leaves(folder: Path, leaves: set[str]) -> dict[str, tuple[str, bool]]:
                         sid = session_id(record.get("sessionId"))
                         if sid is not None:
                             titled.add(sid)
-                    continue
+                        continue
                 for match in _UUID_KEY.finditer(data):
                     leaf = match.group(1).decode()
                     if leaf not in leaves or leaf in hits:
