@@ -215,12 +215,17 @@ class _Run:
                 places = [folder.parent / "sessions", folder.parent / "archived_sessions"]
                 break
         else:
-            places = [near.parent]
+            places = [near.parent]  # a rollout outside a Codex home: its folder only
         for place in places:
             if str(place) in self.homes or not place.is_dir():
                 continue
             self.homes.add(str(place))
-            for path in walk_files(place, _wanted):
+            paths = (
+                walk_files(place, _wanted)
+                if place.name in ("sessions", "archived_sessions")
+                else (p for p in sorted(place.iterdir()) if p.is_file() and _wanted(p))
+            )
+            for path in paths:
                 named = _rollout_id(path)
                 if named is not None and path.suffix == ".jsonl":
                     self.rollouts.setdefault(named, path)
