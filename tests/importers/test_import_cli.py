@@ -47,7 +47,7 @@ def test_nothing_found_is_exit_3_and_nothing_readable_exit_1(db, tmp_path, capsy
     junk = tmp_path / "rollout-junk.jsonl"
     junk.write_bytes(b"\x00\x01 not json\n" * 10)
     assert main(["--db", db, "import", "codex", str(junk)]) == 1
-    assert "lines that are not JSON: 10" in capsys.readouterr().out
+    assert "is not a Codex rollout: it looks like binary data" in capsys.readouterr().out
 
 
 def test_an_unknown_source_is_a_usage_error(db, capsys):

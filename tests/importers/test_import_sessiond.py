@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from sessiond.importers.run import run_import
+from sessiond.importers.sessiond_db import SOURCE
 from sessiond.store import open_store
 from sessiond.store.base import ImportedEvent, ImportedSession
-from support.importing import digests, events, kinds_texts, sessions
+from support.importing import digests, events, kinds_texts, read_source, sessions
 
 V1 = Path(__file__).parent.parent / "reliability" / "fixtures"
 
@@ -85,3 +87,127 @@ def test_a_session_both_have_gets_only_the_events_past_the_ones_here(store, tmp_
 def test_the_database_being_imported_into_is_refused(store, db):
     with pytest.raises(ValueError, match="is the database being imported into"):
         run_import(store, "sessiond", [db])
+
+
+# Version 3 and the fixes of issues 23 and 25.
+
+
+def _laptop(path: Path) -> None:
+    """A sessiond database of another machine, made by the store."""
+    with open_store(str(path)) as laptop:
+        kept = laptop.start_session("claude-code 2.1.100", ulid="01LAPTOPV3")
+        laptop.append_many([(kept.id, "prompt", "why?"), (kept.id, "system", "because")])
+
+
+def test_a_version_3_database_brings_its_sessions_fields_and_event_meta(tmp_path):
+    other = tmp_path / "laptop.db"
+    _laptop(other)
+    # The version-3 columns as the other machine's sessiond keeps them.
+    conn = sqlite3.connect(other)
+    for column in ("source", "source_id", "project", "branch"):
+        conn.execute(f"ALTER TABLE sessions ADD COLUMN {column} TEXT")
+    conn.execute("ALTER TABLE events ADD COLUMN meta TEXT")
+    conn.execute(
+        "UPDATE sessions SET source = 'claude-code', source_id = '4c2e9a71-3b5d-4f80-9c1e-7a6b5d4c3e2f',"
+        " project = '/home/dana/src/weather-cli', branch = 'main'"
+    )
+    usage = {"inputTokens": 3, "outputTokens": 96, "cacheReadTokens": 18320}
+    meta = {"model": "claude-sonnet-4-6", "usage": usage, "unknown": 1}
+    conn.execute("UPDATE events SET meta = ? WHERE kind = 'system'", (json.dumps(meta),))
+    conn.execute("PRAGMA user_version = 3")
+    conn.commit()
+    conn.close()
+
+    read = read_source("sessiond", [other])
+
+    assert read.v3("01LAPTOPV3") == (
+        "claude-code",
+        "4c2e9a71-3b5d-4f80-9c1e-7a6b5d4c3e2f",
+        "/home/dana/src/weather-cli",
+        "main",
+    )
+    # only the contract's keys come along
+    assert read.metas("01LAPTOPV3") == [
+        ("prompt", None),
+        ("system", {"model": "claude-sonnet-4-6", "usage": usage}),
+    ]
+
+
+def test_a_version_2_database_records_no_source(tmp_path):
+    other = tmp_path / "laptop.db"
+    _laptop(other)
+
+    read = read_source("sessiond", [other])
+
+    assert read.v3("01LAPTOPV3") == (None, None, None, None)
+
+
+def test_an_event_without_text_is_skipped_and_counted_the_rest_keep_their_places(store, tmp_path):
+    other = tmp_path / "hand-made.db"
+    conn = sqlite3.connect(other)
+    conn.executescript(
+        """
+        CREATE TABLE sessions (id INTEGER PRIMARY KEY, ulid TEXT, started_at INTEGER,
+            ended_at INTEGER, cli_version TEXT, parent_id INTEGER, title TEXT, deleted_at INTEGER);
+        CREATE TABLE events (id INTEGER PRIMARY KEY, session_id INTEGER, seq INTEGER,
+            kind TEXT, text TEXT, created_at INTEGER);
+        INSERT INTO sessions VALUES (1, '01HANDMADE', 1767225600000, NULL, 'chat 1.0', NULL, NULL, NULL);
+        INSERT INTO events VALUES (1, 1, 1, 'prompt', 'one', 1767225600000);
+        INSERT INTO events VALUES (2, 1, 2, 'system', NULL, 1767225601000);
+        INSERT INTO events VALUES (3, 1, 3, 'prompt', 'three', 1767225602000);
+        INSERT INTO events VALUES (4, 1, 4, 'sideways', 'four', 1767225603000);
+        INSERT INTO events VALUES (5, 1, 5, 'system', 'five', 253402300800000);
+        INSERT INTO events VALUES (6, 1, 6, 'system', 'six', 1767225605000);
+        PRAGMA user_version = 2;
+        """
+    )
+    conn.commit()
+    conn.close()
+
+    first = run_import(store, "sessiond", [other])
+
+    assert kinds_texts(store, "01HANDMADE") == [
+        ("prompt", "one"),
+        ("prompt", "three"),
+        ("system", "six"),
+    ]
+    assert first.skipped == {
+        "events without a text": 1,
+        "events of a kind sessiond does not know": 1,
+        "events whose time is not one sessiond can store": 1,
+    }
+    # The other machine goes on: its next event comes over once, after the rest.
+    conn = sqlite3.connect(other)
+    conn.execute("INSERT INTO events VALUES (7, 1, 7, 'prompt', 'seven', 1767225606000)")
+    conn.commit()
+    conn.close()
+    assert run_import(store, "sessiond", [other]).events_added == 1
+    assert [t for _, t in kinds_texts(store, "01HANDMADE")] == ["one", "three", "six", "seven"]
+
+
+def test_a_copy_of_the_other_database_elsewhere_adds_nothing(store, tmp_path):
+    other = tmp_path / "laptop.db"
+    _laptop(other)
+    run_import(store, "sessiond", [other])
+    moved = tmp_path / "backup" / "old-laptop.db"
+    moved.parent.mkdir()
+    shutil.copy(other, moved)
+
+    again = run_import(store, "sessiond", [moved])
+
+    assert again.events_added == 0 and again.sessions_added == 0
+    assert SOURCE.key(moved) == SOURCE.key(other)
+
+
+def test_another_program_s_database_is_not_recognised(store, tmp_path):
+    logs = tmp_path / "logs.db"
+    conn = sqlite3.connect(logs)
+    conn.execute("CREATE TABLE responses (id TEXT PRIMARY KEY, prompt TEXT)")
+    conn.commit()
+    conn.close()
+
+    summary = run_import(store, "sessiond", [logs])
+
+    [(_, why)] = summary.failed
+    assert why == f"{logs} is not a sessiond database: it looks like llm's logs.db"
+    assert summary.exit_code == 1

@@ -43,3 +43,62 @@ def digests(root: Path) -> dict[str, str]:
             path = Path(folder) / name
             found[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
     return found
+
+
+def read_source(name: str, paths: list[Path]) -> Read:
+    """Everything source `name` yields for `paths` from the start, each file
+    read from the state its key had (as the writer does, without a store):
+    the version-3 fields the store does not keep yet are asserted on this."""
+    from collections import Counter
+
+    from sessiond.importers import load
+    from sessiond.importers.base import Mark, Skipped, Turns
+
+    source = load(name)
+    run = source.new_run()
+    found = Read({}, {}, Counter(), [])
+
+    def take(item: object) -> None:
+        if isinstance(item, Turns):
+            if item.update_only:
+                found.retitled.append((item.session.ulid, item.session.title))
+            else:
+                found.sessions[item.session.ulid] = item.session
+                found.events.setdefault(item.session.ulid, []).extend(item.events)
+        elif isinstance(item, Skipped):
+            found.skipped[item.reason] += item.count
+
+    states: dict[str, tuple[object, object]] = {}  # key -> (stamp, state), as the writer keeps
+    for path in source.sources(paths):
+        key, stamp = source.key(path), source.stamp(path)
+        saved = states.get(key)
+        if saved is not None and saved[0] == stamp:
+            continue
+        for item in source.read(path, saved[1] if saved else None, run):
+            take(item)
+            if isinstance(item, Mark):
+                states[key] = (stamp, item.state)
+    for item in source.finish(run):
+        take(item)
+    return found
+
+
+class Read:
+    """What a reader yielded: the last ImportedSession of each ulid, the
+    ImportedEvents of each, skip counts, and title updates for sessions of
+    earlier imports (ulid, title)."""
+
+    def __init__(self, sessions, events, skipped, retitled):
+        self.sessions = sessions
+        self.events = events
+        self.skipped = skipped
+        self.retitled = retitled
+
+    def v3(self, ulid: str) -> tuple[str | None, str | None, str | None, str | None]:
+        """(source, sourceId, project, branch) of a session."""
+        s = self.sessions[ulid]
+        return (s.source, s.source_id, s.project, s.branch)
+
+    def metas(self, ulid: str) -> list[tuple[str, dict | None]]:
+        """(kind, meta) of each event of a session."""
+        return [(e.kind, e.meta) for e in self.events[ulid]]

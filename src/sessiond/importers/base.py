@@ -228,3 +228,79 @@ def walk_files(root: Path, wanted: Any, skip_dirs: Sequence[str] = ()) -> Iterat
             continue
     for folder in dirs:
         yield from walk_files(folder, wanted, skip_dirs)
+
+
+# --- claude-code, codex, llm, aider, sessiond: telling a file's format and
+# identity from its head, and token counts (issues 21, 23 and 25) ---
+
+#: How much of a file's head is looked at to tell what it is.
+HEAD_BYTES = 1 << 20
+_HEAD_LINES = 64
+_CODEX_TYPES = frozenset(
+    ("session_meta", "response_item", "event_msg", "turn_context", "compacted")
+)
+
+
+def head_lines(
+    path: Path, max_bytes: int = HEAD_BYTES, max_lines: int = _HEAD_LINES
+) -> list[bytes]:
+    """The first complete lines of `path` (without their newlines) that end
+    within its first `max_bytes`, at most `max_lines` of them."""
+    with open(path, "rb") as f:
+        head = f.read(max_bytes)
+    lines = head.split(b"\n")
+    return [line.rstrip(b"\r") for line in lines[:-1][:max_lines]]
+
+
+def head_digest(line: bytes) -> str:
+    """A short digest of a file's first line: what a file with no id of its
+    own is known by."""
+    return hashlib.sha256(line).hexdigest()[:32]
+
+
+def looks_like(lines: Sequence[bytes], first_bytes: bytes = b"") -> str:
+    """What a file whose first lines are `lines` looks like, for a person: the
+    format a NotRecognised message names instead of the one expected."""
+    if first_bytes.startswith(b"SQLite format 3\x00"):
+        return "an SQLite database"
+    objects = [load_json_line(line) for line in lines if line.strip()]
+    for value in objects:
+        if isinstance(value, str):
+            continue
+        if value.get("type") in _CODEX_TYPES and "payload" in value:
+            return "a Codex rollout"
+        if "sessionId" in value and ("uuid" in value or "leafUuid" in value or "message" in value):
+            return "a Claude Code transcript"
+    for line in lines:
+        if line.startswith(b"# aider chat started at "):
+            return "an aider chat history"
+    stripped = [line.strip() for line in lines if line.strip()]
+    if stripped and stripped[0] in (b"{", b"["):
+        return "a JSON document, not JSON lines"
+    if any(not isinstance(value, str) for value in objects):
+        return "JSON lines of another program"
+    if any(b"\x00" in line for line in lines):
+        return "binary data"
+    return "text that is not JSON lines"
+
+
+def split_openai_usage(
+    input_tokens: object,
+    output_tokens: object,
+    cached: object = 0,
+    cache_write: object = 0,
+    reasoning_extra: object = 0,
+) -> tuple[int, int, int, int] | None:
+    """(input from no cache, output, cache reads, cache writes) from an
+    OpenAI-style count whose input INCLUDES the cached tokens (and cache
+    writes, where reported); `reasoning_extra` is reasoning a source counts
+    apart from its output. None when the counts are not whole numbers >= 0."""
+    counts = []
+    for value in (input_tokens, output_tokens, cached, cache_write, reasoning_extra):
+        if value is None:
+            value = 0
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            return None
+        counts.append(value)
+    given, out, read, write, extra = counts
+    return max(0, given - read - write), out + extra, read, write
