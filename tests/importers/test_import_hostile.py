@@ -39,6 +39,7 @@ def _line(uuid: str, text: str) -> bytes:
         ("claude-code", f"{SID}.jsonl", "lines that are not"),
         ("codex", "rollout-2025-01-01T00-00-00-x.jsonl", "lines that are not"),
         ("aider", ".aider.chat.history.md", "lines before the first"),
+        ("gemini-cli", "session-2025-01-01T00-00-x.jsonl", "lines that are not"),
     ],
 )
 def test_random_bytes_are_skipped_and_counted(store, tmp_path, source, name, reason):

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 IMPORTERS: dict[str, str] = {
     "claude-code": "sessiond.importers.claude_code",
     "codex": "sessiond.importers.codex",
+    "gemini-cli": "sessiond.importers.gemini_cli",
     "llm": "sessiond.importers.llm",
     "aider": "sessiond.importers.aider",
     "sessiond": "sessiond.importers.sessiond_db",
