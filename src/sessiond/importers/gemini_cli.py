@@ -505,7 +505,7 @@ class _Conversation:
         """The summary, written later than the turns, for a stored session."""
         if self.made and self.meta.get("id") and self.title() != self.title_sent:
             self.title_sent = self.title()
-            yield Turns(self.imported())
+            yield Turns(self.imported(), update_only=True)
 
 
 def _looks(record: dict[str, Json]) -> str:
