@@ -566,6 +566,16 @@ def test_a_garbage_line_is_skipped_and_counted_and_an_unfinished_one_waits(store
             "content": "x",
         },
     )
+    # a time past the year 9999: skipped, not guessed
+    append(
+        log,
+        {
+            "id": "9f8e7d6c-0000-4000-8000-000000000022",
+            "timestamp": "10000-01-01T00:00:00.000Z",
+            "type": "user",
+            "content": "late",
+        },
+    )
     with log.open("a") as f:
         f.write('{"id":"9f8e7d6c-0000-4000-8000-000000000021","timestamp":"2026-06-02T09:31')
 
@@ -575,6 +585,7 @@ def test_a_garbage_line_is_skipped_and_counted_and_an_unfinished_one_waits(store
     assert summary.skipped == {
         "lines that are not JSON": 2,
         "messages of a type Gemini CLI does not write": 1,
+        "messages without a time": 1,
         "unfinished last lines (read once the tool finishes them)": 1,
     }
     with log.open("a") as f:

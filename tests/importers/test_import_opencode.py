@@ -474,11 +474,18 @@ def test_unreadable_records_are_skipped_and_counted(store, data):
             "UPDATE message SET data = 'not json' WHERE id = ?",
             ("msg_c7a907b72001ubB1dBloqXfcER",),  # "run the whole test suite"
         )
+        # a time past the year 9999: the session is skipped, not guessed
+        conn.execute("UPDATE session SET time_created = 253402300800000 WHERE id = ?", (HELLO,))
     conn.close()
 
     summary = run_import(store, "opencode", [db])
 
-    assert summary.skipped == {"messages that are not JSON": 1, "parts over 16 MiB or not JSON": 1}
+    assert summary.skipped == {
+        "messages that are not JSON": 1,
+        "parts over 16 MiB or not JSON": 1,
+        "sessions without a time sessiond can store": 1,
+    }
+    assert HELLO not in sessions(store)
     texts = [text for _, text in kinds_texts(store, LEDGER)]
     assert "run the whole test suite" not in texts and "ok, just the ledger tests then" not in texts
     assert "Overloaded" in texts and len(texts) == len(LEDGER_EVENTS) - 2

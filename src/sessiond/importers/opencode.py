@@ -448,6 +448,7 @@ class _Database(_Reader):
                 if isinstance(worktree, str) and worktree not in ("", "/"):
                     self.projects[str(pid)] = worktree
         self.rows: dict[str, dict[str, Json]] = {}
+        self.untimed = 0  # sessions whose time cannot be stored
 
     def _col(self, name: str) -> str:
         return name if name in self.session_cols else "NULL"
@@ -475,6 +476,7 @@ class _Database(_Reader):
                 continue
             created = ms_from_epoch(row["time_created"])
             if created is None:
+                self.untimed += 1
                 continue
             yield _Session(
                 sid,
@@ -621,6 +623,8 @@ def _read_database(path: Path, state: Mapping[str, Json] | None, run: _Run) -> I
         if watermark and latest is not None:
             changed = db.changed(watermark - SLACK_MS) | place.pending
         sessions = list(db.sessions(changed))
+        if db.untimed:
+            yield Skipped("sessions without a time sessiond can store", db.untimed)
         run.database_ids.setdefault(str(path.resolve()), set()).update(db.rows)
         extra = {"w": latest} if latest is not None else {}
         migrated = run.storage_ids(path.parent / "storage")
@@ -727,10 +731,14 @@ def _read_storage(path: Path, state: Mapping[str, Json] | None, run: _Run) -> It
         raise NotRecognised(
             f"{path} is not an OpenCode session file (storage/session/<project>/ses_….json)"
         )
+    if not isinstance(data.get("time"), dict):
+        raise NotRecognised(f"{path} has no session times: not an OpenCode session file")
     info = _session_info(data, sid)
-    if info is None:
-        raise NotRecognised(f"{path} has no session time: not an OpenCode session file")
     place = _Place(state)
+    if info is None:
+        yield Skipped("sessions without a time sessiond can store")
+        yield Mark(place.save(), 0, 0)
+        return
     if sid in run.ids_in_database(root.parent):
         yield Mark(place.save(), 0, 0)  # opencode.db has it: read from there
         return
