@@ -723,6 +723,12 @@ def _storage_root(path: Path) -> Path | None:
     return root if path.parent.parent.name == "session" else None
 
 
+def _never(sid: str) -> bool:
+    """A storage/ session is never one the store may have from elsewhere:
+    one the database holds is not read here."""
+    return False
+
+
 def _read_storage(path: Path, state: Mapping[str, Json] | None, run: _Run) -> Iterator[Item]:
     data = _load(path)
     root = _storage_root(path)
@@ -743,8 +749,7 @@ def _read_storage(path: Path, state: Mapping[str, Json] | None, run: _Run) -> It
         yield Mark(place.save(), 0, 0)  # opencode.db has it: read from there
         return
     storage = _Storage(root, run)
-    never = lambda _sid: False  # noqa: E731 - a session the database has is not read here
-    yield from _read_sessions(storage, place, iter([info]), storage.parent, never, {})
+    yield from _read_sessions(storage, place, iter([info]), storage.parent, _never, {})
 
 
 def _storage_stamp(path: Path) -> list[int]:
