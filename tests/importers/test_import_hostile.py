@@ -39,6 +39,7 @@ def _line(uuid: str, text: str) -> bytes:
         ("claude-code", f"{SID}.jsonl", "is not a Claude Code transcript"),
         ("codex", "rollout-2025-01-01T00-00-00-x.jsonl", "is not a Codex rollout"),
         ("aider", ".aider.chat.history.md", "is not an aider chat history"),
+        ("gemini-cli", "session-2025-01-01T00-00-x.jsonl", "is not a Gemini CLI chat recording"),
     ],
 )
 def test_a_file_of_random_bytes_is_not_recognised(store, tmp_path, source, name, says):

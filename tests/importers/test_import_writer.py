@@ -123,7 +123,9 @@ def test_state_written_by_another_version_is_reported_not_guessed(store, copy):
     assert "0b7e4f3c-2a19-4d5e-8c6b-7f1a2b3c4d5e" not in sessions(store)
 
 
-@pytest.mark.parametrize("source", ["claude-code", "codex", "aider", "llm"])
+@pytest.mark.parametrize(
+    "source", ["claude-code", "codex", "gemini-cli", "opencode", "aider", "llm"]
+)
 def test_a_missing_path_is_nothing_found(store, tmp_path: Path, source):
     summary = run_import(store, source, [tmp_path / "nowhere"])
     assert summary.files == 0 and summary.exit_code == 3

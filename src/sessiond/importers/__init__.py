@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 IMPORTERS: dict[str, str] = {
     "claude-code": "sessiond.importers.claude_code",
     "codex": "sessiond.importers.codex",
+    "gemini-cli": "sessiond.importers.gemini_cli",
+    "opencode": "sessiond.importers.opencode",
     "llm": "sessiond.importers.llm",
     "aider": "sessiond.importers.aider",
     "sessiond": "sessiond.importers.sessiond_db",
