@@ -24,6 +24,7 @@ IMPORTERS: dict[str, str] = {
     "codex": "sessiond.importers.codex",
     "llm": "sessiond.importers.llm",
     "aider": "sessiond.importers.aider",
+    "copilot-chat": "sessiond.importers.copilot_chat",
     "sessiond": "sessiond.importers.sessiond_db",
 }
 
