@@ -25,6 +25,7 @@ IMPORTERS: dict[str, str] = {
     "llm": "sessiond.importers.llm",
     "aider": "sessiond.importers.aider",
     "copilot-chat": "sessiond.importers.copilot_chat",
+    "cursor": "sessiond.importers.cursor",
     "sessiond": "sessiond.importers.sessiond_db",
 }
 
