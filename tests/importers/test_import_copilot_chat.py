@@ -624,3 +624,24 @@ def test_the_project_folder_is_read_from_what_the_workspace_names(tmp_path):
     assert workspace_folder(workspace) == str(tmp_path / "ledger")
     suite.write_text("{ // a comment VS Code allows\n}")
     assert workspace_folder(workspace) == str(tmp_path)  # unreadable: its own folder
+
+
+def test_a_request_without_a_time_vs_code_can_store_is_skipped_and_counted(store, tmp_path):
+    folder = tmp_path / "chatSessions"
+    folder.mkdir()
+    session = {
+        "version": 3,
+        "sessionId": "0f0f0f0f-0000-4000-8000-00000000000f",
+        "requests": [
+            request("t1", 10**17, "a time past the year 9999", modelState={"value": 1}),
+            request("t2", 1740913400000, "a time of this world", modelState={"value": 1}),
+        ],
+    }
+    (folder / "0f0f0f0f-0000-4000-8000-00000000000f.json").write_text(json.dumps(session))
+
+    summary = run_import(store, "copilot-chat", [folder])
+
+    assert summary.skipped == {"requests without a time (nor their session)": 1}
+    assert kinds_texts(store, "0f0f0f0f-0000-4000-8000-00000000000f") == [
+        ("prompt", "a time of this world")
+    ]

@@ -10,6 +10,7 @@ import json
 import shutil
 import sqlite3
 import sys
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -533,7 +534,7 @@ def test_the_default_places_are_cursors_user_folder_and_its_projects(
     monkeypatch.setattr(sys, "platform", platform)
 
     assert SOURCE.default_paths() == [
-        Path(expected).expanduser() / "globalStorage" / "state.vscdb",
+        Path(expected).expanduser() / "globalStorage",
         Path.home() / ".cursor" / "projects",
     ]
 
@@ -547,3 +548,72 @@ def test_a_change_to_the_database_or_its_log_reads_the_database(tmp_path):
     assert SOURCE.watched(transcript) == transcript
     assert SOURCE.key(transcript) == f"agent-transcript {TX}.jsonl"
     assert SOURCE.key(database) == SOURCE.key(tmp_path / "elsewhere" / "state.vscdb")
+
+
+def test_a_message_without_a_time_sessiond_can_store_is_skipped_and_counted(
+    store, tmp_path, monkeypatch
+):
+    user = cursor_home(tmp_path, monkeypatch)
+    conn = sqlite3.connect(global_db(user))
+    ident = "0d0d0d0d-0000-4000-8000-00000000000d"
+    _put(
+        conn,
+        f"composerData:{ident}",
+        {
+            "name": "Far future",
+            "fullConversationHeadersOnly": [{"bubbleId": "x1"}, {"bubbleId": "x2"}],
+        },
+    )
+    _put(
+        conn,
+        f"bubbleId:{ident}:x1",
+        {"type": 1, "text": "when?", "createdAt": "10000-01-01T00:00:00Z"},
+    )
+    _put(conn, f"bubbleId:{ident}:x2", {"type": 2, "text": "now.", "createdAt": 1767000000000})
+    conn.commit()
+    conn.close()
+
+    summary = run_import(store, "cursor", [])
+
+    assert summary.skipped["messages without a time (nor their conversation)"] == 1
+    assert events(store, ident) == [("system", "now.", "2025-12-29T09:20:00.000Z")]
+
+
+def test_watch_follows_cursors_database_as_it_writes_to_its_log(store, tmp_path, monkeypatch):
+    user = cursor_home(tmp_path, monkeypatch)
+    stop, watching, added = threading.Event(), threading.Event(), threading.Event()
+
+    class Err:
+        def write(self, text: str) -> None:
+            if "watching" in text:
+                watching.set()
+
+        def flush(self) -> None:
+            pass
+
+    worker = threading.Thread(
+        target=run_import,
+        args=(store, "cursor", []),
+        kwargs={
+            "watch": True,
+            "stop": stop,
+            "err": Err(),
+            "on_pass": lambda summary: summary.events_added and added.set(),
+        },
+    )
+    worker.start()
+    cursor = sqlite3.connect(global_db(user))  # started after the watch: a new -wal
+    try:
+        assert watching.wait(30)
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
+        composer = _value(cursor, f"composerData:{CTX}")
+        composer["fullConversationHeadersOnly"].append({"bubbleId": "w1", "type": 1})
+        _put(cursor, f"composerData:{CTX}", composer)
+        _put(cursor, f"bubbleId:{CTX}:w1", {"type": 1, "text": "written while watched"})
+        cursor.commit()
+        assert added.wait(10), "the new message was not imported"
+    finally:
+        cursor.close()
+        stop.set()
+        worker.join(30)
+    assert kinds_texts(store, CTX)[-1] == ("prompt", "written while watched")

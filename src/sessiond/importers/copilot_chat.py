@@ -568,7 +568,12 @@ class _Session:
                 ident = self.identify(requests, i, request, created)
             status = self.seen.get(ident, 0)
             when = ms_from_epoch(request.get("timestamp"))
-            when = when if when is not None else (created or 0)
+            when = when if when is not None else created
+            if when is None:
+                if status < 2:
+                    self.skipped.append(Skipped("requests without a time (nor their session)"))
+                    self.seen[ident] = 2
+                continue
             if status == 0:
                 self.prompt(request, when)
                 self.seen[ident] = status = 1

@@ -409,7 +409,7 @@ class _Database:
             parent_ulid = (self.composers.get(entry["p"]) or {}).get("u") or entry["p"]
         created = ms_from_epoch(data.get("createdAt"))
         last = entry.get("t")
-        last = last if isinstance(last, int) else (created or 0)
+        last = last if isinstance(last, int) else created
         project = entry.get("j")
         if not isinstance(project, str):
             project = self.project(ident, data)
@@ -417,7 +417,7 @@ class _Database:
             project = (self.composers.get(parent) or {}).get("j")  # a sub-composer's
         done = _digests(entry.get("h"))
         events: list[ImportedEvent] = []
-        skipped = 0
+        skipped = untimed = 0
         inline: dict[str, dict[str, Json]] = {}
         order: list[str] = []
         conversation = data.get("conversation")
@@ -454,20 +454,26 @@ class _Database:
                 if bubble_id in busy_ids or position == len(order) - 1 or unfinished:
                     break  # read once Cursor has finished it
             when = _bubble_time(bubble)
-            last = max(last, when) if when is not None else last
-            events += self.bubble(bubble, data, last)
+            if when is not None:
+                last = when if last is None else max(last, when)
             done.add(key)
+            if last is None:
+                untimed += 1
+                continue
+            events += self.bubble(bubble, data, last)
         if skipped:
             yield Skipped(
                 "messages listed in a conversation whose row is missing or empty", skipped
             )
+        if untimed:
+            yield Skipped("messages without a time (nor their conversation)", untimed)
         name = data.get("name")
         title = name.strip()[:256] if isinstance(name, str) and name.strip() else None
         branch = data.get("createdOnBranch")
         session = ImportedSession(
             ulid,
             NAME,
-            created if created is not None else last,
+            created if created is not None else (last or 0),
             title=title,
             parent_ulid=parent_ulid,
             source=NAME,
@@ -479,7 +485,9 @@ class _Database:
             yield Turns(session, events)
         elif title is not None and entry.get("h"):
             yield Turns(session, update_only=True)
-        entry.update(s=signature, h="".join(sorted(done)), t=last)
+        entry.update(s=signature, h="".join(sorted(done)))
+        if last is not None:
+            entry["t"] = last
         if ulid != ident:
             entry["u"] = ulid
         if parent is not None:
@@ -679,8 +687,11 @@ class Cursor(Source[_Run]):
     install = "Install Cursor from https://cursor.com"
 
     def default_paths(self) -> list[Path]:
+        """Cursor's `globalStorage` folder (its database, and the write-ahead
+        log Cursor creates beside it while it runs, for `--watch`) and
+        `~/.cursor/projects`."""
         users = vscode_user_dirs({"Cursor": None})
-        return [*(user / "globalStorage" / DB_NAME for user in users), home() / "projects"]
+        return [*(user / "globalStorage" for user in users), home() / "projects"]
 
     @staticmethod
     def is_transcript(path: Path) -> bool:
@@ -773,7 +784,8 @@ class Cursor(Source[_Run]):
     def in_database(self, ident: str, run: _Run) -> bool:
         """Whether a transcript's id is a composer of a Cursor database: read in
         this run, or at Cursor's own place."""
-        for db in self.default_paths()[:-1]:
+        for folder in self.default_paths()[:-1]:
+            db = folder / DB_NAME
             where = str(db.resolve()) if db.is_file() else None
             if where is not None and where not in run.looked:
                 run.looked.add(where)
