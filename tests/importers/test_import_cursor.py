@@ -617,3 +617,25 @@ def test_watch_follows_cursors_database_as_it_writes_to_its_log(store, tmp_path,
         stop.set()
         worker.join(30)
     assert kinds_texts(store, CTX)[-1] == ("prompt", "written while watched")
+
+
+def test_a_conversation_keeps_its_ulid_when_it_becomes_a_sub_composer_later(
+    store, tmp_path, monkeypatch
+):
+    user = cursor_home(tmp_path, monkeypatch)
+    run_import(store, "cursor", [])
+    conn = sqlite3.connect(global_db(user))
+    parent = _value(conn, f"composerData:{OLD}")
+    parent["subComposerIds"] = [CTX]  # CTX, imported on its own, is now OLD's
+    _put(conn, f"composerData:{OLD}", parent)
+    child = _value(conn, f"composerData:{CTX}")
+    child["fullConversationHeadersOnly"].append({"bubbleId": "late", "type": 1})
+    _put(conn, f"composerData:{CTX}", child)
+    _put(conn, f"bubbleId:{CTX}:late", {"type": 1, "text": "one more", "createdAt": 1768000200000})
+    conn.commit()
+    conn.close()
+
+    later = run_import(store, "cursor", [])
+
+    assert later.sessions_added == 0 and later.events_added == 1
+    assert kinds_texts(store, CTX)[-1] == ("prompt", "one more")

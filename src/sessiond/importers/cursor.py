@@ -98,6 +98,8 @@ _DIGEST = 10  # hex characters of a bubble id's digest kept per composer
 _TOOL_DONE = frozenset({"completed", "error", "cancelled", "rejected", "aborted"})
 _TAG_BLOCK = re.compile(r"\s*<([A-Za-z_][\w-]*)>.*</\1>\s*", re.S)
 _QUERY = re.compile(r"<user_query>(.*?)</user_query>", re.S)
+# Folders of ~/.cursor that hold no transcripts (extensions, the CLI's chats).
+_SKIP_DIRS = (".git", "node_modules", "extensions", "chats", "ai-tracking")
 _WINDOWS = re.compile(r"[A-Za-z]:[\\/]")
 _WORKSPACE = re.compile(r"^Workspace Path: *(\S.*?)\s*$", re.M)
 
@@ -402,10 +404,12 @@ class _Database:
             parent_ulid = (self.composers[parent] or {}).get("u") or parent
         ulid = entry.get("u")
         if not isinstance(ulid, str):
+            # A child's ulid starts with its parent's; once read, a session's
+            # ulid stays what it was.
             ulid = session_id(ident) or f"cursor-{_digest(ident)}"
-            if parent_ulid is not None:
+            if parent_ulid is not None and not entry:
                 ulid = child_id(parent_ulid, ident)
-        elif parent_ulid is None and entry.get("p"):
+        if parent_ulid is None and entry.get("p"):
             parent_ulid = (self.composers.get(entry["p"]) or {}).get("u") or entry["p"]
         created = ms_from_epoch(data.get("createdAt"))
         last = entry.get("t")
@@ -486,10 +490,10 @@ class _Database:
         elif title is not None and entry.get("h"):
             yield Turns(session, update_only=True)
         entry.update(s=signature, h="".join(sorted(done)))
+        if not isinstance(entry.get("u"), str) and ulid != ident:
+            entry["u"] = ulid
         if last is not None:
             entry["t"] = last
-        if ulid != ident:
-            entry["u"] = ulid
         if parent is not None:
             entry["p"] = parent
         if project is not None:
@@ -719,7 +723,7 @@ class Cursor(Source[_Run]):
             if found:
                 databases += found
             else:
-                transcripts += walk_files(path, self.is_transcript, (".git", "node_modules"))
+                transcripts += walk_files(path, self.is_transcript, _SKIP_DIRS)
         # Databases first: a transcript of a conversation they hold is skipped.
         return list(dict.fromkeys([*databases, *sorted(transcripts)]))
 
