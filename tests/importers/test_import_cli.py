@@ -52,9 +52,9 @@ def test_nothing_found_is_exit_3_and_nothing_readable_exit_1(db, tmp_path, capsy
 
 def test_an_unknown_source_is_a_usage_error(db, capsys):
     with pytest.raises(SystemExit) as stopped:
-        main(["--db", db, "import", "cursor"])
+        main(["--db", db, "import", "windsurf"])
     assert stopped.value.code == 2
-    assert "invalid choice: 'cursor'" in capsys.readouterr().err
+    assert "invalid choice: 'windsurf'" in capsys.readouterr().err
 
 
 def test_file_names_cannot_drive_the_terminal(db, tmp_path, capsys):

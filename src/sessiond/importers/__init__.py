@@ -26,6 +26,8 @@ IMPORTERS: dict[str, str] = {
     "opencode": "sessiond.importers.opencode",
     "llm": "sessiond.importers.llm",
     "aider": "sessiond.importers.aider",
+    "copilot-chat": "sessiond.importers.copilot_chat",
+    "cursor": "sessiond.importers.cursor",
     "sessiond": "sessiond.importers.sessiond_db",
 }
 

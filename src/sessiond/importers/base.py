@@ -304,3 +304,125 @@ def split_openai_usage(
         counts.append(value)
     given, out, read, write, extra = counts
     return max(0, given - read - write), out + extra, read, write
+
+
+# copilot-chat and cursor: VS Code's user folders, and the folder a workspace
+# or a URI they record names.
+
+#: VS Code and its rebuilds, by the product folder name they keep their user
+#: data under, with the Flatpak's folder where there is one.
+VSCODE_PRODUCTS: dict[str, str | None] = {
+    "Code": "com.visualstudio.code",
+    "Code - Insiders": None,
+    "VSCodium": "com.vscodium.codium",
+    "VSCodium - Insiders": None,
+    "Code - OSS": None,
+}
+
+_DRIVE = re.compile(r"/?([A-Za-z]):(?:/|$)")
+
+
+def vscode_user_dirs(products: Mapping[str, str | None]) -> list[Path]:
+    """The `User` folders of the VS Code builds named in `products` (product
+    folder -> Flatpak id or None), found as VS Code finds its user data folder
+    (`userDataPath`): `$VSCODE_PORTABLE/user-data`, else
+    `$VSCODE_APPDATA/<product>`, else the platform's application data folder
+    (`%APPDATA%`, `~/Library/Application Support`, `$XDG_CONFIG_HOME` or
+    `~/.config`); on Linux also the Flatpak's own folder."""
+    import os
+    import sys
+
+    found: list[Path] = []
+    portable = os.environ.get("VSCODE_PORTABLE")
+    if portable:
+        found.append(Path(portable).expanduser() / "user-data" / "User")
+    appdata = os.environ.get("VSCODE_APPDATA")
+    if appdata:
+        base = Path(appdata).expanduser()
+    elif sys.platform == "win32":
+        roaming = os.environ.get("APPDATA")
+        base = Path(roaming) if roaming else Path.home() / "AppData" / "Roaming"
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        xdg = os.environ.get("XDG_CONFIG_HOME")
+        base = Path(xdg).expanduser() if xdg else Path.home() / ".config"
+    for product, flatpak in products.items():
+        found.append(base / product / "User")
+        if flatpak and sys.platform.startswith("linux"):
+            found.append(Path.home() / ".var" / "app" / flatpak / "config" / product / "User")
+    return list(dict.fromkeys(found))
+
+
+def uri_path(uri: object) -> str | None:
+    """The absolute path a VS Code URI names: a `file:` URI (a string, or the
+    serialized `{scheme, path, fsPath}` object) as a path of this kind of
+    machine (`file:///c%3A/x` is `C:\\x`), a `vscode-remote:` one as the path on
+    the remote machine; None for other schemes and for what is not a URI."""
+    from urllib.parse import unquote, urlsplit
+
+    if isinstance(uri, dict):
+        scheme, path = uri.get("scheme"), uri.get("path")
+        if not isinstance(scheme, str) or not isinstance(path, str):
+            return None
+        authority = uri.get("authority") if isinstance(uri.get("authority"), str) else ""
+    elif isinstance(uri, str):
+        try:
+            parts = urlsplit(uri)
+        except ValueError:
+            return None
+        scheme, path, authority = parts.scheme, unquote(parts.path), parts.netloc
+    else:
+        return None
+    if scheme not in ("file", "vscode-remote") or not path.startswith("/"):
+        return None
+    drive = _DRIVE.match(path)
+    if drive:
+        rest = path[drive.end() :].replace("/", "\\")
+        return f"{drive.group(1).upper()}:\\{rest}"
+    if scheme == "file" and authority:  # a UNC path
+        return "\\\\" + authority + path.replace("/", "\\")
+    return path
+
+
+def _small_json(path: Path, limit: int = 1 << 20) -> Json:
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+        if len(data) > limit:
+            return None
+        return json.loads(data.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+
+
+def workspace_folder(workspace_json: Path) -> str | None:
+    """The folder a VS Code workspace storage folder's `workspace.json` names:
+    `{"folder": URI}` for a folder window; `{"workspace": URI}` for a
+    `.code-workspace` file, whose first folder is taken (its own folder when
+    the file cannot be read). None when it names none."""
+    data = _small_json(workspace_json)
+    if not isinstance(data, dict):
+        return None
+    folder = uri_path(data.get("folder"))
+    if folder is not None:
+        return folder
+    workspace = uri_path(data.get("workspace"))
+    if workspace is None:
+        return None
+    import ntpath
+    import posixpath
+
+    paths = ntpath if "\\" in workspace else posixpath
+    parent = str(paths.dirname(workspace))
+    config = _small_json(Path(workspace))
+    folders = config.get("folders") if isinstance(config, dict) else None
+    first = folders[0] if isinstance(folders, list) and folders else None
+    if isinstance(first, dict):
+        named = uri_path(first.get("uri"))
+        if named is not None:
+            return named
+        relative = first.get("path")
+        if isinstance(relative, str) and relative:
+            return str(paths.normpath(paths.join(parent, relative)))
+    return parent
