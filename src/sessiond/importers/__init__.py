@@ -24,6 +24,8 @@ IMPORTERS: dict[str, str] = {
     "codex": "sessiond.importers.codex",
     "llm": "sessiond.importers.llm",
     "aider": "sessiond.importers.aider",
+    "cline": "sessiond.importers.cline",
+    "roo": "sessiond.importers.roo",
     "sessiond": "sessiond.importers.sessiond_db",
 }
 
