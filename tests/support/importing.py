@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Any
 
 from sessiond.store import Store
 
@@ -43,3 +44,25 @@ def digests(root: Path) -> dict[str, str]:
             path = Path(folder) / name
             found[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
     return found
+
+
+# cline, roo: a source's items read without a store, for the version-3 fields
+# (source, sourceId, project, branch, meta) the store does not keep yet.
+
+
+def read_source(name: str, paths: list[Path]) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+    """(ulid -> the last ImportedSession yielded, ulid -> every ImportedEvent
+    yielded, in order) for one first read of `paths` by source `name`."""
+    from sessiond.importers import load
+    from sessiond.importers.base import Turns
+
+    source = load(name)
+    run = source.new_run()
+    found: dict[str, Any] = {}
+    events: dict[str, list[Any]] = {}
+    for path in source.sources(paths):
+        for item in source.read(path, None, run):
+            if isinstance(item, Turns):
+                found[item.session.ulid] = item.session
+                events.setdefault(item.session.ulid, []).extend(item.events)
+    return found, events
