@@ -437,3 +437,59 @@ def test_the_default_places_on_macos_and_windows(monkeypatch, tmp_path, platform
 
     for product in ("Code", "Code - Insiders", "VSCodium"):
         assert tmp_path / base / product / "User/globalStorage/rooveterinaryinc.roo-cline" in found
+
+
+def test_an_older_subtask_end_given_as_text_is_the_new_task_result(tmp_path):
+    # Roo before native tool calls told the parent of its subtask's end with a
+    # user text `[new_task completed] Result: …` (ClineProvider.finishSubTask).
+    task = tmp_path / "tasks" / OLD
+    task.mkdir(parents=True)
+    (task / "ui_messages.json").write_text(
+        json.dumps(
+            [
+                {"ts": Q0, "type": "say", "say": "text", "text": "split the work"},
+                {"ts": Q0 + 10, "type": "ask", "ask": "tool", "text": '{"tool":"newTask"}'},
+                {"ts": Q0 + 900, "type": "say", "say": "subtask_result", "text": "done"},
+            ]
+        )
+    )
+    (task / "api_conversation_history.json").write_text(
+        json.dumps(
+            [
+                {
+                    "role": "user",
+                    "content": [{"type": "text", "text": "<task>split</task>"}],
+                    "ts": Q0 + 1,
+                },
+                {
+                    "role": "assistant",
+                    "content": [{"type": "text", "text": "<new_task>…"}],
+                    "ts": Q0 + 9,
+                },
+                {
+                    "role": "user",
+                    "content": [{"type": "text", "text": "[new_task completed] Result: done"}],
+                    "ts": Q0 + 900,
+                },
+            ]
+        )
+    )
+    age(tmp_path, 3600)
+
+    _, events_of = read_source("roo", [tmp_path])
+
+    assert [(e.kind, e.text, e.meta) for e in events_of[OLD]] == [
+        ("prompt", "split the work", None),
+        ("command", "new_task", meta(tool="new_task")),
+        ("command", "done", meta(tool="new_task")),
+    ]
+
+
+def test_an_empty_chat_file_is_nothing_yet_not_a_failure(store, tmp_path):
+    task = tmp_path / "tasks" / OLD
+    task.mkdir(parents=True)
+    (task / "ui_messages.json").write_text("")
+
+    summary = run_import(store, "roo", [tmp_path])
+
+    assert summary.failed == [] and summary.files == 1 and sessions(store) == {}

@@ -73,6 +73,7 @@ from sessiond.importers.cline_tasks import (
 from sessiond.importers.json_stream import (
     Cut,
     Element,
+    EmptyDocument,
     Member,
     NotAJsonDocument,
     parse_element,
@@ -400,6 +401,8 @@ class SessionReader:
                     self.records += 1
                 if len(self.out) >= MARK_EVERY:
                     yield from self.flush()
+        except EmptyDocument:
+            pass  # Cline truncates the file before writing it again
         except NotAJsonDocument as exc:
             raise NotRecognised(f"not a Cline session's messages file: {exc}") from None
         except OSError as exc:

@@ -68,6 +68,7 @@ from sessiond.importers.base import (
 from sessiond.importers.json_stream import (
     Cut,
     Element,
+    EmptyDocument,
     NotAJsonDocument,
     parse_element,
     read_elements,
@@ -102,13 +103,7 @@ VSCODE_PRODUCTS = (
 )
 #: VS Code's server (Remote - SSH, WSL, containers, code-server-like hosts),
 #: under the home folder.
-VSCODE_SERVERS = (
-    ".vscode-server",
-    ".vscode-server-insiders",
-    ".vscodium-server",
-    ".cursor-server",
-    ".windsurf-server",
-)
+VSCODE_SERVERS = (".vscode-server", ".vscode-server-insiders", ".vscodium-server")
 #: Flatpak builds (Linux): app id, product folder.
 VSCODE_FLATPAKS = (
     ("com.visualstudio.code", "Code"),
@@ -120,7 +115,9 @@ _ENV_OPEN = "<environment_details>"
 _CWD = re.compile(r"^# Current (?:Working|Workspace) Directory \((.+?)\) Files\s*$", re.M)
 _GIT_STATUS = re.compile(r"^# Git Status\s*\n## ([^\n]+)", re.M)
 _MODEL = re.compile(r"<model>([^<\n]{1,200})</model>")
-_RESULT_HEAD = re.compile(r"^\[([A-Za-z0-9_.:/-]{1,100})(?: for '.*?')?\] Result:", re.S)
+#: A result given as text: `[read_file for 'x'] Result:`, `[attempt_completion]
+#: Result:`, and older Roo's `[new_task completed] Result:` for a subtask's end.
+_RESULT_HEAD = re.compile(r"^\[([A-Za-z0-9_.:/-]{1,100})(?: for '.*?'| completed)?\] Result:", re.S)
 _EXIT_CODE = re.compile(r"\bExit code: (-?\d+)")
 _ABSOLUTE = re.compile(r"^(?:/|[A-Za-z]:[\\/]|\\\\)")
 
@@ -434,6 +431,8 @@ class TaskSource(Source[TaskRun]):
     extension_ids: ClassVar[tuple[str, ...]]
     #: The extension's key in VS Code's `state.vscdb` (its id as published).
     state_key: ClassVar[str]
+    #: Whether a task may have a parent task (`parent_task`).
+    has_subtasks: ClassVar[bool] = False
 
     # What differs between Cline and Roo Code
 
@@ -506,7 +505,7 @@ class TaskSource(Source[TaskRun]):
         """Parents before their children, then by task id (Cline's are times)."""
         task_id = path.parent.name
         depth, seen = 0, {task_id}
-        if path.name == UI_FILE:
+        if path.name == UI_FILE and self.has_subtasks:
             parent = self.parent_task(histories.item(path.parent.parent, task_id))
             while parent is not None and parent not in seen and depth < 32:
                 depth += 1
@@ -707,6 +706,8 @@ class TaskReader:
                         self.records += 1
                     if not self.hold and len(self.out) >= MARK_EVERY:
                         yield from self.flush()
+        except EmptyDocument:
+            pass  # nothing written yet: nothing to take
         except NotAJsonDocument as exc:
             raise NotRecognised(f"not a {self.source.label} task's {UI_FILE}: {exc}") from None
         except OSError as exc:

@@ -63,6 +63,11 @@ class NotAJsonDocument(ValueError):
     """The file does not start as the document asked for (a sentence why)."""
 
 
+class EmptyDocument(NotAJsonDocument):
+    """The file is empty, or blank (a tool that truncates it before writing
+    it again may be caught in between)."""
+
+
 Piece = Element | Member | Cut
 
 
@@ -273,5 +278,5 @@ def read_elements(
             if splitter.closed:
                 return
     if first:
-        raise NotAJsonDocument("it is empty")
+        raise EmptyDocument("it is empty")
     yield Cut(splitter.gathering)

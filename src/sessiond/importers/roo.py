@@ -106,6 +106,7 @@ class Roo(TaskSource):
     install = "Install the Roo Code extension in VS Code (RooVeterinaryInc.roo-cline)."
     extension_ids = ("rooveterinaryinc.roo-cline", "rooveterinaryinc.roo-code-nightly")
     state_key = "RooVeterinaryInc.roo-cline"
+    has_subtasks = True
 
     def default_paths(self) -> list[Path]:
         cli = Path.home() / ".vscode-mock" / "global-storage"
