@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
+import signal
 import sqlite3
+import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -20,6 +24,7 @@ from sessiond.importers import load
 from sessiond.importers.base import Turns
 from sessiond.importers.run import run_import
 from sessiond.models import Usage, make_meta, rfc3339
+from sessiond.store import open_store
 from support.importing import FIXTURES, digests, events, read_source, sessions
 
 A, TA = "1782131700250", 1782131700250  # Cline 4.0.12, native tool calls
@@ -686,3 +691,38 @@ def test_the_default_places_are_vs_code_and_its_kin_and_clines_own(
     assert tmp_path / "cline-home" / "data" in found
     monkeypatch.setenv("CLINE_DATA_DIR", str(tmp_path / "elsewhere"))
     assert tmp_path / "elsewhere" in load("cline").default_paths()
+
+
+def test_watch_picks_up_a_task_file_cline_rewrites(db, copy):
+    root = tree(copy)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sessiond", "--db", db, "import", "cline", str(root), "--watch"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    err: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [err.put(line) for line in proc.stderr], daemon=True).start()
+    try:
+        assert "watching" in err.get(timeout=30)
+        ui = json.loads(ui_file(root, A).read_text())
+        said = {"ts": TA + 700000, "type": "say", "say": "user_feedback", "text": "thanks!"}
+        rewrite(ui_file(root, A), [*ui, said])
+
+        def seen() -> bool:
+            with open_store(db, read_only=True) as store:
+                return ("prompt", "thanks!", rfc3339(TA + 700000)) in events(store, A)
+
+        deadline = time.monotonic() + 5
+        while not seen() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert seen(), "not imported within 5 s"
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, out
+    assert "+1 event in 1 session" in out
