@@ -726,3 +726,27 @@ def test_watch_picks_up_a_task_file_cline_rewrites(db, copy):
             proc.wait()
     assert proc.returncode == 0, out
     assert "+1 event in 1 session" in out
+
+
+def test_a_task_read_before_its_model_history_exists_still_gets_its_tool_results(store, copy):
+    root = tree(copy)
+    tasks = root / STORE / "tasks"
+    ui = json.loads(ui_file(root, A).read_text())
+    api = api_file(root, A).read_text()
+    # Cline has said the task and started the first request, and not yet
+    # written the model history.
+    api_file(root, A).unlink()
+    started = {**ui[1], "text": json.dumps({"request": "<task>\n…\n</task>"})}
+    rewrite(ui_file(root, A), [ui[0], started])
+
+    first = run_import(store, "cline", [tasks / A])
+
+    assert events(store, A) == stored([("prompt", TASK_A, TA, None)])
+    assert "mode" not in json.loads(store.get_import_state("cline", f"task/{A}"))["reader"]
+    api_file(root, A).write_text(api)
+    rewrite(ui_file(root, A), ui)
+
+    later = run_import(store, "cline", [tasks / A])
+
+    assert events(store, A) == stored(a_events(root)[:23])
+    assert (first.events_added, later.events_added) == (1, 22)

@@ -80,6 +80,8 @@ from sessiond.store.base import ImportedEvent, ImportedSession
 
 UI_FILE = "ui_messages.json"
 API_FILE = "api_conversation_history.json"
+#: The model history's first name (Cline and Roo rename it when they open the task).
+OLD_API_FILE = "claude_messages.json"
 #: A task unchanged this long is taken as it stands, unfinished request and all.
 STALE_MS = 10 * 60 * 1000
 #: Events between two marks (each mark a point the next import can resume from).
@@ -229,6 +231,14 @@ def load_json_file(path: Path) -> Json:
         return json.loads(path.read_bytes())
     except (OSError, ValueError, RecursionError):
         return None
+
+
+def api_path(task_dir: Path) -> Path | None:
+    """The task's model history, under its name or its first one."""
+    for name in (API_FILE, OLD_API_FILE):
+        if (task_dir / name).is_file():
+            return task_dir / name
+    return None
 
 
 @attrs.frozen
@@ -495,7 +505,7 @@ class TaskSource(Source[TaskRun]):
 
     def _task_file(self, path: Path) -> Path:
         """A task's file given by name stands for its task (its chat)."""
-        if path.name in (API_FILE, "task_metadata.json", "history_item.json"):
+        if path.name in (API_FILE, OLD_API_FILE, "task_metadata.json", "history_item.json"):
             sibling = path.with_name(UI_FILE)
             if sibling.is_file():
                 return sibling
@@ -531,8 +541,8 @@ class TaskSource(Source[TaskRun]):
         then taken as it stands)."""
         parts = file_stamp(path)
         newest = parts[1]
-        api = path.with_name(API_FILE)
-        if path.name == UI_FILE and api.is_file():
+        api = api_path(path.parent) if path.name == UI_FILE else None
+        if api is not None:
             more = file_stamp(api)
             parts += more
             newest = max(newest, more[1])
@@ -541,14 +551,14 @@ class TaskSource(Source[TaskRun]):
 
     def size(self, path: Path, state: Mapping[str, Json] | None) -> int:
         total = path.stat().st_size
-        api = path.with_name(API_FILE)
-        if path.name == UI_FILE and api.is_file():
+        api = api_path(path.parent) if path.name == UI_FILE else None
+        if api is not None:
             total += api.stat().st_size
         return total
 
     def watched(self, path: Path) -> Path | None:
         if (
-            path.name in (UI_FILE, API_FILE, "history_item.json")
+            path.name in (UI_FILE, API_FILE, OLD_API_FILE, "history_item.json")
             and path.parent.parent.name == "tasks"
         ):
             return path.with_name(UI_FILE)
@@ -609,6 +619,7 @@ class TaskReader:
         self.timeline: list[tuple[int, str]] = []
         self.fallback_model: str | None = None
         self.api_model: str | None = None
+        self.chat_results = False  # results from the chat (a model history without times)
         # What this read produces
         self.out: list[ImportedEvent] = []
         self.held: list[ImportedEvent] = []
@@ -660,8 +671,8 @@ class TaskReader:
     def first_environment(self) -> Environment:
         """The first `<environment_details>` of the model history (the folder,
         branch and model the task started with)."""
-        api = self.task_dir / API_FILE
-        if not api.is_file():
+        api = api_path(self.task_dir)
+        if api is None:
             return Environment()
         try:
             for count, piece in enumerate(read_elements(api)):
@@ -687,6 +698,7 @@ class TaskReader:
         self.fallback_model = _str((self.item or {}).get("modelId"))
         if self.api_mode is None:
             self.api_mode = self._api_has_times()
+        self.chat_results = self.api_mode is False
         if self.api_mode:
             self.api_items = self._api_items()
             self.api_next = next(self.api_items, None)
@@ -715,12 +727,15 @@ class TaskReader:
         self.end(stale)
         yield from self.flush()
 
-    def _api_has_times(self) -> bool:
+    def _api_has_times(self) -> bool | None:
         """Whether the model history times its messages (`ts`, newer
-        versions): its tool results can then be placed in the chat."""
-        api = self.task_dir / API_FILE
-        if not api.is_file():
-            return False
+        versions): its tool results are then placed in the chat by time, else
+        taken from the chat. None while it has no message yet (Cline writes
+        it once the first request is sent): then no result is taken at all,
+        and the next read decides."""
+        api = api_path(self.task_dir)
+        if api is None:
+            return None
         try:
             for piece in read_elements(api):
                 if isinstance(piece, Element) and piece.data is not None:
@@ -730,8 +745,8 @@ class TaskReader:
                     )
                 break
         except (OSError, NotAJsonDocument):
-            return False
-        return False
+            return None
+        return None
 
     def element(self, piece: Element) -> str | None:
         if piece.data is None:
@@ -773,7 +788,7 @@ class TaskReader:
         output = say == "command_output" or (
             kind == "ask" and message.get("ask") == "command_output"
         )
-        if self.output and not (output and not self.api_mode):
+        if self.output and not (output and self.chat_results):
             self.end_output()
         if self.hold == "partial" or (self.hold == "output" and not output):
             self.release()
@@ -785,7 +800,7 @@ class TaskReader:
                 self.begin_hold("api")
         elif message.get("partial") is True and self.hold is None:
             self.begin_hold("partial")
-        elif output and not self.api_mode and self.hold is None:
+        elif output and self.chat_results and self.hold is None:
             self.begin_hold("output")
 
     def begin_hold(self, why: str) -> None:
@@ -812,7 +827,9 @@ class TaskReader:
         if self.out and self.session_state is not None:
             yield Turns(self.session(), self.out)
         self.out = []
-        state: dict[str, Json] = {"s": self.session_state, "mode": "api" if self.api_mode else "ui"}
+        state: dict[str, Json] = {"s": self.session_state}
+        if self.api_mode is not None:
+            state["mode"] = "api" if self.api_mode else "ui"
         state.update(self.p.dump())
         yield Mark(state, self.ui_offset + self.api_offset, self.records)
         self.records = 0
@@ -900,7 +917,7 @@ class TaskReader:
             self.call(
                 "use_subagents", call_text("use_subagents", _json_object(text) or text), ts, m
             )
-        elif not self.api_mode:
+        elif self.chat_results:
             self.chat_result(say, text, ts)
 
     def asked(self, ask: str, text: str, ts: int, m: dict[str, Json]) -> None:
@@ -1001,7 +1018,7 @@ class TaskReader:
     # Results the chat shows (read when the model history has no times)
 
     def take_output(self, text: str, ts: int) -> None:
-        if self.api_mode:
+        if not self.chat_results:
             return
         if not self.output:
             self.output_ts = ts
@@ -1051,7 +1068,9 @@ class TaskReader:
             )
 
     def _api_items(self) -> Iterator[ApiItem]:
-        api = self.task_dir / API_FILE
+        api = api_path(self.task_dir)
+        if api is None:
+            return
         names: dict[str, str] = {}
         last = 0
         try:
