@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Any
 
 from sessiond.store import Store
 
@@ -102,3 +103,25 @@ class Read:
     def metas(self, ulid: str) -> list[tuple[str, dict | None]]:
         """(kind, meta) of each event of a session."""
         return [(e.kind, e.meta) for e in self.events[ulid]]
+
+
+# cline, roo: a source's items read without a store, for the version-3 fields
+# (source, sourceId, project, branch, meta) the store does not keep yet.
+
+
+def read_items(name: str, paths: list[Path]) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+    """(ulid -> the last ImportedSession yielded, ulid -> every ImportedEvent
+    yielded, in order) for one first read of `paths` by source `name`."""
+    from sessiond.importers import load
+    from sessiond.importers.base import Turns
+
+    source = load(name)
+    run = source.new_run()
+    found: dict[str, Any] = {}
+    events: dict[str, list[Any]] = {}
+    for path in source.sources(paths):
+        for item in source.read(path, None, run):
+            if isinstance(item, Turns):
+                found[item.session.ulid] = item.session
+                events.setdefault(item.session.ulid, []).extend(item.events)
+    return found, events

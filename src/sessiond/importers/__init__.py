@@ -28,6 +28,8 @@ IMPORTERS: dict[str, str] = {
     "aider": "sessiond.importers.aider",
     "copilot-chat": "sessiond.importers.copilot_chat",
     "cursor": "sessiond.importers.cursor",
+    "cline": "sessiond.importers.cline",
+    "roo": "sessiond.importers.roo",
     "sessiond": "sessiond.importers.sessiond_db",
 }
 
