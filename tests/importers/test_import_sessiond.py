@@ -102,11 +102,9 @@ def _laptop(path: Path) -> None:
 def test_a_version_3_database_brings_its_sessions_fields_and_event_meta(tmp_path):
     other = tmp_path / "laptop.db"
     _laptop(other)
-    # The version-3 columns as the other machine's sessiond keeps them.
+    # The version-3 columns as the other machine's sessiond keeps them (a
+    # meta key the contract does not know, written there by hand).
     conn = sqlite3.connect(other)
-    for column in ("source", "source_id", "project", "branch"):
-        conn.execute(f"ALTER TABLE sessions ADD COLUMN {column} TEXT")
-    conn.execute("ALTER TABLE events ADD COLUMN meta TEXT")
     conn.execute(
         "UPDATE sessions SET source = 'claude-code', source_id = '4c2e9a71-3b5d-4f80-9c1e-7a6b5d4c3e2f',"
         " project = '/home/dana/src/weather-cli', branch = 'main'"
@@ -114,7 +112,6 @@ def test_a_version_3_database_brings_its_sessions_fields_and_event_meta(tmp_path
     usage = {"inputTokens": 3, "outputTokens": 96, "cacheReadTokens": 18320}
     meta = {"model": "claude-sonnet-4-6", "usage": usage, "unknown": 1}
     conn.execute("UPDATE events SET meta = ? WHERE kind = 'system'", (json.dumps(meta),))
-    conn.execute("PRAGMA user_version = 3")
     conn.commit()
     conn.close()
 
@@ -135,11 +132,11 @@ def test_a_version_3_database_brings_its_sessions_fields_and_event_meta(tmp_path
 
 def test_a_version_2_database_records_no_source(tmp_path):
     other = tmp_path / "laptop.db"
-    _laptop(other)
+    shutil.copy(V1 / "v2.db", other)
 
     read = read_source("sessiond", [other])
 
-    assert read.v3("01LAPTOPV3") == (None, None, None, None)
+    assert read.v3("01V2FIXTUREFIRST") == (None, None, None, None)
 
 
 def test_an_event_without_text_is_skipped_and_counted_the_rest_keep_their_places(store, tmp_path):

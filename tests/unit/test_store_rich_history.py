@@ -94,8 +94,9 @@ def test_lists_filter_by_project_and_below_and_by_source(store):
 
 
 def test_ordered_by_activity_a_resumed_session_comes_first(store):
-    old = store.start_session("t", ulid="old")
-    store.start_session("t", ulid="new")
+    # Started at known times, long before the append below.
+    old, _ = store.import_session(ImportedSession("old", "t", T0))
+    store.import_session(ImportedSession("new", "t", T0 + DAY))
     assert [s.ulid for s in store.list_sessions(2)] == ["new", "old"]
     assert [s.ulid for s in store.list_sessions(2, order_by="activity")] == ["new", "old"]
     store.append(old.id, "prompt", "back to it")
