@@ -140,7 +140,7 @@ def test_a_grown_transcript_gets_only_its_new_events_after_the_stored_ones(store
     assert store.get_session(MAIN).ended_at == "2025-10-01T09:07:05.000Z"
 
 
-def test_a_file_shorter_than_what_was_read_is_left_alone(store, copy):
+def test_a_file_shorter_than_what_was_read_is_read_again_adding_nothing(store, copy):
     root = copy("claude-code")
     old = root / PROJECT / f"{OLD}.jsonl"
     run_import(store, "claude-code", [root / "projects"])
@@ -148,8 +148,8 @@ def test_a_file_shorter_than_what_was_read_is_left_alone(store, copy):
 
     again = run_import(store, "claude-code", [root / "projects"])
 
-    assert again.shrunk == 1 and again.events_added == 0
-    assert "now shorter than when last imported" in again.render()
+    assert again.reread == 1 and again.events_added == 0
+    assert "Read again 1 file" in again.render()
     assert sessions(store)[OLD][4] == 7
 
 

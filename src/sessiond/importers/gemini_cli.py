@@ -568,6 +568,11 @@ class GeminiCli(FileSource[_Run]):
     install = "npm install -g @google/gemini-cli"
     skip_dirs = _SKIP_DIRS
 
+    def check(self, path: Path, state: Mapping[str, Json] | None) -> str | None:
+        """None: a session's `.json` and its `.jsonl` share one key, and the
+        reader checks what it read itself (`ok`, the bytes before its offset)."""
+        return None
+
     def default_paths(self) -> list[Path]:
         """`~/.gemini/tmp` (`$GEMINI_CLI_HOME/.gemini/tmp`), on every system."""
         return [gemini_dir() / "tmp"]

@@ -77,6 +77,17 @@ class Source(abc.ABC, Generic[RunT]):
         """True when `path` is shorter than what `state` says was read."""
         return False
 
+    def check(self, path: Path, state: Mapping[str, Json] | None) -> str | None:
+        """A digest of what `state` says was read (None: nothing to compare):
+        when it differs at the next import, the file was replaced or
+        rewritten before that point, and is read again from its start."""
+        return None
+
+    def legacy_keys(self, path: Path) -> list[str]:
+        """Keys an older sessiond kept this file's state under, taken over
+        once when `key` has none (so an upgrade imports nothing twice)."""
+        return []
+
     @abc.abstractmethod
     def new_run(self) -> RunT:
         """What one import run keeps across files."""
@@ -137,6 +148,20 @@ class FileSource(Source[RunT]):
 
     def shrunk(self, path: Path, state: Mapping[str, Json]) -> bool:
         return path.stat().st_size < int(state.get("offset", 0))
+
+    def check(self, path: Path, state: Mapping[str, Json] | None) -> str | None:
+        """The file's first KiB and the KiB before where it was read to: a
+        file replaced (an atomic rename) or rewritten is read again."""
+        offset = int((state or {}).get("offset", 0))
+        if offset <= 0:
+            return None
+        import hashlib
+
+        with open(path, "rb") as f:
+            head = f.read(min(offset, 1024))
+            f.seek(max(0, offset - 1024))
+            tail = f.read(min(offset, 1024))
+        return hashlib.sha256(head + b"\0" + tail).hexdigest()[:24]
 
     def watched(self, path: Path) -> Path | None:
         return path if self.wanted(path) else None

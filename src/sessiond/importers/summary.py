@@ -25,7 +25,11 @@ class Summary:
     files: int = 0
     unchanged: int = 0
     failed: list[tuple[str, str]] = attrs.field(factory=list)
+    # Of `failed`, the files of another format than the source's (a Codex
+    # rollout given to claude-code): told apart in the summary.
+    not_recognised: list[tuple[str, str]] = attrs.field(factory=list)
     shrunk: int = 0
+    reread: int = 0
     sessions_added: int = 0
     sessions_continued: set[str] = attrs.field(factory=set)
     events_added: int = 0
@@ -40,7 +44,7 @@ class Summary:
         if self.files == 0:
             return EXIT_NOTHING_FOUND
         nothing = self.records == 0 and self.unchanged == 0 and self.events_added == 0
-        if nothing and (self.failed or self.skipped):
+        if nothing and (self.failed or self.skipped or self.not_recognised):
             return EXIT_NOTHING_READ
         return 0
 
@@ -75,18 +79,25 @@ class Summary:
                 f"Skipped {total:,} record{'' if total == 1 else 's'} that could not be read:"
             )
             lines += [f"  {reason}: {n:,}" for reason, n in sorted(self.skipped.items())]
-        if self.shrunk:
+        if self.reread:
             lines.append(
-                f"Left alone {self.shrunk:,} file{'' if self.shrunk == 1 else 's'} now shorter "
-                "than when last imported (reading them again would add their turns twice)."
+                f"Read again {self.reread:,} file{'' if self.reread == 1 else 's'} replaced, "
+                "cut or rewritten since the last import (only turns not stored yet were added)."
             )
-        if self.failed:
+        if self.not_recognised:
+            n = len(self.not_recognised)
             lines.append(
-                f"Could not read {len(self.failed):,} file{'' if len(self.failed) == 1 else 's'}:"
+                f"Not recognised as {self.source} history: {n:,} file{'' if n == 1 else 's'}:"
             )
-            lines += [f"  {printable(path)}: {why}" for path, why in self.failed[:10]]
-            if len(self.failed) > 10:
-                lines.append(f"  and {len(self.failed) - 10:,} more")
+            lines += [f"  {printable(why)}" for _path, why in self.not_recognised[:10]]
+            if n > 10:
+                lines.append(f"  and {n - 10:,} more")
+        failed = [f for f in self.failed if f not in self.not_recognised]
+        if failed:
+            lines.append(f"Could not read {len(failed):,} file{'' if len(failed) == 1 else 's'}:")
+            lines += [f"  {printable(path)}: {printable(why)}" for path, why in failed[:10]]
+            if len(failed) > 10:
+                lines.append(f"  and {len(failed) - 10:,} more")
         if self.notes:
             lines.append("Notes:")
             lines += [f"  {note}: {n:,}" for note, n in sorted(self.notes.items())]

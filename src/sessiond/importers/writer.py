@@ -28,13 +28,25 @@ from typing import Any
 
 import attrs
 
-from sessiond.importers.base import Json, Mark, Skipped, SourceUnreadable, Turns
+from sessiond.errors import SessionNotFound
+from sessiond.importers.base import Json, Mark, NotRecognised, Skipped, SourceUnreadable, Turns
 from sessiond.importers.source import Source
 from sessiond.importers.summary import Summary
 from sessiond.models import Session
-from sessiond.store.base import ImportedEvent, ImportedSession, Store
+from sessiond.store.base import ImportedEvent, ImportedSession, Purged, StateMoved, Store
 
 STATE_VERSION = 1
+RACED = "files another import was reading at the same time (left to it)"
+PURGED = "sessions removed for good earlier (trash empty), not brought back"
+# What a session's fields may hold (the contract's lengths).
+_LENGTHS = {
+    "title": 256,
+    "cli_version": 256,
+    "source": 256,
+    "source_id": 256,
+    "project": 4096,
+    "branch": 256,
+}
 _SURROGATE = re.compile("[\ud800-\udfff]")
 BATCH_EVENTS = 5000
 BATCH_SESSIONS = 500
@@ -60,25 +72,49 @@ class Writer:
         self.summary = summary
         self.stop = stop
         self.known: dict[str, _Known] = {}
+        self.gone: set[str] = set()  # sessions removed for good: never written again
         self.progress: Any = None  # a tqdm bar, when shown
 
     # One file
 
     def import_file(self, path: Path, run: Any) -> None:
         self.summary.files += 1
+        name = self.source.name
         key = self.source.key(path)
         try:
-            raw = self.store.get_import_state(self.source.name, key)
+            raw = self.store.get_import_state(name, key)
+            expect = raw  # what a checkpoint of this read must still find
+            if raw is None:
+                # State an older sessiond kept under the file's path: taken over.
+                for legacy in self.source.legacy_keys(path):
+                    raw = self.store.get_import_state(name, legacy)
+                    if raw is not None:
+                        break
             saved = _decode(raw)
             stamp = self.source.stamp(path)
             if saved is not None and saved["stamp"] == stamp and not saved["partial"]:
                 self.summary.unchanged += 1
                 return
             reader = saved["reader"] if saved is not None else None
-            if reader is not None and self.source.shrunk(path, reader):
-                self.summary.shrunk += 1
-                return
-            self._read(path, key, stamp, reader, dict(saved["partial"]) if saved else {}, run)
+            partial = dict(saved["partial"]) if saved else {}
+            again = False
+            checked = (saved or {}).get("check")
+            if reader is not None and (
+                self.source.shrunk(path, reader)
+                or (checked is not None and self.source.check(path, reader) != checked)
+            ):
+                # Truncated, replaced or rewritten before where it was read to:
+                # read it all again, taking only what each session lacks.
+                self.summary.reread += 1
+                reader, partial, again = None, {}, True
+            self._read(path, key, stamp, reader, partial, run, expect, again)
+        except StateMoved:
+            self.summary.notes[
+                "files another import was reading at the same time (left to it)"
+            ] += 1
+        except NotRecognised as exc:
+            self.summary.failed.append((str(path), str(exc)))
+            self.summary.not_recognised.append((str(path), str(exc)))
         except SourceUnreadable as exc:
             self.summary.failed.append((str(path), str(exc)))
         except (OSError, ValueError) as exc:
@@ -92,8 +128,10 @@ class Writer:
         reader: Mapping[str, Json] | None,
         partial: dict[str, int],
         run: Any,
+        expect: str | None,
+        again: bool,
     ) -> None:
-        batch = _Batch(key, reader, partial)
+        batch = _Batch(key, reader, partial, path=path, expect=expect, again=again)
         done = 0
         for item in self.source.read(path, reader, run):
             if isinstance(item, Turns):
@@ -117,7 +155,9 @@ class Writer:
 
     def take(self, turns: Turns, batch: _Batch) -> int:
         """Note `turns` in `batch`; how many events it added there."""
-        session = turns.session
+        session = self._fit(turns.session)
+        if session.ulid in self.gone:
+            return 0
         known = self.known.get(session.ulid)
         if turns.update_only:
             # Only a title, for a session that must already be stored.
@@ -126,16 +166,27 @@ class Writer:
                 self._session(session)
             return 0
         if known is None or (session.title is not None and known.title != session.title):
-            known = self._session(session)
+            found = self._session(session)
+            if found is None:
+                return 0
+            known = found
         events = list(turns.events)
-        owed = batch.skip.get(session.ulid, 0)
-        if owed:
-            dropped = min(owed, len(events))
-            batch.skip[session.ulid] = owed - dropped
-            events = events[dropped:]
-        if turns.first_seq is not None:
+        first_seq = turns.first_seq
+        if batch.again and first_seq is None:
+            # Read again from the start: this file's events of the session
+            # so far come first; the store has the first `have` of them.
+            first_seq = batch.seen.get(session.ulid, 0) + 1
+            batch.seen[session.ulid] = first_seq - 1 + len(events)
+        if first_seq is not None:
+            # The source numbers its events: those the store has are known.
             have = known.count + len(batch.groups.get(session.ulid, ((), []))[1])
-            events = events[max(0, have - turns.first_seq + 1) :]
+            events = events[max(0, have - first_seq + 1) :]
+        else:
+            owed = batch.skip.get(session.ulid, 0)
+            if owed:
+                dropped = min(owed, len(events))
+                batch.skip[session.ulid] = owed - dropped
+                events = events[dropped:]
         if not events:
             return 0
         limit = self.store.max_text_bytes
@@ -143,12 +194,39 @@ class Writer:
         group.extend(self._clean(event, limit) for event in events)
         return len(events)
 
-    def _session(self, session: ImportedSession) -> _Known:
+    def _fit(self, session: ImportedSession) -> ImportedSession:
+        """The session as the store takes it: the source's own name as its
+        source when the reader gave none (not for another sessiond database,
+        whose sessions keep what they had), every field within the
+        contract's lengths (a 4 MiB title is clipped, not stored)."""
+        changes: dict[str, Any] = {}
+        if session.source is None and self.source.name != "sessiond":
+            changes["source"] = self.source.name
+        for field, most in _LENGTHS.items():
+            value = changes.get(field, getattr(session, field))
+            if value is None:
+                continue
+            fitted = " ".join(value.split()) if field == "title" else value
+            fitted = fitted[:most]
+            if fitted != value:
+                changes[field] = fitted or None
+                if field == "title":
+                    self.summary.notes["titles over 256 characters or with line breaks, cut"] += 1
+        return attrs.evolve(session, **changes) if changes else session
+
+    def _session(self, session: ImportedSession) -> _Known | None:
         parent = session.parent_ulid
         if parent is not None and parent not in self.known and not self.store.get_session(parent):
             self.summary.notes["sessions whose parent is not in the store (kept unlinked)"] += 1
             session = attrs.evolve(session, parent_ulid=None)
-        stored, created = self.store.import_session(session)
+        try:
+            stored, created = self.store.import_session(session)
+        except Purged:
+            self.gone.add(session.ulid)
+            self.summary.notes[
+                "sessions removed for good earlier (trash empty), not brought back"
+            ] += 1
+            return None
         if created:
             self.summary.sessions_added += 1
         if session.title is not None:
@@ -199,6 +277,16 @@ class Writer:
         owed = {ulid: n for ulid, n in batch.skip.items() if n > 0}
         committed = dict(batch.partial)
         final = _encode(stamp, reader, owed)
+        if stamp is not None and batch.again:
+            # Read again from the start: the store may hold more of a session
+            # than the file now does (it was cut); those are owed by the
+            # file's next turns, which must not be stored twice.
+            for ulid, seen in batch.seen.items():
+                known = self.known.get(ulid)
+                if known is not None and known.count > seen:
+                    owed[ulid] = known.count - seen
+        if stamp is not None and batch.path is not None:
+            final = _encode(stamp, reader, owed, self.source.check(batch.path, reader))
         for i, (ulid, session, events) in enumerate(groups):
             known = self.known[ulid]
             if i == len(groups) - 1:
@@ -207,22 +295,32 @@ class Writer:
                 committed[ulid] = committed.get(ulid, 0) + len(events)
                 state = _encode(None, batch.reader, committed)
             ended = max(session.ended_at or 0, max(e.created_at for e in events))
-            known.count = self.store.import_events(
-                known.id,
-                events,
-                ended_at=ended,
-                checkpoint=(self.source.name, batch.key, state),
-            )
+            try:
+                known.count = self.store.import_events(
+                    known.id,
+                    events,
+                    ended_at=ended,
+                    checkpoint=(self.source.name, batch.key, state),
+                    expect=batch.expect,
+                )
+            except SessionNotFound:
+                # Removed for good (trash empty) while this import ran.
+                self.gone.add(ulid)
+                self.known.pop(ulid, None)
+                self.summary.notes["sessions removed for good while importing"] += 1
+                continue
+            batch.expect = state
             self.summary.events_added += len(events)
             if not known.created:
                 self.summary.sessions_continued.add(ulid)
-        if not groups:
-            self.store.set_import_state(self.source.name, batch.key, final)
+        if batch.expect != final:
+            self.store.set_import_state(self.source.name, batch.key, final, expect=batch.expect)
+            batch.expect = final
         batch.reader, batch.partial, batch.skip = reader, owed, dict(owed)
 
     def finish(self, run: Any) -> None:
         """What the reader knows only once every file was read."""
-        batch = _Batch("", None, {})
+        batch = _Batch("", None, {}, path=None, expect=None, again=False)
         for item in self.source.finish(run):
             if isinstance(item, Turns) and item.update_only:
                 self.take(item, batch)
@@ -237,7 +335,11 @@ class _Batch:
     key: str
     reader: Mapping[str, Json] | None  # the committed state the batch starts from
     partial: dict[str, int]  # events committed past `reader`, per session
+    path: Path | None
+    expect: str | None  # the import state as last read or written by this import
+    again: bool  # read again from the start: only what sessions lack is taken
     skip: dict[str, int] = attrs.field(init=False)  # of those, still to drop
+    seen: dict[str, int] = attrs.field(factory=dict)  # events read per session (again)
     groups: dict[str, tuple[ImportedSession, list[ImportedEvent]]] = attrs.field(factory=dict)
     pending: int = 0
     last: Mark | None = None
@@ -247,12 +349,16 @@ class _Batch:
 
 
 def _encode(
-    stamp: list[int] | None, reader: Mapping[str, Json] | None, partial: dict[str, int]
+    stamp: list[int] | None,
+    reader: Mapping[str, Json] | None,
+    partial: dict[str, int],
+    check: str | None = None,
 ) -> str:
-    return json.dumps(
-        {"v": STATE_VERSION, "stamp": stamp, "reader": reader, "partial": partial},
-        separators=(",", ":"),
-    )
+    state: dict[str, Any] = {"v": STATE_VERSION, "stamp": stamp, "reader": reader}
+    state["partial"] = partial
+    if check is not None:
+        state["check"] = check
+    return json.dumps(state, separators=(",", ":"))
 
 
 def _decode(raw: str | None) -> dict[str, Any] | None:

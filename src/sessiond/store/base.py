@@ -26,10 +26,26 @@ from typing import Protocol, Self
 
 import attrs
 
+from sessiond.errors import SessionNotFound
 from sessiond.models import Appended, Event, Found, Hit, Meta, Session, UsageRow
 
 # One append: (sessionId, kind, text), or with the event's meta (version 3).
 AppendItem = tuple[int, str, str] | tuple[int, str, str, Meta | None]
+
+
+class StateMoved(Exception):
+    """An import's checkpoint found the file's import state other than the
+    importer read it: another import of the same file committed in between.
+    Nothing of the batch was written; that file is the other import's."""
+
+
+class Purged(SessionNotFound):
+    """An imported session that was removed for good (`trash empty`): an
+    import never brings it back."""
+
+
+#: `expect` left out: the import state is written whatever it was.
+ANY_STATE = "\0any"
 
 
 @attrs.frozen
@@ -312,7 +328,9 @@ class Store(Protocol):
     def import_session(self, session: ImportedSession) -> tuple[Session, bool]:
         """The stored session with this ulid, created from `session` when
         missing (True when it was created). An existing one gets the source's
-        title when the source has one and the session was never renamed."""
+        title when the source has one and the session was never renamed, and
+        the source, sourceId, project and branch it does not know yet.
+        Raises Purged for a session removed for good earlier."""
         ...
 
     def import_events(
@@ -322,16 +340,24 @@ class Store(Protocol):
         *,
         ended_at: int | None = None,
         checkpoint: tuple[str, str, str] | None = None,
+        expect: str | None = ANY_STATE,
     ) -> int:
         """Append `events` with their own times in one transaction, after the
         session's existing ones (also to an ended session); set `ended_at`
         when given, and record `checkpoint` (source, key, state, as
         `set_import_state` takes them) in the same transaction, so a crash
-        never leaves one without the other. Returns the new event count."""
+        never leaves one without the other. With `expect`, the checkpoint's
+        state must still be that (None: none yet) when the transaction takes
+        the write lock, else StateMoved and nothing is written: two imports
+        of one file never both store it. Returns the new event count."""
         ...
 
     def get_import_state(self, source: str, key: str) -> str | None:
         """What an importer recorded for one of its sources (a file)."""
         ...
 
-    def set_import_state(self, source: str, key: str, state: str) -> None: ...
+    def set_import_state(
+        self, source: str, key: str, state: str, expect: str | None = ANY_STATE
+    ) -> None:
+        """As `import_events`' checkpoint, alone (`expect` likewise)."""
+        ...

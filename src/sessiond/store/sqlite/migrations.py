@@ -325,6 +325,13 @@ MIGRATIONS += (
                 text, content='', tokenize='unicode61 remove_diacritics 2', detail=full
             )
             """,
+            # Sessions removed for good: an import never brings them back.
+            """
+            CREATE TABLE purged (
+                ulid TEXT PRIMARY KEY,
+                purged_at INTEGER NOT NULL
+            ) WITHOUT ROWID
+            """,
             """
             CREATE VIRTUAL TABLE titles_fts USING fts5(
                 text, content='', tokenize='unicode61 remove_diacritics 2', detail=full

@@ -35,6 +35,7 @@ from sessiond.errors import (
 )
 from sessiond.models import Appended, Event, Found, Hit, Session, UsageRow, now_ms
 from sessiond.store.base import (
+    ANY_STATE,
     AppendItem,
     Derived,
     Feed,
@@ -534,7 +535,7 @@ class SqliteStore(Derived):
 
     def import_session(self, session: ImportedSession) -> tuple[Session, bool]:
         existing = self.get_session(session.ulid)
-        if existing is not None and (session.title is None or existing.title is not None):
+        if existing is not None and not _news(existing, session):
             return existing, False
         with self._write() as conn:
             created = writes.import_session(conn, session)
@@ -548,11 +549,14 @@ class SqliteStore(Derived):
         *,
         ended_at: int | None = None,
         checkpoint: tuple[str, str, str] | None = None,
+        expect: str | None = ANY_STATE,
     ) -> int:
         for event in events:
             check_kind(event.kind)
             check_text(event.text, self.max_text_bytes)
         with self._write() as conn:
+            if checkpoint is not None:
+                writes.check_state(conn, checkpoint[0], checkpoint[1], expect)
             count = writes.import_events(conn, session_id, events, ended_at)
             if checkpoint is not None:
                 writes.set_import_state(conn, *checkpoint)
@@ -565,9 +569,25 @@ class SqliteStore(Derived):
             ).fetchone()
         return None if row is None else row[0]
 
-    def set_import_state(self, source: str, key: str, state: str) -> None:
+    def set_import_state(
+        self, source: str, key: str, state: str, expect: str | None = ANY_STATE
+    ) -> None:
         with self._write() as conn:
+            writes.check_state(conn, source, key, expect)
             writes.set_import_state(conn, source, key, state)
+
+
+def _news(stored: Session, read: ImportedSession) -> bool:
+    """Whether an imported session brings what its stored one lacks."""
+    return (read.title is not None and stored.title is None) or any(
+        new is not None and old is None
+        for new, old in (
+            (read.source, stored.source),
+            (read.source_id, stored.source_id),
+            (read.project, stored.project),
+            (read.branch, stored.branch),
+        )
+    )
 
 
 __all__ = ["LATEST_VERSION", "MEMORY", "SqliteStore", "check_text"]

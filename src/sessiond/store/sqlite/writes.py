@@ -17,7 +17,7 @@ from sessiond.errors import (
 )
 from sessiond.models import Appended, Meta, now_ms, rfc3339
 from sessiond.store import cjk
-from sessiond.store.base import ImportedEvent, ImportedSession
+from sessiond.store.base import ANY_STATE, ImportedEvent, ImportedSession, Purged, StateMoved
 from sessiond.store.rows import meta_json
 from sessiond.store.snippet import make_preview
 from sessiond.store.sqlite.rows import storable
@@ -241,6 +241,12 @@ def purge(conn: sqlite3.Connection, session_ids: Sequence[int]) -> int:
         conn.execute("DELETE FROM events WHERE session_id = ?", (session_id,))
         conn.execute("DELETE FROM changes WHERE session_id = ?", (session_id,))
         conn.execute("DELETE FROM usage_daily WHERE session_id = ?", (session_id,))
+        # An import never brings it back (a transcript that grows again).
+        conn.execute(
+            "INSERT OR IGNORE INTO purged (ulid, purged_at)"
+            " SELECT ulid, ? FROM sessions WHERE id = ?",
+            (now_ms(), session_id),
+        )
         # Sessions that continued this one keep their history, without the link.
         conn.execute("UPDATE sessions SET parent_id = NULL WHERE parent_id = ?", (session_id,))
         conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
@@ -249,11 +255,17 @@ def purge(conn: sqlite3.Connection, session_ids: Sequence[int]) -> int:
 
 
 def import_session(conn: sqlite3.Connection, session: ImportedSession) -> bool:
-    """Create the session (True), or give an existing untitled one its title."""
+    """Create the session (True), or give an existing one what it lacks: its
+    title when it never had one, the v3 fields it does not know yet."""
     found = conn.execute(
         "SELECT id, title FROM sessions WHERE ulid = ?", (session.ulid,)
     ).fetchone()
     if found is None:
+        if conn.execute("SELECT 1 FROM purged WHERE ulid = ?", (session.ulid,)).fetchone():
+            raise Purged(
+                f"the session {session.ulid} was removed from the trash for good; "
+                "it is not imported again"
+            )
         insert_session(
             conn,
             session.ulid,
@@ -267,7 +279,23 @@ def import_session(conn: sqlite3.Connection, session: ImportedSession) -> bool:
         return True
     if session.title is not None and found[1] is None:
         set_title(conn, found[0], session.title)
+    conn.execute(
+        "UPDATE sessions SET source = coalesce(source, ?), source_id = coalesce(source_id, ?),"
+        " project = coalesce(project, ?), branch = coalesce(branch, ?) WHERE id = ?",
+        (session.source, session.source_id, session.project, session.branch, found[0]),
+    )
     return False
+
+
+def check_state(conn: sqlite3.Connection, source: str, key: str, expect: str | None) -> None:
+    """StateMoved unless the import state is still `expect` (ANY_STATE: any)."""
+    if expect == ANY_STATE:
+        return
+    row = conn.execute(
+        "SELECT state FROM import_state WHERE source = ? AND key = ?", (source, key)
+    ).fetchone()
+    if (row[0] if row else None) != expect:
+        raise StateMoved(f"another import of {source} committed {key} first")
 
 
 def import_events(
