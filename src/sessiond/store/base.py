@@ -21,7 +21,7 @@ Rules every implementation keeps (the contract, protocol.md):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol, Self
 
 import attrs
@@ -31,6 +31,10 @@ from sessiond.models import Appended, Event, Found, Hit, Meta, Session, UsageRow
 
 # One append: (sessionId, kind, text), or with the event's meta (version 3).
 AppendItem = tuple[int, str, str] | tuple[int, str, str, Meta | None]
+
+
+#: `store.redact.scan`: (text with every secret replaced, kinds found).
+Scan = Callable[[str], tuple[str, dict[str, int]]]
 
 
 class StateMoved(Exception):
@@ -350,6 +354,31 @@ class Store(Protocol):
         state must still be that (None: none yet) when the transaction takes
         the write lock, else StateMoved and nothing is written: two imports
         of one file never both store it. Returns the new event count."""
+        ...
+
+    # Redacting what was stored before (`sessiond redact`)
+
+    def redact_events(
+        self, after_id: int, limit: int, scan: Scan
+    ) -> tuple[int | None, int, dict[str, int]]:
+        """Apply `scan` (`store.redact.scan`) to the texts and meta strings of
+        up to `limit` events with an id above `after_id`, in one transaction
+        that also rewrites their search index entries and records
+        `after_id`'s successor as done (`redact_progress`). Returns the last
+        event id read (None when there were none), how many events changed,
+        and the kinds found."""
+        ...
+
+    def newest_event_id(self) -> int:
+        """The id of the newest event (0: none), for progress."""
+        ...
+
+    def redact_progress(self) -> int:
+        """The id of the last event `redact_events` went through (0: none)."""
+        ...
+
+    def redact_rest(self, scan: Scan) -> dict[str, int]:
+        """The same over titles, previews, milestone values and engine URLs."""
         ...
 
     def get_import_state(self, source: str, key: str) -> str | None:
