@@ -130,6 +130,51 @@ class Feed(Protocol):
     def close(self) -> None: ...
 
 
+class Reader(Protocol):
+    """The store's costly reads on a connection of their own, for a thread
+    beside the one that writes (`Store.reader`): the daemon answers them
+    there, so that a slow query never holds an append. Each read sees one
+    committed state and is stopped past `deadline_s` (StorageError)."""
+
+    deadline_s: float
+
+    def search(
+        self,
+        query: str,
+        limit: int,
+        *,
+        session_id: int | None = None,
+        kinds: Sequence[str] | None = None,
+        since: int | None = None,
+        until: int | None = None,
+        project: str | None = None,
+        source: str | None = None,
+    ) -> list[Hit]: ...
+
+    def find(
+        self,
+        query: str,
+        limit: int,
+        *,
+        project: str | None = None,
+        source: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
+    ) -> tuple[list[Found], bool]: ...
+
+    def usage(
+        self,
+        group_by: str,
+        *,
+        since: int | None = None,
+        until: int | None = None,
+        project: str | None = None,
+        source: str | None = None,
+    ) -> list[UsageRow]: ...
+
+    def close(self) -> None: ...
+
+
 class Derived:
     """What every store builds the same way from its primitives (a base class
     of both implementations): one append over the batch, the newest session
@@ -319,6 +364,10 @@ class Store(Protocol):
         project or source ("day", "model", "project", "source"), largest
         first (newest first by day); the trash left out. `since`/`until`
         (milliseconds) bound the events counted."""
+        ...
+
+    def reader(self) -> Reader | None:
+        """A `Reader` of this store for another thread (None: read here)."""
         ...
 
     # Live changes

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from sessiond.models import Session
+from sessiond.models import Found, Session
 from sessiond.store.find import Match
 from sessiond.store.query import Term
 from sessiond.store.rows import session_filter
@@ -85,3 +85,23 @@ class SqliteFind:
             ):
                 out[rowid] = (seq, kind, created, text)
         return out
+
+
+def find_sessions(
+    conn: sqlite3.Connection,
+    query: str,
+    limit: int,
+    project: str | None,
+    source: str | None,
+    since: int | None,
+    until: int | None,
+) -> tuple[list[Found], bool]:
+    """`store.find` over `conn`, every read of the query in one snapshot."""
+    from sessiond.store.find import find
+
+    conn.execute("BEGIN")
+    try:
+        backend = SqliteFind(conn, project, source, since, until)
+        return find(backend, query, limit, bounded=since is not None or until is not None)
+    finally:
+        conn.execute("COMMIT")

@@ -41,6 +41,7 @@ from sessiond.store.base import (
     Feed,
     ImportedEvent,
     ImportedSession,
+    Reader,
     Scan,
 )
 from sessiond.store.checks import (
@@ -511,17 +512,20 @@ class SqliteStore(Derived):
         since: int | None = None,
         until: int | None = None,
     ) -> tuple[list[Found], bool]:
-        from sessiond.store.find import find
-        from sessiond.store.sqlite.find import SqliteFind
+        from sessiond.store.sqlite.find import find_sessions
 
         with self._errors() as conn:
-            conn.execute("BEGIN")  # one snapshot for every read of the query
-            try:
-                backend = SqliteFind(conn, project, source, since, until)
-                bounded = since is not None or until is not None
-                return find(backend, query, limit, bounded=bounded)
-            finally:
-                conn.execute("COMMIT")
+            return find_sessions(conn, query, limit, project, source, since, until)
+
+    def reader(self) -> Reader | None:
+        """Reads (search, find, stats) on a connection of their own, for
+        another thread, each stopped past `deadline_s`; None for an
+        in-memory store, which has no file to open twice."""
+        if self.path == MEMORY:
+            return None
+        from sessiond.store.sqlite.reader import SqliteReader
+
+        return SqliteReader(self.path, self.busy_timeout_s)
 
     def usage(
         self,
