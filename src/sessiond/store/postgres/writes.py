@@ -155,7 +155,7 @@ def _append_statement(unaccent: str, *, one_session: bool) -> str:
         items = f"""
     SELECT %(sid)s::bigint AS sid, t.kind, t.text, t.words, %(preview)s::text AS preview,
         t.meta, coalesce(t.model, '') AS model, t.inp, t.outp, t.cr, t.cw, t.ord
-    FROM unnest(%(kinds)s::text[], %(texts)s::text[], %(words)s::text[], {_META_ARRAYS})
+    FROM unnest(%(kinds)b::text[], %(texts)b::text[], %(words)b::text[], {_META_ARRAYS})
         WITH ORDINALITY AS t(kind, text, words, meta, model, inp, outp, cr, cw, ord)"""
         first_preview = "min(preview)"
         log_rows = (
@@ -166,8 +166,8 @@ def _append_statement(unaccent: str, *, one_session: bool) -> str:
         items = f"""
     SELECT t.sid, t.kind, t.text, t.words, t.preview, t.meta, coalesce(t.model, '') AS model,
         t.inp, t.outp, t.cr, t.cw, t.ord
-    FROM unnest(%(sids)s::bigint[], %(kinds)s::text[], %(texts)s::text[], %(words)s::text[],
-        %(previews)s::text[], {_META_ARRAYS})
+    FROM unnest(%(sids)b::bigint[], %(kinds)b::text[], %(texts)b::text[], %(words)b::text[],
+        %(previews)b::text[], {_META_ARRAYS})
         WITH ORDINALITY
         AS t(sid, kind, text, words, preview, meta, model, inp, outp, cr, cw, ord)"""
         first_preview = "(array_agg(preview ORDER BY ord) FILTER (WHERE preview IS NOT NULL))[1]"
@@ -224,8 +224,8 @@ SELECT inserted.session_id, inserted.seq, inserted.created_at FROM inserted, not
 
 
 _META_ARRAYS = (
-    "%(metas)s::text[], %(models)s::text[], %(inputs)s::bigint[], %(outputs)s::bigint[],"
-    " %(reads)s::bigint[], %(writes)s::bigint[]"
+    "%(metas)b::text[], %(models)b::text[], %(inputs)b::bigint[], %(outputs)b::bigint[],"
+    " %(reads)b::bigint[], %(writes)b::bigint[]"
 )
 _DAILY_CONFLICT = """ON CONFLICT (day, session_id, model) DO UPDATE SET
         prompts = u.prompts + excluded.prompts, replies = u.replies + excluded.replies,
