@@ -439,7 +439,7 @@ def import_events(
         conn.execute(
             "INSERT INTO events (session_id, seq, kind, text, created_at, tsv, meta) SELECT"
             f" %s, %s + e.n, e.kind, e.text, e.created, {tsvector_sql(tx.unaccent, 'e.words')},"
-            " e.meta FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::text[], %s::text[])"
+            " e.meta FROM unnest(%b::text[], %b::text[], %b::bigint[], %b::text[], %b::text[])"
             " WITH ORDINALITY AS e(kind, text, created, words, meta, n) ORDER BY e.n",
             (
                 session_id,
