@@ -16,6 +16,7 @@ test_store_rich_history.py) cannot show.
 from __future__ import annotations
 
 import json
+import os
 import select
 import subprocess
 import sys
@@ -238,3 +239,82 @@ def test_purge_removes_the_sessions_daily_usage(postgres_url):
     with psycopg.connect(postgres_url) as conn:
         left = conn.execute("SELECT DISTINCT session_id FROM usage_daily").fetchall()
     assert left == [(kept.id,)]
+
+
+def test_the_daemon_on_postgresql_speaks_version_3(postgres_url):
+    """A real `sessiond serve` on the schema (the URI in its environment, never
+    on its command line): start with where, pipelined appends with meta, the
+    filters, the order, stats/usage and the events' meta, over the pipe."""
+    from bench.rpc import Peer, request
+
+    peer = Peer(
+        [sys.executable, "-m", "sessiond", "serve"],
+        env={**os.environ, "SESSIOND_DB": postgres_url},
+    )
+    try:
+        caps = peer.initialize()["capabilities"]["experimental"]["sessiond"]
+        assert caps["protocolVersion"] == 3
+        where = {"source": "codex", "sourceId": "th-1", "project": "/w/api", "branch": "main"}
+        a = peer.call("session/start", {"cliVersion": "t", **where})
+        b = peer.call("session/start", {"cliVersion": "t", "project": "/w/web"})
+        assert {k: a[k] for k in where} == where and a["lastActivityAt"] == a["startedAt"]
+        usage = {"inputTokens": 3, "outputTokens": 4, "cacheReadTokens": 5}
+        params = [
+            {"sessionId": a["id"], "kind": "prompt", "text": f"zebra {i}"}
+            if i % 2 == 0
+            else {
+                "sessionId": a["id"],
+                "kind": "system",
+                "text": "r",
+                "meta": {"model": "m", "usage": usage},
+            }
+            for i in range(200)
+        ]
+        first = peer.next_id
+        peer.next_id += len(params)
+        peer.write(b"".join(request(first + i, "session/append", p) for i, p in enumerate(params)))
+        answers = [json.loads(body) for body in peer.read_frames(len(params))]
+        assert sorted(x["result"]["seq"] for x in answers) == list(range(1, 201))
+        got = peer.call("session/get", {"ulid": a["ulid"]})
+        assert got["usage"] == {
+            **usage,
+            "inputTokens": 300,
+            "outputTokens": 400,
+            "cacheReadTokens": 500,
+            "cacheWriteTokens": 0,
+        }
+        assert got["models"] == ["m"] and got["eventCount"] == 200
+        assert got["lastActivityAt"] > got["startedAt"]
+        listed = peer.call("session/list", {"limit": 10, "orderBy": "activity"})["sessions"]
+        assert [s["id"] for s in listed] == [a["id"], b["id"]]
+        assert [s["id"] for s in peer.call("session/list", {"limit": 10})["sessions"]] == [
+            b["id"],
+            a["id"],
+        ]
+        assert [
+            s["id"]
+            for s in peer.call("session/list", {"limit": 10, "project": "/w/api/"})["sessions"]
+        ] == [a["id"]]
+        assert peer.call("session/list", {"limit": 10, "source": "llm"}) == {"sessions": []}
+        hits = peer.call("session/search", {"query": "zebra", "limit": 3, "project": "/w"})["hits"]
+        assert len(hits) == 3 and {h["session"]["id"] for h in hits} == {a["id"]}
+        assert peer.call("session/search", {"query": "zebra", "limit": 3, "project": "/w/web"}) == {
+            "hits": []
+        }
+        rows = peer.call("stats/usage", {"groupBy": "source"})["rows"]
+        assert rows == [
+            {
+                "key": "codex",
+                "sessions": 1,
+                "prompts": 100,
+                "replies": 100,
+                "inputTokens": 300,
+                "outputTokens": 400,
+                "cacheReadTokens": 500,
+                "cacheWriteTokens": 0,
+            }
+        ]
+        events = peer.call("session/events", {"sessionId": a["id"], "limit": 2})["events"]
+        assert [e["meta"] for e in events] == [None, {"model": "m", "usage": usage}]
+    finally:
+        assert peer.close() == 0
