@@ -4,8 +4,11 @@ Each runs inside the caller's transaction (`PostgresStore._write`) and notes
 what it changed on the `Tx`; the store writes those notes to the change log
 (`changelog.py`) as the transaction's last statement. Appends are the one
 exception: `Appends` makes a single statement that locks, counts, inserts,
-indexes and logs a whole batch, committed on its own (one round trip per
-batch).
+indexes and logs a whole batch, and adds it to the sums kept beside the
+events (each session's last activity, token sums and models; the daily
+usage table), committed on its own (one round trip per batch). Its arrays
+go as binary parameters: PostgreSQL parses a text array of JSON texts (the
+meta) slowly.
 
 Rows are locked in id order wherever one transaction locks several
 sessions, so that two processes never deadlock.
