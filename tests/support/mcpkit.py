@@ -21,7 +21,8 @@ from mcp_types import CallToolResult
 from ulid import ULID
 
 from mcp import Client, StdioServerParameters
-from sessiond.store import open_store
+from sessiond.models import Session
+from sessiond.store import ImportedEvent, ImportedSession, open_store
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = REPO / "tests" / "mcp"  # the MCP tests' own files: registration.md, ts-client/
@@ -35,11 +36,23 @@ LONG_TURN = "long turn " + "x" * 9_990  # 10,000 characters
 class Seeded:
     """The ULIDs of the seeded sessions, by role."""
 
-    cache: str  # titled, ended: the CI cache story
-    hostile: str  # live, its prompt full of control characters
+    cache: str  # titled, ended, claude-code in /home/ada/shop: the CI cache story
+    hostile: str  # live, its prompt full of control characters (codex, /home/ada/tools)
     trashed: str  # deleted: must never be shown
-    long: str  # 60 turns, one of them 10,000 characters
+    long: str  # 60 turns, one of them 10,000 characters (llm, no project)
     wide: str  # 30 turns of 3,000 characters: more than one answer holds
+
+
+SHOP = "/home/ada/shop"  # the cache session's project; wide's is under it
+TOOLS_DIR = "/home/ada/tools"
+MODEL = "claude-sonnet-4-5"
+
+
+def at(day: int, minute: int = 0) -> int:
+    """Milliseconds: a known time in October 2025 (the seed's sessions are
+    imported with their own times, so their order never rests on a clock)."""
+    when = datetime.datetime(2025, 10, day, 9, 0, tzinfo=datetime.UTC)
+    return int(when.timestamp() * 1000) + minute * 60_000
 
 
 def _ulid(day: int) -> str:
@@ -49,39 +62,120 @@ def _ulid(day: int) -> str:
 
 
 def seed(db: Path) -> Seeded:
-    """A small history written through the store, the way the daemon writes."""
+    """A small history written through the store, as the importers write it:
+    each session and turn at a known time, with the version 3 fields (source,
+    project, branch, the model and tokens of a reply, a command's tool).
+
+    By start, newest first: wide, long, trashed (in the trash), hostile,
+    cache. By last activity: cache (a turn on day 9), wide, long, hostile."""
+
+    def session(day: int, client: str, **fields: Any) -> tuple[Session, int]:
+        made, created = store.import_session(ImportedSession(_ulid(day), client, at(day), **fields))
+        assert created
+        return made, made.id
+
+    def turns(sid: int, *events: ImportedEvent, ended_at: int | None = None) -> None:
+        store.import_events(sid, events, ended_at=ended_at)
+
     with open_store(str(db)) as store:
-        cache = store.start_session("claude-code 2.0.14", ulid=_ulid(1))
-        store.append(cache.id, "prompt", "Why does the CI cache miss on every run?")
-        store.append(
-            cache.id,
-            "system",
-            "The cache key uses the runner's home directory; pin it to the workspace.",
+        cache, sid = session(
+            1,
+            "claude-code 2.0.14",
+            title="Fix the flaky CI cache",
+            source="claude-code",
+            source_id="5d0f1a52-8c3e-4b7a-9f21-3e6b2c1d4a01",
+            project=SHOP,
+            branch="main",
         )
-        store.append(cache.id, "command", "git commit -m 'pin the cache key'")
-        store.rename_session(cache.id, "Fix the flaky CI cache")
-        store.end_session(cache.id)
-
-        hostile = store.start_session("codex 0.50.0", ulid=_ulid(2))
-        store.append(
-            hostile.id,
-            "prompt",
-            "paint it \x1b[31mred\x1b[0m\rthen \u202eevil\u202c and ring \x07 the bell",
+        turns(
+            sid,
+            ImportedEvent("prompt", "Why does the CI cache miss on every run?", at(1, 1)),
+            ImportedEvent(
+                "system",
+                "The cache key uses the runner's home directory; pin it to the workspace.",
+                at(1, 2),
+                {"model": MODEL, "usage": {"inputTokens": 1200, "outputTokens": 300}},
+            ),
+            ImportedEvent(
+                "command", "git commit -m 'pin the cache key'", at(1, 3), {"tool": "Bash"}
+            ),
+            ImportedEvent("prompt", "It holds: thanks.", at(9)),
+            ended_at=at(9, 1),
         )
 
-        trashed = store.start_session("aider 0.86.1", ulid=_ulid(3))
-        store.append(trashed.id, "prompt", "the zanzibar secret plan for the cache")
-        store.delete_session(trashed.id)
+        hostile, sid = session(2, "codex 0.50.0", source="codex", project=TOOLS_DIR)
+        turns(
+            sid,
+            ImportedEvent(
+                "prompt",
+                "paint it \x1b[31mred\x1b[0m\rthen \u202eevil\u202c and ring \x07 the bell",
+                at(2, 1),
+            ),
+        )
 
-        long = store.start_session("llm 0.27", ulid=_ulid(4))
-        for i in range(1, 61):
-            store.append(long.id, "prompt" if i % 2 else "system", f"turn {i} of the long one")
-        store.append(long.id, "system", LONG_TURN)
+        trashed, sid = session(3, "aider 0.86.1", source="aider", project=SHOP)
+        turns(sid, ImportedEvent("prompt", "the zanzibar secret plan for the cache", at(3, 1)))
+        store.delete_session(sid)
 
-        wide = store.start_session("sessiond-chat 0.1.0", ulid=_ulid(5))
-        for i in range(1, 31):
-            store.append(wide.id, "system", f"wide {i} " + "w" * 2990)
+        long, sid = session(4, "llm 0.27", source="llm")
+        turns(
+            sid,
+            *(
+                ImportedEvent(
+                    "prompt" if i % 2 else "system", f"turn {i} of the long one", at(4, i)
+                )
+                for i in range(1, 61)
+            ),
+            ImportedEvent("system", LONG_TURN, at(4, 61)),
+        )
+
+        wide, sid = session(5, "sessiond-chat 0.1.0", source="sessiond-chat", project=SHOP + "/web")
+        turns(
+            sid,
+            *(ImportedEvent("system", f"wide {i} " + "w" * 2990, at(5, i)) for i in range(1, 31)),
+        )
+
         return Seeded(cache.ulid, hostile.ulid, trashed.ulid, long.ulid, wide.ulid)
+
+
+@attrs.frozen
+class Agents:
+    parent: str  # in the trash, with a sub-agent session...
+    agent: str  # ...`<parent>_<agent>`, which must never be shown either,
+    subagent: str  # ...and the agent's own sub-agent, `<agent>_<agent>`
+
+
+def add_agents(db: Path) -> Agents:
+    """A Claude Code session that ran an agent which ran one of its own, all
+    three about the kookaburra cache, then the parent moved to the trash
+    (which holds its sub-agent sessions with it)."""
+    with open_store(str(db)) as store:
+        parent, _ = store.import_session(
+            ImportedSession(
+                _ulid(6), "claude-code 2.0.14", at(6), source="claude-code", project=SHOP
+            )
+        )
+        store.import_events(
+            parent.id,
+            [ImportedEvent("prompt", "ask an agent about the kookaburra cache", at(6, 1))],
+        )
+        above, made = parent, []
+        for n, text in enumerate(("the kookaburra cache report", "the kookaburra cache details")):
+            agent, _ = store.import_session(
+                ImportedSession(
+                    f"{above.ulid}_agent-{n}a{n}b",
+                    "claude-code 2.0.14",
+                    at(6, 2 + n),
+                    parent_ulid=above.ulid,
+                    source="claude-code",
+                    project=SHOP,
+                )
+            )
+            store.import_events(agent.id, [ImportedEvent("system", text, at(6, 3 + n))])
+            made.append(agent.ulid)
+            above = agent
+        store.delete_session(parent.id)
+    return Agents(parent.ulid, *made)
 
 
 def unique_prefix(ulid: str, others: list[str]) -> str:
