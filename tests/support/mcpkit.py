@@ -12,6 +12,8 @@ import select
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -350,3 +352,148 @@ class RawPeer:
         """Close stdin (how MCP clients end a stdio server); exit code and stderr."""
         _out, err = self.proc.communicate(timeout=30)
         return self.proc.returncode, err
+
+
+# Runs argv[2:] as a child and writes its peak RSS (kB) to argv[1] when it
+# ends (the approach of tests/reliability/test_backpressure.py). wait4 on a
+# process started by the (large) test process would not do: Linux folds the
+# spawning process's high-water mark into its child's ru_maxrss at exec. A
+# small launcher's own fork starts the count from its own size.
+LAUNCH = """
+import os, sys
+
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+class Measured:
+    """`sessiond mcp` on raw pipes, started through LAUNCH so that its peak
+    RSS is known once it has ended; its answers are read by a thread that
+    counts them by id (and hands each to `check`), keeping none."""
+
+    def __init__(self, db: Path, check: Any = None, timeout: float = 300.0) -> None:
+        self.peak_file = Path(f"{db}.peak")
+        self.log = Path(f"{db}.stderr")
+        command = [sys.executable, "-m", "sessiond", "mcp", "--db", str(db)]
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", LAUNCH, str(self.peak_file), *command],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+            )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.stdin, self.stdout = self.proc.stdin, self.proc.stdout
+        self.timeout = timeout
+        self.check = check or (lambda answer: None)
+        self.answered: set[Any] = set()
+        self.failure: str | None = None
+        self._cond = threading.Condition()
+        self._reader: threading.Thread | None = None
+
+    def initialize(self) -> None:
+        """The handshake, read synchronously (before any reading thread)."""
+        hello = {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "measured", "version": "1"},
+        }
+        self.stdin.write(
+            _line({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": hello})
+        )
+        self.stdin.flush()
+        ready, _, _ = select.select([self.stdout], [], [], 60)
+        assert ready, "no answer to initialize within 60 s"
+        answer = json.loads(self.stdout.readline())
+        assert answer["id"] == 0 and "result" in answer, answer
+        self.stdin.write(_line({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        self.stdin.flush()
+
+    def flood(self, data: bytes, idle: float) -> bytes:
+        """Write `data` without reading any answer, until it is all sent or
+        the server has taken no byte for `idle` seconds: what is left unsent.
+        Non-blocking writes, so that a server that stops reading cannot hang
+        the test."""
+        fd = self.stdin.fileno()
+        os.set_blocking(fd, False)
+        view = memoryview(data)
+        try:
+            while view:
+                if not select.select([], [fd], [], idle)[1]:
+                    break
+                with contextlib.suppress(BlockingIOError):
+                    view = view[os.write(fd, view) :]
+        finally:
+            os.set_blocking(fd, True)
+        return bytes(view)
+
+    def start_reading(self) -> None:
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        fd = self.stdout.fileno()
+        buf = bytearray()
+        try:
+            while chunk := os.read(fd, 1 << 20):
+                buf += chunk
+                while (end := buf.find(b"\n")) >= 0:
+                    answer = json.loads(bytes(buf[:end]))
+                    del buf[: end + 1]
+                    self.check(answer)
+                    with self._cond:
+                        self.answered.add(answer.get("id"))
+                        self._cond.notify_all()
+        except Exception as exc:  # reported by wait_answered, never lost in a thread
+            self.failure = f"{type(exc).__name__}: {exc}"
+        with self._cond:
+            self._cond.notify_all()
+
+    def wait_answered(self, ids: set[Any]) -> None:
+        deadline = time.monotonic() + self.timeout
+        with self._cond:
+            while not ids <= self.answered:
+                left = deadline - time.monotonic()
+                if self.failure or left <= 0 or self._reader is None or not self._reader.is_alive():
+                    raise AssertionError(
+                        f"{len(ids - self.answered)} of {len(ids)} requests unanswered "
+                        f"({self.failure or 'timeout'}); stderr: {self.stderr()[-1500:]}"
+                    )
+                self._cond.wait(min(left, 1.0))
+
+    def finish(self) -> tuple[int, float]:
+        """Close stdin (how MCP clients end a stdio server): the exit code and
+        the peak RSS in MB."""
+        self.stdin.close()
+        code = self.proc.wait(self.timeout)
+        if self._reader is not None:
+            self._reader.join(self.timeout)
+        self.stdout.close()
+        return code, int(self.peak_file.read_text()) / 1024
+
+    def stderr(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        for pipe in (self.stdin, self.stdout):
+            with contextlib.suppress(OSError):
+                pipe.close()
+
+
+def _line(message: dict[str, Any]) -> bytes:
+    return json.dumps(message, separators=(",", ":")).encode() + b"\n"
+
+
+def tool_call(msg_id: int, tool: str, **arguments: Any) -> bytes:
+    """One `tools/call` request, framed (one JSON message per line)."""
+    params = {"name": tool, "arguments": arguments}
+    return _line({"jsonrpc": "2.0", "id": msg_id, "method": "tools/call", "params": params})
