@@ -70,3 +70,11 @@ def test_every_notification_is_documented_and_nothing_else():
     assert {name for name, _ in rows} == set(NOTIFICATIONS)
     for name, params in rows:
         assert NOTIFICATIONS[name].params == params, name
+
+
+def test_what_is_ranked_says_the_numbers_the_stores_use():
+    from sessiond.store.checks import COMMON, WINDOW
+
+    ranked = DOC[DOC.index("**What is ranked**") :][:700]
+    assert f"the {WINDOW:,} most recently stored events" in ranked
+    assert f"more than {COMMON:,} events" in ranked

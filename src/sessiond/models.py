@@ -147,12 +147,24 @@ def now_ms() -> int:
 _last_second: tuple[int, str] = (-1, "")
 
 
+#: The times an RFC 3339 string can hold: years 1 to 9999, in milliseconds.
+MIN_MS = -62135596800000
+MAX_MS = 253402300799999
+
+
 def rfc3339(ms: int) -> str:
-    """`2026-11-25T04:26:05.123Z` for a time in milliseconds since the epoch."""
+    """`2026-11-25T04:26:05.123Z` for a time in milliseconds since the epoch.
+
+    A time outside years 1 to 9999 (stored by an older sessiond's import)
+    is shown at the nearest end of that range, never an error."""
     global _last_second
+    ms = MIN_MS if ms < MIN_MS else MAX_MS if ms > MAX_MS else ms
     seconds, millis = divmod(ms, 1000)
     # Events of one page mostly share their second: format it once (3.9 -> 1.4 us).
     cached = _last_second
     if cached[0] != seconds:
-        cached = _last_second = (seconds, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)))
+        t = time.gmtime(seconds)
+        stamp = f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T"
+        stamp += f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}"
+        cached = _last_second = (seconds, stamp)
     return f"{cached[1]}.{millis:03d}Z"

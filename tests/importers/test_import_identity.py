@@ -128,15 +128,19 @@ class PurgesMidway:
     def __getattr__(self, name):
         return getattr(self._store, name)
 
-    def import_events(self, session_id, *args, **kwargs):
-        self.batches += 1
-        if self.batches == 2:
-            self._store.delete_session(session_id)
-            self._store.purge([session_id])
-        return self._store.import_events(session_id, *args, **kwargs)
+    def import_many(self, parts, *args, **kwargs):
+        session = self._store.get_session(SID)
+        if session is not None and not self.batches:  # after its first batch
+            self.batches += 1
+            self._store.delete_session(session.id)
+            self._store.purge([session.id])
+        return self._store.import_many(parts, *args, **kwargs)
 
 
 def test_trash_empty_during_an_import_does_not_stop_it(store, tmp_path, monkeypatch):
+    from sessiond.importers import claude_code
+
+    monkeypatch.setattr(claude_code, "MARK_EVERY", 1)
     monkeypatch.setattr(writer, "BATCH_EVENTS", 5)
     projects = tmp_path / "projects" / "-p"
     transcript(projects, range(40))
@@ -196,3 +200,23 @@ def test_every_field_is_fitted(store, field):
     fitted = w._fit(ImportedSession(**fields))
     assert len(getattr(fitted, field)) == 256
     assert fitted.source == "claude-code"
+
+
+def test_a_file_swapped_for_a_fifo_after_listing_does_not_block(store, tmp_path, monkeypatch):
+    from sessiond.importers import load
+
+    folder = tmp_path / "projects" / "-p"
+    path = transcript(folder, range(4))
+    source = type(load("claude-code"))
+    listed = source.sources
+
+    def swapped(self, paths):
+        found = listed(self, paths)
+        path.unlink()
+        os.mkfifo(path)  # nothing will ever write to it
+        return found
+
+    monkeypatch.setattr(source, "sources", swapped)
+    summary = run_import(store, "claude-code", [tmp_path / "projects"], progress=True)
+    assert summary.events_added == 0
+    assert summary.failed == [(str(path), "is not a regular file")]

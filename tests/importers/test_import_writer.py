@@ -30,11 +30,11 @@ class DiesAfter:
     def __getattr__(self, name):
         return getattr(self._store, name)
 
-    def import_events(self, *args, **kwargs):
+    def import_many(self, *args, **kwargs):
         if self.left == 0:
             raise Killed
         self.left -= 1
-        return self._store.import_events(*args, **kwargs)
+        return self._store.import_many(*args, **kwargs)
 
 
 def test_an_import_killed_between_any_two_batches_ends_the_same_when_run_again(
@@ -44,6 +44,7 @@ def test_an_import_killed_between_any_two_batches_ends_the_same_when_run_again(
     # older transcript interleaves its side chains with the main one).
     monkeypatch.setattr(claude_code, "MARK_EVERY", 1)
     monkeypatch.setattr(writer, "BATCH_EVENTS", 3)
+    monkeypatch.setattr(writer, "BATCH_SESSIONS", 1)  # and no file's end waits for the next
     projects = copy("claude-code") / "projects"
     with open_store(str(tmp_path / "whole.db")) as whole:
         run_import(whole, "claude-code", [projects])
@@ -146,9 +147,9 @@ def test_a_stop_request_ends_at_a_committed_batch_and_the_next_import_goes_on(
         stop = threading.Event()
 
         class StopsAfterOne(DiesAfter):
-            def import_events(self, *args, **kwargs):
+            def import_many(self, *args, **kwargs):
                 stop.set()  # as Ctrl-C does: the import ends at its next mark
-                return self._store.import_events(*args, **kwargs)
+                return self._store.import_many(*args, **kwargs)
 
         stopped = run_import(StopsAfterOne(store, 0), "claude-code", [projects], stop=stop)
         assert stopped.stopped and 0 < stopped.events_added < 29

@@ -6,12 +6,19 @@ import-state row, JSON: `stamp` (size and time when last read to its end),
 `partial`. A file whose stamp has not changed is not opened again; one that
 grew is read from `reader` on.
 
-Events are stored in batches through `Store.import_events`, one transaction
-per session per batch, each carrying the file's new state, so events and
-state never disagree, even when the process is killed between two of them:
-`partial` then counts, per session, the events already committed past
-`reader` (the first ones the reader will yield again for it), and those are
-dropped on the next read. Importing the same files again adds nothing.
+Events are stored in batches through `Store.import_many`: one transaction
+holds the parts of many sessions (the last parts of many small files go
+together: one fsync, not two per file), each part carrying its file's new
+state, so events and state never disagree, even when the process is killed
+between two transactions: `partial` then counts, per session, the events
+already committed past `reader` (the first ones the reader will yield again
+for it), and those are dropped on the next read. Importing the same files
+again adds nothing. A new session is created by its first part, in that
+part's transaction.
+
+Each part's state is written only if the file's state is still what this
+import read (compare and set, under the write lock): two imports of one file
+at once never both store it; the second leaves it to the first.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import json
 import os
 import re
 import signal
+import stat
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -28,16 +36,23 @@ from typing import Any
 
 import attrs
 
-from sessiond.errors import SessionNotFound
 from sessiond.importers.base import Json, Mark, NotRecognised, Skipped, SourceUnreadable, Turns
 from sessiond.importers.source import Source
 from sessiond.importers.summary import Summary
 from sessiond.models import Session
-from sessiond.store.base import ImportedEvent, ImportedSession, Purged, StateMoved, Store
+from sessiond.store.base import (
+    ImportedEvent,
+    ImportedSession,
+    ImportPart,
+    Purged,
+    StateMoved,
+    Store,
+)
 
 STATE_VERSION = 1
 RACED = "files another import was reading at the same time (left to it)"
 PURGED = "sessions removed for good earlier (trash empty), not brought back"
+GONE = "sessions removed for good while importing"
 # What a session's fields may hold (the contract's lengths).
 _LENGTHS = {
     "title": 256,
@@ -57,10 +72,11 @@ class _Known:
     """A session this import has touched: its row id, its event count in
     the store, the title last sent."""
 
-    id: int
-    count: int
+    id: int | None  # None until the part that creates it is committed
+    count: int  # committed, and sent in parts not committed yet
     title: str | None
     created: bool
+    new: ImportedSession | None = None  # to create with its first part
 
 
 class Writer:
@@ -73,6 +89,11 @@ class Writer:
         self.stop = stop
         self.known: dict[str, _Known] = {}
         self.gone: set[str] = set()  # sessions removed for good: never written again
+        # Parts read, not committed yet: the last batch of many small files
+        # go together in one transaction (one fsync, not two per file).
+        self.pending: list[tuple[ImportPart, str, int, str]] = []  # part, ulid, events, file
+        self.pending_events = 0
+        self.raced: set[str] = set()  # files another import committed first
         self.progress: Any = None  # a tqdm bar, when shown
 
     # One file
@@ -80,8 +101,15 @@ class Writer:
     def import_file(self, path: Path, run: Any) -> None:
         self.summary.files += 1
         name = self.source.name
-        key = self.source.key(path)
         try:
+            if not regular(path):
+                # A pipe or a device put where a file was: reading it could
+                # wait forever for a writer that never comes.
+                self.summary.failed.append((str(path), "is not a regular file"))
+                return
+            key = self.source.key(path)
+            if any(pending_key == key for *_, pending_key in self.pending):
+                self.commit()  # another file of the same key: read what it wrote
             raw = self.store.get_import_state(name, key)
             expect = raw  # what a checkpoint of this read must still find
             if raw is None:
@@ -188,6 +216,8 @@ class Writer:
                 batch.skip[session.ulid] = owed - dropped
                 events = events[dropped:]
         if not events:
+            if known.id is None:  # a new session with no turn yet: created all the same
+                batch.groups.setdefault(session.ulid, (session, []))
             return 0
         limit = self.store.max_text_bytes
         group = batch.groups.setdefault(session.ulid, (session, []))[1]
@@ -219,19 +249,25 @@ class Writer:
         if parent is not None and parent not in self.known and not self.store.get_session(parent):
             self.summary.notes["sessions whose parent is not in the store (kept unlinked)"] += 1
             session = attrs.evolve(session, parent_ulid=None)
+        known = self.known.get(session.ulid)
+        if known is not None and known.id is None:
+            known.new, known.title = session, session.title  # still to be created
+            return known
+        stored = self.store.get_session(session.ulid) if known is None else None
+        if known is None and stored is None:
+            # Created with its first part, in that part's transaction.
+            known = self.known[session.ulid] = _Known(None, 0, session.title, True, session)
+            return known
         try:
             stored, created = self.store.import_session(session)
         except Purged:
             self.gone.add(session.ulid)
-            self.summary.notes[
-                "sessions removed for good earlier (trash empty), not brought back"
-            ] += 1
+            self.summary.notes[PURGED] += 1
             return None
         if created:
             self.summary.sessions_added += 1
         if session.title is not None:
             self._retitle(stored, session.title)
-        known = self.known.get(session.ulid)
         if known is None:
             known = self.known[session.ulid] = _Known(
                 stored.id, stored.event_count, session.title, created
@@ -271,12 +307,16 @@ class Writer:
         return attrs.evolve(event, text=text)
 
     def flush(self, batch: _Batch, reader: Mapping[str, Json], stamp: list[int] | None) -> None:
-        """Store the batch's events, then move the file's state to `reader`."""
-        groups = [(ulid, s, events) for ulid, (s, events) in batch.groups.items() if events]
+        """Send the batch's events to the store with the file's new state:
+        at once in the middle of a file, with the next files' at its end."""
+        groups = [
+            (ulid, s, events)
+            for ulid, (s, events) in batch.groups.items()
+            if events or (ulid in self.known and self.known[ulid].id is None)
+        ]
         batch.groups, batch.pending = {}, 0
         owed = {ulid: n for ulid, n in batch.skip.items() if n > 0}
         committed = dict(batch.partial)
-        final = _encode(stamp, reader, owed)
         if stamp is not None and batch.again:
             # Read again from the start: the store may hold more of a session
             # than the file now does (it was cut); those are owed by the
@@ -285,8 +325,10 @@ class Writer:
                 known = self.known.get(ulid)
                 if known is not None and known.count > seen:
                     owed[ulid] = known.count - seen
+        final = _encode(stamp, reader, owed)
         if stamp is not None and batch.path is not None:
             final = _encode(stamp, reader, owed, self.source.check(batch.path, reader))
+        name = self.source.name
         for i, (ulid, session, events) in enumerate(groups):
             known = self.known[ulid]
             if i == len(groups) - 1:
@@ -294,32 +336,72 @@ class Writer:
             else:
                 committed[ulid] = committed.get(ulid, 0) + len(events)
                 state = _encode(None, batch.reader, committed)
-            ended = max(session.ended_at or 0, max(e.created_at for e in events))
-            try:
-                known.count = self.store.import_events(
-                    known.id,
-                    events,
-                    ended_at=ended,
-                    checkpoint=(self.source.name, batch.key, state),
-                    expect=batch.expect,
-                )
-            except SessionNotFound:
-                # Removed for good (trash empty) while this import ran.
-                self.gone.add(ulid)
-                self.known.pop(ulid, None)
-                self.summary.notes["sessions removed for good while importing"] += 1
-                continue
+            states = [(name, batch.key, state)]
+            new = known.new if known.id is None else None
+            if new is not None and new.title is not None:
+                states.append((name, f"title {ulid}", new.title))
+            ended = max([session.ended_at or 0, *(e.created_at for e in events)]) or None
+            part = ImportPart(
+                events,
+                session_id=known.id,
+                session=new,
+                ended_at=ended,
+                states=states,
+                expect=batch.expect,
+            )
+            self.pending.append((part, ulid, len(events), batch.key))
+            self.pending_events += len(events)
+            known.count += len(events)
             batch.expect = state
-            self.summary.events_added += len(events)
-            if not known.created:
-                self.summary.sessions_continued.add(ulid)
         if batch.expect != final:
-            self.store.set_import_state(self.source.name, batch.key, final, expect=batch.expect)
+            part = ImportPart((), states=[(name, batch.key, final)], expect=batch.expect)
+            self.pending.append((part, "", 0, batch.key))
             batch.expect = final
         batch.reader, batch.partial, batch.skip = reader, owed, dict(owed)
+        if (
+            stamp is None
+            or self.pending_events >= BATCH_EVENTS
+            or len(self.pending) >= BATCH_SESSIONS
+            or self.stop.is_set()
+        ):
+            self.commit()
+
+    def commit(self) -> None:
+        """Commit the parts sent so far, in one transaction."""
+        if not self.pending:
+            return
+        pending, self.pending, self.pending_events = self.pending, [], 0
+        outcomes = self.store.import_many([part for part, *_ in pending])
+        for (_part, ulid, n, key), done in zip(pending, outcomes, strict=True):
+            known = self.known.get(ulid) if ulid else None
+            if done.problem is None:
+                if known is None:
+                    continue
+                known.id, known.count = done.session_id, done.count
+                if known.new is not None and done.created:
+                    self.summary.sessions_added += 1
+                known.new = None
+                self.summary.events_added += n
+                if done.created:
+                    known.created = True
+                elif not known.created:
+                    self.summary.sessions_continued.add(ulid)
+                continue
+            if known is not None:
+                known.count -= n
+            if done.problem == "moved":
+                if key not in self.raced:
+                    self.raced.add(key)
+                    self.summary.notes[RACED] += 1
+            elif ulid:
+                self.gone.add(ulid)
+                self.known.pop(ulid, None)
+                note = PURGED if done.problem == "purged" else GONE
+                self.summary.notes[note] += 1
 
     def finish(self, run: Any) -> None:
         """What the reader knows only once every file was read."""
+        self.commit()
         batch = _Batch("", None, {}, path=None, expect=None, again=False)
         for item in self.source.finish(run):
             if isinstance(item, Turns) and item.update_only:
@@ -399,6 +481,14 @@ class StopOnInterrupt:
             signal.signal(signal.SIGINT, self.previous)
 
 
+def regular(path: Path) -> bool:
+    """Whether `path` is a regular file (following links), without opening it."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True  # gone or unreadable: reading it says why
+
+
 def same_file(a: str, b: Path) -> bool:
     try:
         return os.path.samefile(a, b)
@@ -409,6 +499,8 @@ def same_file(a: str, b: Path) -> bool:
 def iter_states(store: Store, source: Source[Any], files: list[Path]) -> Iterator[tuple[Path, Any]]:
     """Each file with its reader state (for the progress bar's total)."""
     for path in files:
+        if not regular(path):
+            continue
         try:
             saved = _decode(store.get_import_state(source.name, source.key(path)))
         except ValueError:

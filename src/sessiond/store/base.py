@@ -22,7 +22,7 @@ Rules every implementation keeps (the contract, protocol.md):
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 import attrs
 
@@ -82,6 +82,36 @@ class ImportedEvent:
     created_at: int  # milliseconds since the epoch, the source's own time
     #: model, usage, tool, isError as the contract's Event.meta (models.make_meta)
     meta: Meta | None = None
+
+
+@attrs.frozen
+class ImportPart:
+    """One session's share of an import batch (`Store.import_many`).
+
+    `session_id` names a stored session; else `session` is created (as
+    `import_session` would; a parent not stored is left out). `states` are
+    import-state rows (source, key, state) written with the events; the
+    first is checked against `expect` (`import_events`' rule)."""
+
+    events: Sequence[ImportedEvent]
+    session_id: int | None = None
+    session: ImportedSession | None = None
+    ended_at: int | None = None
+    states: Sequence[tuple[str, str, str]] = ()
+    expect: str | None = ANY_STATE
+
+
+@attrs.frozen
+class ImportDone:
+    """What became of an ImportPart: its session's id and event count after
+    it, whether it was created, or why nothing of it was written
+    ("moved": another import committed the file first; "purged": the session
+    was removed for good; "gone": it was removed while importing)."""
+
+    session_id: int | None
+    count: int = 0
+    created: bool = False
+    problem: str | None = None
 
 
 @attrs.frozen
@@ -210,6 +240,53 @@ class Derived:
 
     def count(self, session_id: int) -> int:
         return self.session_by_id(session_id).event_count
+
+    def import_many(self, parts: Sequence[ImportPart]) -> list[ImportDone]:
+        """The parts in order, each on its own (a store that can, in one
+        transaction: see SqliteStore)."""
+        done: list[ImportDone] = []
+        for part in parts:
+            try:
+                done.append(self._import_part(part))
+            except StateMoved:
+                done.append(ImportDone(None, problem="moved"))
+            except Purged:
+                done.append(ImportDone(None, problem="purged"))
+            except SessionNotFound:
+                done.append(ImportDone(None, problem="gone"))
+        return done
+
+    def _import_part(self, part: ImportPart) -> ImportDone:
+        store: Any = self
+        created = False
+        session_id = part.session_id
+        states = list(part.states)
+        if session_id is None and part.session is None:  # the file's state alone
+            if states:
+                store.set_import_state(*states[0], expect=part.expect)
+            for state in states[1:]:
+                store.set_import_state(*state)
+            return ImportDone(None)
+        if session_id is None:
+            assert part.session is not None
+            stored, created = store.import_session(part.session)
+            session_id = stored.id
+        count = (
+            store.import_events(
+                session_id,
+                part.events,
+                ended_at=part.ended_at,
+                checkpoint=states[0] if states else None,
+                expect=part.expect,
+            )
+            if part.events
+            else store.session_by_id(session_id).event_count
+        )
+        if states and not part.events:
+            store.set_import_state(*states[0], expect=part.expect)
+        for state in states[1:]:
+            store.set_import_state(*state)
+        return ImportDone(session_id, count, created)
 
     def __enter__(self) -> Self:
         return self
@@ -428,6 +505,13 @@ class Store(Protocol):
 
     def redact_rest(self, scan: Scan) -> dict[str, int]:
         """The same over titles, previews, milestone values and engine URLs."""
+        ...
+
+    def import_many(self, parts: Sequence[ImportPart]) -> list[ImportDone]:
+        """Import several sessions' events (and their files' states) in one
+        transaction: `ImportPart` says what each is, `ImportDone` what became
+        of it. A part refused for its own reason (the state moved, the
+        session purged or gone) is skipped, the others written."""
         ...
 
     def get_import_state(self, source: str, key: str) -> str | None:

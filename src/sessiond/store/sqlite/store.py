@@ -27,6 +27,8 @@ import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 
+import attrs
+
 from sessiond import DEFAULT_MAX_TEXT_BYTES
 from sessiond.errors import (
     SessiondError,
@@ -39,8 +41,10 @@ from sessiond.store.base import (
     AppendItem,
     Derived,
     Feed,
+    ImportDone,
     ImportedEvent,
     ImportedSession,
+    ImportPart,
     Reader,
     Scan,
 )
@@ -609,6 +613,18 @@ class SqliteStore(Derived):
     def redact_rest(self, scan: Scan) -> dict[str, int]:
         with self._write() as conn:
             return writes.redact_rest(conn, scan)
+
+    def import_many(self, parts: Sequence[ImportPart]) -> list[ImportDone]:
+        cleaned = []
+        for part in parts:
+            events = clean_events(part.events, self.redact)
+            for event in events:
+                check_kind(event.kind)
+                check_text(event.text, self.max_text_bytes)
+            session = None if part.session is None else clean_session(part.session, self.redact)
+            cleaned.append(attrs.evolve(part, events=events, session=session))
+        with self._write() as conn:
+            return [writes.import_part(conn, part) for part in cleaned]
 
     def get_import_state(self, source: str, key: str) -> str | None:
         with self._errors() as conn:

@@ -9,6 +9,8 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
+
 from sessiond.errors import (
     SessiondError,
     SessionEnded,
@@ -19,8 +21,10 @@ from sessiond.models import Appended, Meta, now_ms, rfc3339
 from sessiond.store import cjk
 from sessiond.store.base import (
     ANY_STATE,
+    ImportDone,
     ImportedEvent,
     ImportedSession,
+    ImportPart,
     Purged,
     Scan,
     StateMoved,
@@ -341,6 +345,64 @@ def import_session(conn: sqlite3.Connection, session: ImportedSession) -> bool:
         (session.source, session.source_id, session.project, session.branch, found[0]),
     )
     return False
+
+
+_PROBLEMS = {StateMoved: "moved", Purged: "purged", SessionNotFound: "gone"}
+
+
+def import_part(conn: sqlite3.Connection, part: ImportPart) -> ImportDone:
+    """One part of `import_many`, inside its transaction. A part refused for
+    its own reason rolls back to a savepoint: nothing of it stays."""
+    conn.execute("SAVEPOINT part")
+    try:
+        states = list(part.states)
+        if states:
+            check_state(conn, states[0][0], states[0][1], part.expect)
+        created = False
+        session_id = part.session_id
+        if session_id is None and part.session is None:  # the file's state alone
+            for state in states:
+                set_import_state(conn, *state)
+            conn.execute("RELEASE part")
+            return ImportDone(None)
+        if session_id is None:
+            assert part.session is not None
+            session = part.session
+            if (
+                session.parent_ulid is not None
+                and not conn.execute(
+                    "SELECT 1 FROM sessions WHERE ulid = ?", (session.parent_ulid,)
+                ).fetchone()
+            ):
+                session = attrs.evolve(session, parent_ulid=None)
+            created = import_session(conn, session)
+            session_id = conn.execute(
+                "SELECT id FROM sessions WHERE ulid = ?", (session.ulid,)
+            ).fetchone()[0]
+        if part.events:
+            count = import_events(conn, session_id, part.events, part.ended_at)
+        else:
+            row = conn.execute(
+                "SELECT event_count FROM sessions WHERE id = ?", (session_id,)
+            ).fetchone()
+            if row is None:
+                raise SessionNotFound(f"no session has the id {session_id}")
+            count = row[0]
+        for state in states:
+            set_import_state(conn, *state)
+    except (StateMoved, Purged, SessionNotFound) as exc:
+        conn.execute("ROLLBACK TO part")
+        conn.execute("RELEASE part")
+        problem = (
+            "moved"
+            if isinstance(exc, StateMoved)
+            else "purged"
+            if isinstance(exc, Purged)
+            else "gone"
+        )
+        return ImportDone(None, problem=problem)
+    conn.execute("RELEASE part")
+    return ImportDone(session_id, int(count), created)
 
 
 def check_state(conn: sqlite3.Connection, source: str, key: str, expect: str | None) -> None:
