@@ -18,22 +18,12 @@ from pathlib import Path
 
 import pytest
 
+from support.peak import launched
 from support.rawpipe import frame, request
 
 pytestmark = pytest.mark.slow
 
 PEAK_LIMIT_MB = 300
-LAUNCH = """
-import os, sys
-
-pid = os.fork()
-if pid == 0:
-    os.execv(sys.argv[2], sys.argv[2:])
-_, status, usage = os.wait4(pid, 0)
-with open(sys.argv[1], "w") as out:
-    out.write(str(usage.ru_maxrss))
-sys.exit(os.waitstatus_to_exitcode(status))
-"""
 
 
 class Hostile:
@@ -104,8 +94,7 @@ def chat_once(tmp_path: Path, hostile: Hostile, read_while: bool = True) -> tupl
     peak = tmp_path / "peak"
     env = {**os.environ, "SESSIOND_ENGINE_BASE_URL": hostile.url, "SESSIOND_ENGINE_MODEL": "m"}
     proc = subprocess.Popen(
-        [sys.executable, "-c", LAUNCH, str(peak), sys.executable, "-m", "sessiond", "serve",
-         "--db", str(tmp_path / "s.db")],
+        launched([sys.executable, "-m", "sessiond", "serve", "--db", str(tmp_path / "s.db")], peak),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -198,8 +187,8 @@ def test_an_import_of_huge_documents_stays_bounded(tmp_path):
     for source, paths in big_json_sources(tmp_path / "in").items():
         peak = tmp_path / f"{source}.peak"
         done = subprocess.run(
-            [sys.executable, "-c", LAUNCH, str(peak), sys.executable, "-m", "sessiond",
-             "import", source, *map(str, paths), "--db", str(tmp_path / f"{source}.db")],
+            launched([sys.executable, "-m", "sessiond", "import", source, *map(str, paths),
+                      "--db", str(tmp_path / f"{source}.db")], peak),
             capture_output=True, text=True, timeout=600,
         )  # fmt: skip
         peak_mb = int(peak.read_text()) // 1024
