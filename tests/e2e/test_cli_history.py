@@ -188,10 +188,9 @@ def test_ls_lists_by_last_activity_with_source_and_project(history):
     words = [row.split() for row in rows]
     # Last active first: the old session's last turn was at noon (today's or
     # yesterday's), after the chat (a day before) and codex's (two days).
-    assert [named(w[0], u) for w, u in zip(words, [history.old, history.chat, history.mid])] == [
-        True
-    ] * 3
     assert len(words) == 3  # the trash left out
+    expected = [history.old, history.chat, history.mid]
+    assert all(named(w[0], u) for w, u in zip(words, expected, strict=True))
     old = words[0]
     assert old[1].endswith("h") and old[2:6] == ["ago", "4", "claude-code", "src/api"]
     assert words[2][1:6] == ["2d", "ago", "2", "codex", "web/ui"]
