@@ -15,7 +15,6 @@ from __future__ import annotations
 import html.parser
 import json
 import queue
-import re
 import signal
 import subprocess
 import threading
