@@ -193,7 +193,8 @@ class Column(NamedTuple):
     to `least` cells (cut at the end, or at the start when `left`) at step
     `shrink`, and goes at step `drop`; the steps of every column are taken
     in order (None: never) until the last column has room. `right`: aligned
-    right (numbers); `optional`: left out when no row has anything in it."""
+    right (numbers); `optional`: left out when no row has anything in it;
+    `most`: never wider than this on a terminal."""
 
     name: str
     shrink: int | None = None
@@ -202,6 +203,7 @@ class Column(NamedTuple):
     drop: int | None = None
     right: bool = False
     optional: bool = False
+    most: int | None = None  # at most this many cells on a terminal
 
 
 TITLE_LEAST = 10
@@ -224,6 +226,9 @@ def fit(
         if i == last or not col.optional or any(r[i] for r in rows)
     ]
     widths = {i: max([cells(columns[i].name), *(cells(row[i]) for row in rows)]) for i in active}
+    if width is not None:
+        for i in active[:-1]:
+            widths[i] = min(widths[i], columns[i].most or widths[i])
     natural = dict(widths)
     if width is not None and _room(width, widths, active) < widths[last]:
         keep = min(natural[last], last_keep if last_keep is not None else max(20, width // 3))
@@ -338,7 +343,7 @@ def sessions_table(
         Column("STATE", drop=3, optional=True),
         Column("EVENTS", drop=1, right=True),
         Column("SOURCE", shrink=5, least=8, drop=6, optional=True),
-        Column("PROJECT", shrink=2, least=12, left=True, drop=4, optional=True),
+        Column("PROJECT", shrink=2, least=12, left=True, drop=4, optional=True, most=24),
         Column("TITLE / FIRST PROMPT"),
     ]
     rows = [
@@ -427,22 +432,34 @@ def replay(events: Iterable[Event], clock: Clock | None = None) -> Iterator[str]
             yield pad_ + line
 
 
-def hit_lines(
-    hit: Hit,
+def hits_lines(
+    hits: Sequence[Hit],
     clock: Clock,
     mark: tuple[str, str] | None,
     ids: dict[int, str] | None = None,
     width: int | None = None,
 ) -> Iterator[str]:
-    """A search hit for a terminal: the session (its short ULID when `ids`
-    has it), the turn's time and kind, the session's title or preview, then
-    the snippet, its matches between `mark`'s two strings (None: no
-    marking), each line cut to `width` cells."""
-    who = label(hit.session, 400) or "(untitled)"
-    name = (ids or {}).get(hit.session.id, hit.session.ulid)
-    lead = f"{name}  {clock.full(hit.created_at)}  {kind_label(hit.kind)}  "
-    yield lead + (who if width is None else cut(who, max(10, width - cells(lead))))
-    yield "    " + marked(hit.snippet, hit.highlights, mark, None if width is None else width - 4)
+    """Search hits for a terminal: for each, a row of a table fitted to
+    `width` (the session's short ULID when `ids` has it, when the turn was,
+    its kind, the session's title or preview), then the snippet indented,
+    its matches between `mark`'s two strings (None: no marking), cut to
+    `width` cells."""
+    columns = [Column("ID"), Column("WHEN"), Column("KIND"), Column("TITLE")]
+    rows = [
+        [
+            (ids or {}).get(h.session.id, h.session.ulid),
+            clock.ago(h.created_at),
+            kind_label(h.kind),
+            label(h.session, 400) or "(untitled)",
+        ]
+        for h in hits
+    ]
+    headings = fit(columns, rows, width)[1:]
+    for hit, heading in zip(hits, headings, strict=True):
+        yield heading
+        yield "    " + marked(
+            hit.snippet, hit.highlights, mark, None if width is None else width - 4
+        )
 
 
 def marked(
@@ -503,7 +520,7 @@ def found_lines(
         Column("ID"),
         Column("ACTIVE"),
         Column("SOURCE", shrink=3, least=8, drop=4, optional=True),
-        Column("PROJECT", shrink=1, least=12, left=True, drop=2, optional=True),
+        Column("PROJECT", shrink=1, least=12, left=True, drop=2, optional=True, most=24),
         Column("TITLE"),
     ]
     rows = [
@@ -579,7 +596,7 @@ def stats_table(
         return short_project(row.key) if group_by == "project" else one_line(row.key, 200)
 
     columns = [
-        Column(STATS_KEYS[group_by], shrink=2, least=12, left=group_by == "project"),
+        Column(STATS_KEYS[group_by], shrink=2, least=12, left=group_by == "project", most=32),
         Column("SESSIONS", right=True),
         Column("PROMPTS", right=True),
         Column("REPLIES", right=True),

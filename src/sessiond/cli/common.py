@@ -325,6 +325,17 @@ def use_color(stream: IO[str] | None = None) -> bool:
     return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
+def say(text: str, stream: IO[str] | None = None) -> None:
+    """Print a sentence, wrapped to the terminal's width when on one."""
+    stream = stream or sys.stdout
+    width = terminal_width(stream)
+    if width is not None and len(text) > width:
+        import textwrap
+
+        text = textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
+    print(text, file=stream)
+
+
 def more_hint(shown: int, more: int | None, limit_max: int, noun: str = "") -> str:
     """`3 more (-n 23)` for a list cut at `shown`; `more` None: an unknown
     number more."""

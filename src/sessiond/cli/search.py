@@ -73,9 +73,8 @@ def run(args: argparse.Namespace) -> int:
         clock = render.Clock(args.utc)
         mark = BOLD_RED if use_color() else None
         width = terminal_width()
-        for hit in hits:
-            for line in render.hit_lines(hit, clock, mark, ids, width):
-                print(line)
+        for line in render.hits_lines(hits, clock, mark, ids, width):
+            print(line)
     if not hits and sys.stdout.isatty():
         print("no matches", file=sys.stderr)
     elif more and not args.json:

@@ -17,6 +17,7 @@ from sessiond.cli.common import (
     open_for_reading,
     open_for_writing,
     resolve,
+    say,
     short_ids,
     terminal_width,
     under_parents,
@@ -74,8 +75,9 @@ def run(args: argparse.Namespace) -> int:
                 print("the trash is empty")
                 return 0
             print(_table(store, trashed, clock))
-        print(
-            f"\n{render.plural(len(trashed), 'session')} in the trash; "
+        print()
+        say(
+            f"{render.plural(len(trashed), 'session')} in the trash; "
             "`sessiond restore ULID` brings one back, "
             "`sessiond trash empty` removes them for good"
         )
@@ -109,8 +111,9 @@ def _empty(args: argparse.Namespace, clock: object) -> int:
         events = sum(s.event_count for s in trashed)
         print(_table(store, trashed, clock if isinstance(clock, render.Clock) else None))
         their = "its" if len(trashed) == 1 else "their"
-        print(
-            f"\nthis removes {render.plural(len(trashed), 'session')} and {their} "
+        print()
+        say(
+            f"this removes {render.plural(len(trashed), 'session')} and {their} "
             f"{render.plural(events, 'event')} for good"
         )
         if not args.yes:
