@@ -712,7 +712,8 @@ def markdown_meta(s: Session) -> Iterator[str]:
     yield f"- Ended: {s.ended_at or 'live'}"
     yield f"- Client: {one_line(s.cli_version, 256)}"
     if s.source:
-        yield f"- Source: {one_line(s.source, 256)}"
+        its_id = f" (its id there: {one_line(s.source_id, 256)})" if s.source_id else ""
+        yield f"- Source: {one_line(s.source, 256)}{its_id}"
     if s.project:
         yield f"- Project: {one_line(s.project, 4096)}"
     if s.branch:

@@ -78,7 +78,11 @@ def plan(session: Session, db: str | None) -> Plan:
     if source == "nvim":
         return Plan(["nvim", f"+SessiondContinue {session.ulid}"], "nvim", NVIM_INSTALL, {})
     if source == "vscode":
-        folder = f"`code {shlex.quote(session.project)}`" if session.project else "VS Code"
+        folder = (
+            f"`code {shlex.quote(one_line(session.project, 4096))}`"
+            if session.project
+            else "VS Code"
+        )
         raise CannotResume(
             f"{session.ulid} was held in VS Code, which has no command to reopen it: open "
             f"{folder}, then run 'sessiond: Continue Session' from the Command Palette and "
@@ -107,7 +111,7 @@ def plan(session: Session, db: str | None) -> Plan:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sessiond.render import one_line
+    from sessiond.render import one_line, safe_text
 
     given = getattr(args, "db", None)
     with open_for_reading(db_of(args)) as store:
@@ -120,6 +124,14 @@ def run(args: argparse.Namespace) -> int:
     folder = session.project
     found = shutil.which(how.program)
     if args.print:
+        shown = [folder or "", *how.argv]
+        if any(safe_text(part) != part for part in shown):
+            print(
+                f"sessiond: {session.ulid}'s folder or id holds control characters; "
+                "sessiond does not print them raw as a command",
+                file=sys.stderr,
+            )
+            return EXIT_CANNOT
         command = shlex.join(how.argv)
         if how.program == "sessiond" and given is not None and "://" not in given:
             command = shlex.join([*how.argv[:1], "--db", given, *how.argv[1:]])
