@@ -363,3 +363,42 @@ def test_jsonl_export_starts_with_the_session(db, exported):
     assert first["session"]["title"] == "Files <script>x</script>"
     assert [e["seq"] for e in events] == [1, 2, 3, 4, 5]
     assert events[0]["text"].endswith(HOSTILE_HTML)
+
+
+# Speed: --help loads no verb, a verb loads only itself
+
+
+LOADED = """
+import contextlib, io, sys
+from sessiond.cli import main
+with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):
+    main(sys.argv[1:])
+print(" ".join(sorted(sys.modules)))
+"""
+
+
+def loaded_by(*args: str) -> set[str]:
+    """The modules `sessiond ARGS` loaded (a process of its own)."""
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", LOADED, *args], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return set(done.stdout.split())
+
+
+def test_help_loads_neither_the_store_nor_any_verb():
+    loaded = loaded_by("--help")
+    heavy = {"sessiond.store", "sessiond.wire.params", "sessiond.cli.ls", "attrs", "pygls"}
+    assert "sessiond.cli" in loaded and not heavy & loaded, heavy & loaded
+    verb = loaded_by("ls", "--help")
+    assert "sessiond.cli.ls" in verb and "sessiond.cli.search" not in verb
+    assert "sessiond.store" not in verb
+
+
+def test_the_cli_s_limit_is_the_wire_s():
+    from sessiond.cli.common import MAX_LIMIT
+    from sessiond.wire import params
+
+    assert MAX_LIMIT == params.MAX_LIMIT
