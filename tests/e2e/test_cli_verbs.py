@@ -391,8 +391,10 @@ def test_tail_without_follow(db, ulids):
         db, "tail", ulids["fruit"]
     )
     assert lines[-1].split()[2:] == ["prompt", "identical", "twin", "text"]
-    fruit = ok(db, "tail", ulids["fruit"], "-n", "1")
-    assert "Fruit talk" in fruit and "bananas are yellow" in fruit and "apple" not in fruit
+    fruit = sessiond(db, "tail", ulids["fruit"], "-n", "1")
+    assert "Fruit talk" in fruit.stdout and "bananas are yellow" in fruit.stdout
+    assert "apple" not in fruit.stdout and fruit.stderr == "1 earlier turn (-n 2)\n"
+    assert sessiond(db, "tail", ulids["fruit"]).stderr == ""
 
 
 def test_tail_follow_prints_turns_another_process_appends_and_ends_on_ctrl_c(db, ulids):

@@ -36,6 +36,11 @@ def tail(args: argparse.Namespace) -> int:
             for line in render.replay(last, clock):
                 print(line)
             seen = last[-1].seq if last else 0
+            earlier = (last[0].seq - 1) if last else 0
+            if earlier > 0:
+                sys.stdout.flush()
+                wanted = min(10_000, earlier + len(last))
+                print(f"{render.plural(earlier, 'earlier turn')} (-n {wanted})", file=sys.stderr)
         if feed is None:
             return 0
         sys.stdout.flush()
