@@ -75,7 +75,7 @@ def mcp_rows(r: dict[str, Any]) -> Rows:
     for query, q in mc["search"].items():
         rows.append(
             (
-                f"`{query}`: search_history (MCP) / session/search (daemon), p50",
+                f"`{query}`: search_history (MCP) / session/find (daemon), p50",
                 f"{ms(q['mcp_p50'])} / {ms(q['daemon_p50'])} ({q['ratio']:.2f}x)",
             )
         )
@@ -84,7 +84,7 @@ def mcp_rows(r: dict[str, Any]) -> Rows:
 
 def mcp_goals(r: dict[str, Any]) -> list[dict[str, Any]]:
     worst = max(q["ratio"] for q in r["figures"]["mcp"]["search"].values())
-    return [goal("search_history p50 vs session/search p50 (worst query)", worst, 2.0, "<=",
+    return [goal("search_history p50 vs session/find p50 (worst query)", worst, 2.0, "<=",
                  issue=17)]  # fmt: skip
 
 

@@ -102,7 +102,7 @@ QUICK: dict[str, Any] = {
     "export_rounds": 3,
 }
 
-# search_history beside session/search: the rare word (where the fixed cost
+# search_history beside session/find: the rare word (where the fixed cost
 # of each side shows most), a common pair, a prefix and a question.
 MCP_QUERIES = (search.QUERIES["a rare word"], "deploy OR rollback", "com*", "undo the last commit")
 PG_HOW = (
@@ -112,7 +112,7 @@ PG_HOW = (
 
 
 def run_mcp(db: str, s: dict[str, Any]) -> dict[str, Any]:
-    log("mcp: imports, starts, search_history beside session/search")
+    log("mcp: imports, starts, search_history beside session/find")
     f: dict[str, Any] = dict(mcp.import_times(runs=3))
     f["start"] = mcp.starts(db, s["mcp_starts"])
     f["search"] = mcp.searches(db, s["mcp_calls"], s["mcp_rounds"], MCP_QUERIES)

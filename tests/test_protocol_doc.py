@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from sessiond.daemon.methods import SERVED, Plain, Queued, Streamed
+from sessiond.daemon.methods import SERVED, Offloaded, Plain, Queued, Streamed
 from sessiond.errors import ALL_ERRORS, InternalError
 from sessiond.wire.methods import METHODS
 
@@ -22,7 +22,7 @@ def section(title: str) -> str:
 
 def test_the_daemon_serves_exactly_the_method_table():
     assert list(SERVED) == list(METHODS), "daemon.methods.SERVED and wire.methods.METHODS differ"
-    assert {type(row) for row in SERVED.values()} == {Plain, Queued, Streamed}
+    assert {type(row) for row in SERVED.values()} == {Plain, Queued, Streamed, Offloaded}
 
 
 def test_every_served_method_has_a_section_and_a_table_row():

@@ -69,7 +69,7 @@ def test_the_2025_06_18_revision_with_structured_output(tmp_path: Path) -> None:
     answer = peer.request("tools/call", {"name": "list_sessions", "arguments": {"limit": 1}})
     result = answer["result"]
     assert result.get("isError", False) is False
-    assert result["structuredContent"]["sessions"][0]["ulid"] == seeded.wide
+    assert result["structuredContent"]["sessions"][0]["ulid"] == seeded.cache
     assert result["content"][0]["type"] == "text"
     bad = peer.request("tools/call", {"name": "read_session", "arguments": {"ulid": "0"}})
     assert bad["result"]["isError"] is True and "error" not in bad
@@ -142,8 +142,8 @@ async def test_serves_a_file_on_a_read_only_file_system(tmpfs: Path) -> None:
             _, read = await ok(client, "read_session", ulid=seeded.cache)
     finally:
         subprocess.run(["mount", "-o", "remount,rw", str(tmpfs)], check=True)
-    assert data["hits"] and "**cache**" in shown
-    assert len(read["events"]) == 3
+    assert data["results"] and "**cache**" in shown
+    assert len(read["events"]) == 4
     assert_untouched(db, *before)
 
 
@@ -166,9 +166,9 @@ async def test_serves_a_read_only_view_while_a_writer_writes(tmp_path: Path, tmp
                 _, cache = await ok(client, "read_session", ulid=seeded.cache)
     finally:
         umount(view)
-    assert before["hits"] == []
-    assert [h["session"]["cliVersion"] for h in after["hits"]] == ["vscode 1.0"]
-    assert len(cache["events"]) == 3
+    assert before["results"] == []
+    assert [r["session"]["cliVersion"] for r in after["results"]] == ["vscode 1.0"]
+    assert len(cache["events"]) == 4
 
 
 async def test_a_writer_that_starts_later_is_seen(tmp_path: Path, tmpfs: Path) -> None:
@@ -189,8 +189,8 @@ async def test_a_writer_that_starts_later_is_seen(tmp_path: Path, tmpfs: Path) -
                 _, after = await ok(client, "search_history", query="platypus")
     finally:
         umount(view)
-    assert before["hits"] == []
-    assert [h["session"]["cliVersion"] for h in after["hits"]] == ["nvim 0.11"]
+    assert before["results"] == []
+    assert [r["session"]["cliVersion"] for r in after["results"]] == ["nvim 0.11"]
 
 
 def test_the_sdk_stays_off_every_other_command() -> None:

@@ -6,6 +6,7 @@ history (no --db, no SESSIOND_DB), as an agent would start it."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
@@ -76,11 +77,12 @@ async def test_the_registration_lines_start_a_working_server(doc: Path, tmp_path
     for client_name, command in found.items():
         assert command == ["sessiond", "mcp"], (client_name, command)
         assert shutil.which(command[0]), f"{command[0]} is not on PATH"
-        params = StdioServerParameters(
-            command=command[0], args=command[1:], env={"HOME": str(home)}
-        )
+        env = {"HOME": str(home)}
+        if os.environ.get("PYTHONPATH"):  # a checkout that is not the installed one
+            env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+        params = StdioServerParameters(command=command[0], args=command[1:], env=env)
         async with Client(params, mode="legacy", read_timeout_seconds=60) as client:
             names = {t.name for t in (await client.list_tools()).tools}
             _, data = await ok(client, "search_history", query="cache key")
         assert names == {"search_history", "read_session", "list_sessions"}
-        assert {h["session"]["ulid"] for h in data["hits"]} == {seeded.cache}, client_name
+        assert [r["session"]["ulid"] for r in data["results"]] == [seeded.cache], client_name

@@ -14,7 +14,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from support.mcpkit import HERE, seed, unique_prefix
+from support.mcpkit import HERE, SHOP, seed, unique_prefix
 
 # Node and the TypeScript SDK start: several seconds.
 pytestmark = pytest.mark.slow
@@ -54,7 +54,7 @@ def test_the_typescript_sdk_client(tmp_path: Path) -> None:
     prefix = unique_prefix(seeded.cache, list(attrs.astuple(seeded)))
     server = [sys.executable, "-m", "sessiond", "mcp", "--db", str(db)]
     run = subprocess.run(
-        [node, "client.mjs", prefix, "--", *server],
+        [node, "client.mjs", prefix, SHOP, "--", *server],
         cwd=CLIENT,
         capture_output=True,
         text=True,
@@ -71,8 +71,11 @@ def test_the_typescript_sdk_client(tmp_path: Path) -> None:
 
     search = got["search"]
     assert not search.get("isError")
-    assert {h["session"]["ulid"] for h in search["structuredContent"]["hits"]} == {seeded.cache}
+    (result,) = search["structuredContent"]["results"]
+    assert result["session"]["ulid"] == seeded.cache and result["session"]["project"] == SHOP
+    assert search["structuredContent"]["hits"] == result["hits"]
     assert "**cache** **key**" in search["content"][0]["text"]
+    assert f"{seeded.cache} · last active" in search["content"][0]["text"]
 
     read = got["read"]
     assert not read.get("isError")
@@ -81,10 +84,13 @@ def test_the_typescript_sdk_client(tmp_path: Path) -> None:
         "prompt",
         "system",
         "command",
+        "prompt",
     ]
 
     listed = got["list"]["structuredContent"]
-    assert [s["ulid"] for s in listed["sessions"]] == [seeded.wide, seeded.long]
+    assert [s["ulid"] for s in listed["sessions"]] == [seeded.cache, seeded.wide]
+    shop = got["listShop"]["structuredContent"]
+    assert [s["ulid"] for s in shop["sessions"]] == [seeded.cache, seeded.wide]
 
     for refused, words in ((got["unknownUlid"], "no session's ULID"), (got["badQuery"], "no word")):
         assert refused["isError"] is True and words in refused["content"][0]["text"]

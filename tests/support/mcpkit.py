@@ -12,6 +12,8 @@ import select
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,8 @@ from mcp_types import CallToolResult
 from ulid import ULID
 
 from mcp import Client, StdioServerParameters
-from sessiond.store import open_store
+from sessiond.models import Session
+from sessiond.store import ImportedEvent, ImportedSession, open_store
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = REPO / "tests" / "mcp"  # the MCP tests' own files: registration.md, ts-client/
@@ -35,11 +38,23 @@ LONG_TURN = "long turn " + "x" * 9_990  # 10,000 characters
 class Seeded:
     """The ULIDs of the seeded sessions, by role."""
 
-    cache: str  # titled, ended: the CI cache story
-    hostile: str  # live, its prompt full of control characters
+    cache: str  # titled, ended, claude-code in /home/ada/shop: the CI cache story
+    hostile: str  # live, its prompt full of control characters (codex, /home/ada/tools)
     trashed: str  # deleted: must never be shown
-    long: str  # 60 turns, one of them 10,000 characters
+    long: str  # 60 turns, one of them 10,000 characters (llm, no project)
     wide: str  # 30 turns of 3,000 characters: more than one answer holds
+
+
+SHOP = "/home/ada/shop"  # the cache session's project; wide's is under it
+TOOLS_DIR = "/home/ada/tools"
+MODEL = "claude-sonnet-4-5"
+
+
+def at(day: int, minute: int = 0) -> int:
+    """Milliseconds: a known time in October 2025 (the seed's sessions are
+    imported with their own times, so their order never rests on a clock)."""
+    when = datetime.datetime(2025, 10, day, 9, 0, tzinfo=datetime.UTC)
+    return int(when.timestamp() * 1000) + minute * 60_000
 
 
 def _ulid(day: int) -> str:
@@ -49,39 +64,120 @@ def _ulid(day: int) -> str:
 
 
 def seed(db: Path) -> Seeded:
-    """A small history written through the store, the way the daemon writes."""
+    """A small history written through the store, as the importers write it:
+    each session and turn at a known time, with the version 3 fields (source,
+    project, branch, the model and tokens of a reply, a command's tool).
+
+    By start, newest first: wide, long, trashed (in the trash), hostile,
+    cache. By last activity: cache (a turn on day 9), wide, long, hostile."""
+
+    def session(day: int, client: str, **fields: Any) -> tuple[Session, int]:
+        made, created = store.import_session(ImportedSession(_ulid(day), client, at(day), **fields))
+        assert created
+        return made, made.id
+
+    def turns(sid: int, *events: ImportedEvent, ended_at: int | None = None) -> None:
+        store.import_events(sid, events, ended_at=ended_at)
+
     with open_store(str(db)) as store:
-        cache = store.start_session("claude-code 2.0.14", ulid=_ulid(1))
-        store.append(cache.id, "prompt", "Why does the CI cache miss on every run?")
-        store.append(
-            cache.id,
-            "system",
-            "The cache key uses the runner's home directory; pin it to the workspace.",
+        cache, sid = session(
+            1,
+            "claude-code 2.0.14",
+            title="Fix the flaky CI cache",
+            source="claude-code",
+            source_id="5d0f1a52-8c3e-4b7a-9f21-3e6b2c1d4a01",
+            project=SHOP,
+            branch="main",
         )
-        store.append(cache.id, "command", "git commit -m 'pin the cache key'")
-        store.rename_session(cache.id, "Fix the flaky CI cache")
-        store.end_session(cache.id)
-
-        hostile = store.start_session("codex 0.50.0", ulid=_ulid(2))
-        store.append(
-            hostile.id,
-            "prompt",
-            "paint it \x1b[31mred\x1b[0m\rthen \u202eevil\u202c and ring \x07 the bell",
+        turns(
+            sid,
+            ImportedEvent("prompt", "Why does the CI cache miss on every run?", at(1, 1)),
+            ImportedEvent(
+                "system",
+                "The cache key uses the runner's home directory; pin it to the workspace.",
+                at(1, 2),
+                {"model": MODEL, "usage": {"inputTokens": 1200, "outputTokens": 300}},
+            ),
+            ImportedEvent(
+                "command", "git commit -m 'pin the cache key'", at(1, 3), {"tool": "Bash"}
+            ),
+            ImportedEvent("prompt", "It holds: thanks.", at(9)),
+            ended_at=at(9, 1),
         )
 
-        trashed = store.start_session("aider 0.86.1", ulid=_ulid(3))
-        store.append(trashed.id, "prompt", "the zanzibar secret plan for the cache")
-        store.delete_session(trashed.id)
+        hostile, sid = session(2, "codex 0.50.0", source="codex", project=TOOLS_DIR)
+        turns(
+            sid,
+            ImportedEvent(
+                "prompt",
+                "paint it \x1b[31mred\x1b[0m\rthen \u202eevil\u202c and ring \x07 the bell",
+                at(2, 1),
+            ),
+        )
 
-        long = store.start_session("llm 0.27", ulid=_ulid(4))
-        for i in range(1, 61):
-            store.append(long.id, "prompt" if i % 2 else "system", f"turn {i} of the long one")
-        store.append(long.id, "system", LONG_TURN)
+        trashed, sid = session(3, "aider 0.86.1", source="aider", project=SHOP)
+        turns(sid, ImportedEvent("prompt", "the zanzibar secret plan for the cache", at(3, 1)))
+        store.delete_session(sid)
 
-        wide = store.start_session("sessiond-chat 0.1.0", ulid=_ulid(5))
-        for i in range(1, 31):
-            store.append(wide.id, "system", f"wide {i} " + "w" * 2990)
+        long, sid = session(4, "llm 0.27", source="llm")
+        turns(
+            sid,
+            *(
+                ImportedEvent(
+                    "prompt" if i % 2 else "system", f"turn {i} of the long one", at(4, i)
+                )
+                for i in range(1, 61)
+            ),
+            ImportedEvent("system", LONG_TURN, at(4, 61)),
+        )
+
+        wide, sid = session(5, "sessiond-chat 0.1.0", source="sessiond-chat", project=SHOP + "/web")
+        turns(
+            sid,
+            *(ImportedEvent("system", f"wide {i} " + "w" * 2990, at(5, i)) for i in range(1, 31)),
+        )
+
         return Seeded(cache.ulid, hostile.ulid, trashed.ulid, long.ulid, wide.ulid)
+
+
+@attrs.frozen
+class Agents:
+    parent: str  # in the trash, with a sub-agent session...
+    agent: str  # ...`<parent>_<agent>`, which must never be shown either,
+    subagent: str  # ...and the agent's own sub-agent, `<agent>_<agent>`
+
+
+def add_agents(db: Path) -> Agents:
+    """A Claude Code session that ran an agent which ran one of its own, all
+    three about the kookaburra cache, then the parent moved to the trash
+    (which holds its sub-agent sessions with it)."""
+    with open_store(str(db)) as store:
+        parent, _ = store.import_session(
+            ImportedSession(
+                _ulid(6), "claude-code 2.0.14", at(6), source="claude-code", project=SHOP
+            )
+        )
+        store.import_events(
+            parent.id,
+            [ImportedEvent("prompt", "ask an agent about the kookaburra cache", at(6, 1))],
+        )
+        above, made = parent, []
+        for n, text in enumerate(("the kookaburra cache report", "the kookaburra cache details")):
+            agent, _ = store.import_session(
+                ImportedSession(
+                    f"{above.ulid}_agent-{n}a{n}b",
+                    "claude-code 2.0.14",
+                    at(6, 2 + n),
+                    parent_ulid=above.ulid,
+                    source="claude-code",
+                    project=SHOP,
+                )
+            )
+            store.import_events(agent.id, [ImportedEvent("system", text, at(6, 3 + n))])
+            made.append(agent.ulid)
+            above = agent
+        store.delete_session(parent.id)
+    return Agents(parent.ulid, *made)
 
 
 def unique_prefix(ulid: str, others: list[str]) -> str:
@@ -256,3 +352,148 @@ class RawPeer:
         """Close stdin (how MCP clients end a stdio server); exit code and stderr."""
         _out, err = self.proc.communicate(timeout=30)
         return self.proc.returncode, err
+
+
+# Runs argv[2:] as a child and writes its peak RSS (kB) to argv[1] when it
+# ends (the approach of tests/reliability/test_backpressure.py). wait4 on a
+# process started by the (large) test process would not do: Linux folds the
+# spawning process's high-water mark into its child's ru_maxrss at exec. A
+# small launcher's own fork starts the count from its own size.
+LAUNCH = """
+import os, sys
+
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+class Measured:
+    """`sessiond mcp` on raw pipes, started through LAUNCH so that its peak
+    RSS is known once it has ended; its answers are read by a thread that
+    counts them by id (and hands each to `check`), keeping none."""
+
+    def __init__(self, db: Path, check: Any = None, timeout: float = 300.0) -> None:
+        self.peak_file = Path(f"{db}.peak")
+        self.log = Path(f"{db}.stderr")
+        command = [sys.executable, "-m", "sessiond", "mcp", "--db", str(db)]
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", LAUNCH, str(self.peak_file), *command],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+            )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.stdin, self.stdout = self.proc.stdin, self.proc.stdout
+        self.timeout = timeout
+        self.check = check or (lambda answer: None)
+        self.answered: set[Any] = set()
+        self.failure: str | None = None
+        self._cond = threading.Condition()
+        self._reader: threading.Thread | None = None
+
+    def initialize(self) -> None:
+        """The handshake, read synchronously (before any reading thread)."""
+        hello = {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "measured", "version": "1"},
+        }
+        self.stdin.write(
+            _line({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": hello})
+        )
+        self.stdin.flush()
+        ready, _, _ = select.select([self.stdout], [], [], 60)
+        assert ready, "no answer to initialize within 60 s"
+        answer = json.loads(self.stdout.readline())
+        assert answer["id"] == 0 and "result" in answer, answer
+        self.stdin.write(_line({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        self.stdin.flush()
+
+    def flood(self, data: bytes, idle: float) -> bytes:
+        """Write `data` without reading any answer, until it is all sent or
+        the server has taken no byte for `idle` seconds: what is left unsent.
+        Non-blocking writes, so that a server that stops reading cannot hang
+        the test."""
+        fd = self.stdin.fileno()
+        os.set_blocking(fd, False)
+        view = memoryview(data)
+        try:
+            while view:
+                if not select.select([], [fd], [], idle)[1]:
+                    break
+                with contextlib.suppress(BlockingIOError):
+                    view = view[os.write(fd, view) :]
+        finally:
+            os.set_blocking(fd, True)
+        return bytes(view)
+
+    def start_reading(self) -> None:
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        fd = self.stdout.fileno()
+        buf = bytearray()
+        try:
+            while chunk := os.read(fd, 1 << 20):
+                buf += chunk
+                while (end := buf.find(b"\n")) >= 0:
+                    answer = json.loads(bytes(buf[:end]))
+                    del buf[: end + 1]
+                    self.check(answer)
+                    with self._cond:
+                        self.answered.add(answer.get("id"))
+                        self._cond.notify_all()
+        except Exception as exc:  # reported by wait_answered, never lost in a thread
+            self.failure = f"{type(exc).__name__}: {exc}"
+        with self._cond:
+            self._cond.notify_all()
+
+    def wait_answered(self, ids: set[Any]) -> None:
+        deadline = time.monotonic() + self.timeout
+        with self._cond:
+            while not ids <= self.answered:
+                left = deadline - time.monotonic()
+                if self.failure or left <= 0 or self._reader is None or not self._reader.is_alive():
+                    raise AssertionError(
+                        f"{len(ids - self.answered)} of {len(ids)} requests unanswered "
+                        f"({self.failure or 'timeout'}); stderr: {self.stderr()[-1500:]}"
+                    )
+                self._cond.wait(min(left, 1.0))
+
+    def finish(self) -> tuple[int, float]:
+        """Close stdin (how MCP clients end a stdio server): the exit code and
+        the peak RSS in MB."""
+        self.stdin.close()
+        code = self.proc.wait(self.timeout)
+        if self._reader is not None:
+            self._reader.join(self.timeout)
+        self.stdout.close()
+        return code, int(self.peak_file.read_text()) / 1024
+
+    def stderr(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        for pipe in (self.stdin, self.stdout):
+            with contextlib.suppress(OSError):
+                pipe.close()
+
+
+def _line(message: dict[str, Any]) -> bytes:
+    return json.dumps(message, separators=(",", ":")).encode() + b"\n"
+
+
+def tool_call(msg_id: int, tool: str, **arguments: Any) -> bytes:
+    """One `tools/call` request, framed (one JSON message per line)."""
+    params = {"name": tool, "arguments": arguments}
+    return _line({"jsonrpc": "2.0", "id": msg_id, "method": "tools/call", "params": params})

@@ -310,7 +310,8 @@ def test_a_megabyte_of_near_misses_takes_milliseconds(name):
         elapsed = time.perf_counter() - start
         # About 0.2 s at worst on a 2-core machine shared with other work;
         # catastrophic backtracking would take minutes.
-        assert elapsed < 2.0, f"{fn.__name__} on {name}: {elapsed:.2f} s"
+        # Catastrophic backtracking takes minutes; a loaded 2-core box, seconds.
+        assert elapsed < 5.0, f"{fn.__name__} on {name}: {elapsed:.2f} s"
 
 
 def test_rules_and_triggers_are_compiled_once_at_import():

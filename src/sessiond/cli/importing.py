@@ -41,6 +41,12 @@ def add_arguments(parser: argparse.ArgumentParser, _name: str = "import") -> Non
         help="keep following the files and import new turns as the tool writes them (Ctrl-C stops)",
     )
     parser.add_argument(
+        "--keep-secrets",
+        action="store_true",
+        help="store credentials as they are in the files (default: each is replaced by "
+        "[redacted:KIND]; also SESSIOND_KEEP_SECRETS=1)",
+    )
+    parser.add_argument(
         "--list",
         action="store_true",
         help="list the sources, where each keeps its history and whether it is there",
@@ -117,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
             flush=True,
         )
 
-    with open_store(db_of(args)) as store:
+    with open_store(db_of(args), keep_secrets=True if args.keep_secrets else None) as store:
         try:
             run_import(
                 store,

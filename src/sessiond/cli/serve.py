@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from sessiond import DEFAULT_MAX_TEXT_BYTES
@@ -41,6 +42,13 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
         "http://localhost:11434/v1); default $SESSIOND_ENGINE_BASE_URL",
     )
     parser.add_argument(
+        "--keep-secrets",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="store credentials as they come (default: each is replaced by [redacted:KIND]; "
+        "also SESSIOND_KEEP_SECRETS=1)",
+    )
+    parser.add_argument(
         "--engine-model",
         metavar="NAME",
         default=argparse.SUPPRESS,
@@ -52,9 +60,17 @@ def add_arguments(parser: argparse.ArgumentParser, _name: str) -> None:
     add_serve_options(parser)
 
 
+def private_log(path: str) -> logging.Handler:
+    """A log file created 0600, like the database: its lines name sessions
+    and files, and nobody else's business."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.close(fd)
+    return logging.FileHandler(path)
+
+
 def setup_logging(level: str, log_file: str | None) -> None:
     handler: logging.Handler = (
-        logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
+        private_log(log_file) if log_file else logging.StreamHandler(sys.stderr)
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
@@ -78,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
     from sessiond.daemon.server import run_stdio
     from sessiond.store import open_store
 
-    store = open_store(db, max_text_bytes=max_bytes)
+    keep = True if getattr(args, "keep_secrets", False) else None  # None: the environment says
+    store = open_store(db, max_text_bytes=max_bytes, keep_secrets=keep)
     logging.getLogger("sessiond").info("serving %s on stdio", store.where)
     return run_stdio(
         store, getattr(args, "engine_base_url", None), getattr(args, "engine_model", None)

@@ -8,7 +8,12 @@ two to each other), and the row's type says how the server runs it:
 - `Queued`: `session/append`, committed with the appends around it in one
   transaction (group commit) and answered after that commit;
 - `Streamed`: `chat/send`, started in turn and answered when the reply has
-  streamed in, with notifications meanwhile.
+  streamed in, with notifications meanwhile;
+- `Offloaded`: the costly reads (`session/search`, `session/find`,
+  `stats/usage`), started in turn (after the appends before them are
+  committed, so they see them) and answered from a worker thread on a
+  connection of their own (`Store.reader`), so that one slow query never
+  holds the requests behind it.
 
 No pygls and no SQL here: the server (`daemon.server`) dispatches on the
 row, the store does the work and raises the contract's errors. The append
@@ -27,6 +32,7 @@ import attrs
 from sessiond.errors import InvalidParams
 from sessiond.models import EVENT_KINDS
 from sessiond.store import Store
+from sessiond.store.base import Reader
 from sessiond.wire.convert import parse_time
 from sessiond.wire.methods import METHODS, structure_params
 from sessiond.wire.params import (
@@ -83,14 +89,22 @@ class Streamed:
     start: Callable[[Daemon, Any, Any], None]
 
 
-Served = Plain | Queued | Streamed
+@attrs.frozen
+class Offloaded:
+    """Read beside the dispatch: `call(reads, params)` on the store's reader
+    in a worker thread (on the store itself, in turn, when it has none)."""
+
+    call: Callable[[Any, Any], Any]
+
+
+Served = Plain | Queued | Streamed | Offloaded
 
 
 def _ms(value: str | None, field: str) -> int | None:
     return None if value is None else parse_time(value, field)
 
 
-def _search(store: Store, p: SearchParams) -> SearchResult:
+def _search(store: Store | Reader, p: SearchParams) -> SearchResult:
     try:
         hits = store.search(
             p.query,
@@ -158,7 +172,7 @@ def append_answer(msg_id: Id, seq: int, created_at: str) -> bytes:
     return json.dumps(message, separators=(",", ":")).encode()
 
 
-def _find(store: Store, p: FindParams) -> FindResult:
+def _find(store: Store | Reader, p: FindParams) -> FindResult:
     try:
         results, relaxed = store.find(
             p.query,
@@ -173,7 +187,7 @@ def _find(store: Store, p: FindParams) -> FindResult:
     return FindResult(results, relaxed)
 
 
-def _stats(store: Store, p: StatsParams) -> StatsResult:
+def _stats(store: Store | Reader, p: StatsParams) -> StatsResult:
     rows = store.usage(
         p.group_by,
         since=_ms(p.since, "since"),
@@ -224,13 +238,13 @@ SERVED: dict[str, Served] = {
     "session/last": _plain(lambda s, _p: s.last_session()),
     "milestone/set": _plain(lambda s, p: s.set_milestone(p.key, p.value)),
     "milestone/get": _plain(lambda s, p: MilestoneValue(s.get_milestone(p.key))),
-    "session/search": _plain(_search),
+    "session/search": Offloaded(_search),
     "session/rename": _plain(lambda s, p: s.rename_session(p.session_id, p.title)),
     "session/delete": _plain(lambda s, p: s.delete_session(p.session_id)),
     "session/restore": _plain(lambda s, p: s.restore_session(p.session_id)),
     "session/subscribe": Plain(lambda d, _p: d.notifier.subscribe()),
     "session/unsubscribe": Plain(lambda d, _p: d.notifier.unsubscribe()),
     "chat/send": Streamed(_chat),
-    "session/find": _plain(_find),
-    "stats/usage": _plain(_stats),
+    "session/find": Offloaded(_find),
+    "stats/usage": Offloaded(_stats),
 }

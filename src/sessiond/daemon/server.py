@@ -52,12 +52,14 @@ from sessiond.daemon.methods import (
     SERVED,
     AppendItem,
     Id,
+    Offloaded,
     Plain,
     Queued,
     Streamed,
     append_answer,
 )
 from sessiond.daemon.notify import Notifier
+from sessiond.daemon.reads import Reads
 from sessiond.daemon.stdio import serve_stdio
 from sessiond.errors import (
     InternalError,
@@ -180,9 +182,9 @@ class SessiondProtocol(LanguageServerProtocol):
         self._result(msg_id, result)
         self.flush_output()
 
-    def fail_later(self, msg_id: ReplyTo, error: SessiondError) -> None:
+    def fail_later(self, msg_id: ReplyTo, error: SessiondError, method: str = CHAT) -> None:
         if msg_id is NOTIFIED:
-            _log_unanswered(CHAT, error)
+            _log_unanswered(method, error)
         else:
             self._error(msg_id, error)
         self.flush_output()
@@ -318,6 +320,9 @@ class SessiondProtocol(LanguageServerProtocol):
         if isinstance(served, Streamed):  # answered when it is done
             served.start(self._server, msg_id, params)
             return
+        if isinstance(served, Offloaded):  # read beside, answered when done
+            self._server.reads.start(msg_id, method, served, structure_params(spec, params))
+            return
         assert isinstance(served, Plain)
         result = served.call(self._server, structure_params(spec, params))
         self._result(msg_id, unstructure(result))
@@ -356,6 +361,7 @@ class SessiondProtocol(LanguageServerProtocol):
         self._server.notifier.close()
         if self._server.chats is not None:
             await self._server.chats.close()
+        await self._server.reads.close()
         self.commit_appends()
         self.flush_output()
 
@@ -412,6 +418,7 @@ class SessiondServer(LanguageServer):
         )
         # Server-initiated traffic goes through pygls's own notification path.
         self.notifier = Notifier(store, self.protocol.notify, self._output_full, self._hold)
+        self.reads = Reads(store, self.protocol.answer_later, self.protocol.fail_later)
 
     def _output_full(self) -> bool:
         return self.protocol.output_full

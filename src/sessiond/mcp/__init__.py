@@ -2,14 +2,18 @@
 
 Contract (`../shared/contract.md`, "For agents: MCP"):
 
-- tools `search_history`, `read_session` and `list_sessions` (`tools.py`),
-  each answering text for the model and structured content for programs;
+- tools `search_history` (sessions as `session/find` finds them, each with
+  its best turns), `read_session` and `list_sessions` (by last activity),
+  the first and last with `project` and `source` (`tools.py`), each
+  answering text for the model and structured content for programs; every
+  session shown names its source and project;
 - read-only: the store is opened read-only, so the database file never
   changes (SQLite's own empty reader files aside), and a file in a folder
   this process cannot write is served all the same;
 - a missing database, an in-memory one, or one at an older schema is refused
   at start with a sentence saying what to do; nothing is created or migrated;
-- the trash is never shown.
+- the trash is never shown, nor the sub-agent sessions of a session in it;
+- a client that does not read its answers stops being read (`pipes.py`).
 
 The SDK is imported only by `serve_mcp`, so no other command pays for it.
 """

@@ -30,10 +30,10 @@ logger = logging.getLogger(__name__)
 
 INSTRUCTIONS = (
     "sessiond keeps this person's past chat sessions with AI tools and editors "
-    "(Claude Code, Codex, aider, llm and others), on their own machine. Search them "
-    "with search_history to recall earlier decisions, fixes and reasons; read one "
-    "with read_session; list the newest with list_sessions. Nothing here can change "
-    "the history."
+    "(Claude Code, Codex, Cursor, aider, llm and others), on their own machine. Find "
+    "the sessions that answer a question with search_history (give project, the folder "
+    "you work in, to keep to this project); read one with read_session; list the most "
+    "recently active with list_sessions. Nothing here can change the history."
 )
 
 

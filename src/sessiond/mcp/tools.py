@@ -5,21 +5,26 @@ content (the contract's camelCase records) for programs.
 No SDK here: `server.py` is the only module that speaks MCP. Every tool
 only reads. A bad argument, an unknown ULID or a store failure raises
 `ToolError`, whose message becomes a tool error (`isError: true`), never a
-protocol error. Sessions in the trash are never shown: `search` and
-`list_sessions` leave them out, and `read_session` treats them as unknown.
+protocol error.
+
+`search_history` finds sessions as `session/find` does (each with its best
+turns); `list_sessions` lists them by last activity; both take `project`
+and `source`. Sessions in the trash, and the sub-agent sessions of one in
+the trash, are never shown (`Shown`): the searches and lists leave them
+out, and `read_session` treats them as unknown.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
 from sessiond.errors import InvalidParams
 from sessiond.mcp import schemas, text
-from sessiond.models import EVENT_KINDS, Event, Session
+from sessiond.models import EVENT_KINDS, Event, Found, Session
 from sessiond.store import Store
 from sessiond.wire.convert import describe, parse_time, unstructure
 
@@ -30,6 +35,15 @@ ANSWER_CHARS = 40_000
 # How many prefix matches are looked at, so that the trash cannot hide a live one.
 _PREFIX_MATCHES = 50
 _ULID = re.compile(r"[0-9A-Za-z_-]{1,64}")
+_WINDOWS_ROOT = re.compile(r"[A-Za-z]:[\\/]|\\\\")
+# How far a sub-agent's line of parents is followed to the trash.
+_MAX_DEPTH = 16
+# How many sessions are asked of the store at most to fill one answer when
+# some may not be shown.
+_FIND_MOST = 100
+_LIST_MOST = 10_000
+
+T = TypeVar("T")
 
 
 class ToolError(Exception):
@@ -121,6 +135,86 @@ def _kinds(args: Args) -> list[str] | None:
     return value or None
 
 
+def _folder(args: Args) -> str | None:
+    value = _string(args, "project")
+    if value is None:
+        return None
+    if not 1 <= len(value) <= 4096 or not (value.startswith("/") or _WINDOWS_ROOT.match(value)):
+        raise ToolError(
+            "'project' must be an absolute path to a folder (1 to 4096 characters), e.g. "
+            f"the folder you are working in; got {describe(value)}"
+        )
+    return value
+
+
+def _source(args: Args) -> str | None:
+    value = _string(args, "source")
+    if value is not None and not 1 <= len(value) <= 256:
+        raise ToolError(
+            f"'source' must be 1 to 256 characters, a program's name such as claude-code; "
+            f"got {describe(value)}"
+        )
+    return value
+
+
+# The trash
+
+
+class Shown:
+    """Which sessions may be shown: none in the trash, and no sub-agent session
+    (its ULID starts with its parent's) of one in the trash, at any depth.
+
+    The store leaves the trash out of its answers; a store that does not yet
+    move sub-agent sessions to the trash with their parent would still list
+    them, so they are looked for here. One per call: it remembers the parents
+    it has read."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._known: dict[str, Session | None] = {}
+
+    def _get(self, ulid: str) -> Session | None:
+        if ulid not in self._known:
+            self._known[ulid] = self._store.get_session(ulid)
+        return self._known[ulid]
+
+    def __call__(self, s: Session) -> bool:
+        if s.deleted_at is not None:
+            return False
+        for _ in range(_MAX_DEPTH):
+            parent = s.parent_ulid
+            if not parent or parent == s.ulid or not s.ulid.startswith(parent):
+                return True
+            above = self._get(parent)
+            if above is None:
+                return True
+            if above.deleted_at is not None:
+                return False
+            s = above
+        return True
+
+    def parent(self, s: Session) -> str | None:
+        """`s`'s parent ULID when that session may be shown."""
+        if not s.parent_ulid:
+            return None
+        above = self._get(s.parent_ulid)
+        return s.parent_ulid if above is not None and self(above) else None
+
+
+def _fill(
+    fetch: Callable[[int], list[T]], keep: Callable[[T], bool], limit: int, most: int
+) -> list[T]:
+    """The first `limit` of what `fetch(n)` answers that `keep` keeps, asking
+    for more (up to `most`) while some were left out."""
+    ask = limit
+    while True:
+        got = fetch(ask)
+        kept = [x for x in got if keep(x)]
+        if len(kept) >= limit or len(got) < ask or ask >= most:
+            return kept[:limit]
+        ask = min(most, ask * 4)
+
+
 # The tools
 
 
@@ -130,20 +224,42 @@ def search_history(store: Store, args: Args) -> Answer:
     if not query or len(query) > 1000:
         raise ToolError("'query' must be 1 to 1000 characters of words to find, e.g. \"cache key\"")
     limit = _limit(args, schemas.SEARCH_LIMIT)
+    project, source = _folder(args), _source(args)
     since, until = _time(args, "since"), _time(args, "until")
     kinds = _kinds(args)
-    try:
-        found = store.search(query, limit, kinds=kinds, since=since, until=until)
-    except InvalidParams as exc:
-        raise ToolError(exc.message) from None
-    return Answer(text.hits(query, found, limit), {"hits": unstructure(found)})
+    shown = Shown(store)
+    relaxed = False
+
+    def fetch(n: int) -> list[Found]:
+        nonlocal relaxed
+        try:
+            found, relaxed = store.find(
+                query, n, project=project, source=source, since=since, until=until
+            )
+        except InvalidParams as exc:
+            raise ToolError(exc.message) from None
+        if kinds is not None:
+            found = [attrs.evolve(f, hits=[h for h in f.hits if h.kind in kinds]) for f in found]
+        return found
+
+    def keep(result: Found) -> bool:
+        return bool(result.hits or kinds is None) and shown(result.session)
+
+    found = _fill(fetch, keep, limit, _FIND_MOST)
+    data = {
+        "results": unstructure(found),
+        "relaxed": relaxed,
+        "hits": unstructure([h for f in found for h in f.hits]),
+    }
+    return Answer(text.results(query, found, relaxed, limit, project, source), data)
 
 
-def resolve(store: Store, prefix: str) -> Session:
-    """The one session outside the trash whose ULID is or starts with `prefix`
-    (as given, upper- or lower-cased: ULIDs are upper case, imported ids often
-    lower case)."""
-    shown = prefix if len(prefix) <= 64 else prefix[:61] + "..."
+def resolve(store: Store, prefix: str, shown: Shown | None = None) -> Session:
+    """The one session that may be shown whose ULID is or starts with
+    `prefix` (as given, upper- or lower-cased: ULIDs are upper case,
+    imported ids often lower case)."""
+    shown = shown or Shown(store)
+    label = prefix if len(prefix) <= 64 else prefix[:61] + "..."
     if not _ULID.fullmatch(prefix):
         raise ToolError(
             f"'ulid' must be 1 to 64 letters, digits, '-' or '_' (a session's ULID or a "
@@ -151,17 +267,17 @@ def resolve(store: Store, prefix: str) -> Session:
         )
     for variant in dict.fromkeys((prefix, prefix.upper(), prefix.lower())):
         found = store.find_sessions(variant, _PREFIX_MATCHES)
-        live = [s for s in found if s.deleted_at is None]
+        live = [s for s in found if shown(s)]
         if len(live) == 1:
             return live[0]
         if len(live) > 1:
             listed = ", ".join(s.ulid for s in live[:5])
             raise ToolError(
-                f"{shown!r} is the start of more than one session's ULID ({listed}"
+                f"{label!r} is the start of more than one session's ULID ({listed}"
                 f"{', ...' if len(live) > 5 else ''}); give more of it"
             )
     raise ToolError(
-        f"no session's ULID is or starts with {shown!r}; find sessions with "
+        f"no session's ULID is or starts with {label!r}; find sessions with "
         "search_history or list_sessions"
     )
 
@@ -173,15 +289,15 @@ def _cut_turns(events: list[Event]) -> tuple[list[Event], dict[int, int]]:
     cut: dict[int, int] = {}
     size = 0
     for e in reversed(events):
-        shown = e.text
-        if len(shown) > TURN_CHARS:
-            cut[e.seq] = len(shown) - TURN_CHARS
-            shown = shown[:TURN_CHARS]
-        if kept and size + len(shown) > ANSWER_CHARS:
+        body = e.text
+        if len(body) > TURN_CHARS:
+            cut[e.seq] = len(body) - TURN_CHARS
+            body = body[:TURN_CHARS]
+        if kept and size + len(body) > ANSWER_CHARS:
             cut.pop(e.seq, None)
             break
-        size += len(shown)
-        kept.append(attrs.evolve(e, text=shown))
+        size += len(body)
+        kept.append(attrs.evolve(e, text=body))
     kept.reverse()
     return kept, cut
 
@@ -193,7 +309,8 @@ def read_session(store: Store, args: Args) -> Answer:
         raise ToolError(f"'ulid' must be a string; got {describe(ulid)}")
     limit = _limit(args, schemas.READ_LIMIT)
     before = _int(args, "beforeSeq", 1, None, None)
-    session = resolve(store, ulid)
+    shown = Shown(store)
+    session = resolve(store, ulid, shown)
     events, cut = _cut_turns(store.events(session.id, limit, before))
     next_before = events[0].seq if events and events[0].seq > 1 else None
     records = unstructure(events)
@@ -201,15 +318,24 @@ def read_session(store: Store, args: Args) -> Answer:
         if record["seq"] in cut:
             record["textCut"] = cut[record["seq"]]
     data = {"session": unstructure(session), "events": records, "nextBeforeSeq": next_before}
-    return Answer(text.turns(session, events, cut, next_before), data)
+    return Answer(text.turns(session, events, cut, next_before, shown.parent(session)), data)
 
 
 def list_sessions(store: Store, args: Args) -> Answer:
     _check_names(args, "list_sessions", schemas.LIST_INPUT)
     limit = _limit(args, schemas.LIST_LIMIT)
-    found = store.list_sessions(limit)
-    total = store.count_sessions()
-    return Answer(text.sessions(found, total), {"sessions": unstructure(found), "total": total})
+    project, source = _folder(args), _source(args)
+    found = _fill(
+        lambda n: store.list_sessions(n, project=project, source=source, order_by="activity"),
+        Shown(store),
+        limit,
+        _LIST_MOST,
+    )
+    total = store.count_sessions(project=project, source=source)
+    return Answer(
+        text.sessions(found, total, project, source),
+        {"sessions": unstructure(found), "total": total},
+    )
 
 
 _DATA = (
@@ -222,14 +348,17 @@ TOOLS: dict[str, Tool] = {
     for t in (
         Tool(
             "search_history",
-            "Search past chat sessions",
-            "Search the person's past chat sessions with AI tools and editors (Claude "
-            "Code, Codex, aider, llm, editor chats: everything sessiond recorded or "
-            "imported) for words. Use it to recall what was decided, how a problem was "
-            "solved, a command that worked, or why an idea was dropped. Answers the hits "
-            "best match first, one line each: when, which tool, the session's title, its "
-            "ULID and the turn's seq, and a snippet with the matched words in **bold**. "
-            "Read a whole session with read_session." + _DATA,
+            "Find past chat sessions",
+            "Find the person's past chat sessions with AI tools and editors (Claude "
+            "Code, Codex, Gemini CLI, Cursor, aider, llm, editor chats: everything "
+            "sessiond recorded or imported) that answer a question or hold some words. "
+            "Use it to recall what was decided, how a problem was solved, a command that "
+            "worked, or why an idea was dropped; give project (an absolute folder) to "
+            "keep to one project's sessions. Answers sessions, best first, each with its "
+            "title, ULID, when it was last active, its source (the program it was held "
+            "in) and project folder, then its up to 3 best matching turns as #seq and "
+            "kind with a snippet, the matched words in **bold**. Read a session's turns "
+            "with read_session." + _DATA,
             schemas.SEARCH_INPUT,
             schemas.SEARCH_OUTPUT,
             search_history,
@@ -237,11 +366,12 @@ TOOLS: dict[str, Tool] = {
         Tool(
             "read_session",
             "Read a past session",
-            "Read one past session: its title, tool and times, and its turns oldest "
-            f"first, each with its seq and kind ({schemas.KIND_WORDS}). Answers the "
-            "newest `limit` turns (fewer when they are long); to read further back, call "
-            "again with the beforeSeq the answer names. A turn longer than "
-            f"{TURN_CHARS:,} characters is cut, saying how much was left out." + _DATA,
+            "Read one past session: its title, source, project, branch, times, models "
+            f"and tokens, and its turns oldest first, each with its seq and kind "
+            f"({schemas.KIND_WORDS}). Answers the newest `limit` turns (fewer when they "
+            "are long); to read further back, call again with the beforeSeq the answer "
+            "names, and to read the turns up to #N, give beforeSeq N+1. A turn longer "
+            f"than {TURN_CHARS:,} characters is cut, saying how much was left out." + _DATA,
             schemas.READ_INPUT,
             schemas.READ_OUTPUT,
             read_session,
@@ -249,9 +379,11 @@ TOOLS: dict[str, Tool] = {
         Tool(
             "list_sessions",
             "List recent sessions",
-            "List the person's most recent chat sessions, newest first: ULID, when it "
-            "started, which tool, how many turns, and its title or the opening of its "
-            "first prompt. To find sessions by what was said in them, use search_history." + _DATA,
+            "List the person's chat sessions, the most recently active first: ULID, when "
+            "it was last active, its source (the program it was held in), its project "
+            "folder, how many turns, and its title or the opening of its first prompt. "
+            "Give project (an absolute folder) or source to list only those. To find "
+            "sessions by what was said in them, use search_history." + _DATA,
             schemas.LIST_INPUT,
             schemas.LIST_OUTPUT,
             list_sessions,

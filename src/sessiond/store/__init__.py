@@ -37,8 +37,12 @@ def open_store(
     *,
     max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
     read_only: bool = False,
+    keep_secrets: bool | None = None,
 ) -> Store:
     """The store `db` names, opened (and migrated, unless `read_only`).
+
+    Credentials in every text are redacted before they are stored, unless
+    `keep_secrets` (default: SESSIOND_KEEP_SECRETS=1).
 
     Raises a `sessiond.errors.StorageError` (or a subclass) saying why when
     it cannot be opened.
@@ -46,8 +50,12 @@ def open_store(
     if is_postgres(db):
         from sessiond.store.postgres import open_postgres
 
-        return open_postgres(db, max_text_bytes=max_text_bytes, read_only=read_only)
-    return SqliteStore(db, max_text_bytes=max_text_bytes, read_only=read_only)
+        return open_postgres(
+            db, max_text_bytes=max_text_bytes, read_only=read_only, keep_secrets=keep_secrets
+        )
+    return SqliteStore(
+        db, max_text_bytes=max_text_bytes, read_only=read_only, keep_secrets=keep_secrets
+    )
 
 
 __all__ = [

@@ -21,7 +21,7 @@ Rules every implementation keeps (the contract, protocol.md):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol, Self
 
 import attrs
@@ -31,6 +31,10 @@ from sessiond.models import Appended, Event, Found, Hit, Meta, Session, UsageRow
 
 # One append: (sessionId, kind, text), or with the event's meta (version 3).
 AppendItem = tuple[int, str, str] | tuple[int, str, str, Meta | None]
+
+
+#: `store.redact.scan`: (text with every secret replaced, kinds found).
+Scan = Callable[[str], tuple[str, dict[str, int]]]
 
 
 class StateMoved(Exception):
@@ -122,6 +126,51 @@ class Feed(Protocol):
     def fileno(self) -> int | None: ...
 
     def poll(self, limit: int = 1000) -> list[Change]: ...
+
+    def close(self) -> None: ...
+
+
+class Reader(Protocol):
+    """The store's costly reads on a connection of their own, for a thread
+    beside the one that writes (`Store.reader`): the daemon answers them
+    there, so that a slow query never holds an append. Each read sees one
+    committed state and is stopped past `deadline_s` (StorageError)."""
+
+    deadline_s: float
+
+    def search(
+        self,
+        query: str,
+        limit: int,
+        *,
+        session_id: int | None = None,
+        kinds: Sequence[str] | None = None,
+        since: int | None = None,
+        until: int | None = None,
+        project: str | None = None,
+        source: str | None = None,
+    ) -> list[Hit]: ...
+
+    def find(
+        self,
+        query: str,
+        limit: int,
+        *,
+        project: str | None = None,
+        source: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
+    ) -> tuple[list[Found], bool]: ...
+
+    def usage(
+        self,
+        group_by: str,
+        *,
+        since: int | None = None,
+        until: int | None = None,
+        project: str | None = None,
+        source: str | None = None,
+    ) -> list[UsageRow]: ...
 
     def close(self) -> None: ...
 
@@ -317,6 +366,10 @@ class Store(Protocol):
         (milliseconds) bound the events counted."""
         ...
 
+    def reader(self) -> Reader | None:
+        """A `Reader` of this store for another thread (None: read here)."""
+        ...
+
     # Live changes
 
     def feed(self) -> Feed:
@@ -350,6 +403,31 @@ class Store(Protocol):
         state must still be that (None: none yet) when the transaction takes
         the write lock, else StateMoved and nothing is written: two imports
         of one file never both store it. Returns the new event count."""
+        ...
+
+    # Redacting what was stored before (`sessiond redact`)
+
+    def redact_events(
+        self, after_id: int, limit: int, scan: Scan
+    ) -> tuple[int | None, int, dict[str, int]]:
+        """Apply `scan` (`store.redact.scan`) to the texts and meta strings of
+        up to `limit` events with an id above `after_id`, in one transaction
+        that also rewrites their search index entries and records
+        `after_id`'s successor as done (`redact_progress`). Returns the last
+        event id read (None when there were none), how many events changed,
+        and the kinds found."""
+        ...
+
+    def newest_event_id(self) -> int:
+        """The id of the newest event (0: none), for progress."""
+        ...
+
+    def redact_progress(self) -> int:
+        """The id of the last event `redact_events` went through (0: none)."""
+        ...
+
+    def redact_rest(self, scan: Scan) -> dict[str, int]:
+        """The same over titles, previews, milestone values and engine URLs."""
         ...
 
     def get_import_state(self, source: str, key: str) -> str | None:

@@ -3,11 +3,15 @@ of search shared by every engine."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import attrs
+
 from sessiond.errors import InvalidParams, PayloadTooLarge, SessiondError, SessionNotFound
-from sessiond.models import EVENT_KINDS, Appended
+from sessiond.models import EVENT_KINDS, Appended, Meta
+from sessiond.store.base import ImportedEvent, ImportedSession
 
 # Ids and seqs are 64-bit integers in every store: none is outside this range.
 SQL_INT_MAX = 2**63 - 1
@@ -43,6 +47,103 @@ def check_text(text: str, max_bytes: int, field: str = "text") -> None:
             f"'{field}' is {size} bytes as UTF-8, over this server's limit of "
             f"{max_bytes} bytes (maxTextBytes)"
         )
+
+
+Redact = Callable[[str], str]
+
+
+def keep(text: str) -> str:
+    """The redaction of a store started with --keep-secrets: none."""
+    return text
+
+
+def redactor(keep_secrets: bool | None) -> Redact:
+    """What every text passes through before it is stored: `store.redact`,
+    unless secrets are kept (`--keep-secrets`, or SESSIOND_KEEP_SECRETS=1
+    when not said)."""
+    if keep_secrets is None:
+        keep_secrets = os.environ.get("SESSIOND_KEEP_SECRETS", "") == "1"
+    if keep_secrets:
+        return keep
+    from sessiond.store.redact import redact
+
+    return redact
+
+
+def clean_meta(meta: Meta | None, redact: Redact) -> Meta | None:
+    """An event's meta with its strings (model, tool) redacted."""
+    if not meta:
+        return meta
+    changed = None
+    for key in ("model", "tool"):
+        value = meta.get(key)
+        if isinstance(value, str):
+            clean = redact(value)
+            if clean is not value:
+                changed = changed or dict(meta)
+                changed[key] = clean[:256]
+    return meta if changed is None else changed
+
+
+def clean_items(items: Sequence[tuple[Any, ...]], redact: Redact) -> list[tuple[Any, ...]]:
+    """A batch of appends with every text and meta string redacted."""
+    if redact is keep:
+        return list(items)
+    out = []
+    for item in items:
+        text = item[2]
+        clean = redact(text) if isinstance(text, str) else text
+        meta = clean_meta(item[3], redact) if len(item) > 3 else None
+        if clean is text and (len(item) < 4 or meta is item[3]):
+            out.append(item)
+        else:
+            out.append((item[0], item[1], clean, meta))
+    return out
+
+
+def clean_events(events: Sequence[ImportedEvent], redact: Redact) -> Sequence[ImportedEvent]:
+    """Imported events with their texts and meta strings redacted."""
+    if redact is keep:
+        return events
+    out: list[ImportedEvent] = []
+    for event in events:
+        text = redact(event.text)
+        meta = clean_meta(event.meta, redact)
+        if text is event.text and meta is event.meta:
+            out.append(event)
+        else:
+            out.append(attrs.evolve(event, text=text, meta=meta))
+    return out
+
+
+def clean_session(session: ImportedSession, redact: Redact) -> ImportedSession:
+    """An imported session with its title redacted (a secret pasted into a
+    first prompt becomes a title too)."""
+    if session.title is None or redact is keep:
+        return session
+    title = redact(session.title)
+    return session if title is session.title else attrs.evolve(session, title=title[:256])
+
+
+def bare_url(url: str | None) -> str | None:
+    """An engine URL as it is stored: without user, password, query or
+    fragment (the contract: a credential in it is never kept)."""
+    if not url:
+        return url
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return url.split("?", 1)[0].split("#", 1)[0]
+    if parts.username is None and parts.password is None and not parts.query and not parts.fragment:
+        return url
+    netloc = host if port is None else f"{host}:{port}"
+    if ":" in host:  # an IPv6 address
+        netloc = f"[{host}]" + ("" if port is None else f":{port}")
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def screen(

@@ -39,7 +39,7 @@ import functools
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, NamedTuple, Protocol
 
 import attrs
 
@@ -48,8 +48,11 @@ from sessiond.store.cjk import has_cjk
 from sessiond.store.query import Query, Term, parse
 from sessiond.store.snippet import make_hit
 
-#: Matches of one word read at most (newest first).
+#: Matches of one word read at most (newest first), and of all words of a
+#: query together (each word gets its share, at least MIN_PER_TERM).
 PER_TERM = 4_000
+BUDGET = 8_000
+MIN_PER_TERM = 600
 #: A title holding a word counts as this many turns holding it, and more.
 TITLE = 3.0
 #: BM25's saturation of repeated turns.
@@ -75,8 +78,7 @@ STOP_WORDS = frozenset(
 )
 
 
-@attrs.frozen
-class Match:
+class Match(NamedTuple):
     """An event that holds a term: its id, session and time."""
 
     event_id: int
@@ -139,13 +141,6 @@ def plan(text: str) -> Query:
     return Query(tuple(tuple(widened(t) for t in g) for g in groups), query.exclude)
 
 
-@attrs.define
-class _Session:
-    groups: set[int] = attrs.field(factory=set)  # which groups it holds
-    score: float = 0.0
-    newest: int = 0
-
-
 def find(
     backend: Backend, text: str, limit: int, *, bounded: bool = False
 ) -> tuple[list[Found], bool]:
@@ -157,90 +152,91 @@ def find(
     if limit <= 0:
         return [], False
     total = max(1, backend.event_total())
-    candidates: dict[int, _Session] = defaultdict(_Session)
-    # Per event: which groups it holds and the weight they add (for its hits).
-    event_groups: dict[int, set[int]] = defaultdict(set)
-    event_weight: dict[int, float] = defaultdict(float)
-    event_session: dict[int, int] = {}
-    event_time: dict[int, int] = {}
+    terms = sum(len(group) for group in query.groups)
+    per_term = max(MIN_PER_TERM, min(PER_TERM, BUDGET // max(1, terms)))
+    groups: dict[int, set[int]] = defaultdict(set)  # session -> the groups it holds
+    score: dict[int, float] = defaultdict(float)
+    newest: dict[int, int] = defaultdict(int)
+    # event id -> [session, time, groups held (bits), weight]: for hits and
+    # for turns that hold several of the words.
+    events: dict[int, list[Any]] = {}
     for index, group in enumerate(query.groups):
-        per_session: dict[int, float] = defaultdict(float)
+        bit = 1 << min(index, 62)
+        per_session: dict[int, float] = {}
         for term in group:
-            matches = backend.term_matches(term, PER_TERM)
+            matches = backend.term_matches(term, per_term)
             titled = backend.title_matches(term)
             df = len(matches)
-            # Past PER_TERM, all that is known is that the word is common.
-            idf = _idf(total, df if df < PER_TERM else max(df, total // 4))
+            # Past the limit, all that is known is that the word is common.
+            idf = _idf(total, df if df < per_term else max(df, total // 4))
             turns: dict[int, int] = defaultdict(int)
-            for m in matches:
-                turns[m.session_id] += 1
-                event_groups[m.event_id].add(index)
-                event_weight[m.event_id] += idf
-                event_session[m.event_id] = m.session_id
-                event_time[m.event_id] = m.created_ms
-                s = candidates[m.session_id]
-                s.newest = max(s.newest, m.created_ms)
-            for session_id in set(turns) | titled:
+            for event_id, session_id, created in matches:
+                turns[session_id] += 1
+                held = events.get(event_id)
+                if held is None:
+                    events[event_id] = [session_id, created, bit, idf]
+                else:
+                    held[2] |= bit
+                    held[3] += idf
+                if created > newest[session_id]:
+                    newest[session_id] = created
+            for session_id in turns.keys() | titled:
                 tf = turns.get(session_id, 0) + (TITLE if session_id in titled else 0.0)
                 weight = idf * tf * (K1 + 1) / (tf + K1)
-                per_session[session_id] = max(per_session[session_id], weight)
+                if weight > per_session.get(session_id, 0.0):
+                    per_session[session_id] = weight
         for session_id, weight in per_session.items():
-            s = candidates[session_id]
-            s.groups.add(index)
-            s.score += weight
-    if query.exclude:
-        excluded: set[int] = set()
-        for term in query.exclude:
-            excluded |= {m.session_id for m in backend.term_matches(term, PER_TERM * 4)}
-            excluded |= backend.title_matches(term)
-        for session_id in excluded:
-            candidates.pop(session_id, None)
+            groups[session_id].add(index)
+            score[session_id] += weight
+    for term in query.exclude:
+        out = {m[1] for m in backend.term_matches(term, per_term * 2)}
+        for session_id in out | backend.title_matches(term):
+            groups.pop(session_id, None)
     # A turn holding several of the words adds to its session: the question
     # and its answer in one place.
-    for event_id, groups in event_groups.items():
-        if len(groups) > 1 and event_session[event_id] in candidates:
-            candidates[event_session[event_id]].score += 0.5 * event_weight[event_id]
-    if bounded:
-        candidates = {sid: s for sid, s in candidates.items() if s.newest}
+    for session_id, _created, bits, weight in events.values():
+        if bits & (bits - 1):
+            score[session_id] += 0.5 * weight
+    candidates = [sid for sid in groups if not bounded or newest.get(sid)]
     if not candidates:
         return [], False
     every = len(query.groups)
-    full = {sid: s for sid, s in candidates.items() if len(s.groups) == every}
+    full = [sid for sid in candidates if len(groups[sid]) == every]
     relaxed = not full
-    pool = full or candidates
     # Relaxed: those holding the most of the words first, ranked among themselves.
     ranked = sorted(
-        pool.items(),
-        key=lambda item: (-len(item[1].groups), -item[1].score, -item[1].newest, -item[0]),
+        full or candidates,
+        key=lambda sid: (-len(groups[sid]), -score[sid], -newest.get(sid, 0), -sid),
     )
     chosen = ranked[:limit]
-    ids = [sid for sid, _ in chosen]
-    sessions = backend.sessions(ids)
-    best_events: dict[int, list[int]] = defaultdict(list)
-    for event_id, session_id in event_session.items():
-        if session_id in sessions:
-            best_events[session_id].append(event_id)
-    shown: list[int] = []
-    for session_id in ids:
-        events = sorted(
-            best_events.get(session_id, []),
-            key=lambda e: (-len(event_groups[e]), -event_weight[e], -event_time[e], -e),
+    sessions = backend.sessions(chosen)
+    own: dict[int, list[int]] = defaultdict(list)
+    wanted = set(chosen)
+    for event_id, held in events.items():
+        if held[0] in wanted:
+            own[held[0]].append(event_id)
+    best: dict[int, list[int]] = {}
+    for session_id in chosen:
+        best[session_id] = sorted(
+            own.get(session_id, []),
+            key=lambda e: (
+                -bin(events[e][2]).count("1"),
+                -events[e][3],
+                -events[e][1],
+                -e,
+            ),
         )[:HITS]
-        best_events[session_id] = events
-        shown.extend(events)
-    texts = backend.events(shown)
+    texts = backend.events([e for session_id in chosen for e in best[session_id]])
     found: list[Found] = []
-    for session_id, state in chosen:
+    for session_id in chosen:
         session = sessions.get(session_id)
         if session is None:
             continue
         hits = [
             make_hit(session, seq, kind, created, body, query)
-            for seq, kind, created, body in (
-                texts[e] for e in best_events[session_id] if e in texts
-            )
+            for seq, kind, created, body in (texts[e] for e in best[session_id] if e in texts)
         ]
-        found.append(Found(session, round(state.score, 4), hits))
+        found.append(Found(session, round(score[session_id], 4), hits))
     return found, relaxed
 
 

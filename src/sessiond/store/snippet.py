@@ -50,18 +50,21 @@ def _term_pattern(term: Term) -> str:
     words = [re.escape(word) for word in term.words]
     if term.prefix:
         words[-1] += f"{_TOKEN_CHAR}*"
-    body = r"[\W_]+".join(words)
-    if has_cjk("".join(term.words)):
-        return body  # matched by its characters, wherever they stand together
-    return f"(?<!{_WORD_CHAR})(?:{body})(?!{_WORD_CHAR})"
+    return r"[\W_]+".join(words)
 
 
 @functools.lru_cache(maxsize=64)
 def matcher(query: Query) -> re.Pattern[str]:
     """One pattern finding every occurrence of any of the query's terms, as
-    whole words (words of Chinese, Japanese and Korean by their characters),
-    in folded text."""
-    return re.compile("|".join(_term_pattern(term) for term in query.terms))
+    whole words (words of Chinese, Japanese and Korean by their characters,
+    wherever they stand together), in folded text."""
+    words = [_term_pattern(t) for t in query.terms if not has_cjk("".join(t.words))]
+    runs = [_term_pattern(t) for t in query.terms if has_cjk("".join(t.words))]
+    parts = []
+    if words:  # the edges once around them all: one Unicode class, not one per word
+        parts.append(f"(?<!{_WORD_CHAR})(?:{'|'.join(words)})(?!{_WORD_CHAR})")
+    parts += runs
+    return re.compile("|".join(parts))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 
-from sessiond.models import Event, rfc3339
+from sessiond.models import Event
 from sessiond.store.base import Added, Change, Changed, Started
 from sessiond.store.postgres.connect import Target, connect, is_broken
-from sessiond.store.postgres.rows import SESSION_COLUMNS, from_db, session_row
+from sessiond.store.postgres.rows import SESSION_COLUMNS, event_row, session_row
 
 if TYPE_CHECKING:
     Connection = psycopg.Connection[tuple[Any, ...]]
@@ -175,15 +175,12 @@ class PostgresFeed:
         if not ranges:
             return {}
         rows = conn.execute(
-            "SELECT e.session_id, e.seq, e.kind, e.text, e.created_at"
+            "SELECT e.session_id, e.seq, e.kind, e.text, e.created_at, e.meta"
             " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS r(sid, lo, hi)"
             " JOIN events AS e ON e.session_id = r.sid AND e.seq BETWEEN r.lo AND r.hi",
             ([r[1] for r in ranges], [r[3] for r in ranges], [r[4] for r in ranges]),
         ).fetchall()
-        return {
-            (sid, seq): Event(sid, seq, kind, from_db(text), rfc3339(created))
-            for sid, seq, kind, text, created in rows
-        }
+        return {(row[0], row[1]): event_row(row[0], row[1:]) for row in rows}
 
     @staticmethod
     def _sessions(conn: Connection, ids: set[int]) -> dict[int, Any]:

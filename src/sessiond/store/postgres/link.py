@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import psycopg
 
 from sessiond.errors import InvalidParams, StorageError
+from sessiond.store.base import AppendItem
 from sessiond.store.postgres import writes
 from sessiond.store.postgres.connect import Target, connect, describe, is_broken
 from sessiond.store.postgres.migrations import unaccent_function
@@ -113,7 +114,7 @@ class Link:
                 raise _not_unicode() from None
         raise AssertionError("unreachable")
 
-    def append(self, batch: Sequence[tuple[int, str, str]]) -> dict[int, list[tuple[int, int]]]:
+    def append(self, batch: Sequence[AppendItem]) -> dict[int, list[tuple[int, int]]]:
         """Store `batch` in one statement (its own transaction); for each
         session appended to, its (seq, created_at) pairs, last first."""
         self.check_writable()

@@ -190,6 +190,114 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
 )
 
+
+# A day (UTC) as an integer: days since 1970-01-01, floored for times before
+# it (PostgreSQL's integer division truncates). `store.usage.day_of` in SQL.
+def day_sql(t: str) -> str:
+    return f"(CASE WHEN {t} >= 0 THEN {t} / 86400000 ELSE ({t} + 1) / 86400000 - 1 END)"
+
+
+#: Events summed per statement when filling version 3 (a module value, so
+#: that a test can make the chunks small).
+FILL_CHUNK = 200_000
+
+
+def _fill_v3(conn: Connection) -> None:
+    """Each session's last activity (its newest event's time, else its
+    start), and the daily usage of every event so far (prompts and replies:
+    events of older versions have no meta), in chunks of events by id."""
+    row = conn.execute("SELECT count(*), coalesce(max(id), 0) FROM events").fetchone()
+    total, top = (int(row[0]), int(row[1])) if row else (0, 0)  # type: ignore[call-overload]
+    if total >= 100_000:
+        logger.warning(
+            "upgrading the database to schema version 3: summing %d events by day "
+            "(once; progress at --log-level info)",
+            total,
+        )
+    day = day_sql("c.created_at")
+    done, last = 0, 0
+    while last < top:
+        upto = last + FILL_CHUNK  # ids, not rows: a chunk holds at most FILL_CHUNK events
+        cursor = conn.execute(
+            f"""
+            WITH c AS MATERIALIZED (
+                SELECT session_id, kind, created_at FROM events WHERE id > %s AND id <= %s
+            ), daily AS (
+                INSERT INTO usage_daily (day, session_id, model, prompts, replies)
+                SELECT {day}, c.session_id, '', count(*) FILTER (WHERE c.kind = 'prompt'),
+                    count(*) FILTER (WHERE c.kind = 'system')
+                FROM c GROUP BY 1, 2 ORDER BY 1, 2
+                ON CONFLICT (day, session_id, model) DO UPDATE SET
+                    prompts = usage_daily.prompts + excluded.prompts,
+                    replies = usage_daily.replies + excluded.replies
+            ), newest AS (
+                UPDATE sessions AS s
+                SET last_activity_at = greatest(coalesce(s.last_activity_at, s.started_at), m.at)
+                FROM (SELECT session_id, max(created_at) AS at FROM c GROUP BY 1) AS m
+                WHERE s.id = m.session_id
+            )
+            SELECT count(*) FROM c
+            """,
+            (last, upto),
+        ).fetchone()
+        last = upto
+        done += int(cursor[0]) if cursor else 0  # type: ignore[call-overload]
+        logger.info("schema version 3: %d of %d events summed by day", done, total)
+    conn.execute("UPDATE sessions SET last_activity_at = started_at WHERE last_activity_at IS NULL")
+
+
+MIGRATIONS += (
+    Migration(
+        3,
+        "where, with what and at what cost: source, project, models, tokens; activity; daily usage",
+        (
+            # project in "C" order: "that folder and below" is byte ranges
+            # of its index (`store.rows.folder_filter`), whatever the
+            # database's collation.
+            "ALTER TABLE sessions ADD COLUMN source text, ADD COLUMN source_id text,"
+            ' ADD COLUMN project text COLLATE "C", ADD COLUMN branch text,'
+            # The newest event's time (else started_at): `ls` orders by it.
+            " ADD COLUMN last_activity_at bigint,"
+            # Sums of the events' meta.usage: all NULL while no event has any.
+            " ADD COLUMN usage_input bigint, ADD COLUMN usage_output bigint,"
+            " ADD COLUMN usage_cache_read bigint, ADD COLUMN usage_cache_write bigint,"
+            # {model: events naming it}, the models written through rows.to_db
+            # (jsonb cannot hold U+0000).
+            " ADD COLUMN models jsonb",
+            # An event's meta as the JSON text SQLite keeps too (rows.meta_json:
+            # compact, keys in the order given; JSON escapes U+0000, so the
+            # text round-trips exactly). NULL for most events.
+            "ALTER TABLE events ADD COLUMN meta text",
+            # `stats/usage` over a million events in milliseconds: per UTC day,
+            # session and model ('' for none; through rows.to_db), what the
+            # events of that day added. Kept in the appending transaction.
+            """
+            CREATE TABLE usage_daily (
+                day bigint NOT NULL,
+                session_id bigint NOT NULL,
+                model text NOT NULL,
+                prompts bigint NOT NULL DEFAULT 0,
+                replies bigint NOT NULL DEFAULT 0,
+                input bigint NOT NULL DEFAULT 0,
+                output bigint NOT NULL DEFAULT 0,
+                cache_read bigint NOT NULL DEFAULT 0,
+                cache_write bigint NOT NULL DEFAULT 0,
+                PRIMARY KEY (day, session_id, model)
+            )
+            """,
+        ),
+        _fill_v3,
+        (
+            "ALTER TABLE sessions ALTER COLUMN last_activity_at SET NOT NULL",
+            "CREATE INDEX sessions_active ON sessions (last_activity_at, id)"
+            " WHERE deleted_at IS NULL",
+            'CREATE INDEX sessions_project ON sessions (project COLLATE "C")'
+            " WHERE project IS NOT NULL",
+            "CREATE INDEX usage_daily_session ON usage_daily (session_id)",
+        ),
+    ),
+)
+
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

@@ -10,9 +10,12 @@ prefixes are kept.
 
 from __future__ import annotations
 
+import json
 import re
 
-from sessiond.models import Event, Session, rfc3339
+import attrs
+
+from sessiond.models import Event, Session
 from sessiond.store import rows
 from sessiond.store.query import _TOKEN, fold
 
@@ -30,6 +33,10 @@ def from_db(value: str) -> str:
     if "\x01" in value:
         return _ESCAPED.sub(lambda m: _UNESCAPE.get(m[1], m[1]), value)
     return value
+
+
+def maybe_to_db(value: str | None) -> str | None:
+    return None if value is None else to_db(value)
 
 
 def maybe_from_db(value: str | None) -> str | None:
@@ -76,14 +83,30 @@ def _within_budget(words: list[str]) -> list[str]:
 
 
 SESSION_FIELDS, SESSION_COLUMNS = rows.SESSION_FIELDS, rows.SESSION_COLUMNS
+SESSION_WIDTH = rows.SESSION_WIDTH
+# The project column as the v3 filters compare it: bytes, as its index does.
+PROJECT = 's.project COLLATE "C"'
 
 
 def session_row(row: tuple[object, ...]) -> Session:
-    """A Session from the columns of SESSION_COLUMNS, in order."""
-    return rows.session_row(row, from_db)
+    """A Session from the columns of SESSION_COLUMNS, in order. Its models
+    (jsonb, read by psycopg as a dict) were stored through `to_db`."""
+    session = rows.session_row(row, from_db)
+    stored = row[20]
+    if session.models and isinstance(stored, dict) and any("\x01" in m for m in stored):
+        counts = {from_db(m): n for m, n in stored.items()}
+        session = attrs.evolve(session, models=rows.models_list(counts))
+    return session
 
 
 def event_row(session_id: int, row: tuple[object, ...]) -> Event:
-    """An Event from (seq, kind, text, created_at)."""
-    seq, kind, text, created = row
-    return Event(session_id, seq, kind, from_db(text), rfc3339(created))  # type: ignore[arg-type]
+    """An Event from (seq, kind, text, created_at, meta); meta is JSON text
+    (`rows.meta_json`), which holds no U+0000 (JSON escapes it)."""
+    return rows.event_row(session_id, row, from_db)
+
+
+def models_json(counts: dict[str, int]) -> str | None:
+    """A batch's {model: events} as jsonb input, the models through `to_db`."""
+    if not counts:
+        return None
+    return json.dumps({to_db(m): n for m, n in counts.items()}, separators=(",", ":"))

@@ -27,9 +27,17 @@ from typing import TYPE_CHECKING, Any
 
 from sessiond.models import Hit
 from sessiond.store.checks import WINDOW, storable
-from sessiond.store.postgres.rows import SESSION_FIELDS, from_db, session_row
+from sessiond.store.postgres.rows import (
+    PROJECT,
+    SESSION_FIELDS,
+    SESSION_WIDTH,
+    from_db,
+    maybe_to_db,
+    session_row,
+)
 from sessiond.store.postgres.words import tsquery_sql
 from sessiond.store.query import Query, Term, parse
+from sessiond.store.rows import session_filter
 from sessiond.store.snippet import make_hit
 
 if TYPE_CHECKING:
@@ -75,10 +83,17 @@ def to_tsquery(query: Query, texts: dict[Term, str]) -> tuple[str, list[str]] | 
 
 
 def _filters(
-    session_id: int | None, kinds: Sequence[str] | None, since: int | None, until: int | None
+    session_id: int | None,
+    kinds: Sequence[str] | None,
+    since: int | None,
+    until: int | None,
+    project: str | None = None,
+    source: str | None = None,
 ) -> tuple[str, list[object]]:
-    sql = ["s.deleted_at IS NULL"]
-    params: list[object] = []
+    sql, params = session_filter(
+        maybe_to_db(project), maybe_to_db(source), "%s", project_column=PROJECT
+    )
+    sql.insert(0, "s.deleted_at IS NULL")
     if session_id is not None:
         sql.append("e.session_id = %s")
         params.append(session_id)
@@ -103,6 +118,8 @@ def search(
     kinds: Sequence[str] | None = None,
     since: int | None = None,
     until: int | None = None,
+    project: str | None = None,
+    source: str | None = None,
 ) -> list[Hit]:
     query = parse(text)
     if limit == 0 or kinds == [] or (session_id is not None and not storable(session_id)):
@@ -113,7 +130,7 @@ def search(
     if compiled is None:
         return []
     match, match_params = compiled
-    where, params = _filters(session_id, kinds, since, until)
+    where, params = _filters(session_id, kinds, since, until, project, source)
     # Planned with the values (prepare=False): a rare word and a common one
     # want different plans (the GIN index, or the newest events first).
     rows = conn.execute(
@@ -128,7 +145,8 @@ def search(
     ).fetchall()
     hits = []
     for row in rows:
+        seq, kind, created, body = row[SESSION_WIDTH:]
         hits.append(
-            make_hit(session_row(row[:11]), row[11], row[12], row[13], from_db(row[14]), query)
+            make_hit(session_row(row[:SESSION_WIDTH]), seq, kind, created, from_db(body), query)
         )
     return hits

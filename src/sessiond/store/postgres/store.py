@@ -23,8 +23,8 @@ import psycopg
 
 from sessiond import DEFAULT_MAX_TEXT_BYTES
 from sessiond.errors import SessionNotFound, StorageError
-from sessiond.models import Appended, Event, Hit, Session, rfc3339
-from sessiond.store.base import Derived, Feed, ImportedEvent, ImportedSession
+from sessiond.models import Appended, Event, Hit, Session, UsageRow, rfc3339
+from sessiond.store.base import AppendItem, Derived, Feed, ImportedEvent, ImportedSession
 from sessiond.store.checks import SQL_INT_MAX, check_kind, check_text, screen, storable
 from sessiond.store.postgres import writes
 from sessiond.store.postgres.connect import Target, describe
@@ -38,14 +38,17 @@ from sessiond.store.postgres.migrations import (
     schema_version,
 )
 from sessiond.store.postgres.rows import (
+    PROJECT,
     SESSION_COLUMNS,
     event_row,
     from_db,
     maybe_from_db,
+    maybe_to_db,
     session_row,
     to_db,
 )
 from sessiond.store.postgres.uri import redact, secrets_of
+from sessiond.store.rows import list_filter, list_order
 
 if TYPE_CHECKING:
     Connection = psycopg.Connection[tuple[Any, ...]]
@@ -105,12 +108,6 @@ class PostgresStore(Derived):
     def close(self) -> None:
         self._link.close()
 
-    def __enter__(self) -> PostgresStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     @property
     def schema_version(self) -> int:
         return self._link.read(schema_version)
@@ -123,6 +120,11 @@ class PostgresStore(Derived):
         ulid: str | None = None,
         engine_base_url: str | None = None,
         parent_ulid: str | None = None,
+        *,
+        source: str | None = None,
+        source_id: str | None = None,
+        project: str | None = None,
+        branch: str | None = None,
     ) -> Session:
         if ulid is None:
             from ulid import ULID
@@ -131,7 +133,14 @@ class PostgresStore(Derived):
         new = ulid
 
         def work(tx: writes.Tx) -> Session:
-            session_id = writes.start_session(tx, new, cli_version, engine_base_url, parent_ulid)
+            session_id = writes.start_session(
+                tx,
+                new,
+                cli_version,
+                engine_base_url,
+                parent_ulid,
+                where=(source, source_id, project, branch),
+            )
             return _session_by_id(tx.conn, session_id)
 
         return self._link.write(work)
@@ -179,23 +188,34 @@ class PostgresStore(Derived):
             raise SessionNotFound(f"no session has the id {session_id}")
         return self._link.read(lambda conn: _session_by_id(conn, session_id))
 
-    def list_sessions(self, limit: int, deleted: bool = False) -> list[Session]:
-        """Newest `started_at` first (ties by id); the trash newest `deleted_at` first."""
+    def list_sessions(
+        self,
+        limit: int,
+        deleted: bool = False,
+        *,
+        project: str | None = None,
+        source: str | None = None,
+        order_by: str = "started",
+    ) -> list[Session]:
+        """Newest `started_at` (or `last_activity_at`) first, ties by id; the
+        trash newest `deleted_at` first."""
         if limit == 0:
             return []
-        if deleted:
-            where = "s.deleted_at IS NOT NULL ORDER BY s.deleted_at DESC, s.id DESC"
-        else:
-            where = "s.deleted_at IS NULL ORDER BY s.started_at DESC, s.id DESC"
-        sql = f"SELECT {SESSION_COLUMNS} WHERE {where} LIMIT %s"
+        where, params = _list_filter(deleted, project, source)
+        sql = (
+            f"SELECT {SESSION_COLUMNS} WHERE {where}"
+            f" ORDER BY {list_order(deleted, order_by)} LIMIT %s"
+        )
         return self._link.read(
-            lambda conn: [session_row(r) for r in conn.execute(sql, (limit,)).fetchall()]
+            lambda conn: [session_row(r) for r in conn.execute(sql, (*params, limit)).fetchall()]
         )
 
-    def count_sessions(self, deleted: bool = False) -> int:
-        where = "deleted_at IS NOT NULL" if deleted else "deleted_at IS NULL"
-        sql = f"SELECT count(*) FROM sessions WHERE {where}"
-        return self._link.read(lambda conn: int(conn.execute(sql).fetchone()[0]))  # type: ignore[index]
+    def count_sessions(
+        self, deleted: bool = False, *, project: str | None = None, source: str | None = None
+    ) -> int:
+        where, params = _list_filter(deleted, project, source)
+        sql = f"SELECT count(*) FROM sessions AS s WHERE {where}"
+        return self._link.read(lambda conn: int(conn.execute(sql, params).fetchone()[0]))  # type: ignore[index]
 
     def find_sessions(self, prefix: str, limit: int = 2) -> list[Session]:
         exact = self.get_session(prefix)
@@ -216,7 +236,7 @@ class PostgresStore(Derived):
 
     # Events
 
-    def append_many(self, items: Sequence[tuple[int, str, str]]) -> list[Appended | Exception]:
+    def append_many(self, items: Sequence[AppendItem]) -> list[Appended | Exception]:
         """Append several events in ONE transaction (group commit).
 
         Each item gets its own outcome: an item refused for its own reason
@@ -229,7 +249,7 @@ class PostgresStore(Derived):
         batch = [items[i] for i in pending]
         try:
             stored = self._link.append(batch)
-            refused = sorted({sid for sid, _, _ in batch if sid not in stored})
+            refused = sorted({item[0] for item in batch if item[0] not in stored})
             reasons = self._link.read(lambda conn: writes.refusal(conn, refused)) if refused else {}
         except StorageError as exc:
             for index in pending:
@@ -301,14 +321,38 @@ class PostgresStore(Derived):
         kinds: Sequence[str] | None = None,
         since: int | None = None,
         until: int | None = None,
+        project: str | None = None,
+        source: str | None = None,
     ) -> list[Hit]:
         from sessiond.store.postgres.search import search
 
         return self._link.read(
             lambda conn: search(
-                conn, self._link.unaccent(conn), query, limit, session_id, kinds, since, until
+                conn,
+                self._link.unaccent(conn),
+                query,
+                limit,
+                session_id,
+                kinds,
+                since,
+                until,
+                project,
+                source,
             )
         )
+
+    def usage(
+        self,
+        group_by: str,
+        *,
+        since: int | None = None,
+        until: int | None = None,
+        project: str | None = None,
+        source: str | None = None,
+    ) -> list[UsageRow]:
+        from sessiond.store.postgres.stats import usage
+
+        return self._link.read(lambda conn: usage(conn, group_by, since, until, project, source))
 
     def feed(self) -> Feed:
         from sessiond.store.postgres.feed import PostgresFeed
@@ -371,6 +415,16 @@ def _session_by_id(conn: Connection, session_id: int) -> Session:
     return session_row(row)
 
 
+def _list_filter(
+    deleted: bool, project: str | None, source: str | None
+) -> tuple[str, list[object]]:
+    """`store.rows.list_filter` for PostgreSQL: values through to_db, the
+    project compared bytewise (its index's "C" order)."""
+    return list_filter(
+        deleted, maybe_to_db(project), maybe_to_db(source), "%s", project_column=PROJECT
+    )
+
+
 def _events(
     conn: Connection, session_id: int, order: str, params: tuple[int, int]
 ) -> list[tuple[Any, ...]]:
@@ -378,8 +432,8 @@ def _events(
     its value and the limit), oldest first; SessionNotFound when there is
     no such session. One round trip."""
     rows = conn.execute(
-        "SELECT s.id, e.seq, e.kind, e.text, e.created_at FROM sessions AS s"
-        " LEFT JOIN LATERAL (SELECT e.seq, e.kind, e.text, e.created_at FROM events AS e"
+        "SELECT s.id, e.seq, e.kind, e.text, e.created_at, e.meta FROM sessions AS s"
+        " LEFT JOIN LATERAL (SELECT e.seq, e.kind, e.text, e.created_at, e.meta FROM events AS e"
         f" WHERE e.session_id = s.id AND {order} LIMIT %s) AS e ON true WHERE s.id = %s",
         (params[0], params[1], session_id),
     ).fetchall()

@@ -4,8 +4,11 @@ Each runs inside the caller's transaction (`PostgresStore._write`) and notes
 what it changed on the `Tx`; the store writes those notes to the change log
 (`changelog.py`) as the transaction's last statement. Appends are the one
 exception: `Appends` makes a single statement that locks, counts, inserts,
-indexes and logs a whole batch, committed on its own (one round trip per
-batch).
+indexes and logs a whole batch, and adds it to the sums kept beside the
+events (each session's last activity, token sums and models; the daily
+usage table), committed on its own (one round trip per batch). Its arrays
+go as binary parameters: PostgreSQL parses a text array of JSON texts (the
+meta) slowly.
 
 Rows are locked in id order wherever one transaction locks several
 sessions, so that two processes never deadlock.
@@ -17,12 +20,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sessiond.errors import SessionEnded, SessionExists, SessionNotFound
-from sessiond.store.base import ImportedEvent, ImportedSession
+from sessiond.store.base import AppendItem, ImportedEvent, ImportedSession
 from sessiond.store.postgres.changelog import FLUSH, log_sql
-from sessiond.store.postgres.migrations import NOW_MS
-from sessiond.store.postgres.rows import index_words, to_db
+from sessiond.store.postgres.migrations import NOW_MS, day_sql
+from sessiond.store.postgres.rows import index_words, maybe_to_db, models_json, to_db
 from sessiond.store.postgres.words import tsvector_sql
+from sessiond.store.rows import meta_json
 from sessiond.store.snippet import make_preview
+from sessiond.store.usage import NO_MODEL, Sums, tokens
 
 if TYPE_CHECKING:
     import psycopg
@@ -60,89 +65,214 @@ class Appends:
     the unaccent function, wherever its extension lives)."""
 
     def __init__(self, unaccent: str) -> None:
-        self.one_session = _one_session_statement(unaccent)
-        self.any_sessions = _any_sessions_statement(unaccent)
+        self.one_session = _append_statement(unaccent, one_session=True)
+        self.any_sessions = _append_statement(unaccent, one_session=False)
 
-    def query(self, items: Sequence[tuple[int, str, str]]) -> tuple[str, dict[str, Any]]:
+    def query(self, items: Sequence[AppendItem]) -> tuple[str, dict[str, Any]]:
         """The statement and parameters storing `items` (session id, kind,
-        text). Its rows: (session_id, seq, created_at) of each item stored;
-        items of a session that is missing or ended are left out."""
+        text[, meta]). Its rows: (session_id, seq, created_at) of each item
+        stored; items of a session that is missing or ended are left out."""
         sids, kinds, texts, words, previews = [], [], [], [], []
-        for session_id, kind, text in items:
+        for item in items:
+            session_id, kind, text = item[0], item[1], item[2]
             sids.append(session_id)
             kinds.append(kind)
             texts.append(to_db(text))
             words.append(index_words(text))
             preview = make_preview(text) if kind == "prompt" else None
             previews.append(None if preview is None else to_db(preview))
-        params = {"kinds": kinds, "texts": texts, "words": words}
+        params: dict[str, Any] = {"kinds": kinds, "texts": texts, "words": words, **_metas(items)}
         if len(set(sids)) == 1:  # the usual batch: one client's appends
             preview = next((p for p in previews if p is not None), None)
             return self.one_session, {**params, "sid": sids[0], "preview": preview}
         return self.any_sessions, {**params, "sids": sids, "previews": previews}
 
 
-def _one_session_statement(unaccent: str) -> str:
-    return f"""
-WITH counted AS (
-    UPDATE sessions SET event_count = event_count + cardinality(%(kinds)s::text[]),
-        preview = coalesce(preview, %(preview)s)
-    WHERE id = %(sid)s AND ended_at IS NULL
-    RETURNING id, event_count - cardinality(%(kinds)s::text[]) AS base
-), inserted AS (
-    INSERT INTO events (session_id, seq, kind, text, created_at, tsv)
-    SELECT c.id, c.base + i.ord, i.kind, i.text, {NOW_MS}, {tsvector_sql(unaccent, "i.words")}
-    FROM counted AS c, unnest(%(kinds)s::text[], %(texts)s::text[], %(words)s::text[])
-        WITH ORDINALITY AS i(kind, text, words, ord)
-    ORDER BY i.ord
-    RETURNING session_id, seq, created_at
-){
-        log_sql(
+# The meta arrays of a batch with no meta at all: unnest pads them with NULLs.
+_NO_META: dict[str, list[Any]] = {
+    "metas": [],
+    "models": [],
+    "inputs": [],
+    "outputs": [],
+    "reads": [],
+    "writes": [],
+}
+
+
+def _metas(items: Sequence[AppendItem]) -> dict[str, list[Any]]:
+    """Each item's meta as stored (JSON text), its model ('' for none,
+    through to_db) and its four token counts (NULL without usage)."""
+    if not any(len(item) > 3 and item[3] for item in items):
+        return _NO_META
+    metas: list[str | None] = []
+    models: list[str] = []
+    counts: list[list[int | None]] = [[], [], [], []]
+    for item in items:
+        meta = item[3] if len(item) > 3 else None
+        metas.append(meta_json(meta))
+        models.append(to_db(meta.get("model", NO_MODEL)) if meta else NO_MODEL)
+        found = tokens(meta)
+        for column, n in zip(counts, found or (None, None, None, None), strict=True):
+            column.append(n)
+    return {
+        "metas": metas,
+        "models": models,
+        "inputs": counts[0],
+        "outputs": counts[1],
+        "reads": counts[2],
+        "writes": counts[3],
+    }
+
+
+# A session's models with a batch's added: {model: events}, summed.
+_MERGE_MODELS = """CASE WHEN {added} IS NULL THEN s.models ELSE (
+        SELECT jsonb_object_agg(x.model, x.n) FROM (
+            SELECT m.key AS model, sum(m.value::bigint) AS n FROM (
+                SELECT * FROM jsonb_each_text(coalesce(s.models, '{{}}'::jsonb))
+                UNION ALL SELECT * FROM jsonb_each_text({added})
+            ) AS m GROUP BY m.key
+        ) AS x
+    ) END"""
+
+# A session's token sums with a batch's added, NULL while no event had usage.
+_ADD_USAGE = ",\n".join(
+    f"{column} = CASE WHEN {{used}} > 0 THEN coalesce(s.{column}, 0) + {{src}}.{alias}"
+    f" ELSE s.{column} END"
+    for column, alias in (
+        ("usage_input", "inp"),
+        ("usage_output", "outp"),
+        ("usage_cache_read", "cr"),
+        ("usage_cache_write", "cw"),
+    )
+)
+
+
+def _append_statement(unaccent: str, *, one_session: bool) -> str:
+    """One statement for a whole batch: lock the sessions (in id order, so
+    that two processes appending to the same sessions never deadlock), read
+    the server's clock for each item in item order once they are locked
+    (so that seq and created_at grow together), then update each session
+    once (its count, preview, last activity, token sums and models), insert
+    the events, add to the daily usage table and log the change."""
+    if one_session:
+        items = f"""
+    SELECT %(sid)s::bigint AS sid, t.kind, t.text, t.words, %(preview)s::text AS preview,
+        t.meta, coalesce(t.model, '') AS model, t.inp, t.outp, t.cr, t.cw, t.ord
+    FROM unnest(%(kinds)b::text[], %(texts)b::text[], %(words)b::text[], {_META_ARRAYS})
+        WITH ORDINALITY AS t(kind, text, words, meta, model, inp, outp, cr, cw, ord)"""
+        first_preview = "min(preview)"
+        log_rows = (
             "SELECT 'a' AS what, min(session_id) AS sid, min(seq) AS first, max(seq) AS last,"
             " 1 AS n FROM inserted HAVING count(*) > 0"
         )
-    }
-SELECT inserted.session_id, inserted.seq, inserted.created_at FROM inserted, notified
-"""
-
-
-def _any_sessions_statement(unaccent: str) -> str:
-    # Sessions are locked in id order (`locked`), so that two processes
-    # appending to the same sessions never deadlock.
-    return f"""
-WITH items AS (
-    SELECT * FROM unnest(%(sids)s::bigint[], %(kinds)s::text[], %(texts)s::text[],
-        %(words)s::text[], %(previews)s::text[])
-        WITH ORDINALITY AS t(sid, kind, text, words, preview, ord)
-), per AS (
-    SELECT sid, count(*) AS n,
-        (array_agg(preview ORDER BY ord) FILTER (WHERE preview IS NOT NULL))[1] AS preview
-    FROM items GROUP BY sid
-), locked AS (
-    SELECT s.id FROM sessions AS s
-    WHERE s.id IN (SELECT sid FROM per) AND s.ended_at IS NULL
-    ORDER BY s.id FOR NO KEY UPDATE
-), counted AS (
-    UPDATE sessions AS s
-    SET event_count = s.event_count + per.n, preview = coalesce(s.preview, per.preview)
-    FROM per JOIN locked ON locked.id = per.sid
-    WHERE s.id = per.sid
-    RETURNING s.id, s.event_count - per.n AS base
-), inserted AS (
-    INSERT INTO events (session_id, seq, kind, text, created_at, tsv)
-    SELECT i.sid, c.base + row_number() OVER (PARTITION BY i.sid ORDER BY i.ord),
-        i.kind, i.text, {NOW_MS}, {tsvector_sql(unaccent, "i.words")}
-    FROM items AS i JOIN counted AS c ON c.id = i.sid
-    ORDER BY i.ord
-    RETURNING session_id, seq, created_at
-){
-        log_sql(
+    else:
+        items = f"""
+    SELECT t.sid, t.kind, t.text, t.words, t.preview, t.meta, coalesce(t.model, '') AS model,
+        t.inp, t.outp, t.cr, t.cw, t.ord
+    FROM unnest(%(sids)b::bigint[], %(kinds)b::text[], %(texts)b::text[], %(words)b::text[],
+        %(previews)b::text[], {_META_ARRAYS})
+        WITH ORDINALITY
+        AS t(sid, kind, text, words, preview, meta, model, inp, outp, cr, cw, ord)"""
+        first_preview = "(array_agg(preview ORDER BY ord) FILTER (WHERE preview IS NOT NULL))[1]"
+        log_rows = (
             "SELECT 'a' AS what, session_id AS sid, min(seq) AS first, max(seq) AS last,"
             " session_id AS n FROM inserted GROUP BY session_id"
         )
-    }
+    usage = _ADD_USAGE.format(used="per.used", src="per")
+    models = _MERGE_MODELS.format(added="m.added")
+    return f"""
+WITH items AS ({items}
+), locked AS (
+    SELECT s.id FROM sessions AS s
+    WHERE s.id IN (SELECT DISTINCT sid FROM items) AND s.ended_at IS NULL
+    ORDER BY s.id FOR NO KEY UPDATE
+), stamped AS MATERIALIZED (
+    SELECT i.*, {NOW_MS} AS created FROM items AS i JOIN locked AS l ON l.id = i.sid
+    ORDER BY i.ord
+), per AS (
+    SELECT sid, count(*) AS n, max(created) AS newest, {first_preview} AS preview,
+        count(inp) AS used, sum(inp) AS inp, sum(outp) AS outp, sum(cr) AS cr, sum(cw) AS cw
+    FROM stamped GROUP BY sid
+), named AS (
+    SELECT sid, jsonb_object_agg(model, n) AS added
+    FROM (SELECT sid, model, count(*) AS n FROM stamped WHERE model <> '' GROUP BY 1, 2) AS x
+    GROUP BY sid
+), counted AS (
+    UPDATE sessions AS s
+    SET event_count = s.event_count + per.n, preview = coalesce(s.preview, per.preview),
+        last_activity_at = greatest(s.last_activity_at, per.newest),
+        {usage},
+        models = {models}
+    FROM per LEFT JOIN named AS m ON m.sid = per.sid
+    WHERE s.id = per.sid
+    RETURNING s.id, s.event_count - per.n AS base
+), inserted AS (
+    INSERT INTO events (session_id, seq, kind, text, created_at, tsv, meta)
+    SELECT i.sid, c.base + row_number() OVER (PARTITION BY i.sid ORDER BY i.ord),
+        i.kind, i.text, i.created, {tsvector_sql(unaccent, "i.words")}, i.meta
+    FROM stamped AS i JOIN counted AS c ON c.id = i.sid
+    ORDER BY i.ord
+    RETURNING session_id, seq, created_at
+), daily AS (
+    INSERT INTO usage_daily AS u
+        (day, session_id, model, prompts, replies, input, output, cache_read, cache_write)
+    SELECT {day_sql("created")}, sid, model, count(*) FILTER (WHERE kind = 'prompt'),
+        count(*) FILTER (WHERE kind = 'system'), coalesce(sum(inp), 0), coalesce(sum(outp), 0),
+        coalesce(sum(cr), 0), coalesce(sum(cw), 0)
+    FROM stamped GROUP BY 1, 2, 3
+    {_DAILY_CONFLICT}
+){log_sql(log_rows)}
 SELECT inserted.session_id, inserted.seq, inserted.created_at FROM inserted, notified
 """
+
+
+_META_ARRAYS = (
+    "%(metas)b::text[], %(models)b::text[], %(inputs)b::bigint[], %(outputs)b::bigint[],"
+    " %(reads)b::bigint[], %(writes)b::bigint[]"
+)
+_DAILY_CONFLICT = """ON CONFLICT (day, session_id, model) DO UPDATE SET
+        prompts = u.prompts + excluded.prompts, replies = u.replies + excluded.replies,
+        input = u.input + excluded.input, output = u.output + excluded.output,
+        cache_read = u.cache_read + excluded.cache_read,
+        cache_write = u.cache_write + excluded.cache_write"""
+
+
+def write_sums(tx: Tx, sums: Sums) -> None:
+    """Add the sums of imported events (times known beforehand) to the
+    daily usage table and to the sessions' token sums and models."""
+    if not sums:
+        return
+    keys = list(sums.daily)
+    counts = [sums.daily[key] for key in keys]
+    tx.conn.execute(
+        "INSERT INTO usage_daily AS u (day, session_id, model, prompts, replies, input, output,"
+        " cache_read, cache_write) SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::text[],"
+        " %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[])"
+        f" {_DAILY_CONFLICT}",
+        (
+            [k[0] for k in keys],
+            [k[1] for k in keys],
+            [to_db(k[2]) for k in keys],
+            *([c[i] for c in counts] for i in range(6)),
+        ),
+    )
+    ids = sorted(set(sums.usage) | set(sums.models))
+    if not ids:
+        return
+    usage = [sums.usage.get(i) for i in ids]
+    tx.conn.execute(
+        f"UPDATE sessions AS s SET {_ADD_USAGE.format(used='a.used', src='a')},"
+        f" models = {_MERGE_MODELS.format(added='a.added')}"
+        " FROM unnest(%s::bigint[], %s::int[], %s::bigint[], %s::bigint[], %s::bigint[],"
+        " %s::bigint[], %s::jsonb[]) AS a(id, used, inp, outp, cr, cw, added)"
+        " WHERE s.id = a.id",
+        (
+            ids,
+            [0 if u is None else 1 for u in usage],
+            *([0 if u is None else u[k] for u in usage] for k in range(4)),
+            [models_json(sums.models.get(i, {})) for i in ids],
+        ),
+    )
 
 
 def refusal(conn: Connection, session_ids: Sequence[int]) -> dict[int, Exception]:
@@ -181,9 +311,11 @@ def insert_session(
     parent_ulid: str | None = None,
     title: str | None = None,
     ended_at: int | None = None,
+    where: tuple[str | None, str | None, str | None, str | None] = (None, None, None, None),
 ) -> int | None:
     """The new session's id; None when the ulid is taken. `started_at` None:
-    now, on the server's clock."""
+    now, on the server's clock; `where` is its (source, source_id, project,
+    branch)."""
     parent_id = None
     if parent_ulid is not None:
         found = tx.conn.execute(
@@ -193,17 +325,20 @@ def insert_session(
             raise SessionNotFound(f"no session has the ulid {parent_ulid!r} (parentUlid)")
         parent_id = found[0]
     row = tx.conn.execute(
-        "INSERT INTO sessions (ulid, started_at, engine_base_url, cli_version, parent_id,"
-        f" title, ended_at) VALUES (%s, coalesce(%s::bigint, {NOW_MS}), %s, %s, %s, %s, %s)"
+        f"WITH t AS (SELECT coalesce(%s::bigint, {NOW_MS}) AS at)"
+        " INSERT INTO sessions (ulid, started_at, engine_base_url, cli_version, parent_id,"
+        " title, ended_at, source, source_id, project, branch, last_activity_at)"
+        " SELECT %s, t.at, %s, %s, %s, %s, %s, %s, %s, %s, %s, t.at FROM t"
         " ON CONFLICT (ulid) DO NOTHING RETURNING id",
         (
-            to_db(ulid),
             started_at,
-            None if engine_base_url is None else to_db(engine_base_url),
+            to_db(ulid),
+            maybe_to_db(engine_base_url),
             to_db(cli_version),
             parent_id,
-            None if title is None else to_db(title),
+            maybe_to_db(title),
             ended_at,
+            *(maybe_to_db(value) for value in where),
         ),
     ).fetchone()
     if row is None:
@@ -213,9 +348,16 @@ def insert_session(
 
 
 def start_session(
-    tx: Tx, ulid: str, cli_version: str, engine_base_url: str | None, parent_ulid: str | None
+    tx: Tx,
+    ulid: str,
+    cli_version: str,
+    engine_base_url: str | None,
+    parent_ulid: str | None,
+    where: tuple[str | None, str | None, str | None, str | None] = (None, None, None, None),
 ) -> int:
-    session_id = insert_session(tx, ulid, cli_version, None, engine_base_url, parent_ulid)
+    session_id = insert_session(
+        tx, ulid, cli_version, None, engine_base_url, parent_ulid, where=where
+    )
     if session_id is None:
         raise SessionExists(f"a session with the ulid {ulid!r} already exists")
     return session_id
@@ -245,6 +387,7 @@ def purge(tx: Tx, session_ids: Sequence[int]) -> int:
     conn = tx.conn
     conn.execute("DELETE FROM events WHERE session_id = ANY(%s::bigint[])", (ids,))
     conn.execute("DELETE FROM changes WHERE session_id = ANY(%s::bigint[])", (ids,))
+    conn.execute("DELETE FROM usage_daily WHERE session_id = ANY(%s::bigint[])", (ids,))
     # Sessions that continued these keep their history, without the link.
     conn.execute("UPDATE sessions SET parent_id = NULL WHERE parent_id = ANY(%s::bigint[])", (ids,))
     conn.execute("DELETE FROM sessions WHERE id = ANY(%s::bigint[])", (ids,))
@@ -266,6 +409,7 @@ def import_session(tx: Tx, session: ImportedSession) -> tuple[int, bool]:
             parent_ulid=session.parent_ulid,
             title=session.title,
             ended_at=session.ended_at,
+            where=(session.source, session.source_id, session.project, session.branch),
         )
         if session_id is not None:
             return session_id, True
@@ -296,10 +440,10 @@ def import_events(
     count, preview = int(row[0]), row[1]
     if events:
         conn.execute(
-            "INSERT INTO events (session_id, seq, kind, text, created_at, tsv) SELECT"
-            f" %s, %s + e.n, e.kind, e.text, e.created, {tsvector_sql(tx.unaccent, 'e.words')}"
-            " FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::text[])"
-            " WITH ORDINALITY AS e(kind, text, created, words, n) ORDER BY e.n",
+            "INSERT INTO events (session_id, seq, kind, text, created_at, tsv, meta) SELECT"
+            f" %s, %s + e.n, e.kind, e.text, e.created, {tsvector_sql(tx.unaccent, 'e.words')},"
+            " e.meta FROM unnest(%b::text[], %b::text[], %b::bigint[], %b::text[], %b::text[])"
+            " WITH ORDINALITY AS e(kind, text, created, words, meta, n) ORDER BY e.n",
             (
                 session_id,
                 count,
@@ -307,18 +451,21 @@ def import_events(
                 [to_db(e.text) for e in events],
                 [e.created_at for e in events],
                 [index_words(e.text) for e in events],
+                [meta_json(e.meta) for e in events],
             ),
         )
+        sums = Sums()
         for event in events:
-            if preview is not None:
-                break
-            if event.kind == "prompt":
+            sums.add(session_id, event.kind, event.created_at, event.meta)
+            if preview is None and event.kind == "prompt":
                 made = make_preview(event.text)
                 preview = None if made is None else to_db(made)
         conn.execute(
-            "UPDATE sessions SET event_count = %s, preview = %s WHERE id = %s",
-            (count + len(events), preview, session_id),
+            "UPDATE sessions SET event_count = %s, preview = %s,"
+            " last_activity_at = greatest(last_activity_at, %s) WHERE id = %s",
+            (count + len(events), preview, max(e.created_at for e in events), session_id),
         )
+        write_sums(tx, sums)
         tx.appended(session_id, count + 1, count + len(events))
         count += len(events)
     if ended_at is not None:

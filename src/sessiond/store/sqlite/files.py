@@ -26,6 +26,14 @@ def on_read_only_fs(path: str) -> bool:
         return False
 
 
+def cannot_write_beside(path: str) -> bool:
+    """True when SQLite could not make its `-wal` and `-shm` beside `path`: a
+    read-only file system, or a folder this process may not write (a 0555
+    folder, another user's backup, a sandbox)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    return on_read_only_fs(path) or not os.access(folder, os.W_OK)
+
+
 def _disk_full(path: str) -> bool:
     """True when the file system holding `path` has no block left: SQLite then
     says "disk I/O error" or worse as often as "database or disk is full"."""
@@ -56,6 +64,8 @@ def describe_sqlite_error(exc: sqlite3.Error, path: str) -> str:
     if primary == sqlite3.SQLITE_FULL or "full" in text or _disk_full(path):
         return f"the disk holding the database {path} is full; free some space and try again"
     if primary == sqlite3.SQLITE_READONLY or "readonly" in text:
+        if cannot_write_beside(path) and not at_rest(path):
+            return wal_needs_a_writer(path)
         return f"the database {path} is read-only; check the file's and its folder's permissions"
     if primary in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or "malformed" in text:
         return (
@@ -104,11 +114,27 @@ def at_rest(path: str) -> bool:
     return _size(path + "-shm") is None and not _size(path + "-wal")
 
 
+def wal_needs_a_writer(path: str) -> str:
+    return (
+        f"the database {path} has turns in its write-ahead log ({path}-wal) that only a "
+        "process that can write its folder can fold into the file; open it once as a user "
+        "who can (any sessiond command does it), then read it here"
+    )
+
+
 def reader_uri(path: str) -> str:
-    """A URI to read `path` for as long as a reader lives: immutable only
-    where SQLite could not make its `-shm` (a read-only file system) and no
-    writer has the file open; else a plain read-only one, which sees writes."""
-    return read_only_uri(path, immutable=at_rest(path) and on_read_only_fs(path))
+    """A URI to read `path` for as long as a reader lives: immutable where
+    SQLite could not make its `-shm` (a read-only file system, a folder this
+    process cannot write) and no writer has the file open; else a plain
+    read-only one, which sees writes.
+
+    A file whose `-wal` still holds frames (a writer died without
+    checkpointing) in a folder this process cannot write is read through
+    that `-wal` when SQLite can (its `-shm` is there); when it cannot, the
+    store refuses it, saying that opening it once as a user who can write its
+    folder folds the `-wal` in (reading the file alone would miss its newest
+    turns)."""
+    return read_only_uri(path, immutable=at_rest(path) and cannot_write_beside(path))
 
 
 @attrs.frozen

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from sessiond.models import Session
+from sessiond.models import Found, Session
 from sessiond.store.find import Match
 from sessiond.store.query import Term
 from sessiond.store.rows import session_filter
@@ -32,7 +32,14 @@ class SqliteFind:
         sql, params = session_filter(project, source)
         sql.insert(0, "s.deleted_at IS NULL")
         self._sessions_where, self._sessions_params = " AND ".join(sql), params
-        turns, bounds = list(sql), list(params)
+        # Without a filter on the session, no join with it: the trash (few
+        # sessions, read once into a hash) is left out by a NOT IN.
+        self._join = project is not None or source is not None
+        if self._join:
+            turns, bounds = list(sql), list(params)
+        else:
+            turns = ["e.session_id NOT IN (SELECT id FROM sessions WHERE deleted_at IS NOT NULL)"]
+            bounds = []
         if since is not None:
             turns.append("e.created_at >= ?")
             bounds.append(since)
@@ -46,17 +53,21 @@ class SqliteFind:
         return int(row[0] or 0)
 
     def term_matches(self, term: Term, limit: int) -> list[Match]:
-        found: dict[int, Match] = {}
+        join = " JOIN sessions AS s ON s.id = e.session_id" if self._join else ""
+        found: list[Match] = []
         for table, match in (("events_fts", quoted(term)), ("events_cjk", quoted_cjk(term))):
             rows = self.conn.execute(
                 f"SELECT f.rowid, e.session_id, e.created_at FROM {table} AS f"
-                " JOIN events AS e ON e.id = f.rowid JOIN sessions AS s ON s.id = e.session_id"
+                f" JOIN events AS e ON e.id = f.rowid{join}"
                 f" WHERE {table} MATCH ? AND {self._events_where} ORDER BY f.rowid DESC LIMIT ?",
                 (match, *self._events_params, limit),
             ).fetchall()
-            for rowid, session_id, created in rows:
-                found[rowid] = Match(rowid, session_id, created)
-        return [found[rowid] for rowid in sorted(found, reverse=True)[:limit]]
+            if not found:
+                found = rows
+            elif rows:  # both indexes: each event once, newest first
+                merged = {row[0]: row for row in [*found, *rows]}
+                found = [merged[rowid] for rowid in sorted(merged, reverse=True)[:limit]]
+        return found
 
     def title_matches(self, term: Term) -> set[int]:
         rows = self.conn.execute(
@@ -85,3 +96,23 @@ class SqliteFind:
             ):
                 out[rowid] = (seq, kind, created, text)
         return out
+
+
+def find_sessions(
+    conn: sqlite3.Connection,
+    query: str,
+    limit: int,
+    project: str | None,
+    source: str | None,
+    since: int | None,
+    until: int | None,
+) -> tuple[list[Found], bool]:
+    """`store.find` over `conn`, every read of the query in one snapshot."""
+    from sessiond.store.find import find
+
+    conn.execute("BEGIN")
+    try:
+        backend = SqliteFind(conn, project, source, since, until)
+        return find(backend, query, limit, bounded=since is not None or until is not None)
+    finally:
+        conn.execute("COMMIT")

@@ -52,8 +52,10 @@ def to_fts5(query: Query, quote: Callable[[Term], str] = quoted) -> str:
         inner = " OR ".join(quote(term) for term in group)
         groups.append(f"({inner})" if len(group) > 1 else inner)
     expression = " AND ".join(groups)
-    for term in query.exclude:
-        expression = f"({expression}) NOT {quote(term)}"
+    if query.exclude:
+        # Flat, however many: FTS5's parser stack overflows on 97 nested NOTs.
+        left_out = " OR ".join(quote(term) for term in query.exclude)
+        expression = f"({expression}) NOT ({left_out})"
     return expression
 
 

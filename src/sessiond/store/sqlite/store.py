@@ -41,11 +41,24 @@ from sessiond.store.base import (
     Feed,
     ImportedEvent,
     ImportedSession,
+    Reader,
+    Scan,
 )
-from sessiond.store.checks import check_kind, check_text, screen
+from sessiond.store.checks import (
+    bare_url,
+    check_kind,
+    check_text,
+    clean_events,
+    clean_items,
+    clean_session,
+    redactor,
+    screen,
+)
 from sessiond.store.rows import event_row, list_filter, list_order
 from sessiond.store.sqlite import writes
 from sessiond.store.sqlite.files import (
+    at_rest,
+    cannot_write_beside,
     check_ours,
     check_regular,
     create_private,
@@ -53,6 +66,7 @@ from sessiond.store.sqlite.files import (
     inspect_file,
     read_only_uri,
     reader_uri,
+    wal_needs_a_writer,
 )
 from sessiond.store.sqlite.identity import FileWatch
 from sessiond.store.sqlite.migrations import (
@@ -83,8 +97,12 @@ class SqliteStore(Derived):
         busy_timeout_s: float = 5.0,
         migrations: tuple[Migration, ...] = MIGRATIONS,
         read_only: bool = False,
+        keep_secrets: bool | None = None,
     ) -> None:
         """Open (creating when missing) and migrate the database at `path`.
+
+        Every text is redacted before it is stored (`store.redact`), unless
+        `keep_secrets` (default: SESSIOND_KEEP_SECRETS=1).
 
         With `read_only`, nothing is created, migrated or written: a file
         whose schema is older than this sessiond's is refused (StorageError
@@ -94,6 +112,7 @@ class SqliteStore(Derived):
         """
         self.path = self.where = path
         self.max_text_bytes = max_text_bytes
+        self.redact = redactor(keep_secrets)
         self.busy_timeout_s = busy_timeout_s
         self.read_only = read_only
         self._conn: sqlite3.Connection | None = None
@@ -152,6 +171,8 @@ class SqliteStore(Derived):
         check_regular(path)
         found = inspect_file(path, self.busy_timeout_s)
         if found is None:
+            if cannot_write_beside(path) and not at_rest(path):
+                raise StorageError(wal_needs_a_writer(path))
             raise StorageError(f"the database {path} cannot be opened for reading")
         too_new(found.version, path, migrations)
         check_ours(found, path)
@@ -287,7 +308,7 @@ class SqliteStore(Derived):
                 ulid,
                 cli_version,
                 now_ms(),
-                engine_base_url,
+                bare_url(engine_base_url),
                 parent_ulid,
                 where=(source, source_id, project, branch),
             )
@@ -300,24 +321,25 @@ class SqliteStore(Derived):
         )
 
     def rename_session(self, session_id: int, title: str | None) -> Session:
+        if title is not None:
+            title = self.redact(title)[:256]
         with self._write() as conn:
             writes.set_title(conn, session_id, title)
             return self._session_by_id(conn, session_id)
 
     def delete_session(self, session_id: int) -> Session:
-        """Move to the trash (ending it when live); idempotent."""
-        return self._change(
-            session_id,
-            "UPDATE sessions SET deleted_at = :now, ended_at = coalesce(ended_at, :now)"
-            " WHERE id = :id AND deleted_at IS NULL",
-        )
+        """Move to the trash (ending it when live), with its sub-agent
+        sessions; idempotent."""
+        with self._write() as conn:
+            writes.trash(conn, session_id, restore=False)
+            return self._session_by_id(conn, session_id)
 
     def restore_session(self, session_id: int) -> Session:
-        """Bring back from the trash (it stays ended); idempotent."""
-        return self._change(
-            session_id,
-            "UPDATE sessions SET deleted_at = NULL WHERE id = :id AND deleted_at IS NOT NULL",
-        )
+        """Bring back from the trash (it stays ended), with the sub-agent
+        sessions that went with it; idempotent."""
+        with self._write() as conn:
+            writes.trash(conn, session_id, restore=True)
+            return self._session_by_id(conn, session_id)
 
     def _change(self, session_id: int, sql: str, **params: object) -> Session:
         with self._write() as conn:
@@ -400,6 +422,7 @@ class SqliteStore(Derived):
         (unknown or ended session, bad text) does not stop the others. A
         storage failure fails every item, and nothing of the batch is kept.
         """
+        items = clean_items(items, self.redact)
         outcomes, pending = screen(items, self.max_text_bytes)
         if not pending:
             return outcomes
@@ -446,6 +469,7 @@ class SqliteStore(Derived):
 
     def set_milestone(self, key: str, value: str) -> None:
         check_text(value, self.max_text_bytes, "value")
+        value = self.redact(value)
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO milestones (key, value, updated_at) VALUES (?, ?, ?)"
@@ -488,17 +512,20 @@ class SqliteStore(Derived):
         since: int | None = None,
         until: int | None = None,
     ) -> tuple[list[Found], bool]:
-        from sessiond.store.find import find
-        from sessiond.store.sqlite.find import SqliteFind
+        from sessiond.store.sqlite.find import find_sessions
 
         with self._errors() as conn:
-            conn.execute("BEGIN")  # one snapshot for every read of the query
-            try:
-                backend = SqliteFind(conn, project, source, since, until)
-                bounded = since is not None or until is not None
-                return find(backend, query, limit, bounded=bounded)
-            finally:
-                conn.execute("COMMIT")
+            return find_sessions(conn, query, limit, project, source, since, until)
+
+    def reader(self) -> Reader | None:
+        """Reads (search, find, stats) on a connection of their own, for
+        another thread, each stopped past `deadline_s`; None for an
+        in-memory store, which has no file to open twice."""
+        if self.path == MEMORY:
+            return None
+        from sessiond.store.sqlite.reader import SqliteReader
+
+        return SqliteReader(self.path, self.busy_timeout_s)
 
     def usage(
         self,
@@ -534,6 +561,7 @@ class SqliteStore(Derived):
     # Import
 
     def import_session(self, session: ImportedSession) -> tuple[Session, bool]:
+        session = clean_session(session, self.redact)
         existing = self.get_session(session.ulid)
         if existing is not None and not _news(existing, session):
             return existing, False
@@ -551,6 +579,7 @@ class SqliteStore(Derived):
         checkpoint: tuple[str, str, str] | None = None,
         expect: str | None = ANY_STATE,
     ) -> int:
+        events = clean_events(events, self.redact)
         for event in events:
             check_kind(event.kind)
             check_text(event.text, self.max_text_bytes)
@@ -561,6 +590,25 @@ class SqliteStore(Derived):
             if checkpoint is not None:
                 writes.set_import_state(conn, *checkpoint)
             return count
+
+    # Redacting what was stored before
+
+    def redact_events(
+        self, after_id: int, limit: int, scan: Scan
+    ) -> tuple[int | None, int, dict[str, int]]:
+        with self._write() as conn:
+            return writes.redact_events(conn, after_id, limit, scan)
+
+    def newest_event_id(self) -> int:
+        with self._errors() as conn:
+            return int(conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
+
+    def redact_progress(self) -> int:
+        return int(self.get_import_state(*writes.REDACT_KEY) or 0)
+
+    def redact_rest(self, scan: Scan) -> dict[str, int]:
+        with self._write() as conn:
+            return writes.redact_rest(conn, scan)
 
     def get_import_state(self, source: str, key: str) -> str | None:
         with self._errors() as conn:

@@ -17,7 +17,15 @@ from sessiond.errors import (
 )
 from sessiond.models import Appended, Meta, now_ms, rfc3339
 from sessiond.store import cjk
-from sessiond.store.base import ANY_STATE, ImportedEvent, ImportedSession, Purged, StateMoved
+from sessiond.store.base import (
+    ANY_STATE,
+    ImportedEvent,
+    ImportedSession,
+    Purged,
+    Scan,
+    StateMoved,
+)
+from sessiond.store.checks import bare_url
 from sessiond.store.rows import meta_json
 from sessiond.store.snippet import make_preview
 from sessiond.store.sqlite.rows import storable
@@ -87,6 +95,54 @@ def change_session(conn: sqlite3.Connection, session_id: int, sql: str, **params
         record_change(conn, session_id, started=False)
     elif conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:
         raise SessionNotFound(f"no session has the id {session_id}")
+
+
+# A session and its sub-agent sessions (those whose parent it is and whose
+# ulid starts with its own), and theirs, for the trash.
+_FAMILY = """
+    WITH RECURSIVE family(id, ulid) AS (
+        SELECT id, ulid FROM sessions WHERE id = ?
+        UNION
+        SELECT s.id, s.ulid FROM sessions AS s JOIN family AS f ON s.parent_id = f.id
+        WHERE substr(s.ulid, 1, length(f.ulid)) = f.ulid AND s.id != f.id
+    )
+    SELECT id FROM family
+"""
+
+
+def trash(conn: sqlite3.Connection, session_id: int, restore: bool) -> None:
+    """Move a session to the trash with its sub-agent sessions (ending the
+    live ones), or bring it back with those that went with it."""
+    if not storable(session_id):
+        raise SessionNotFound(f"no session has the id {session_id}")
+    row = conn.execute("SELECT deleted_at FROM sessions WHERE id = ?", (session_id,)).fetchone()
+    if row is None:
+        raise SessionNotFound(f"no session has the id {session_id}")
+    family = [r[0] for r in conn.execute(_FAMILY, (session_id,)).fetchall()]
+    marks = ", ".join("?" * len(family))
+    if restore:
+        if row[0] is None:
+            return
+        changed = [
+            r[0]
+            for r in conn.execute(
+                f"UPDATE sessions SET deleted_at = NULL WHERE id IN ({marks})"
+                " AND deleted_at = ? RETURNING id",
+                (*family, row[0]),
+            ).fetchall()
+        ]
+    else:
+        now = now_ms()
+        changed = [
+            r[0]
+            for r in conn.execute(
+                "UPDATE sessions SET deleted_at = ?, ended_at = coalesce(ended_at, ?)"
+                f" WHERE id IN ({marks}) AND deleted_at IS NULL RETURNING id",
+                (now, now, *family),
+            ).fetchall()
+        ]
+    for changed_id in sorted(changed):
+        record_change(conn, changed_id, started=False)
 
 
 def _insert_event(
@@ -342,3 +398,90 @@ def set_import_state(conn: sqlite3.Connection, source: str, key: str, state: str
         " ON CONFLICT (source, key) DO UPDATE SET state = excluded.state",
         (source, key, state),
     )
+
+
+REDACT_KEY = ("sessiond redact", "events")
+
+
+def reindex_event(conn: sqlite3.Connection, rowid: int, old: str, new: str) -> None:
+    """Move an event's search index entries from its old text to its new one."""
+    conn.execute(
+        "INSERT INTO events_fts (events_fts, rowid, text) VALUES ('delete', ?, ?)", (rowid, old)
+    )
+    conn.execute("INSERT INTO events_fts (rowid, text) VALUES (?, ?)", (rowid, new))
+    before, after = cjk.index_text(old), cjk.index_text(new)
+    if before is not None:
+        conn.execute(
+            "INSERT INTO events_cjk (events_cjk, rowid, text) VALUES ('delete', ?, ?)",
+            (rowid, before),
+        )
+    if after is not None:
+        conn.execute("INSERT INTO events_cjk (rowid, text) VALUES (?, ?)", (rowid, after))
+
+
+def redact_events(
+    conn: sqlite3.Connection, after_id: int, limit: int, scan: Scan
+) -> tuple[int | None, int, dict[str, int]]:
+    rows = conn.execute(
+        "SELECT id, text, meta FROM events WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit)
+    ).fetchall()
+    found: dict[str, int] = {}
+    changed = 0
+    for rowid, text, meta in rows:
+        new, counts = scan(text)
+        new_meta = meta
+        if meta is not None and "[redacted:" not in meta:
+            parsed = json.loads(meta)
+            for key in ("model", "tool"):
+                if isinstance(parsed.get(key), str):
+                    clean, more = scan(parsed[key])
+                    if more:
+                        parsed[key] = clean[:256]
+                        for kind, n in more.items():
+                            counts[kind] = counts.get(kind, 0) + n
+            new_meta = meta_json(parsed)
+        if not counts:
+            continue
+        for kind, n in counts.items():
+            found[kind] = found.get(kind, 0) + n
+        changed += 1
+        conn.execute("UPDATE events SET text = ?, meta = ? WHERE id = ?", (new, new_meta, rowid))
+        if new != text:
+            reindex_event(conn, rowid, text, new)
+    last = rows[-1][0] if rows else None
+    if last is not None:
+        set_import_state(conn, *REDACT_KEY, str(last))
+    return last, changed, found
+
+
+def redact_rest(conn: sqlite3.Connection, scan: Scan) -> dict[str, int]:
+    found: dict[str, int] = {}
+
+    def note(counts: dict[str, int]) -> None:
+        for kind, n in counts.items():
+            found[kind] = found.get(kind, 0) + n
+
+    for sid, title, preview, url in conn.execute(
+        "SELECT id, title, preview, engine_base_url FROM sessions"
+    ).fetchall():
+        if title is not None:
+            new, counts = scan(title)
+            if counts:
+                note(counts)
+                conn.execute("UPDATE sessions SET title = ? WHERE id = ?", (new[:256], sid))
+                index_title(conn, sid, title, new[:256])
+        if preview is not None:
+            new, counts = scan(preview)
+            if counts:
+                conn.execute("UPDATE sessions SET preview = ? WHERE id = ?", (new, sid))
+        if url:
+            bare = bare_url(url)
+            if bare != url:
+                note({"password": 1})
+                conn.execute("UPDATE sessions SET engine_base_url = ? WHERE id = ?", (bare, sid))
+    for key, value in conn.execute("SELECT key, value FROM milestones").fetchall():
+        new, counts = scan(value)
+        if counts:
+            note(counts)
+            conn.execute("UPDATE milestones SET value = ? WHERE key = ?", (new, key))
+    return found

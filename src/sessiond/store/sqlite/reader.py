@@ -1,0 +1,114 @@
+"""The SQLite store's costly reads on a connection of their own (`Store.reader`).
+
+The daemon answers `session/search`, `session/find` and `stats/usage` in a
+worker thread through this, so that one slow query never holds the appends
+and requests behind it. Each read sees one committed state (its own read
+transaction, WAL lets it stand beside the writer) and is stopped by SQLite's
+progress handler once it has run `deadline_s` seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+
+from sessiond.errors import StorageError
+from sessiond.models import Found, Hit, UsageRow
+from sessiond.store.sqlite.files import describe_sqlite_error, reader_uri
+
+#: A read running longer than this is stopped (StorageError), whatever it is.
+DEADLINE_S = 10.0
+
+
+class SqliteReader:
+    def __init__(self, path: str, busy_timeout_s: float, deadline_s: float = DEADLINE_S) -> None:
+        self.path = path
+        self.deadline_s = deadline_s
+        self._until = 0.0
+        try:
+            self._conn = sqlite3.connect(
+                reader_uri(path),
+                uri=True,
+                timeout=busy_timeout_s,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        except sqlite3.Error as exc:
+            raise StorageError(describe_sqlite_error(exc, path)) from None
+        # Asked every 10,000 virtual machine steps (a few hundred microseconds).
+        self._conn.set_progress_handler(self._late, 10_000)
+
+    def _late(self) -> int:
+        return 1 if time.monotonic() > self._until else 0
+
+    @contextlib.contextmanager
+    def _reading(self, what: str) -> Iterator[sqlite3.Connection]:
+        self._until = time.monotonic() + self.deadline_s
+        try:
+            yield self._conn
+        except sqlite3.OperationalError as exc:
+            if "interrupted" in str(exc):
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise StorageError(
+                    f"{what}: the query was still running after {self.deadline_s:g} s and "
+                    "was stopped; give rarer words, or fewer of them"
+                ) from None
+            raise StorageError(describe_sqlite_error(exc, self.path)) from None
+        except sqlite3.Error as exc:
+            raise StorageError(describe_sqlite_error(exc, self.path)) from None
+        finally:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+
+    def search(
+        self,
+        query: str,
+        limit: int,
+        *,
+        session_id: int | None = None,
+        kinds: Sequence[str] | None = None,
+        since: int | None = None,
+        until: int | None = None,
+        project: str | None = None,
+        source: str | None = None,
+    ) -> list[Hit]:
+        from sessiond.store.sqlite.search import search
+
+        with self._reading("session/search") as conn:
+            conn.execute("BEGIN")
+            return search(conn, query, limit, session_id, kinds, since, until, project, source)
+
+    def find(
+        self,
+        query: str,
+        limit: int,
+        *,
+        project: str | None = None,
+        source: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
+    ) -> tuple[list[Found], bool]:
+        from sessiond.store.sqlite.find import find_sessions
+
+        with self._reading("session/find") as conn:
+            return find_sessions(conn, query, limit, project, source, since, until)
+
+    def usage(
+        self,
+        group_by: str,
+        *,
+        since: int | None = None,
+        until: int | None = None,
+        project: str | None = None,
+        source: str | None = None,
+    ) -> list[UsageRow]:
+        from sessiond.store.sqlite.stats import usage
+
+        with self._reading("stats/usage") as conn:
+            return usage(conn, group_by, since, until, project, source)
+
+    def close(self) -> None:
+        self._conn.close()
