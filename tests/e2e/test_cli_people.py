@@ -227,6 +227,8 @@ def test_replies_are_called_reply_or_by_their_model(db):
                 line.split()[3]: line.split()[2] for line in out.splitlines() if "answer" in line
             }
             assert kinds == {"plain": "reply", "answer": "qwen3:8b"}, (args, out)
+    replies = ok(db, "search", "answer", "--kind", "reply").splitlines()
+    assert [line.split()[2] for line in replies[::2]] == ["reply", "reply"]
     markdown = ok(db, "export", ulid)
     assert "## 2. reply · " in markdown and "## 3. qwen3:8b · " in markdown
     assert "system" not in markdown

@@ -38,7 +38,10 @@ def add_arguments(parser: argparse.ArgumentParser, _name: str) -> None:
     parser.add_argument("-n", "--limit", type=int, default=20, help="how many hits (default 20)")
     parser.add_argument("--json", action="store_true", help="the Hit objects as JSON lines")
     parser.add_argument(
-        "--kind", action="append", choices=EVENT_KINDS, help="only these kinds (repeatable)"
+        "--kind",
+        action="append",
+        choices=[*EVENT_KINDS, "reply"],
+        help="only these kinds (repeatable; reply is the wire's system)",
     )
     add_filters(parser, "turns of sessions")
     parser.add_argument("--utc", action="store_true", help="times in UTC, not local time")
@@ -53,11 +56,12 @@ def run(args: argparse.Namespace) -> int:
     from sessiond.cli.common import more_hint, short_ids, terminal_width
 
     query = " ".join(unmark(args.query))
+    kinds = None if args.kind is None else ["system" if k == "reply" else k for k in args.kind]
     with open_for_reading(db_of(args)) as store:
         hits = store.search(
             query,
             min(args.limit + 1, MAX_LIMIT),
-            kinds=args.kind,
+            kinds=kinds,
             project=project,
             source=source,
         )
