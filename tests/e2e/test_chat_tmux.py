@@ -129,6 +129,9 @@ def test_two_ctrl_c_during_a_streamed_reply_stop_it_and_the_chat_goes_on(db, tmu
     t.keys("C-d")
     assert t.exit_code() == 0
     assert "^C" not in t.screen  # the terminal did not echo them into the reply
+    # The second Ctrl-C, whenever it came, was taken as part of the first.
+    assert "(to leave" not in t.screen and "(stopped)" not in t.screen
+    assert t.count(STOPPED) == 1
     [(session, events)] = history(db)
     assert session["endedAt"] is not None
     assert events == [

@@ -2,7 +2,9 @@
 
 Each `Tmux` runs its own tmux server (its own socket, no configuration but
 its own) with one pane of a fixed size running the command, and with
-`remain-on-exit` so that the last screen and the exit status stay readable.
+`remain-on-exit` so that the last screen stays readable. The command runs
+under `sh`, which shows its exit status at the end (`[exited N]`): tmux
+3.3's own `pane_dead_status` did not always come.
 Keys go in with `send-keys` (tmux encodes them as a terminal does: `C-c`,
 `M-Enter`, `Escape`); the screen is `capture-pane`. Waiting is on tmux's own
 events: a control-mode client (`tmux -C`) hears `%output` each time the pane
@@ -13,14 +15,21 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import select
 import shutil
 import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 TMUX = shutil.which("tmux")
+# `trap : INT`: the Ctrl-C sent to the command's process group does not end
+# the sh too (a trap with an action is not inherited: the command gets the
+# default, as under a shell with job control).
+_SHOW_STATUS = 'trap : INT; "$@"; status=$?; printf "\\n[exited %s]\\n" "$status"'
+_EXITED = re.compile(r"^\[exited (\d+)\]$", re.MULTILINE)
 
 
 class Tmux:
@@ -41,7 +50,7 @@ class Tmux:
         self.started = time.perf_counter()
         self._tmux(
             "-f", conf, "new-session", "-d", "-s", "t", "-x", str(width), "-y", str(height),
-            "--", *args,
+            "--", "sh", "-c", _SHOW_STATUS, "sh", *args,
         )  # fmt: skip
         self._events = subprocess.Popen(
             [TMUX, "-S", self.socket, "-C", "attach-session", "-t", "t"],
@@ -52,7 +61,14 @@ class Tmux:
         )
         assert self._events.stdout is not None
         self._events_fd = self._events.stdout.fileno()
-        self.pid = int(self.show("#{pane_pid}"))
+        self.shell = int(self.show("#{pane_pid}"))
+
+    @property
+    def pid(self) -> int:
+        """The command's process (the child of the pane's `sh`), while it runs."""
+        children = Path(f"/proc/{self.shell}/task/{self.shell}/children").read_text().split()
+        assert len(children) == 1, f"the pane's sh has children {children}"
+        return int(children[0])
 
     def _tmux(self, *args: str) -> str:
         assert TMUX is not None
@@ -110,7 +126,7 @@ class Tmux:
         """The prompt is on the line of the cursor, `typed` after it, cursor at its end."""
 
         def ready() -> bool:
-            if self.show("#{pane_dead}") == "1":
+            if self.dead:
                 raise AssertionError(f"exited; screen:\n{self.screen}")
             line = self.cursor_line()
             x = int(self.show("#{cursor_x}"))
@@ -120,11 +136,13 @@ class Tmux:
 
     @property
     def dead(self) -> bool:
-        return self.show("#{pane_dead}") == "1"
+        return _EXITED.search(self.screen) is not None
 
     def exit_code(self, timeout: float = 30) -> int:
         self.wait(lambda: self.dead, "the command exited", timeout)
-        return int(self.show("#{pane_dead_status}"))
+        found = _EXITED.search(self.screen)
+        assert found is not None
+        return int(found[1])
 
     def close(self) -> None:
         with contextlib.suppress(AssertionError, subprocess.SubprocessError):

@@ -30,6 +30,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO, Any
 
@@ -101,6 +102,8 @@ class Client:
         os.set_blocking(self._wake_w, False)
         self._sigints = 0
         self._on_interrupt: Callable[[], None] = _nothing
+        #: Until then (time.monotonic()), a Ctrl-C while waiting is let pass.
+        self.calm_until = 0.0
         self.server_info: dict[str, Any] = {}
         self.capabilities: dict[str, Any] = {}
 
@@ -190,7 +193,8 @@ class Client:
                 os.read(self._wake_r, 4096)
             while self._sigints:
                 self._sigints -= 1
-                self._on_interrupt()
+                if time.monotonic() >= self.calm_until:
+                    self._on_interrupt()
             if self._out_fd not in readable:
                 continue
             chunk = os.read(self._out_fd, 65536)

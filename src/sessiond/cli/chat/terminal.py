@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import signal
 import sys
 import threading
 import time
@@ -127,25 +128,38 @@ def _events(raw: list[Any]) -> list[Event]:
     return [CONVERTER.structure(e, Event) for e in raw]
 
 
-@contextlib.contextmanager
-def _no_echo(stream: TextIO) -> Iterator[None]:
-    """While a reply streams, keys typed are not echoed by the terminal (they
-    show at the next prompt, which reads them), nor is Ctrl-C as `^C`."""
-    try:
+class _QuietKeys:
+    """While a reply streams and until the next prompt, the terminal echoes
+    neither the keys typed (the next prompt reads and shows them) nor
+    Ctrl-C as `^C`."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self._before: list[Any] | None = None
+
+    def on(self) -> None:
+        if self._before is not None:
+            return
+        try:
+            import termios
+
+            fd = self.stream.fileno()
+            before = termios.tcgetattr(fd)
+            quiet = list(before)
+            quiet[3] &= ~(termios.ECHO | termios.ECHOCTL)
+            termios.tcsetattr(fd, termios.TCSANOW, quiet)
+        except (ImportError, OSError, ValueError):
+            return
+        self._before = before
+
+    def off(self) -> None:
+        if self._before is None:
+            return
         import termios
 
-        fd = stream.fileno()
-        before = termios.tcgetattr(fd)
-    except (ImportError, OSError, ValueError):
-        yield
-        return
-    quiet = list(before)
-    quiet[3] &= ~(termios.ECHO | termios.ECHOCTL)
-    termios.tcsetattr(fd, termios.TCSANOW, quiet)
-    try:
-        yield
-    finally:
-        termios.tcsetattr(fd, termios.TCSANOW, before)
+        before, self._before = self._before, None
+        with contextlib.suppress(OSError, ValueError):
+            termios.tcsetattr(self.stream.fileno(), termios.TCSANOW, before)
 
 
 def _project() -> str | None:
@@ -206,7 +220,9 @@ class Chat:
         keys: TextIO | None = None,
     ) -> None:
         self._connect = connect
-        self.keys = keys  # the terminal keys come from, when there is one
+        self.quiet = _QuietKeys(keys) if keys is not None else None
+        #: Until then (time.monotonic()), a Ctrl-C is the echo of one that stopped a reply.
+        self.calm_until = 0.0
         self.out = out
         self.engine_base_url = engine_base_url
         self.model = model
@@ -229,6 +245,15 @@ class Chat:
 
     def say(self, text: str) -> None:
         _say(self.out, text)
+
+    def calm(self) -> bool:
+        """Whether a Ctrl-C now is one more of those that stopped a reply."""
+        return time.monotonic() < self.calm_until
+
+    def settle(self) -> None:
+        """Before a prompt: the terminal as it was."""
+        if self.quiet is not None:
+            self.quiet.off()
 
     # Sessions.
 
@@ -375,21 +400,22 @@ class Chat:
                 shown = True
 
         def on_interrupt(msg_id: int) -> None:
-            now = time.monotonic()
+            # More Ctrl-C during the calm after the first never come here.
             if not stopping:
-                stopping.append(now)
+                stopping.append(time.monotonic())
+                self.calm_until = self.client.calm_until = stopping[0] + CANCEL_GRACE_S
                 self.client.notify("$/cancelRequest", {"id": msg_id})
-            elif now - stopping[0] >= CANCEL_GRACE_S:
+            else:
                 raise _Leave("the reply did not stop when asked")
 
         params: dict[str, Any] = {"sessionId": session.id, "text": text}
         model = self._choose_model()
         if model:
             params["model"] = model
-        quiet = _no_echo(self.keys) if self.keys is not None else contextlib.nullcontext()
+        if self.quiet is not None:
+            self.quiet.on()  # off at the next prompt
         try:
-            with quiet:
-                result = self.client.request("chat/send", params, on_notification, on_interrupt)
+            result = self.client.request("chat/send", params, on_notification, on_interrupt)
         except RpcError as exc:
             if shown:
                 self.out.write("\n")
@@ -598,6 +624,10 @@ class Prompt:
         self.out = out
         self.notes = notes
         self._run_in_terminal = run_in_terminal
+        #: Whether a Ctrl-C now is the echo of one that stopped a reply.
+        self.calm: Callable[[], bool] = lambda: False
+        #: Called before each prompt.
+        self.before: Callable[[], None] = lambda: None
         bindings = KeyBindings()
 
         @bindings.add("c-c")
@@ -606,7 +636,7 @@ class Prompt:
             buffer = event.current_buffer
             if buffer.text:
                 buffer.reset(append_to_history=True)  # Up brings it back
-            else:
+            elif not self.calm():
                 run_in_terminal(lambda: _say(self.out, LEAVE_HINT))
 
         @bindings.add("escape", "enter")
@@ -656,6 +686,7 @@ class Prompt:
 
     def lines(self) -> Iterator[str]:
         while True:
+            self.before()
             self.notes.flush()
             try:
                 yield self.session.prompt("> ")
@@ -734,16 +765,25 @@ def run_chat(
         prompt = Prompt(sys.stdout, notes, on_shown=daemon.start)
         width = terminal_width(sys.stdout)
     chat = Chat(connect, sys.stdout, url, model, width, sys.stdin if interactive else None)
+
+    def on_sigint(_signum: int, _frame: Any) -> None:
+        if not chat.calm():  # else: one more of those that stopped a reply
+            raise KeyboardInterrupt
+
     code = 0
     try:
         if prompt is not None:
-            chat.say(WELCOME)
+            prompt.calm = chat.calm
+            prompt.before = chat.settle
+            sys.stdout.write(WELCOME + "\n")
             lines: Iterator[str] = prompt.lines()
         else:
             chat.client  # noqa: B018 (piped: what --continue found comes first)
             notes.flush()
             lines = _piped_lines(sys.stdin)
         for line in lines:
+            if prompt is not None:  # the prompt leaves Python's own handler behind
+                signal.signal(signal.SIGINT, on_sigint)
             try:
                 if not chat.handle(line):
                     break
@@ -761,6 +801,7 @@ def run_chat(
         code = 1
     notes.poke = None
     notes.flush()
+    chat.settle()
     if code == 0:
         try:
             chat.end()
