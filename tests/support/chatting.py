@@ -14,8 +14,14 @@ SESSIOND = [sys.executable, "-m", "sessiond"]
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """This environment without the person's engine or database settings, and `extra`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SESSIOND_")}
+    """This environment without the person's engine or database settings, and
+    `extra`; without COLUMNS and LINES too (pytest-xdist's workers set them to
+    80x24, and they would win over the size of a terminal the test runs)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SESSIOND_") and k not in ("COLUMNS", "LINES")
+    }
     return {**env, **extra}
 
 

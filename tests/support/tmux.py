@@ -8,7 +8,9 @@ under `sh`, which shows its exit status at the end (`[exited N]`): tmux
 Keys go in with `send-keys` (tmux encodes them as a terminal does: `C-c`,
 `M-Enter`, `Escape`); the screen is `capture-pane`. Waiting is on tmux's own
 events: a control-mode client (`tmux -C`) hears `%output` each time the pane
-changes, and the screen is read again then.
+changes, and the screen is read again then; `output` is every byte the
+command wrote, in order (the command starts once that client is attached:
+its sh waits on `tmux wait-for`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,11 @@ TMUX = shutil.which("tmux")
 # `trap : INT`: the Ctrl-C sent to the command's process group does not end
 # the sh too (a trap with an action is not inherited: the command gets the
 # default, as under a shell with job control).
-_SHOW_STATUS = 'trap : INT; "$@"; status=$?; printf "\\n[exited %s]\\n" "$status"'
+_SHOW_STATUS = (
+    'trap : INT; "$0" wait-for go; shift; "$@"; status=$?; printf "\\n[exited %s]\\n" "$status"'
+)
+_OCTAL = re.compile(rb"\\([0-7]{3})")
+PROMPT_READY = b"\x1b[?2004h"
 _EXITED = re.compile(r"^\[exited (\d+)\]$", re.MULTILINE)
 
 
@@ -47,10 +53,9 @@ class Tmux:
         with open(conf, "w") as f:
             f.write("set -g remain-on-exit on\nset -g history-limit 5000\n")
         self.env = dict(os.environ if env is None else env)
-        self.started = time.perf_counter()
         self._tmux(
             "-f", conf, "new-session", "-d", "-s", "t", "-x", str(width), "-y", str(height),
-            "--", "sh", "-c", _SHOW_STATUS, "sh", *args,
+            "--", "sh", "-c", _SHOW_STATUS, TMUX, "sh", *args,
         )  # fmt: skip
         self._events = subprocess.Popen(
             [TMUX, "-S", self.socket, "-C", "attach-session", "-t", "t"],
@@ -61,7 +66,42 @@ class Tmux:
         )
         assert self._events.stdout is not None
         self._events_fd = self._events.stdout.fileno()
+        self._partial = b""
+        self._answers: list[bytes] = []  # the control client's answers to commands
+        self.output = b""  # what the command wrote, as the control client heard it
         self.shell = int(self.show("#{pane_pid}"))
+        # The control client answers its first command once attached: then start.
+        assert self._events.stdin is not None
+        # Its size is the pane's: a control client is 80x24 otherwise, and the
+        # window takes the size of the latest client.
+        self._events.stdin.write(b"refresh-client -C %dx%d\n" % (width, height))
+        self._events.stdin.write(b"display-message -p attached\n")
+        self._events.stdin.flush()
+        deadline = time.monotonic() + 30
+        while b"attached" not in self._answers:
+            assert time.monotonic() < deadline, "the control client did not attach"
+            self._read_events(deadline - time.monotonic())
+        size = f"{width}x{height}"
+        self.wait(lambda: self.show("#{window_width}x#{window_height}") == size, f"size {size}")
+        self._prompts = 0
+        self.started = time.perf_counter()
+        self._tmux("wait-for", "-S", "go")
+
+    def _read_events(self, timeout: float) -> bool:
+        """Read what the control client has (waiting up to `timeout`); False at its end."""
+        if not select.select([self._events_fd], [], [], max(timeout, 0))[0]:
+            return True
+        chunk = os.read(self._events_fd, 65536)
+        if not chunk:
+            return False
+        *lines, self._partial = (self._partial + chunk).split(b"\n")
+        for line in lines:
+            if line.startswith(b"%output "):
+                data = line.split(b" ", 2)[2] if line.count(b" ") >= 2 else b""
+                self.output += _OCTAL.sub(lambda m: bytes([int(m[1], 8)]), data)
+            elif not line.startswith(b"%"):
+                self._answers.append(line)
+        return True
 
     @property
     def pid(self) -> int:
@@ -111,10 +151,14 @@ class Tmux:
             left = deadline - time.monotonic()
             assert left > 0, f"never: {what}; screen:\n{self.screen}"
             # The pane's change, or at most 1 s (in case two changes came as one event).
-            changed = select.select([self._events_fd], [], [], min(left, 1.0))[0]
-            if changed and not os.read(self._events_fd, 65536):
+            if not self._read_events(min(left, 1.0)):
                 assert ok(), f"tmux went away before: {what}"
                 return
+
+    def expect_output(self, data: bytes, timeout: float = 30) -> int:
+        """Wait until the command has written `data`; where it starts in `output`."""
+        self.wait(lambda: data in self.output, f"{data!r} written", timeout)
+        return self.output.index(data)
 
     def expect(self, text: str, timeout: float = 30) -> None:
         self.wait(lambda: text in self.screen, f"{text!r} shown", timeout)
@@ -122,17 +166,28 @@ class Tmux:
     def count(self, text: str) -> int:
         return self.screen.count(text)
 
-    def at_prompt(self, typed: str = "", timeout: float = 30) -> None:
-        """The prompt is on the line of the cursor, `typed` after it, cursor at its end."""
+    def at_prompt(self, timeout: float = 30) -> None:
+        """A new prompt reads keys (prompt_toolkit turns bracketed paste on as it
+        starts reading, and again when it shows the prompt anew) and is shown."""
 
-        def ready() -> bool:
+        def new() -> bool:
             if self.dead:
                 raise AssertionError(f"exited; screen:\n{self.screen}")
+            return self.output.count(PROMPT_READY) > self._prompts
+
+        self.wait(new, "a new prompt", timeout)
+        self._prompts = self.output.count(PROMPT_READY)
+        self.shows()
+
+    def shows(self, typed: str = "", timeout: float = 30) -> None:
+        """The prompt on the line of the cursor with `typed` after it, the cursor at its end."""
+
+        def shown() -> bool:
             line = self.cursor_line()
             x = int(self.show("#{cursor_x}"))
             return line.rstrip() == f"> {typed}".rstrip() and x == 2 + len(typed)
 
-        self.wait(ready, f"a prompt with {typed!r}", timeout)
+        self.wait(shown, f"the prompt with {typed!r}", timeout)
 
     @property
     def dead(self) -> bool:

@@ -216,7 +216,7 @@ class Chat:
         out: TextIO,
         engine_base_url: str | None = None,
         model: str | None = None,
-        width: int | None = None,
+        fit: bool = False,
         keys: TextIO | None = None,
     ) -> None:
         self._connect = connect
@@ -226,7 +226,7 @@ class Chat:
         self.out = out
         self.engine_base_url = engine_base_url
         self.model = model
-        self.width = width
+        self.fit = fit  # tables fit the terminal's width (read when shown: it changes)
         self.session: Session | None = None
         self.parent_ulid: str | None = None  # the session the next one continues
         self._told = False
@@ -495,7 +495,12 @@ class Chat:
 
         listed = self.client.request("session/list", {"limit": SESSIONS_SHOWN + 1})["sessions"]
         shown = [s for s in (_session(raw) for raw in listed[:SESSIONS_SHOWN]) if s]
-        self.say(sessions_table(shown, width=self.width))
+        width = None
+        if self.fit:
+            from sessiond.cli.common import terminal_width
+
+            width = terminal_width(self.out)
+        self.say(sessions_table(shown, width=width))
         if len(listed) > SESSIONS_SHOWN:
             # No method counts sessions: list the most one can, and count those.
             most = 10_000
@@ -756,15 +761,11 @@ def run_chat(
         return client
 
     daemon = Daemon(cmd, env, "sessiond chat", on_stderr, then, on_failure)
-    width = None
     if interactive:
-        from sessiond.cli.common import terminal_width
-
         # The daemon starts once the prompt is shown: on two cores, its start
         # would otherwise compete with the prompt's.
         prompt = Prompt(sys.stdout, notes, on_shown=daemon.start)
-        width = terminal_width(sys.stdout)
-    chat = Chat(connect, sys.stdout, url, model, width, sys.stdin if interactive else None)
+    chat = Chat(connect, sys.stdout, url, model, interactive, sys.stdin if interactive else None)
 
     def on_sigint(_signum: int, _frame: Any) -> None:
         if not chat.calm():  # else: one more of those that stopped a reply
