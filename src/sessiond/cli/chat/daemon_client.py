@@ -258,8 +258,7 @@ class Daemon:
         """Start the daemon in its thread (once; later calls do nothing)."""
         with self._starting:
             if not self._thread.is_alive() and not self._ready.is_set():
-                with contextlib.suppress(RuntimeError):  # started and already done
-                    self._thread.start()
+                self._thread.start()
         return self
 
     def _start(self) -> None:
@@ -275,7 +274,8 @@ class Daemon:
             if self._then is not None:
                 self._then(client)
         except BaseException as exc:
-            if self._relay is not None:
+            gone = self._client is not None and self._client.proc.poll() is not None
+            if self._relay is not None and gone:
                 self._relay.join(5)  # the daemon's own words first
             self._error = exc
             if self._on_failure is not None:
@@ -286,11 +286,6 @@ class Daemon:
     def _read_stderr(self, stream: IO[bytes]) -> None:
         for line in stream:
             self._on_stderr(line.decode(errors="replace").rstrip("\n"))
-
-    @property
-    def started(self) -> bool:
-        """Whether a client is there to be closed (the process was spawned)."""
-        return self._client is not None
 
     def client(self) -> Client:
         """The initialized client, once the daemon has started; its error if it did not."""

@@ -740,7 +740,11 @@ def run_chat(
     def then(client: Client) -> None:
         if not cont:
             return
-        found = _session(client.request("session/last"))
+        try:
+            found = _session(client.request("session/last"))
+        except RpcError as exc:
+            notes.add(f"the last session could not be read: {exc.message}", sys.stderr)
+            return
         if found is None:
             notes.add("no session to continue; the next turn starts a new one", sys.stdout)
         else:
