@@ -17,6 +17,11 @@ exit of the same Python doing nothing (`python -c pass`) and importing
 prompt_toolkit only: what the prompt costs before sessiond's own code. The
 goal: the prompt within 300 ms (median of 10).
 
+Each wall time has a CPU time beside it (user and system, of that process
+alone: `/proc/PID/stat` when the prompt shows, the rusage at exit for the
+others), which a machine busy with other work moves far less than wall
+time; the load average at the start is kept with the figures.
+
     python -m bench.chat_start              # 10 rounds
     python -m bench.chat_start --rounds 3
 """
@@ -150,6 +155,7 @@ def measure(rounds: int = ROUNDS) -> dict[str, Any]:
     """Medians (and every run) in milliseconds; `met` when the prompt's median is in the goal."""
     names = ("prompt", "echo", "ready", "help", "python", "prompt_toolkit")
     runs: dict[str, list[float]] = {n: [] for n in names + tuple(f"{n}_cpu" for n in names)}
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-chat-") as tmp:
         db = os.path.join(tmp, "chat.db")
         for _ in range(rounds):
@@ -167,6 +173,7 @@ def measure(rounds: int = ROUNDS) -> dict[str, Any]:
     return {
         "rounds": rounds,
         "command": " ".join(_command()),
+        "load_avg_1min": round(load, 2),
         **medians,
         "runs_ms": {name: [round(x, 1) for x in v] for name, v in runs.items() if v},
         "goal_ms": GOAL_MS,
@@ -184,7 +191,8 @@ def report(f: dict[str, Any]) -> str:
     met = "met" if f["met"] else "NOT met"
     return "\n".join(
         [
-            f"sessiond chat, from the fork (median of {f['rounds']}, `{f['command']}`):",
+            f"sessiond chat, from the fork (median of {f['rounds']}, `{f['command']}`, "
+            f"load average {f['load_avg_1min']} on {os.cpu_count()} CPUs):",
             row("prompt shown, reading keys", "prompt") + f"   goal <= 300 ms: {met}",
             row("a key typed then, shown", "echo"),
             row("/sessions typed then, answered", "ready"),
