@@ -285,3 +285,20 @@ def test_an_engine_error_is_one_line_and_the_chat_goes_on(db, engine):
     assert all(KEY not in text for _, text in events)
     for path in Path(db).parent.iterdir():
         assert KEY.encode() not in path.read_bytes(), path
+
+
+def test_continue_ulid_on_the_command_line_continues_that_session_not_the_last(db):
+    # What `sessiond resume` runs for a session held in `sessiond chat`.
+    chat(db, "older turn\n")
+    chat(db, "newer turn\n")
+    (older, _), (newer, _) = history(db)
+    done = chat(db, "goes on\n", "--continue", older["ulid"][:12].lower())
+    assert done.returncode == 0, done.stderr
+    assert f"continuing {older['ulid']}" in done.stdout
+    *_, (child, events) = history(db)
+    assert child["parentUlid"] == older["ulid"] != newer["ulid"]
+    assert events == [("prompt", "goes on")]
+    bad = chat(db, "fresh\n", "--continue", "NOPE")
+    assert "no session's ULID is or starts with 'NOPE'" in bad.stderr
+    *_, (fresh, events) = history(db)
+    assert fresh["parentUlid"] is None and events == [("prompt", "fresh")]

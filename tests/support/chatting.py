@@ -64,19 +64,3 @@ def wire(db: str, method: str, params: Any) -> Any:
         return client.request(method, params)
     finally:
         client.close()
-
-
-def daemon_offers(method: str) -> bool:
-    """Whether this sessiond's daemon serves `method` (not -32601)."""
-    from sessiond.cli.chat.daemon_client import RpcError
-
-    client = Client.spawn(":memory:")
-    try:
-        client.initialize("probe")
-        try:
-            client.request(method, {})
-        except RpcError as exc:
-            return exc.code != -32601
-        return True
-    finally:
-        client.close()

@@ -131,6 +131,17 @@ class Tmux:
         """What the pane shows, scrolled-off lines included, trailing blanks dropped."""
         return self._tmux("capture-pane", "-p", "-J", "-S", "-", "-t", "t").rstrip("\n")
 
+    def lines(self, join: bool) -> list[str]:
+        """The pane's lines as drawn (`join=False`) or with the lines the terminal
+        wrapped joined again (`capture-pane -J`), scrolled-off ones included,
+        up to the command's exit status."""
+        args = ["capture-pane", "-p", "-S", "-", "-t", "t"] + (["-J"] if join else [])
+        lines = self._tmux(*args).split("\n")
+        end = next((i for i, line in enumerate(lines) if _EXITED.match(line)), len(lines))
+        while end and not lines[end - 1].strip():  # the blank line before the status
+            end -= 1
+        return lines[:end]
+
     def cursor_line(self) -> str:
         y = int(self.show("#{cursor_y}"))
         visible = self._tmux("capture-pane", "-p", "-t", "t").split("\n")

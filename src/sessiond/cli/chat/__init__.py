@@ -13,8 +13,11 @@ def add_arguments(parser: argparse.ArgumentParser, _name: str) -> None:
     parser.add_argument(
         "--continue",
         dest="cont",
-        action="store_true",
-        help="continue the last session (a new session whose parent it is)",
+        nargs="?",
+        const=True,
+        default=False,
+        metavar="ULID",
+        help="continue the last session, or the one named (a new session whose parent it is)",
     )
     parser.add_argument(
         "--engine-base-url",

@@ -23,9 +23,9 @@ recorded as a note (a `prompt` event). Lines starting with `/` are commands
   a reply, Ctrl-C stops the reply only; more Ctrl-C in the next seconds are
   taken as part of that one.
 - The model: `--model` when given (sent with each `chat/send`); else the
-  daemon's (`SESSIOND_ENGINE_MODEL`), else a chat model among those the
-  engine lists when the daemon can list them (`engine/models`), else the
-  daemon's choice. The first reply says which model answered, and where.
+  daemon's (`SESSIOND_ENGINE_MODEL`, else the first chat model the engine
+  lists). The first reply says which model answered, and where; an engine
+  with no chat model to choose gets a `--model NAME` hint.
 - Everything shown that came from the store or an engine goes through
   `render.safe_text`: control characters are shown, never executed.
 """
@@ -84,7 +84,6 @@ SOURCE = "sessiond-chat"
 SESSION_NOT_FOUND = 1001
 SESSION_ENDED = 1003
 ENGINE_ERROR = 1006
-METHOD_NOT_FOUND = -32601
 REQUEST_CANCELLED = -32800
 STOPPED = "(reply stopped; what came is kept)"
 #: After the Ctrl-C that stops a reply, more Ctrl-C this soon are taken as
@@ -93,25 +92,6 @@ CANCEL_GRACE_S = 2.0
 SESSIONS_SHOWN = 20
 _ULID = re.compile(r"[0-9A-Za-z_-]{1,64}")
 _MAX_PROJECT = 4096
-
-# Models an OpenAI-compatible engine lists that do not chat: embeddings,
-# speech and transcription, images (and video), moderation, reranking. The
-# names are the ones OpenAI's and Ollama's lists carry (text-embedding-3-small,
-# nomic-embed-text, bge-m3, all-minilm, whisper-1, tts-1, gpt-4o-transcribe,
-# gpt-4o-mini-tts, dall-e-3, gpt-image-1, sora, omni-moderation-latest).
-_NOT_CHAT = re.compile(
-    r"embed|\bbge\b|minilm|rerank|whisper|\btts\b|-tts|transcribe|\baudio\b|-audio|speech"
-    r"|realtime|dall-e|image|\bsora\b|stable-diffusion|moderation",
-    re.IGNORECASE,
-)
-
-
-def chat_model(ids: list[str]) -> str | None:
-    """The first model in `ids` (the engine's order) that chats, else None."""
-    for model in ids:
-        if not _NOT_CHAT.search(model.replace("_", "-")):
-            return model
-    return None
 
 
 def _session(raw: Any) -> Session | None:
@@ -126,6 +106,27 @@ def _events(raw: list[Any]) -> list[Event]:
     from sessiond.wire.convert import CONVERTER
 
     return [CONVERTER.structure(e, Event) for e in raw]
+
+
+def find_session(client: Client, prefix: str) -> tuple[Session | None, str]:
+    """The one session whose ULID is or starts with `prefix` (any case), else
+    None and why, in words."""
+    if not _ULID.fullmatch(prefix):
+        return None, f"{prefix!r} is not a ULID: use letters, digits, '_' and '-'"
+    for ulid in dict.fromkeys([prefix, prefix.upper()]):
+        found = _session(client.request("session/get", {"ulid": ulid}))
+        if found is not None:
+            return found, ""
+    # No method finds by prefix: look among the newest sessions, as `show` does.
+    listed = client.request("session/list", {"limit": 10_000})["sessions"]
+    want = prefix.upper()
+    matches = [s for s in listed if s["ulid"].upper().startswith(want)]
+    if not matches:
+        return None, f"no session's ULID is or starts with {prefix!r}"
+    if len(matches) > 1:
+        shown = ", ".join(s["ulid"] for s in matches[:3])
+        return None, f"{prefix!r} matches more than one session ({shown}, ...); give more of it"
+    return _session(matches[0]), ""
 
 
 class _QuietKeys:
@@ -231,8 +232,6 @@ class Chat:
         self.parent_ulid: str | None = None  # the session the next one continues
         self._told = False
         self._shown_model = False
-        self._models: list[str] | None = None  # what the engine lists, once asked
-        self._models_listed = False  # whether the daemon could list them
         self._model_hint_shown = False
 
     @property
@@ -338,48 +337,14 @@ class Chat:
             self._told = True
             self.say(NO_ENGINE if self.engine_base_url is None else NO_CHAT_SEND)
 
-    def _choose_model(self) -> str | None:
-        """The model to name in chat/send; None leaves it to the daemon."""
-        if self.model:
-            return self.model
-        if os.environ.get("SESSIOND_ENGINE_MODEL"):
-            return None  # the daemon's own default, set by the person
-        if self._models is None:
-            try:
-                listed = self.client.request(
-                    "engine/models", {"engineBaseUrl": self.engine_base_url}
-                )
-            except RpcError as exc:
-                if exc.code not in (METHOD_NOT_FOUND, ENGINE_ERROR):
-                    raise
-                self._models = []  # not known: the daemon chooses (or says why not)
-                return None
-            self._models = [m for m in listed.get("models", []) if isinstance(m, str)]
-            self._models_listed = True
-        return chat_model(self._models)
-
     def _hint_model(self, error: str) -> None:
-        """Once, when no model was named and the engine has none to chat with."""
+        """Once, when no model was named and the daemon found none to chat with."""
         if self.model or self._model_hint_shown:
             return
-        known = self._models is not None and self._models_listed
-        if not ((known and chat_model(self._models or []) is None) or "lists no models" in error):
+        if "lists no chat model" not in error and "lists no models" not in error:
             return
         self._model_hint_shown = True
-        from sessiond.render import one_line
-
-        if self._models:
-            listed = one_line(", ".join(self._models[:5]), 200)
-            more = ", ..." if len(self._models) > 5 else ""
-            self.say(
-                f"The engine lists no chat model (only {listed}{more}); start the chat with "
-                "--model NAME to name the one to use."
-            )
-        else:
-            self.say(
-                "The engine lists no models; start the chat with --model NAME to name the "
-                "one to use."
-            )
+        self.say("Start the chat with --model NAME to name the model to use.")
 
     def _ask(self, session: Session, text: str) -> None:
         from sessiond.render import safe_text
@@ -409,9 +374,8 @@ class Chat:
                 raise _Leave("the reply did not stop when asked")
 
         params: dict[str, Any] = {"sessionId": session.id, "text": text}
-        model = self._choose_model()
-        if model:
-            params["model"] = model
+        if self.model:
+            params["model"] = self.model
         if self.quiet is not None:
             self.quiet.on()  # off at the next prompt
         try:
@@ -549,25 +513,10 @@ class Chat:
 
     def resolve(self, prefix: str) -> Session | None:
         """The one session whose ULID is or starts with `prefix` (any case), else says why."""
-        if not _ULID.fullmatch(prefix):
-            self.say(f"{prefix!r} is not a ULID: use letters, digits, '_' and '-'")
-            return None
-        for ulid in dict.fromkeys([prefix, prefix.upper()]):
-            found = _session(self.client.request("session/get", {"ulid": ulid}))
-            if found is not None:
-                return found
-        # No method finds by prefix: look among the newest sessions, as `show` does.
-        listed = self.client.request("session/list", {"limit": 10_000})["sessions"]
-        want = prefix.upper()
-        matches = [s for s in listed if s["ulid"].upper().startswith(want)]
-        if not matches:
-            self.say(f"no session's ULID is or starts with {prefix!r}")
-            return None
-        if len(matches) > 1:
-            shown = ", ".join(s["ulid"] for s in matches[:3])
-            self.say(f"{prefix!r} matches more than one session ({shown}, ...); give more of it")
-            return None
-        return _session(matches[0])
+        found, why = find_session(self.client, prefix)
+        if found is None:
+            self.say(why)
+        return found
 
     def cont(self, prefix: str) -> None:
         if not prefix:
@@ -715,7 +664,7 @@ class _Leave(Exception):
 def run_chat(
     cmd: list[str],
     env: dict[str, str],
-    cont: bool = False,
+    cont: bool | str = False,
     engine_base_url: str | None = None,
     model: str | None = None,
 ) -> int:
@@ -741,9 +690,15 @@ def run_chat(
         if not cont:
             return
         try:
-            found = _session(client.request("session/last"))
+            if isinstance(cont, str):  # --continue ULID
+                found, why = find_session(client, cont)
+                if found is None:
+                    notes.add(f"{why}; the next turn starts a new session", sys.stderr)
+                    return
+            else:
+                found = _session(client.request("session/last"))
         except RpcError as exc:
-            notes.add(f"the last session could not be read: {exc.message}", sys.stderr)
+            notes.add(f"the session to continue could not be read: {exc.message}", sys.stderr)
             return
         if found is None:
             notes.add("no session to continue; the next turn starts a new one", sys.stdout)
