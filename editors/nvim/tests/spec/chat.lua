@@ -55,11 +55,23 @@ test(":SessiondSay streams the reply into the open history, then stores it", fun
   wait(function()
     return H.line_of(drawn, "Hello from the engine.") and not H.line_of(drawn, "(streaming…)")
   end, "the whole reply, no longer streaming")
-  truthy(
-    vim.fn
-      .getbufline(drawn, H.line_of(drawn, "Hello from the engine.") - 1)[1]
-      :find("^#2  .*system$"),
-    "turn #2"
+  -- The reply reads as the assistant's: the model that wrote it when the
+  -- event names it (meta.model, protocol 3), else "reply"; never "system".
+  local _, stored = client.request_sync(
+    require("sessiond.protocol").methods.events,
+    { sessionId = session.id, limit = 2 }
+  )
+  eq("system", stored.events[2].kind, "the stored kind")
+  local meta = stored.events[2].meta
+  local label = type(meta) == "table" and meta.model or "reply"
+  eq(
+    "#2  " .. label,
+    (
+      vim.fn
+        .getbufline(drawn, H.line_of(drawn, "Hello from the engine.") - 1)[1]
+        :gsub("  %d%d:%d%d:%d%d  ", "  ")
+    ),
+    "turn #2, labelled"
   )
   truthy(H.line_of(drawn, "hello engine"), "the prompt as turn #1")
   wait(function()
