@@ -68,19 +68,22 @@ function M.set_title(session, title, cb, opts)
     return cb({ message = msg })
   end
   local params = { sessionId = session.id, title = title == "" and vim.NIL or title }
-  local before = session.title
-  client.request(methods.rename, params, function(err, s)
-    if not err then
-      if not (opts and opts.undoing) then
-        remember({ what = "rename", session = s, title = before })
+  -- The title before, as the store has it (the caller's copy may be older).
+  client.request(methods.get, { ulid = session.ulid }, function(_, fresh)
+    local before = fresh and fresh.title or nil
+    client.request(methods.rename, params, function(err, s)
+      if not err then
+        if not (opts and opts.undoing) then
+          remember({ what = "rename", session = s, title = before })
+        end
+        changed(s)
+        notify(
+          title == "" and ("cleared the title of " .. s.ulid) or ("renamed to " .. labels.named(s))
+        )
       end
-      changed(s)
-      notify(
-        title == "" and ("cleared the title of " .. s.ulid) or ("renamed to " .. labels.named(s))
-      )
-    end
-    cb(err, s)
-  end)
+      cb(err, s)
+    end)
+  end, { silent = true })
 end
 
 --- Moves `session` to the trash and says how to bring it back.

@@ -130,6 +130,15 @@ function M.check()
   else
     health.info("chat: not offered by this daemon (:SessiondSay records your turns)")
   end
+  if ours.engine == true then
+    health.ok("engine: the daemon has one (replies stream in)")
+  elseif ours.engine == false then
+    health.info(
+      "engine: none, so turns are kept as notes (set engine_base_url in setup(), or start sessiond with --engine-base-url)"
+    )
+  elseif ours.chat == true then
+    health.info("engine: this daemon does not say whether it has one (the first turn finds out)")
+  end
 end
 
 return M

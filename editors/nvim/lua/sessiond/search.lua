@@ -139,18 +139,54 @@ function M.open(hit, cb)
   })
 end
 
+---@class sessiond.SessionHits
+---@field session sessiond.Session
+---@field hits sessiond.Hit[] its hits, best first
+
+--- The hits grouped by session, in the order of each session's best hit.
+---@param hits sessiond.Hit[]
+---@return sessiond.SessionHits[]
+function M.by_session(hits)
+  local out, at = {}, {}
+  for _, hit in ipairs(hits) do
+    local u = hit.session.ulid
+    if not at[u] then
+      table.insert(out, { session = hit.session, hits = {} })
+      at[u] = #out
+    end
+    table.insert(out[at[u]].hits, hit)
+  end
+  return out
+end
+
+--- One picker row for a session: its best hit as M.format shows it, with the count.
+---@param group sessiond.SessionHits
+function M.format_group(group)
+  local n = #group.hits
+  local line = M.format(group.hits[1])
+  if n == 1 then
+    return line
+  end
+  local label = labels.fit(labels.label(group.session), 40)
+  return label .. (" · %d hits"):format(n) .. line:sub(#label + 1)
+end
+
+-- One row per session (its hit count, its best hit); the session opens on that hit.
 local function pick(query, hits)
-  vim.ui.select(hits, {
-    prompt = ("sessiond: %d hit%s for %s"):format(
+  local groups = M.by_session(hits)
+  vim.ui.select(groups, {
+    prompt = ("sessiond: %d hit%s in %d session%s for %s"):format(
       #hits,
       #hits == 1 and "" or "s",
+      #groups,
+      #groups == 1 and "" or "s",
       labels.one_line(query)
     ),
-    kind = "sessiond_hit",
-    format_item = M.format,
-  }, function(hit)
-    if hit then
-      M.open(hit)
+    kind = "sessiond_session_hits",
+    format_item = M.format_group,
+  }, function(group)
+    if group then
+      M.open(group.hits[1])
     end
   end)
 end

@@ -54,7 +54,7 @@ test("a missing absolute path says the file does not exist, not 'not on $PATH'",
 end)
 
 -- max_share = 1: the sidebar keeps its full 64 columns in this 80-column
--- headless editor (the third it takes by default is tests/spec/width.lua's).
+-- headless editor (the third it takes by default is tests/spec/sidebar.lua's).
 require("sessiond").setup({ db = db, max_share = 1 })
 local client = require("sessiond.client")
 local m = require("sessiond.protocol").methods

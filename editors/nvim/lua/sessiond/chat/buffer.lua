@@ -197,6 +197,7 @@ function M.ensure(s)
   local buf = vim.api.nvim_create_buf(false, true)
   pcall(vim.api.nvim_buf_set_name, buf, M.PREFIX .. s.ulid)
   prepare(buf, s)
+  show(buf)
   return buf
 end
 
@@ -225,10 +226,10 @@ function M.open(s, above)
 end
 
 --- The session a chat buffer writes to (for tests and statuslines).
----@param buf integer
+---@param buf integer 0: the current buffer
 ---@return sessiond.Session?
 function M.target(buf)
-  return targets[buf]
+  return targets[buf ~= 0 and buf or vim.api.nvim_get_current_buf()]
 end
 
 -- A session changed (ended, renamed, …): its chat buffers say so.

@@ -2,6 +2,7 @@
 -- block per turn (markdown-highlighted), the streaming reply, links to its
 -- continuations. Drawing only: reading is history/fetch.lua, following the
 -- store in place is history/update.lua. Windows keep the turn they showed.
+local config = require("sessiond.config")
 local layout = require("sessiond.layout")
 local markdown = require("sessiond.markdown")
 
@@ -113,7 +114,8 @@ function M.all(buf, st)
   if #st.events > 0 then
     hidden = st.events[1].seq - 1
   end
-  local head, link_row, earlier_row = layout.header(session, st.parent, hidden)
+  local more = config.get().history_limit -- what <CR> on the "earlier" line shows
+  local head, link_row, earlier_row = layout.header(session, st.parent, hidden, more)
   local lines, parts = vim.list_extend({}, head.lines), { { 0, head } }
   st.rows, st.links, st.day, st.earlier_row = {}, {}, nil, earlier_row
   if link_row then
