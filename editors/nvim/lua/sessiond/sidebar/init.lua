@@ -7,8 +7,6 @@ local changes = require("sessiond.changes")
 local client = require("sessiond.client")
 local config = require("sessiond.config")
 local current = require("sessiond.current")
-local edits = require("sessiond.edits")
-local history = require("sessiond.history")
 local keys = require("sessiond.keys")
 local layout = require("sessiond.layout")
 local previews = require("sessiond.previews")
@@ -51,114 +49,16 @@ local function session_at_cursor()
   return state.sessions[row - HEADER]
 end
 
-local function with_session(fn)
-  return function()
-    local session = session_at_cursor()
-    if session then
-      fn(session)
-    end
-  end
-end
-
--- Opens the history of `s` in a normal window, not focused when `stay`; returns that window.
-local function open_history(s, opts)
-  local win = windows.target(vim.api.nvim_get_current_win())
-  history.open(s.ulid, win, opts)
-  return win
-end
-
 ---@type sessiond.Key[]
-M.keys = {
-  {
-    "<CR>",
-    "open the history of the session under the cursor",
-    with_session(function(s)
-      open_history(s)
-    end),
-  },
-  {
-    "i",
-    "say something to it: its history with a chat buffer below, <CR> sends",
-    with_session(function(s)
-      require("sessiond.chat.buffer").open(s, open_history(s, { stay = true }))
-    end),
-  },
-  {
-    "w",
-    "write your next turns to it (:SessiondUse)",
-    with_session(function(s)
-      current.use(s.ulid)
-    end),
-  },
-  {
-    "c",
-    "continue it in a new session (:SessiondContinue)",
-    with_session(function(s)
-      current.continue(s.ulid)
-    end),
-  },
-  {
-    "R",
-    "rename it",
-    with_session(function(s)
-      edits.rename(s)
-    end),
-  },
-  {
-    "d",
-    "move it to the trash (u or :SessiondRestore brings it back)",
-    with_session(function(s)
-      edits.delete(s)
-    end),
-  },
-  {
-    "u",
-    "undo the last rename or trash",
-    function()
-      edits.undo()
-    end,
-  },
-  {
-    "s",
-    "search every turn (:SessiondSearch); / still searches this list",
-    function()
-      vim.ui.input({ prompt = "Search sessions: " }, function(query)
-        if query and vim.trim(query) ~= "" then
-          require("sessiond.search").search(query)
-        end
-      end)
-    end,
-  },
-  {
-    "I",
-    "import another tool's history (:SessiondImport)",
-    function()
-      require("sessiond.import").pick()
-    end,
-  },
-  {
-    "y",
-    "copy its ULID",
-    with_session(function(s)
-      vim.fn.setreg('"', s.ulid)
-      vim.notify("sessiond: copied " .. s.ulid)
-    end),
-  },
-  {
-    "r",
-    "read the list again",
-    function()
-      M.refresh()
-    end,
-  },
-  {
-    "q",
-    "close the sidebar",
-    function()
-      M.close()
-    end,
-  },
-}
+M.keys = require("sessiond.sidebar.keys").build({
+  selected = session_at_cursor,
+  refresh = function()
+    M.refresh()
+  end,
+  close = function()
+    M.close()
+  end,
+})
 
 local function ensure_buf()
   if state.buf and vim.api.nvim_buf_is_valid(state.buf) then
