@@ -85,10 +85,13 @@ function M.check()
   )
   local info = client.info()
   if err then
+    local env = require("sessiond.config").env()
+    local shown = table.concat(cmd, " ")
+    if env then -- as the plugin runs it: the database in the environment
+      shown = ("SESSIOND_DB=%s %s"):format(vim.fn.shellescape(util.redact(env.SESSIOND_DB)), shown)
+    end
     health.error("session/last failed: " .. (err.message or vim.inspect(err)), {
-      "Run `"
-        .. util.redact(table.concat(cmd, " "))
-        .. "` in a terminal to see what the daemon says",
+      "Run `" .. shown .. "` in a terminal to see what the daemon says",
       "Its messages are also in " .. vim.lsp.get_log_path(),
     })
     return
