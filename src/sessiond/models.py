@@ -1,7 +1,7 @@
 """Records shared by the store, the server and the command line.
 
 They are plain, immutable attrs classes with snake_case fields; the wire
-converter (`sessiond.wire`) renames them to camelCase.
+converter (`sessiond.wire.convert`) renames them to camelCase.
 """
 
 from __future__ import annotations

@@ -10,9 +10,7 @@ stream of items and never touches the store:
   plain JSON values;
 - `Skipped`: a line or record that could not be read, and why.
 
-Each source module exposes NAME, META, UNIT, `default_paths()`,
-`sources(paths)`, `key(path)`, `stamp(path)`, `size(path, state)` and
-`read(path, state, run)`; it may add `finish(run)` and `watched(path)`.
+Each source implements `importers.source.Source` (typed, checked by mypy);
 `importers.writer` stores what they yield.
 """
 
@@ -203,10 +201,3 @@ def walk_files(root: Path, wanted: Any, skip_dirs: Sequence[str] = ()) -> Iterat
             continue
     for folder in dirs:
         yield from walk_files(folder, wanted, skip_dirs)
-
-
-def file_stamp(path: Path) -> list[int]:
-    """Size and modification time: a file whose stamp is unchanged since the
-    last import has nothing new."""
-    st = path.stat()
-    return [st.st_size, st.st_mtime_ns]

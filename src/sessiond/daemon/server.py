@@ -10,8 +10,8 @@ takes over (each is covered by a test in tests/e2e/test_pygls_traps.py):
 - params are structured by our own strict converter, and a bad one is
   answered -32602 instead of being dropped;
 - a body that is not JSON is answered -32700 and the server keeps serving;
-- header names are case-insensitive (`sessiond.transport`) and stdin is read
-  on an asyncio pipe (`sessiond.stdio`), not through a thread per line;
+- header names are case-insensitive (`sessiond.wire.framing`) and stdin is read
+  on an asyncio pipe (`sessiond.daemon.stdio`), not through a thread per line;
 - errors are never sent to the editor as `window/showMessage` pop-ups;
 - after `shutdown`, requests are answered -32600 instead of dropped.
 
@@ -47,6 +47,18 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import JsonRPCNotification, LanguageServerProtocol, default_converter
 
 from sessiond import PROTOCOL_VERSION, __version__
+from sessiond.daemon.methods import (
+    APPEND,
+    SERVED,
+    AppendItem,
+    Id,
+    Plain,
+    Queued,
+    Streamed,
+    append_answer,
+)
+from sessiond.daemon.notify import Notifier
+from sessiond.daemon.stdio import serve_stdio
 from sessiond.errors import (
     InternalError,
     InvalidParams,
@@ -56,23 +68,13 @@ from sessiond.errors import (
     ServerNotInitialized,
     SessiondError,
 )
-from sessiond.handlers import (
-    APPEND,
-    APPEND_SPEC,
-    AppendItem,
-    Id,
-    append_answer,
-    method_handlers,
-    plain_append,
-)
-from sessiond.notify import Notifier
-from sessiond.stdio import serve_stdio
 from sessiond.store import Store
-from sessiond.transport import Frame, Oversize, encode_frame, parse_body
-from sessiond.wire import METHODS, describe, structure_params, unstructure
+from sessiond.wire.convert import describe, unstructure
+from sessiond.wire.framing import Frame, Oversize, encode_frame, parse_body
+from sessiond.wire.methods import METHODS, structure_params
 
 if TYPE_CHECKING:
-    from sessiond.chatting import ChatRequests
+    from sessiond.daemon.chat_send import ChatRequests
 
 logger = logging.getLogger(__name__)
 
@@ -299,29 +301,25 @@ class SessiondProtocol(LanguageServerProtocol):
             )
         if self._shutdown:
             raise InvalidRequest(f"{method}: the server is shutting down; only 'exit' is accepted")
-        if method == APPEND:
-            item = plain_append(params)
-            if item is None:
-                p = structure_params(APPEND_SPEC, params)  # raises InvalidParams
-                item = (p.session_id, p.kind, p.text)
-            self._appends.append((msg_id, item))
+        served = SERVED.get(method)
+        if isinstance(served, Queued):
+            self._appends.append((msg_id, served.item(params)))
             return
-        spec = METHODS.get(method)
         self.commit_appends()
         if method == "shutdown":
             self._shutdown = True
             self._result(msg_id, None)
             return
-        handler = self.fm.features.get(method)
-        if spec is None or handler is None:
+        spec = METHODS.get(method)
+        if spec is None or served is None:
             raise MethodNotFound(
                 f"unknown method {method!r}; this server serves: {', '.join(METHODS)}"
             )
-        if method == CHAT:  # answered when the reply has streamed in
-            p = structure_params(spec, params)
-            self._server.start_chats().start(msg_id, p.session_id, p.text, p.model)
+        if isinstance(served, Streamed):  # answered when it is done
+            served.start(self._server, msg_id, params)
             return
-        result = handler(structure_params(spec, params))
+        assert isinstance(served, Plain)
+        result = served.call(self._server, structure_params(spec, params))
         self._result(msg_id, unstructure(result))
 
     def _initialize(self, msg_id: ReplyTo, params: Any) -> None:
@@ -341,6 +339,9 @@ class SessiondProtocol(LanguageServerProtocol):
                         "protocolVersion": PROTOCOL_VERSION,
                         "maxTextBytes": self._server.store.max_text_bytes,
                         "chat": True,
+                        # Whether chat/send has an engine (a session's own
+                        # engineBaseUrl aside): clients say so before a turn.
+                        "engine": self._server.engine_set,
                     }
                 }
             },
@@ -400,6 +401,8 @@ class SessiondServer(LanguageServer):
     ) -> None:
         self.store = store
         self.engine_options = (engine_base_url, engine_model)
+        # As EngineSettings.from_env reads it, without importing the engine client.
+        self.engine_set = bool(engine_base_url or os.environ.get("SESSIOND_ENGINE_BASE_URL"))
         self.chats: ChatRequests | None = None  # made on the first chat/send
         super().__init__(
             "sessiond",
@@ -409,14 +412,6 @@ class SessiondServer(LanguageServer):
         )
         # Server-initiated traffic goes through pygls's own notification path.
         self.notifier = Notifier(store, self.protocol.notify, self._output_full, self._hold)
-        handlers = {
-            **method_handlers(store),
-            "session/subscribe": lambda _p: self.notifier.subscribe(),
-            "session/unsubscribe": lambda _p: self.notifier.unsubscribe(),
-            CHAT: lambda _p: None,  # started by the protocol, answered when done
-        }
-        for name, handler in handlers.items():
-            self.feature(name)(handler)
 
     def _output_full(self) -> bool:
         return self.protocol.output_full
@@ -430,8 +425,8 @@ class SessiondServer(LanguageServer):
         """The chat/send machinery, imported and made on first use: the
         engine client is no part of a daemon's start."""
         if self.chats is None:
-            from sessiond.chatting import ChatRequests
-            from sessiond.engine import Engines, EngineSettings
+            from sessiond.daemon.chat_send import ChatRequests
+            from sessiond.daemon.engine import Engines, EngineSettings
 
             engines = Engines(EngineSettings.from_env(*self.engine_options))
             protocol = self.protocol

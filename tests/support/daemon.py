@@ -9,6 +9,7 @@ a well-formed frame fails the test. Every wait has a timeout; nothing sleeps.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import json
 import os
@@ -305,3 +306,17 @@ def snapshot(db: str | Path) -> dict[str, Any]:
             "milestones": conn.execute("SELECT * FROM milestones ORDER BY key").fetchall(),
             "version": conn.execute("PRAGMA user_version").fetchone()[0],
         }
+
+
+def digest(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+
+
+def refused(db: Path) -> subprocess.CompletedProcess[str]:
+    """Run the daemon on `db` with empty input: it must refuse to start."""
+    run = subprocess.run(
+        [*SERVE, "--db", str(db)], input="", capture_output=True, text=True, timeout=TIMEOUT
+    )
+    assert run.returncode != 0, run.stderr
+    assert run.stdout == ""
+    return run

@@ -26,10 +26,10 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from sessiond import __version__
-from sessiond.client import Client, DaemonGone, RpcError
+from sessiond.cli.chat.daemon_client import Client, DaemonGone, RpcError
 from sessiond.models import Event, Session
 from sessiond.render import replay, safe_text, sessions_table
-from sessiond.wire import CONVERTER
+from sessiond.wire.convert import CONVERTER
 
 HELP = """\
 Type a line to send it as a turn of the current session (a pasted multi-line

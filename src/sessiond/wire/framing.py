@@ -3,7 +3,7 @@
 pygls 2.1's own stdin reader hops to a thread pool for every header line and
 body, only matches `Content-Length` spelled with that exact case, and reads
 any length it is told into memory. This module replaces its framing (and
-`sessiond.stdio` its reading):
+`sessiond.daemon.stdio` its reading):
 
 - `FrameDecoder` turns bytes into message bodies. Header names are
   case-insensitive (as in HTTP, which the base protocol borrows from); header

@@ -26,7 +26,7 @@ from typing import Any
 
 from sessiond.errors import SessiondError
 from sessiond.store import Added, Change, Changed, Feed, Started, Store
-from sessiond.wire import unstructure
+from sessiond.wire.convert import unstructure
 
 logger = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ from ulid import ULID
 from mcp import Client, StdioServerParameters
 from sessiond.store import open_store
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent.parent
+REPO = Path(__file__).resolve().parents[2]
+HERE = REPO / "tests" / "mcp"  # the MCP tests' own files: registration.md, ts-client/
 IMPORT_FIXTURES = REPO / "tests" / "importers" / "fixtures"
 V1_DB = REPO / "tests" / "reliability" / "fixtures" / "v1.db"
 
@@ -166,7 +166,7 @@ def assert_untouched(db: Path, before_digest: str, before_files: dict[str, int])
 
 def importer_available() -> bool:
     try:
-        import sessiond.importers.cli  # noqa: F401
+        import sessiond.cli.importing  # noqa: F401
     except ImportError:
         return False
     return True

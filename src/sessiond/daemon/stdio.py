@@ -24,7 +24,7 @@ import stat
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from sessiond.transport import Frame, FrameDecoder, FramingError
+from sessiond.wire.framing import Frame, FrameDecoder, FramingError
 
 logger = logging.getLogger(__name__)
 

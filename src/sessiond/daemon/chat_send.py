@@ -43,7 +43,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from sessiond.engine import Engines
+from sessiond.daemon.engine import Engines
 from sessiond.errors import EngineError, SessiondError
 from sessiond.models import Appended, Event, Session
 

@@ -16,21 +16,17 @@ import re
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_chat import Terminal
-from test_cli import SESSIOND, run
 
 from sessiond.store import open_store
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "reliability"))
-from daemon import TIMEOUT, started
-from test_faults import digest, tmpfs  # noqa: F401 - tmpfs is a fixture
+from support.cli import SESSIOND, run
+from support.daemon import TIMEOUT, digest, started
+from support.terminal import Terminal
 
 LONG = "Where can I buy bread and an apple near the old station of the town, please tell me"
 
@@ -318,7 +314,7 @@ def test_an_empty_db_option_is_an_error_never_the_default(tmp_path, db, ulids, v
 
 
 @pytest.mark.parametrize("writer", ["closed", "killed"])
-def test_read_commands_on_a_read_only_mount(tmpfs, writer):  # noqa: F811
+def test_read_commands_on_a_read_only_mount(tmpfs, writer):
     """The person can only read the file (tests run as root: file modes do
     not bind, a read-only mount does). Reading works and changes nothing."""
     db = str(tmpfs / "ro.db")

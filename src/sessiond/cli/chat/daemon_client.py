@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from sessiond.transport import FrameDecoder, encode_frame
+from sessiond.wire.framing import FrameDecoder, encode_frame
 
 Notification = Callable[[str, Any], None]
 

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pygls.exceptions import JsonRpcException
-from rawpipe import rpc
+
+from support.rawpipe import rpc
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

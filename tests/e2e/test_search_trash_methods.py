@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from pygls.exceptions import JsonRpcException
-from rawpipe import Daemon, request, rpc
+
+from support.rawpipe import Daemon, request, rpc
 
 
 async def error_of(client, method, params):

@@ -25,10 +25,10 @@ Contracts of this module:
   redacted before it is used.
 - `Engine.stream_chat` is an async generator of text deltas. Cancelling the
   task that iterates it closes the HTTP stream; whatever the caller gathered
-  so far is its to keep (see `sessiond.chatting`).
+  so far is its to keep (see `sessiond.daemon.chat_send`).
 - The text sent and received is never logged.
 
-Which turns are sent, and how a cut reply is marked: `sessiond.chatting`.
+Which turns are sent, and how a cut reply is marked: `sessiond.daemon.chat_send`.
 """
 
 from __future__ import annotations

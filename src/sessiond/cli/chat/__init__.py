@@ -1,4 +1,4 @@
-"""`sessiond chat`: the terminal chat client (see `sessiond.chat`)."""
+"""`sessiond chat`: the terminal chat client (see `sessiond.cli.chat.terminal`)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser, _name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sessiond.chat import run_chat
-    from sessiond.client import daemon_command
+    from sessiond.cli.chat.daemon_client import daemon_command
+    from sessiond.cli.chat.terminal import run_chat
 
     return run_chat(daemon_command(db_of(args)), args.cont, args.engine_base_url, args.model)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sessiond.store import Store
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parent.parent / "importers" / "fixtures"
 
 
 def events(store: Store, ulid: str) -> list[tuple[str, str, str]]:
