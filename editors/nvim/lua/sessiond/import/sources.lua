@@ -41,7 +41,7 @@ function M.parse(stdout)
       local paths = {}
       for _, p in ipairs(type(v.paths) == "table" and v.paths or {}) do
         if type(p) == "string" then
-          table.insert(paths, p)
+          table.insert(paths, labels.one_line(p)) -- shown in pickers: no control characters
         end
       end
       table.insert(out, {
