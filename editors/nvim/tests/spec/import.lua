@@ -58,6 +58,29 @@ test(":SessiondImport with an unknown source says which ones there are", functio
   truthy(H.find_note(table.concat(names, "|")), "the sources listed, as the CLI lists them")
 end)
 
+test(
+  "the import picker (I in the sidebar) offers the CLI's sources, those found here first",
+  function()
+    H.pick_with(function()
+      return nil -- looked at, not chosen
+    end)
+    require("sessiond.import").pick()
+    wait(function()
+      return H.picked and H.picked.opts.kind == "sessiond_import_source"
+    end, "the picker")
+    local items = H.picked.items
+    eq(#names, #items, "every source")
+    local seen_missing = false
+    for _, src in ipairs(items) do
+      seen_missing = seen_missing or not src.found
+      truthy(src.found or seen_missing, "found ones first")
+      truthy(not (src.found and seen_missing), src.name .. ": a found source after a missing one")
+    end
+    local row = H.picked.opts.format_item(items[1])
+    truthy(row:find(items[1].label .. " (" .. items[1].name .. ")", 1, true), row)
+  end
+)
+
 test("the list's format: a line that is not a source is an error, not a guess", function()
   local sources = require("sessiond.import.sources")
   local ok = sources.parse(table.concat({
