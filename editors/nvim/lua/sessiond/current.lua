@@ -11,6 +11,7 @@ local import_sources = require("sessiond.import.sources")
 local labels = require("sessiond.labels")
 local lookup = require("sessiond.lookup")
 local protocol = require("sessiond.protocol")
+local workspace = require("sessiond.workspace")
 
 local M = {}
 
@@ -82,10 +83,15 @@ function M.reset()
   current = nil
 end
 
+-- Sessions started here say who held them (`nvim`) and where: the working
+-- folder, so the sidebar of that folder lists them first (protocol 3; an
+-- older daemon ignores both).
 local function start_session(extra, cb)
   local params = vim.tbl_extend("force", {
     cliVersion = "sessiond.nvim " .. require("sessiond.version"),
     engineBaseUrl = config.get().engine_base_url,
+    source = protocol.source,
+    project = workspace.cwd(),
   }, extra or {})
   client.request(methods.start, params, function(err, session)
     if not err then
