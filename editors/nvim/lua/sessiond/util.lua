@@ -56,6 +56,7 @@ M.groups = {
   SessiondTitle = "Title",
   SessiondPreview = "Normal",
   SessiondNone = "Comment",
+  SessiondWhere = "Comment",
   SessiondContinued = "Special",
   SessiondLink = "Underlined",
   SessiondMatch = "Search",

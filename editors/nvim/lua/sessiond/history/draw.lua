@@ -116,6 +116,7 @@ function M.all(buf, st)
   end
   local more = config.get().history_limit -- what <CR> on the "earlier" line shows
   local head, link_row, earlier_row = layout.header(session, st.parent, hidden, more)
+  st.top_lines = #layout.top(session)
   local lines, parts = vim.list_extend({}, head.lines), { { 0, head } }
   st.rows, st.links, st.day, st.earlier_row = {}, {}, nil, earlier_row
   if link_row then

@@ -10,6 +10,7 @@ local current = require("sessiond.current")
 local edits = require("sessiond.edits")
 local keys = require("sessiond.keys")
 local reload = require("sessiond.history.reload")
+local resume = require("sessiond.resume")
 local state = require("sessiond.history.state")
 local update = require("sessiond.history.update")
 local util = require("sessiond.util")
@@ -87,6 +88,11 @@ local function with_session(fn)
   end
 end
 
+-- A chat buffer under this history (the current window).
+local function say_here(s)
+  require("sessiond.chat.buffer").open(s, vim.api.nvim_get_current_win())
+end
+
 ---@type sessiond.Key[]
 M.keys = {
   {
@@ -97,8 +103,13 @@ M.keys = {
   {
     "i",
     "say something: a chat buffer below, <CR> sends it",
+    with_session(say_here),
+  },
+  {
+    "x",
+    "resume it in the program it came from, in a terminal (:SessiondResume)",
     with_session(function(s)
-      require("sessiond.chat.buffer").open(s, vim.api.nvim_get_current_win())
+      resume.run(s, say_here)
     end),
   },
   {

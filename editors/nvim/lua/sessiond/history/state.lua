@@ -14,6 +14,7 @@ M.prefix = "sessiond://"
 ---@field rows table<integer, integer> seq -> 0-based row of its "#seq" line
 ---@field old_rows? table<integer, integer> rows as last drawn, to keep views on their turn
 ---@field links table<integer, string> 0-based row -> ULID it opens
+---@field top_lines? integer the header's lines that follow the session (layout.top), as drawn
 ---@field earlier_row? integer 0-based row of the "earlier turns" line, when there is one
 ---@field body_end integer row where the next turn goes (pending and footer follow)
 ---@field pending? sessiond.Pending

@@ -32,21 +32,47 @@ local function redraw_pending(buf, st)
   draw.follow(buf, wins)
 end
 
+-- Rewrites the header's first lines (title, facts, where, models and tokens)
+-- in place; when their number changed (a first model or usage), the whole
+-- history is drawn anew, which keeps each window on its turn.
 local function redraw_facts(buf, st)
-  local facts = layout.facts(st.session)
-  draw.write(buf, 1, 2, { facts })
-  vim.api.nvim_buf_clear_namespace(buf, draw.ns, 1, 2)
-  vim.api.nvim_buf_set_extmark(buf, draw.ns, 1, 0, { end_col = #facts, hl_group = "SessiondTime" })
-  local title = layout.title(st.session)
-  draw.write(buf, 0, 1, { title })
-  vim.api.nvim_buf_clear_namespace(buf, draw.ns, 0, 1)
-  vim.api.nvim_buf_set_extmark(
+  local top = layout.top(st.session)
+  if #top ~= st.top_lines then
+    return reload.refresh(buf)
+  end
+  draw.write(
     buf,
-    draw.ns,
     0,
-    0,
-    { end_col = #title, hl_group = "SessiondHeader" }
+    #top,
+    vim.tbl_map(function(l)
+      return l[1]
+    end, top)
   )
+  vim.api.nvim_buf_clear_namespace(buf, draw.ns, 0, #top)
+  for i, l in ipairs(top) do
+    vim.api.nvim_buf_set_extmark(buf, draw.ns, i - 1, 0, { end_col = #l[1], hl_group = l[2] })
+  end
+end
+
+-- A turn's meta counted into its session, as the daemon sums them (its
+-- Session says so on the next read): the model named, the tokens added.
+local function count_meta(session, meta)
+  if type(meta) ~= "table" then
+    return
+  end
+  if type(meta.model) == "string" and meta.model ~= "" then
+    session.models = type(session.models) == "table" and session.models or {}
+    if not vim.tbl_contains(session.models, meta.model) then
+      table.insert(session.models, meta.model)
+    end
+  end
+  if type(meta.usage) == "table" then
+    local sum = type(session.usage) == "table" and session.usage or {}
+    for _, key in ipairs({ "inputTokens", "outputTokens", "cacheReadTokens", "cacheWriteTokens" }) do
+      sum[key] = (tonumber(sum[key]) or 0) + (tonumber(meta.usage[key]) or 0)
+    end
+    session.usage = sum
+  end
 end
 
 --- A turn stored (here or by any process): added at the bottom of its open
@@ -83,6 +109,7 @@ function M.on_append(e)
       st.day = day
       table.insert(st.events, e)
       st.session.eventCount = math.max(st.session.eventCount or 0, e.seq)
+      count_meta(st.session, e.meta)
       redraw_facts(buf, st)
       draw.follow(buf, wins)
       below.arrived(buf, at + 1, wins)
