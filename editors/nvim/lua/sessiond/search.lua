@@ -1,6 +1,9 @@
--- :SessiondSearch (protocol version 2): the hits of `session/search` in a
--- picker through vim.ui.select (telescope, fzf-lua or snacks users get theirs),
--- or with a bang in the quickfix list, each entry on its line of the history.
+-- :SessiondSearch (protocol version 3): the sessions `session/find` answers,
+-- best first, one picker row each (its hit count and its best turn) through
+-- vim.ui.select (telescope, fzf-lua or snacks users get theirs), opened at
+-- that turn; or with a bang in the quickfix list, an entry for each of their
+-- hits on its line of the history. When no session holds every word, the
+-- daemon answers the closest ones (`relaxed`), and the picker says so.
 local client = require("sessiond.client")
 local config = require("sessiond.config")
 local history = require("sessiond.history")
@@ -9,6 +12,7 @@ local layout = require("sessiond.layout")
 local protocol = require("sessiond.protocol")
 local util = require("sessiond.util")
 local windows = require("sessiond.windows")
+local workspace = require("sessiond.workspace")
 
 local M = {}
 
@@ -36,9 +40,9 @@ function M.words(hit)
   return out
 end
 
---- One line for a hit: session, time, kind, snippet, with the matches in «…».
+--- A hit's turn on one line: when, kind, snippet, with the matches in «…».
 ---@param hit sessiond.Hit
-function M.format(hit)
+function M.turn(hit)
   local snippet, marks = hit.snippet or "", {}
   for _, h in ipairs(hit.highlights or {}) do
     table.insert(marks, { tonumber(h[1]) or 0, tonumber(h[2]) or 0 })
@@ -56,9 +60,7 @@ function M.format(hit)
         .. vim.fn.strcharpart(snippet, m[2])
     end
   end
-  local label = labels.label(hit.session)
-  return ("%s · %s · %s · %s"):format(
-    labels.fit(label, 40),
+  return ("%s · %s · %s"):format(
     labels.when(hit.createdAt),
     labels.kind(hit.kind),
     labels.one_line(snippet)
@@ -139,104 +141,124 @@ function M.open(hit, cb)
   })
 end
 
----@class sessiond.SessionHits
----@field session sessiond.Session
----@field hits sessiond.Hit[] its hits, best first
-
---- The hits grouped by session, in the order of each session's best hit.
----@param hits sessiond.Hit[]
----@return sessiond.SessionHits[]
-function M.by_session(hits)
-  local out, at = {}, {}
-  for _, hit in ipairs(hits) do
-    local u = hit.session.ulid
-    if not at[u] then
-      table.insert(out, { session = hit.session, hits = {} })
-      at[u] = #out
-    end
-    table.insert(out[at[u]].hits, hit)
+--- How many of a result's turns match, as its row says it: "1 hit", "2 hits",
+--- "3+ hits" when it has as many as session/find gives (it may have more),
+--- "title matches" when only its title does.
+---@param r sessiond.FindResult
+---@return string
+function M.hit_count(r)
+  local n = #r.hits
+  if n == 0 then
+    return "title matches"
   end
-  return out
+  local more = n >= protocol.find_hits and "+" or ""
+  return ("%d%s hit%s"):format(n, more, (n == 1 and more == "") and "" or "s")
 end
 
---- One picker row for a session: its best hit as M.format shows it, with the count.
----@param group sessiond.SessionHits
-function M.format_group(group)
-  local n = #group.hits
-  local line = M.format(group.hits[1])
-  if n == 1 then
-    return line
+--- One picker row for a session: where it comes from (when not here), its
+--- name, its hit count, then its best turn (when it was, kind, snippet).
+---@param r sessiond.FindResult
+---@return string
+function M.format_result(r)
+  local where = labels.where(r.session, workspace.cwd(), protocol.source)
+  local head = ("%s%s · %s"):format(
+    where ~= "" and (where .. " ") or "",
+    labels.fit(labels.label(r.session), 40),
+    M.hit_count(r)
+  )
+  local best = r.hits[1]
+  if not best then
+    return head .. " · " .. labels.when(r.session.lastActivityAt or r.session.startedAt)
   end
-  local label = labels.fit(labels.label(group.session), 40)
-  return label .. (" · %d hits"):format(n) .. line:sub(#label + 1)
+  return head .. " · " .. M.turn(best)
 end
 
--- One row per session (its hit count, its best hit); the session opens on that hit.
-local function pick(query, hits)
-  local groups = M.by_session(hits)
-  vim.ui.select(groups, {
-    prompt = ("sessiond: %d hit%s in %d session%s for %s"):format(
-      #hits,
-      #hits == 1 and "" or "s",
-      #groups,
-      #groups == 1 and "" or "s",
-      labels.one_line(query)
-    ),
+-- What the picker's prompt and the quickfix title say about the results.
+local function what(query, results, relaxed)
+  local n = #results
+  local sessions = ("%d session%s"):format(n, n == 1 and "" or "s")
+  if relaxed then
+    sessions = ("%d closest session%s (not every word)"):format(n, n == 1 and "" or "s")
+  end
+  return ("%s for %s"):format(sessions, labels.one_line(query))
+end
+
+--- Opens a result: at its best turn, or (only its title matched) at its newest.
+---@param r sessiond.FindResult
+---@param cb? fun(buf: integer)
+function M.open_result(r, cb)
+  if r.hits[1] then
+    return M.open(r.hits[1], cb)
+  end
+  M.clear_matches()
+  history.open(r.session.ulid, window(), { on_drawn = cb })
+end
+
+-- One row per session, best first; the chosen one opens at its best turn.
+local function pick(query, results, relaxed)
+  vim.ui.select(results, {
+    prompt = "sessiond: " .. what(query, results, relaxed),
     kind = "sessiond_session_hits",
-    format_item = M.format_group,
-  }, function(group)
-    if group then
-      M.open(group.hits[1])
+    format_item = M.format_result,
+  }, function(r)
+    if r then
+      M.open_result(r)
     end
   end)
 end
 
--- Loads each hit's history (so every entry has its line), then fills the list.
-local function quickfix(query, hits, cb)
+-- Loads each session's history (so every entry has its line), then fills the
+-- list: an entry for each hit of each result, best session first; a session
+-- only its title matched gets one entry, on its first line.
+local function quickfix(query, results, relaxed, cb)
   M.clear_matches()
-  local by_ulid, order = {}, {}
-  for _, hit in ipairs(hits) do
-    local u = hit.session.ulid
-    if not by_ulid[u] then
-      by_ulid[u] = {}
-      table.insert(order, u)
-    end
-    table.insert(by_ulid[u], hit)
-  end
-  local bufs, waiting = {}, #order
+  local bufs, waiting = {}, #results
   local function fill()
     local items = {}
-    for _, hit in ipairs(hits) do
-      local buf = bufs[hit.session.ulid]
-      local lnum, col = M.locate(buf, hit.seq, M.words(hit))
-      table.insert(items, {
-        bufnr = buf,
-        lnum = lnum or 1,
-        col = (col or 0) + 1,
-        module = labels.fit(labels.label(hit.session), 30),
-        text = ("#%d %s %s · %s"):format(
-          hit.seq,
-          labels.kind(hit.kind),
-          util.local_time(hit.createdAt, "%Y-%m-%d %H:%M"),
-          labels.one_line(hit.snippet)
-        ),
-        user_data = { ulid = hit.session.ulid, seq = hit.seq },
-      })
+    for _, r in ipairs(results) do
+      local buf = bufs[r.session.ulid]
+      local module = labels.fit(labels.label(r.session), 30)
+      if #r.hits == 0 then
+        table.insert(items, {
+          bufnr = buf,
+          lnum = 1,
+          col = 1,
+          module = module,
+          text = "its title matches",
+          user_data = { ulid = r.session.ulid },
+        })
+      end
+      for _, hit in ipairs(r.hits) do
+        local lnum, col = M.locate(buf, hit.seq, M.words(hit))
+        table.insert(items, {
+          bufnr = buf,
+          lnum = lnum or 1,
+          col = (col or 0) + 1,
+          module = module,
+          text = ("#%d %s %s · %s"):format(
+            hit.seq,
+            labels.kind(hit.kind),
+            util.local_time(hit.createdAt, "%Y-%m-%d %H:%M"),
+            labels.one_line(hit.snippet)
+          ),
+          user_data = { ulid = r.session.ulid, seq = hit.seq },
+        })
+      end
     end
     vim.fn.setqflist(
       {},
       " ",
-      { title = ":SessiondSearch " .. labels.one_line(query), items = items }
+      { title = ":SessiondSearch " .. what(query, results, relaxed), items = items }
     )
     vim.cmd("botright copen")
     cb(nil, items)
   end
-  for _, u in ipairs(order) do
-    local oldest = math.huge
-    for _, hit in ipairs(by_ulid[u]) do
-      oldest = math.min(oldest, hit.seq)
+  for _, r in ipairs(results) do
+    local oldest
+    for _, hit in ipairs(r.hits) do
+      oldest = math.min(oldest or hit.seq, hit.seq)
     end
-    bufs[u] = history.load(u, oldest, function()
+    bufs[r.session.ulid] = history.load(r.session.ulid, oldest, function()
       waiting = waiting - 1
       if waiting == 0 then
         fill()
@@ -245,33 +267,54 @@ local function quickfix(query, hits, cb)
   end
 end
 
---- Searches every session's turns for `query` (the daemon's query language).
+-- The results as the wire has them, each checked: a session, and hits that each have a turn.
+local function checked(res)
+  local out = {}
+  for _, r in ipairs(type(res) == "table" and type(res.results) == "table" and res.results or {}) do
+    if type(r) == "table" and type(r.session) == "table" and type(r.session.ulid) == "string" then
+      local hits = vim.tbl_filter(function(h)
+        return type(h) == "table" and type(h.seq) == "number"
+      end, type(r.hits) == "table" and r.hits or {})
+      for _, h in ipairs(hits) do
+        h.session = type(h.session) == "table" and h.session or r.session
+      end
+      table.insert(out, { session = r.session, score = r.score, hits = hits })
+    end
+  end
+  return out
+end
+
+--- Finds the sessions that answer `query` (the daemon's query language),
+--- best first: a picker, or with `bang` the quickfix list.
 ---@param query? string
 ---@param bang? boolean fill the quickfix list instead of picking
----@param cb? sessiond.Callback called with the hits (or quickfix items)
+---@param cb? sessiond.Callback called with the results (or the quickfix items)
 function M.search(query, bang, cb)
   cb = cb or function() end
   if not query or vim.trim(query) == "" then
     notify(":SessiondSearch needs a query, e.g. :SessiondSearch sqlite wal", vim.log.levels.ERROR)
     return cb({ message = "no query" })
   end
-  local params = { query = query, limit = config.get().search_limit }
-  client.request(protocol.methods.search, params, function(err, res)
+  local limit = math.max(math.min(config.get().search_limit, protocol.max_find_limit), 1)
+  local params = { query = query, limit = limit }
+  client.request(protocol.methods.find, params, function(err, res)
     if err then
       return cb(err)
     end
-    local hits = vim.tbl_filter(function(h)
-      return type(h) == "table" and type(h.session) == "table" and type(h.seq) == "number"
-    end, res and res.hits or {})
-    if #hits == 0 then
+    local results = checked(res)
+    if #results == 0 then
       notify("nothing matches " .. labels.one_line(query))
       return cb(nil, {})
     end
+    local relaxed = res.relaxed == true
     if bang then
-      return quickfix(query, hits, cb)
+      if relaxed then
+        notify("no session holds every word of " .. labels.one_line(query) .. ": the closest ones")
+      end
+      return quickfix(query, results, relaxed, cb)
     end
-    pick(query, hits)
-    cb(nil, hits)
+    pick(query, results, relaxed)
+    cb(nil, results)
   end)
 end
 
