@@ -36,6 +36,11 @@ cmd("SessiondUse", "use", {
   complete = ulids,
   desc = "Write your turns to a live session (default: the one in view)",
 })
+cmd("SessiondResume", "resume", {
+  nargs = "?",
+  complete = ulids,
+  desc = "Reopen a session (default: the one in view) in the program it came from, in a terminal",
+})
 cmd("SessiondRefresh", "refresh", { nargs = 0, desc = "Refresh the sidebar and history buffers" })
 cmd("SessiondRestore", "restore", {
   nargs = "?",

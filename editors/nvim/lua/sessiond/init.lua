@@ -95,6 +95,47 @@ function M.search(query, bang, cb)
   require("sessiond.search").search(query, bang, cb)
 end
 
+--- :SessiondResume [ULID]: reopens ULID (a prefix will do; default: the one in
+--- view) in the program it came from, in a terminal split; a Neovim session
+--- goes on here, in its chat buffer.
+---@param ulid? string
+---@param cb? fun(err: sessiond.ClientError?, resumed: sessiond.Resumed?)
+function M.resume(ulid, cb)
+  cb = cb or function() end
+  -- A Neovim session: its history (the window showing it, else one for it) and a chat buffer under it.
+  local function here(session)
+    local history = require("sessiond.history")
+    local name = history.prefix .. session.ulid
+    local shown = vim.iter(vim.api.nvim_tabpage_list_wins(0)):find(function(w)
+      return vim.api.nvim_buf_get_name(vim.api.nvim_win_get_buf(w)) == name
+    end)
+    if not shown then
+      local windows = require("sessiond.windows")
+      local from = vim.api.nvim_get_current_win()
+      shown = (windows.is_normal(from) and vim.bo.buftype == "") and from or windows.target(from)
+      history.open(session.ulid, shown, { stay = true })
+    end
+    require("sessiond.chat.buffer").open(session, shown)
+  end
+  if not ulid then
+    local s = in_view()
+    if not s then
+      vim.notify(
+        "sessiond: no session in view: :SessiondResume {ULID}, or open one with :Sessiond",
+        vim.log.levels.WARN
+      )
+      return cb({ message = "no session" })
+    end
+    return require("sessiond.resume").run(s, here, cb)
+  end
+  require("sessiond.lookup").resolve(ulid, function(err, found)
+    if err or not found then
+      return cb(err or { message = "no session" })
+    end
+    require("sessiond.resume").run(found, here, cb)
+  end)
+end
+
 --- :SessiondRestore [ULID]: brings a session back from the trash (without ULID: pick one).
 ---@param ulid? string
 ---@param cb? sessiond.Callback

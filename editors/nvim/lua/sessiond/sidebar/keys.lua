@@ -1,9 +1,10 @@
 -- The sidebar's keys, one table (what `g?` lists and the vimdoc documents),
 -- built from the few things the sidebar knows: the session under the cursor,
--- reading the list again, closing.
+-- reading the list again, this folder or all, closing.
 local current = require("sessiond.current")
 local edits = require("sessiond.edits")
 local history = require("sessiond.history")
+local resume = require("sessiond.resume")
 local windows = require("sessiond.windows")
 
 local M = {}
@@ -11,6 +12,7 @@ local M = {}
 ---@class sessiond.SidebarOps
 ---@field selected fun(): sessiond.Session? the session under the cursor
 ---@field refresh fun()
+---@field toggle_folder fun() this folder's sessions only, or all
 ---@field close fun()
 
 --- The keys of a sidebar with these operations.
@@ -33,6 +35,11 @@ function M.build(ops)
     return win
   end
 
+  -- Its history with a chat buffer below, the focus in the chat buffer.
+  local function say_to(s)
+    require("sessiond.chat.buffer").open(s, open_history(s, { stay = true }))
+  end
+
   return {
     {
       "<CR>",
@@ -44,9 +51,21 @@ function M.build(ops)
     {
       "i",
       "say something to it: its history with a chat buffer below, <CR> sends",
+      with_session(say_to),
+    },
+    {
+      "x",
+      "resume it in the program it came from, in a terminal (:SessiondResume)",
       with_session(function(s)
-        require("sessiond.chat.buffer").open(s, open_history(s, { stay = true }))
+        resume.run(s, say_to)
       end),
+    },
+    {
+      "f",
+      "this folder's sessions only, or all of them (this folder's first)",
+      function()
+        ops.toggle_folder()
+      end,
     },
     {
       "w",
