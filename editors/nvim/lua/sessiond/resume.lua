@@ -86,16 +86,19 @@ function M.run(s, here, cb)
       end
       local command = said(res.stdout)[1] or ""
       local buf, job = M.terminal(config.cli({ "resume", s.ulid }))
+      -- The command goes in the terminal's bar; the message stays short enough
+      -- for one line of an 80-column editor (no hit-enter prompt over the tool).
+      vim.wo[vim.api.nvim_get_current_win()].winbar = " " .. command:gsub("%%", "%%%%")
       local tool = labels.one_line(s.source or "")
-      local lines = {
-        ("resuming %s in %s: %s"):format(
-          labels.named(s),
-          tool ~= "" and tool or "its program",
-          command
-        ),
-      }
-      vim.list_extend(lines, errs) -- e.g. the program is not installed
-      notify(table.concat(lines, "\n"), #errs > 0 and vim.log.levels.WARN or nil)
+      notify(
+        ("resuming “%s” in %s"):format(
+          labels.fit(labels.label(s), 30),
+          tool ~= "" and labels.fit(tool, 16) or "its program"
+        )
+      )
+      if #errs > 0 then -- e.g. the program is not installed
+        notify(table.concat(errs, "\n"), vim.log.levels.WARN)
+      end
       cb(nil, { command = command, buf = buf, job = job })
     end)
   end)

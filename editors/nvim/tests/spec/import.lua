@@ -106,7 +106,9 @@ test(":SessiondImport aider PATH imports it; the sidebar lists the session", fun
     return H.find_note("import from aider done", vim.log.levels.INFO)
   end, "the summary", 30000)
   wait(function()
-    return H.line_of(sidebar_buf, "How do I reverse a list in python?")
+    -- After its source and project ("aider·0"), which leave the label less room.
+    local folder = vim.fn.fnamemodify(history, ":h:t") -- aider's project: the history's folder
+    return H.line_of(sidebar_buf, "aider·" .. folder .. " How do I reverse a list")
   end, "the imported session in the sidebar")
   local line = vim.fn.getbufline(sidebar_buf, H.line_of(sidebar_buf, "How do I reverse"))[1]
   truthy(line:find(" 2 ended$") or line:find(" 2  live$"), "two turns: " .. line)
