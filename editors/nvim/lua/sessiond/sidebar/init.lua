@@ -9,11 +9,11 @@ local changes = require("sessiond.changes")
 local client = require("sessiond.client")
 local config = require("sessiond.config")
 local current = require("sessiond.current")
+local groups = require("sessiond.sidebar.groups")
 local keys = require("sessiond.keys")
 local layout = require("sessiond.layout")
 local previews = require("sessiond.previews")
 local protocol = require("sessiond.protocol")
-local labels = require("sessiond.labels")
 local util = require("sessiond.util")
 local windows = require("sessiond.windows")
 local workspace = require("sessiond.workspace")
@@ -27,11 +27,7 @@ local ns = vim.api.nvim_create_namespace("sessiond_sidebar")
 
 local state = {
   buf = nil,
-  here = {}, ---@type sessiond.Session[] the working folder's, newest activity first
-  elsewhere = {}, ---@type sessiond.Session[] the others (none when `only`)
-  folder = nil, ---@type string? the working folder they were listed for
-  grouped = false, -- the daemon knows projects (protocol 3): two groups, else one list
-  only = false, -- `f`: this folder's sessions only
+  groups = groups.new(), ---@type sessiond.SidebarGroups the working folder's, the others
   rows = {}, ---@type table<integer, sessiond.Session> 1-based line -> its session, as last drawn
   drawn = {}, ---@type table<integer, string> 1-based line -> its session's ULID, as last drawn
   error = nil, -- last list error, shown in place of the list
@@ -56,11 +52,6 @@ end
 local function session_at_cursor()
   local row = vim.api.nvim_win_get_cursor(0)[1]
   return state.rows[row]
-end
-
--- The sessions as drawn, top to bottom: the folder's, then (unless `only`) the others.
-local function listed()
-  return vim.list_extend(vim.list_extend({}, state.here), state.elsewhere)
 end
 
 ---@type sessiond.Key[]
@@ -98,62 +89,6 @@ local function text_width(win)
   return info and (info.width - info.textoff) or config.sidebar_width()
 end
 
--- The lines below the header: the groups with their dividers, or what an empty
--- list says; their marks; the session of each line (1-based, header counted).
-local function body(width, now)
-  local lines, marks, rows = {}, {}, {}
-  local folder = state.folder or workspace.cwd()
-  local name = labels.one_line(workspace.name(folder))
-  local function add(text, group)
-    table.insert(lines, text)
-    table.insert(marks, { HEADER + #lines - 1, 0, -1, group })
-  end
-  local function sessions(list)
-    for _, s in ipairs(list) do
-      local where, shorter = labels.where(s, state.grouped and folder or nil, protocol.source)
-      local line, line_marks = layout.session_line(s, width, now, previews.get(s), where, shorter)
-      table.insert(lines, line)
-      rows[HEADER + #lines] = s
-      for _, m in ipairs(line_marks) do
-        table.insert(marks, { HEADER + #lines - 1, m[1], m[2], m[3] })
-      end
-    end
-  end
-  if state.error then
-    add("  " .. state.error, "SessiondAlert")
-  elseif #state.here + #state.elsewhere == 0 and not state.only then
-    vim.list_extend(lines, layout.empty_sidebar(state.found))
-  elseif not state.grouped then
-    sessions(state.elsewhere)
-  elseif state.only then
-    if #state.here == 0 then
-      add(("  no sessions in %s yet: f shows all"):format(name), "SessiondNone")
-    end
-    sessions(state.here)
-  else
-    local head = #state.here == 0 and (name .. ": no sessions yet") or (name .. " (this folder)")
-    add(layout.divider(head, width), "SessiondTime")
-    sessions(state.here)
-    if #state.elsewhere > 0 then
-      add(layout.divider("other folders", width), "SessiondTime")
-      sessions(state.elsewhere)
-    end
-  end
-  return lines, marks, rows
-end
-
--- What the header says after the count: how many are the folder's, or that only they are shown.
-local function header_note()
-  if not state.grouped then
-    return nil
-  end
-  local name = labels.fit(labels.one_line(workspace.name(state.folder or workspace.cwd())), 20)
-  if state.only then
-    return "in " .. name
-  end
-  return ("· %d here"):format(#state.here)
-end
-
 local function render()
   local buf = state.buf
   if not (buf and vim.api.nvim_buf_is_valid(buf)) then
@@ -162,10 +97,16 @@ local function render()
   util.highlights()
   local win = win_of_buf()
   local width = text_width(win)
-  local n = #state.here + #state.elsewhere
-  local lines = layout.sidebar_header(n, width, header_note())
+  local g = state.groups
+  local lines = layout.sidebar_header(#g.here + #g.elsewhere, width, groups.header_note(g))
   local marks = { { 0, 0, -1, "SessiondHeader" }, { 1, 0, -1, "SessiondKey" } }
-  local more, more_marks, rows = body(width, current.get())
+  local more, more_marks, rows = groups.body(g, {
+    width = width,
+    top = HEADER,
+    current = current.get(),
+    error = state.error,
+    found = state.found,
+  })
   vim.list_extend(lines, more)
   vim.list_extend(marks, more_marks)
   -- The cursor stays on its session when others come or go above it.
@@ -232,15 +173,6 @@ local function find_importable()
   end)
 end
 
--- Activity order: newest lastActivityAt (else startedAt) first, ties by id.
-local function newer(a, b)
-  local x, y = a.lastActivityAt or a.startedAt, b.lastActivityAt or b.startedAt
-  if x ~= y then
-    return x > y
-  end
-  return a.id > b.id
-end
-
 --- Lists the sessions again: the working folder's (`session/list` with
 --- `project` and `orderBy: "activity"`), then, unless `only`, every session
 --- by activity less those. A daemon older than protocol 3 gets one list.
@@ -251,7 +183,7 @@ function M.refresh()
   state.generation = state.generation + 1
   local generation = state.generation
   local limit, folder = config.get().list_limit, workspace.cwd()
-  local answers, waiting = {}, state.only and 1 or 2
+  local answers, waiting = {}, state.groups.only and 1 or 2
   state.loading = true
   local function done()
     if generation ~= state.generation then
@@ -269,29 +201,18 @@ function M.refresh()
     local err = answers.here.err or (answers.all and answers.all.err)
     if err then
       state.error = "could not list sessions: " .. (err.message or "?")
-      state.here, state.elsewhere = {}, {}
+      state.groups.here, state.groups.elsewhere = {}, {}
       render()
       return replay()
     end
-    state.error, state.folder = nil, folder
-    state.grouped = client.protocol_version() >= 3
-    if state.grouped then
-      state.here = answers.here.sessions
-      local ids = {}
-      for _, s in ipairs(state.here) do
-        ids[s.id] = true
-      end
-      state.elsewhere = vim.tbl_filter(function(s)
-        return not ids[s.id]
-      end, answers.all and answers.all.sessions or {})
-    else -- no projects: the one list, as the daemon orders it
-      state.here, state.elsewhere = {}, (answers.all or answers.here).sessions
-    end
+    state.error = nil
+    local all = answers.all and answers.all.sessions
+    groups.fill(state.groups, folder, client.protocol_version() >= 3, answers.here.sessions, all)
     replay()
-    if #state.here + #state.elsewhere == 0 and not state.found then
+    if #groups.listed(state.groups) == 0 and not state.found then
       find_importable()
     end
-    previews.fetch(listed(), function()
+    previews.fetch(groups.listed(state.groups), function()
       if generation == state.generation then
         render()
       end
@@ -307,14 +228,14 @@ function M.refresh()
     end)
   end
   ask("here", { limit = limit, project = folder, orderBy = "activity" })
-  if not state.only then
+  if not state.groups.only then
     ask("all", { limit = limit, orderBy = "activity" })
   end
 end
 
 --- `f`: this folder's sessions only, or (again) every session, this folder's first.
 function M.toggle_folder()
-  state.only = not state.only
+  state.groups.only = not state.groups.only
   M.refresh()
 end
 
@@ -330,39 +251,7 @@ function M.on_session(s)
       M.on_session(s)
     end)
   end
-  local old
-  local function without(list)
-    return vim.tbl_filter(function(x)
-      if x.id == s.id then
-        old = x
-      end
-      return x.id ~= s.id
-    end, list)
-  end
-  state.here, state.elsewhere = without(state.here), without(state.elsewhere)
-  if not s.deletedAt then
-    if old then
-      -- A change replayed after a list read may be older than it: what only
-      -- grows (turns, last activity, a preview once there is a prompt) stays.
-      local seen = math.max(old.eventCount or 0, s.eventCount or 0)
-      local a, b = old.lastActivityAt or "", s.lastActivityAt or ""
-      local active = a > b and a or b
-      s = vim.tbl_extend("force", s, {
-        eventCount = seen,
-        preview = s.preview or old.preview,
-        lastActivityAt = active ~= "" and active or nil,
-      })
-    end
-    local mine = state.grouped and workspace.holds(state.folder or workspace.cwd(), s.project)
-    if mine or not (state.only and state.grouped) then
-      local list = mine and state.here or state.elsewhere
-      table.insert(list, s)
-      table.sort(list, newer)
-      for i = #list, config.get().list_limit + 1, -1 do
-        list[i] = nil
-      end
-    end
-  end
+  groups.place(state.groups, s, config.get().list_limit)
   render_soon()
 end
 
@@ -375,21 +264,9 @@ function M.on_append(e)
       M.on_append(e)
     end)
   end
-  local s, list
-  for _, l in ipairs({ state.here, state.elsewhere }) do
-    for _, x in ipairs(l) do
-      if x.id == e.sessionId then
-        s, list = x, l
-      end
-    end
-  end
+  local s = groups.bump(state.groups, e)
   if not s then
     return
-  end
-  s.eventCount = math.max(s.eventCount or 0, e.seq)
-  if s.lastActivityAt and type(e.createdAt) == "string" and e.createdAt > s.lastActivityAt then
-    s.lastActivityAt = e.createdAt
-    table.sort(list, newer)
   end
   if e.kind == "prompt" and not s.preview and not s.title then
     if client.protocol_version() >= 2 then
@@ -439,7 +316,7 @@ function M.open()
   vim.api.nvim_create_autocmd("DirChanged", {
     group = vim.api.nvim_create_augroup("sessiond_sidebar_folder", { clear = true }),
     callback = function()
-      if win_of_buf() and state.folder ~= workspace.cwd() then
+      if win_of_buf() and state.groups.folder ~= workspace.cwd() then
         M.refresh()
       end
     end,
@@ -476,13 +353,13 @@ changes.on("reread", M.refresh)
 --- For tests and statuslines: the sessions as drawn, top to bottom.
 ---@return sessiond.Session[]
 function M.sessions()
-  return listed()
+  return groups.listed(state.groups)
 end
 
 --- For tests: whether `f` narrowed the list to this folder's sessions, and that folder.
 ---@return boolean only, string? folder
 function M.scope()
-  return state.only, state.folder
+  return state.groups.only, state.groups.folder
 end
 
 --- The session under the sidebar's cursor, when the sidebar is the current window.
