@@ -64,7 +64,8 @@ function M.run(s, here, cb)
     here(s)
     return cb(nil, nil)
   end
-  local check = config.cli({ "resume", s.ulid, "--print" })
+  -- `--`: a ULID of a client's own may start with "-", which is no option.
+  local check = config.cli({ "resume", "--print", "--", s.ulid })
   if vim.fn.executable(check[1]) ~= 1 then
     local msg = require("sessiond.client").not_runnable(check[1])
     notify(msg, vim.log.levels.ERROR)
@@ -85,7 +86,7 @@ function M.run(s, here, cb)
         return cb({ message = msg })
       end
       local command = said(res.stdout)[1] or ""
-      local buf, job = M.terminal(config.cli({ "resume", s.ulid }))
+      local buf, job = M.terminal(config.cli({ "resume", "--", s.ulid }))
       -- The command goes in the terminal's bar; the message stays short enough
       -- for one line of an 80-column editor (no hit-enter prompt over the tool).
       vim.wo[vim.api.nvim_get_current_win()].winbar = " " .. command:gsub("%%", "%%%%")
