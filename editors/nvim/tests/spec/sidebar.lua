@@ -69,8 +69,9 @@ test("a narrow sidebar keeps the label first and the state at the right", functi
   alpha = seed("Alpha session about tmux")
   beta = seed("Beta session about sqlite")
   vim.cmd("SessiondRefresh")
+  -- Each label comes with its session's first prompt, which may be read after the list.
   wait(function()
-    return H.line_of(sidebar_buf, "Beta session")
+    return H.line_of(sidebar_buf, "Beta session") and H.line_of(sidebar_buf, "Alpha session")
   end, "both listed")
   local line = vim.fn.getbufline(sidebar_buf, H.line_of(sidebar_buf, "Alpha session"))[1]
   truthy(line:find("^   Alpha session") and line:find(" live$"), line)
