@@ -21,7 +21,7 @@ const find = $<HTMLDivElement>('find');
 const findInput = $<HTMLInputElement>('find-input');
 const findCount = $<HTMLSpanElement>('find-count');
 
-/** Only what render.ts and html.ts make: no style, no form, no media, no event handler. */
+/** Only what views/markdownHtml.ts and views/historyHtml.ts make: no style, no form, no media, no event handler. */
 const PURIFY = {
   ALLOWED_TAGS: [
     'a', 'article', 'blockquote', 'br', 'button', 'code', 'del', 'div', 'em', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr',

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { type SessiondCapabilities, SessionAppend, SessionEnd, SessionRename, SessionStart, SessionSubscribe } from '../../src/protocol';
+import { type SessiondCapabilities, SessionAppend, SessionEnd, SessionRename, SessionStart, SessionSubscribe } from '../../src/daemon/protocol';
 import { daemonCommand, startDaemon } from '../daemon';
 import { startEngine } from '../engine';
 import { ARTIFACTS, ROOT, run } from './tools';

@@ -4,7 +4,7 @@
 // restoring from the Trash node.
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { SessionAppend, SessionGet, SessionStart } from '../../src/protocol';
+import { SessionAppend, SessionGet, SessionStart } from '../../src/daemon/protocol';
 import { startDaemon } from '../daemon';
 import { sideHistory, treeRow } from './workbench';
 

@@ -2,8 +2,8 @@
 // told otherwise) to SessionService through the same Wire interface as the
 // real client, notifications included.
 import { ResponseError } from 'vscode-languageserver-protocol';
-import type { Wire } from '../../src/client';
-import { ErrorCodes, type Event, type Hit, type Session, type SessiondCapabilities } from '../../src/protocol';
+import type { Wire } from '../../src/daemon/client';
+import { ErrorCodes, type Event, type Hit, type Session, type SessiondCapabilities } from '../../src/daemon/protocol';
 import { EventEmitter } from './vscodeStub';
 
 type Params = Record<string, unknown>;

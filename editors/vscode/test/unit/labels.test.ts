@@ -15,7 +15,7 @@ import {
   sessionLabel,
   sessionName,
   sessionTooltip,
-} from '../../src/labels';
+} from '../../src/text/labels';
 import { event, session } from './fixtures';
 
 const NOW = new Date('2026-11-25T15:00:00.000Z');

@@ -1,10 +1,10 @@
 // Histories in editor tabs ("Open in Editor"): one WebviewPanel per session,
 // each pinned to its session and restored after a reload by the serializer.
 import * as vscode from 'vscode';
-import { HistoryPane, tabTitle, webviewOptions } from './history';
-import type { Focus } from './html';
-import type { Session } from './protocol';
-import type { SessionService } from './sessions';
+import { HistoryPane, tabTitle, webviewOptions } from './historyPane';
+import type { Focus } from './historyHtml';
+import type { Session } from '../daemon/protocol';
+import type { SessionService } from '../sessionService';
 
 /** What a tab keeps across reloads (VS Code stores it with the window). */
 interface TabState {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Hit } from '../../src/protocol';
-import { escapeIcons, hitItem, matchedTerms } from '../../src/search';
+import type { Hit } from '../../src/daemon/protocol';
+import { escapeIcons, hitItem, matchedTerms } from '../../src/commands/searchPicker';
 import { findRanges, fold } from '../../src/webview/marks';
 import { session } from './fixtures';
 

@@ -3,9 +3,9 @@
 // and the snippet with its matches marked «like this».
 import * as vscode from 'vscode';
 import { ResponseError } from 'vscode-languageserver-protocol';
-import { kindTitle, markRanges, relativeTime, sessionName } from './labels';
-import { ErrorCodes, type Hit } from './protocol';
-import type { SessionService } from './sessions';
+import { kindTitle, markRanges, relativeTime, sessionName } from '../text/labels';
+import { ErrorCodes, type Hit } from '../daemon/protocol';
+import type { SessionService } from '../sessionService';
 
 const DEBOUNCE_MS = 150;
 const HITS = 50;

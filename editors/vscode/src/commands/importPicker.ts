@@ -4,8 +4,9 @@
 import { spawn } from 'node:child_process';
 import * as readline from 'node:readline';
 import * as vscode from 'vscode';
-import { type ImportSource, importCommand, plainText } from './command';
-import { readSettings } from './config';
+import { type ImportSource, importCommand } from '../daemon/launch';
+import { plainText } from '../text/plainText';
+import { readSettings } from '../settings';
 
 interface SourceItem extends vscode.QuickPickItem {
   source: ImportSource;

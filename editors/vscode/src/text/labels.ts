@@ -1,7 +1,7 @@
 // Pure text for the sessions tree, the search picker and the history header:
 // names, times, groups, descriptions and tooltips. No vscode import, so the
 // unit tests run it in plain node.
-import type { Event, Session } from './protocol';
+import type { Event, Session } from '../daemon/protocol';
 
 /**
  * Room on a tree row at the default side-bar width (300 px), in label

@@ -10,9 +10,9 @@ import type {
   RequestType,
   RequestType0,
 } from 'vscode-languageserver-protocol';
-import { daemonArgs, findExecutable, missingProgramMessage } from './command';
-import { readSettings } from './config';
-import { DaemonUnavailable } from './errors';
+import { daemonArgs, findExecutable, missingProgramMessage } from './launch';
+import { readSettings } from '../settings';
+import { DaemonUnavailable } from './unavailable';
 import type { SessiondCapabilities } from './protocol';
 
 /** What the session logic needs of the daemon (the unit tests give it a fake). */

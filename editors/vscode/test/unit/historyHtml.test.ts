@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { contentSecurityPolicy, escapeHtml, historyPage, makeNonce, renderEvent, renderHistory } from '../../src/html';
+import { contentSecurityPolicy, escapeHtml, historyPage, makeNonce, renderEvent, renderHistory } from '../../src/views/historyHtml';
 import { event, session } from './fixtures';
 
 const XSS = '<img src=x onerror=alert(1)>';

@@ -1,19 +1,20 @@
-// The sessiond.* commands. Each acts on the session it is given (a tree row,
+// VS Code's registered commands (sessiond.*: the palette, menus, keys), not
+// the daemon's command line (daemon/launch.ts). Each acts on the session it is given (a tree row,
 // a Session, a ULID, or `{from: 'tree'}`: the selected row, as the tree's
 // keybindings send), else the one the History view shows, else the session
 // of the active history tab, else the selected row.
 import * as vscode from 'vscode';
-import { plainText } from './command';
-import type { DaemonClient } from './client';
-import type { HistoryEditors } from './historyEditor';
-import type { HistoryView } from './historyView';
-import { importHistory } from './importHistory';
-import { sessionName } from './labels';
-import { sessionToMarkdown } from './markdown';
-import { isEventKind, type Session } from './protocol';
-import { matchedTerms, pickHit } from './search';
-import type { Appended, SessionService } from './sessions';
-import type { Node, SessionsTree } from './sessionsTree';
+import { plainText } from '../text/plainText';
+import type { DaemonClient } from '../daemon/client';
+import type { HistoryEditors } from '../views/historyTabs';
+import type { HistoryView } from '../views/historySideView';
+import { importHistory } from './importPicker';
+import { sessionName } from '../text/labels';
+import { sessionToMarkdown } from '../text/markdownExport';
+import { isEventKind, type Session } from '../daemon/protocol';
+import { matchedTerms, pickHit } from './searchPicker';
+import type { Appended, SessionService } from '../sessionService';
+import type { Node, SessionsTree } from '../views/sessionsTree';
 
 export interface Parts {
   client: DaemonClient;

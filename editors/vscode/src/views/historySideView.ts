@@ -1,9 +1,9 @@
 // The History view in the side bar: a HistoryPane that follows the window's
 // current session.
 import * as vscode from 'vscode';
-import { type Focus } from './html';
-import { HistoryPane } from './history';
-import type { SessionService } from './sessions';
+import { type Focus } from './historyHtml';
+import { HistoryPane } from './historyPane';
+import type { SessionService } from '../sessionService';
 
 export class HistoryView implements vscode.WebviewViewProvider, vscode.Disposable {
   static readonly viewType = 'sessiond.history';

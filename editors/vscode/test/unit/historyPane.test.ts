@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import type * as vscode from 'vscode';
-import { HistoryPane } from '../../src/history';
-import type { HistoryMessage } from '../../src/html';
-import type { Session } from '../../src/protocol';
-import { SessionService } from '../../src/sessions';
+import { HistoryPane } from '../../src/views/historyPane';
+import type { HistoryMessage } from '../../src/views/historyHtml';
+import type { Session } from '../../src/daemon/protocol';
+import { SessionService } from '../../src/sessionService';
 import { FakeDaemon } from './fakeDaemon';
 import { clipboardText, EventEmitter, errors, Uri } from './vscodeStub';
 

@@ -3,13 +3,13 @@
 // follows changes and streamed replies, and what the page asks of it.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { DaemonUnavailable } from './errors';
-import { type Focus, historyPage, makeNonce, type Parent, renderEvent, renderHistory } from './html';
-import { renderMarkdown } from './render';
-import { sessionName } from './labels';
+import { DaemonUnavailable } from '../daemon/unavailable';
+import { type Focus, historyPage, makeNonce, type Parent, renderEvent, renderHistory } from './historyHtml';
+import { renderMarkdown } from './markdownHtml';
+import { sessionName } from '../text/labels';
 import { ResponseError } from 'vscode-languageserver-protocol';
-import { ErrorCodes, type Event, type Session } from './protocol';
-import type { Change, SessionService } from './sessions';
+import { ErrorCodes, type Event, type Session } from '../daemon/protocol';
+import type { Change, SessionService } from '../sessionService';
 
 const PAGE = 200;
 /** Sessions read to find a parent's continuations (they start after it, so are among the newest). */

@@ -1,10 +1,10 @@
 // Pure HTML for the history webview. Stored text reaches HTML only through
-// escapeHtml or render.ts (markdown-it, raw HTML off); the webview sanitizes
+// escapeHtml or markdownHtml.ts (markdown-it, raw HTML off); the webview sanitizes
 // again with DOMPurify, and the page's CSP (a nonce for the one script, no
 // inline style) is the last wall.
-import { eventCountText, formatStart, formatTime, kindTitle, sessionName, sessionState } from './labels';
-import type { Event, Session } from './protocol';
-import { renderLiteral, renderMarkdown } from './render';
+import { eventCountText, formatStart, formatTime, kindTitle, sessionName, sessionState } from '../text/labels';
+import type { Event, Session } from '../daemon/protocol';
+import { renderLiteral, renderMarkdown } from './markdownHtml';
 
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',

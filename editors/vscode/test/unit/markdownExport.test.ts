@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { escapeMarkdownInline, fenceFor, sessionToMarkdown } from '../../src/markdown';
+import { escapeMarkdownInline, fenceFor, sessionToMarkdown } from '../../src/text/markdownExport';
 import { event, session } from './fixtures';
 
 test('a session becomes a Markdown document with one section per event', () => {

@@ -1,12 +1,9 @@
-// Pure-ish (no vscode): the daemon's command line, and finding its program.
+// Pure-ish (no vscode): how the extension runs sessiond's processes, the
+// daemon (`sessiond --stdio`) and the CLI (`sessiond import`): their command
+// lines, and finding the program. Not VS Code's commands (commands/register.ts).
 import { accessSync, constants } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
-
-export interface Settings {
-  command: string[];
-  dbPath: string;
-  engineBaseUrl: string;
-}
+import type { Settings } from '../settings';
 
 /** The daemon's arguments before the `--stdio` the language client appends. */
 export function daemonArgs(s: Settings): string[] {
@@ -53,20 +50,4 @@ export type ImportSource = (typeof IMPORT_SOURCES)[number];
 export function importCommand(s: Settings, source: ImportSource, paths: string[]): [string, string[]] {
   const [program = 'sessiond', ...rest] = s.command;
   return [program, [...rest, 'import', source, ...paths, ...(s.dbPath ? ['--db', s.dbPath] : [])]];
-}
-
-/**
- * Text from a process or the daemon, fit for a notification: one line per
- * line, no terminal escapes, and no `[label](target)` that VS Code would turn
- * into a link.
- */
-export function plainText(text: string): string {
-  return text
-    // Control characters are what this removes.
-    // eslint-disable-next-line no-control-regex
-    .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '')
-    .replace(/\]\(/g, '] (')
-    .trim();
 }

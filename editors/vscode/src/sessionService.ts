@@ -4,8 +4,8 @@
 // to the views. Views never talk to the wire about changes; they listen here.
 import * as vscode from 'vscode';
 import { ResponseError } from 'vscode-languageserver-protocol';
-import type { Wire } from './client';
-import { readSettings } from './config';
+import type { Wire } from './daemon/client';
+import { readSettings } from './settings';
 import {
   ChatDelta,
   ChatSend,
@@ -32,7 +32,7 @@ import {
   SessionSubscribe,
   type StartParams,
   supports,
-} from './protocol';
+} from './daemon/protocol';
 
 /** The contract's largest `limit`. */
 export const MAX_LIMIT = 10000;

@@ -2,9 +2,9 @@
 // (the `vscode` module is a stub here: see vscodeStub.ts).
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
-import type { Session } from '../../src/protocol';
-import { type Change, type Delta, SessionService } from '../../src/sessions';
-import { type Node, PAGE_SIZE, type SessionNode, SessionsTree } from '../../src/sessionsTree';
+import type { Session } from '../../src/daemon/protocol';
+import { type Change, type Delta, SessionService } from '../../src/sessionService';
+import { type Node, PAGE_SIZE, type SessionNode, SessionsTree } from '../../src/views/sessionsTree';
 import { FakeDaemon } from './fakeDaemon';
 import { infos, settings } from './vscodeStub';
 

@@ -1,6 +1,6 @@
 // Pure: a session and its events as a Markdown document ("Copy Session as Markdown").
 import { formatTime, kindTitle } from './labels';
-import type { Event, Session } from './protocol';
+import type { Event, Session } from '../daemon/protocol';
 
 /** A fence of backticks longer than any run inside the text, so the text cannot close it. */
 export function fenceFor(text: string): string {

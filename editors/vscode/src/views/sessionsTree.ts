@@ -1,11 +1,11 @@
 // The Sessions tree: newest first, a page at a time, grouped Today /
 // Yesterday / Last 7 days / Older, then the trash (version 2).
 import * as vscode from 'vscode';
-import { readSettings } from './config';
-import { DaemonUnavailable } from './errors';
-import { dayGroup, type DayGroup, firstPrompt, GROUP_TITLES, labelRoom, sessionDescription, sessionLabel, sessionTooltip } from './labels';
-import { type Session, SessionDelete } from './protocol';
-import type { SessionService } from './sessions';
+import { readSettings } from '../settings';
+import { DaemonUnavailable } from '../daemon/unavailable';
+import { dayGroup, type DayGroup, firstPrompt, GROUP_TITLES, labelRoom, sessionDescription, sessionLabel, sessionTooltip } from '../text/labels';
+import { type Session, SessionDelete } from '../daemon/protocol';
+import type { SessionService } from '../sessionService';
 
 export const PAGE_SIZE = 50;
 /** The first prompt is almost always among a session's first few events (version 1 only). */

@@ -3,7 +3,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { daemonArgs, findExecutable, importCommand, missingProgramMessage, plainText } from '../../src/command';
+import { daemonArgs, findExecutable, importCommand, missingProgramMessage } from '../../src/daemon/launch';
+import { plainText } from '../../src/text/plainText';
 
 test('daemonArgs keeps the command arguments and adds --db only when set', () => {
   assert.deepEqual(daemonArgs({ command: ['sessiond'], dbPath: '', engineBaseUrl: '' }), []);
