@@ -6,6 +6,7 @@ import { ResponseError } from 'vscode-languageserver-protocol';
 import { kindTitle, markRanges, relativeTime, sessionName } from '../text/labels';
 import { ErrorCodes, type Hit } from '../daemon/protocol';
 import type { SessionService } from '../sessionService';
+import { escapeIcons } from '../text/plainText';
 
 const DEBOUNCE_MS = 150;
 const HITS = 50;
@@ -21,11 +22,6 @@ const KIND_ICONS: Record<Hit['kind'], string> = {
 
 interface HitItem extends vscode.QuickPickItem {
   hit?: Hit;
-}
-
-/** Stored text is shown as text: `$(name)` would otherwise become an icon. */
-export function escapeIcons(text: string): string {
-  return text.replace(/\$\(/g, '\\$(');
 }
 
 /** The words a hit matched, as they appear in its snippet (to mark them in the history). */

@@ -10,7 +10,7 @@ import type {
   RequestType,
   RequestType0,
 } from 'vscode-languageserver-protocol';
-import { daemonArgs, findExecutable, missingProgramMessage } from './launch';
+import { daemonLaunch, describeDb, findExecutable, missingProgramMessage } from './launch';
 import { readSettings } from '../settings';
 import { DaemonUnavailable } from './unavailable';
 import type { SessiondCapabilities } from './protocol';
@@ -92,10 +92,12 @@ export class DaemonClient implements Wire, vscode.Disposable {
       const [problem, fix] = missingProgramMessage(program);
       throw this.fail(problem, fix);
     }
+    const launch = daemonLaunch(settings);
     const client = new LanguageClient(
       'sessiond',
       'sessiond',
-      { command: program, args: daemonArgs(settings), transport: TransportKind.stdio },
+      // The environment is added to VS Code's own (the client merges them).
+      { command: launch.program, args: launch.args, options: { env: launch.env }, transport: TransportKind.stdio },
       {
         // No documentSelector: sessiond is about chat sessions, not files.
         outputChannel: this.log,
@@ -109,7 +111,8 @@ export class DaemonClient implements Wire, vscode.Disposable {
         },
       },
     );
-    this.log.info(`starting ${[program, ...daemonArgs(settings), '--stdio'].join(' ')}`);
+    const db = settings.dbPath ? `, database ${describeDb(settings.dbPath)} (from sessiond.dbPath, passed as SESSIOND_DB)` : '';
+    this.log.info(`starting ${[launch.program, ...launch.args, '--stdio'].join(' ')}${db}`);
     // Routed before start so that nothing sent right after initialize is missed.
     for (const route of this.routes) client.onNotification(route.type, (params: unknown) => this.deliver(route, params));
     try {

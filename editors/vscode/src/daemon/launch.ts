@@ -1,13 +1,51 @@
 // Pure-ish (no vscode): how the extension runs sessiond's processes, the
 // daemon (`sessiond --stdio`) and the CLI (`sessiond import`): their command
-// lines, and finding the program. Not VS Code's commands (commands/register.ts).
+// lines and environment, and finding the program. Not VS Code's commands
+// (commands/register.ts).
+//
+// The database goes in the environment (SESSIOND_DB), never on the command
+// line: a PostgreSQL URI may hold a password, and every user of the machine
+// can read a command line (`ps`); a process's environment only its owner.
 import { accessSync, constants } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import type { Settings } from '../settings';
 
-/** The daemon's arguments before the `--stdio` the language client appends. */
-export function daemonArgs(s: Settings): string[] {
-  return [...s.command.slice(1), ...(s.dbPath ? ['--db', s.dbPath] : [])];
+/** A process to start: the program, its arguments, and what to add to the environment it inherits. */
+export interface Launch {
+  program: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+/** What the settings add to the environment: the database, when one is set (else the inherited SESSIOND_DB or the default). */
+function settingsEnv(s: Settings): Record<string, string> {
+  return s.dbPath ? { SESSIOND_DB: s.dbPath } : {};
+}
+
+/** `sessiond ARGS… SUBCOMMAND…` as the settings run it. */
+function cli(s: Settings, subcommand: string[]): Launch {
+  const [program = 'sessiond', ...rest] = s.command;
+  return { program, args: [...rest, ...subcommand], env: settingsEnv(s) };
+}
+
+/** The daemon, before the `--stdio` the language client appends. */
+export function daemonLaunch(s: Settings): Launch {
+  return cli(s, []);
+}
+
+/**
+ * The database as the log may show it: a file as it is; a URI without its
+ * user, password and query (`postgresql://db.example/sessions`).
+ */
+export function describeDb(db: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(db)) return db;
+  try {
+    const u = new URL(db);
+    const hidden = u.username || u.password || u.search ? ' (credentials hidden)' : '';
+    return `${u.protocol}//${u.host}${u.pathname}${hidden}`;
+  } catch {
+    return `${db.split(':')[0]}://… (not shown)`;
+  }
 }
 
 /** Resolves a program like a shell would; undefined when nothing runnable is found. */
@@ -42,12 +80,12 @@ export function missingProgramMessage(program: string): [string, string] {
   ];
 }
 
-/** The sources `sessiond import SOURCE` takes (contract version 2). */
-export const IMPORT_SOURCES = ['claude-code', 'codex', 'llm', 'aider', 'sessiond'] as const;
-export type ImportSource = (typeof IMPORT_SOURCES)[number];
+/** `sessiond import SOURCE [PATH…]` on the configured database. */
+export function importLaunch(s: Settings, source: string, paths: string[]): Launch {
+  return cli(s, ['import', source, ...paths]);
+}
 
-/** `sessiond import` as the settings run it: the program, then its arguments. */
-export function importCommand(s: Settings, source: ImportSource, paths: string[]): [string, string[]] {
-  const [program = 'sessiond', ...rest] = s.command;
-  return [program, [...rest, 'import', source, ...paths, ...(s.dbPath ? ['--db', s.dbPath] : [])]];
+/** `sessiond import --list --json`: the sources this sessiond reads, one JSON object a line. */
+export function importListLaunch(s: Settings): Launch {
+  return cli(s, ['import', '--list', '--json']);
 }

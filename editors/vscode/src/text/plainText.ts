@@ -14,3 +14,8 @@ export function plainText(text: string): string {
     .replace(/\]\(/g, '] (')
     .trim();
 }
+
+/** Text shown as text in a picker: `$(name)` would otherwise become an icon. */
+export function escapeIcons(text: string): string {
+  return text.replace(/\$\(/g, '\\$(');
+}

@@ -3,17 +3,23 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { daemonArgs, findExecutable, importCommand, missingProgramMessage } from '../../src/daemon/launch';
+import { daemonLaunch, describeDb, findExecutable, importLaunch, importListLaunch, missingProgramMessage } from '../../src/daemon/launch';
 import { plainText } from '../../src/text/plainText';
 
-test('daemonArgs keeps the command arguments and adds --db only when set', () => {
-  assert.deepEqual(daemonArgs({ command: ['sessiond'], dbPath: '', engineBaseUrl: '' }), []);
-  assert.deepEqual(daemonArgs({ command: ['python3', '-m', 'sessiond'], dbPath: '/tmp/a b.db', engineBaseUrl: '' }), [
-    '-m',
-    'sessiond',
-    '--db',
-    '/tmp/a b.db',
-  ]);
+const SECRET = 'postgresql://me:s3cret-pw@db.example:5432/sessions?sslpassword=x';
+
+test('the daemon runs the command with its arguments; the database goes in SESSIOND_DB, never on the command line', () => {
+  assert.deepEqual(daemonLaunch({ command: ['sessiond'], dbPath: '', engineBaseUrl: '' }), { program: 'sessiond', args: [], env: {} });
+  const l = daemonLaunch({ command: ['python3', '-m', 'sessiond'], dbPath: SECRET, engineBaseUrl: '' });
+  assert.deepEqual(l, { program: 'python3', args: ['-m', 'sessiond'], env: { SESSIOND_DB: SECRET } });
+  assert.ok(!l.args.join(' ').includes('s3cret'));
+});
+
+test('the log names a database URI without its user, password or query', () => {
+  assert.equal(describeDb(SECRET), 'postgresql://db.example:5432/sessions (credentials hidden)');
+  assert.equal(describeDb('postgresql://db.example/sessions'), 'postgresql://db.example/sessions');
+  assert.equal(describeDb('/home/me/a b.db'), '/home/me/a b.db');
+  assert.ok(!describeDb('postgres://u:p%40ss@[bad').includes('p%40ss'));
 });
 
 test('findExecutable searches PATH for bare names and checks paths as given', () => {
@@ -42,10 +48,11 @@ test('a missing program is described by how it was named: on PATH, or at a path'
   assert.match(pathFix, /correct "sessiond.command"/);
 });
 
-test('import runs the configured command with the source, the paths and the database', () => {
-  const s = { command: ['python3', '-m', 'sessiond'], dbPath: '/tmp/s.db', engineBaseUrl: '' };
-  assert.deepEqual(importCommand(s, 'claude-code', []), ['python3', ['-m', 'sessiond', 'import', 'claude-code', '--db', '/tmp/s.db']]);
-  assert.deepEqual(importCommand({ ...s, command: ['sessiond'], dbPath: '' }, 'sessiond', ['/a b.db']), ['sessiond', ['import', 'sessiond', '/a b.db']]);
+test('import runs the configured command with the source and the paths, the database in SESSIOND_DB', () => {
+  const s = { command: ['python3', '-m', 'sessiond'], dbPath: SECRET, engineBaseUrl: '' };
+  assert.deepEqual(importLaunch(s, 'claude-code', []), { program: 'python3', args: ['-m', 'sessiond', 'import', 'claude-code'], env: { SESSIOND_DB: SECRET } });
+  assert.deepEqual(importLaunch({ ...s, command: ['sessiond'], dbPath: '' }, 'sessiond', ['/a b.db']), { program: 'sessiond', args: ['import', 'sessiond', '/a b.db'], env: {} });
+  assert.deepEqual(importListLaunch(s).args, ['-m', 'sessiond', 'import', '--list', '--json']);
 });
 
 test('plainText strips terminal escapes and breaks link syntax', () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Hit } from '../../src/daemon/protocol';
-import { escapeIcons, hitItem, matchedTerms } from '../../src/commands/searchPicker';
+import { hitItem, matchedTerms } from '../../src/commands/searchPicker';
+import { escapeIcons } from '../../src/text/plainText';
 import { findRanges, fold } from '../../src/webview/marks';
 import { session } from './fixtures';
 

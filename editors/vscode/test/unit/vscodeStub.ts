@@ -119,3 +119,8 @@ export class CancellationTokenSource {
 }
 
 export const clipboardText: string[] = [];
+
+export enum QuickPickItemKind {
+  Separator = -1,
+  Default = 0,
+}
