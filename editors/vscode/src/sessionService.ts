@@ -49,6 +49,15 @@ export interface Appended {
  */
 export type Change = { type: 'all' } | { type: 'shown' } | { type: 'session'; session: Session } | { type: 'append'; event: Event };
 
+/**
+ * Whether a prompt typed now would get a reply: `yes` (the session, the
+ * setting for a session this window starts, or the daemon names an engine),
+ * `no` (none of them does: the turn is only recorded), `unknown` (a daemon
+ * that does not say; the first chat/send tells), `nochat` (the daemon cannot
+ * ask an engine at all).
+ */
+export type EngineState = 'yes' | 'no' | 'unknown' | 'nochat';
+
 export interface Delta {
   sessionId: number;
   promptSeq: number;
@@ -63,8 +72,8 @@ export class SessionService implements vscode.Disposable {
   /** The new text of a reply streaming in answer to this window's chat/send. */
   readonly onDidDelta = this.streamed.event;
   private shown: Session | undefined;
-  /** Engine URLs ('' for none) for which the daemon said no engine is set: prompts there are notes. */
-  private readonly notesOnly = new Set<string>();
+  /** A daemon that does not announce `engine` answered a chat/send "no engine is set". */
+  private noDefaultEngine = false;
   private caps: SessiondCapabilities | undefined;
   private subscribed = false;
   private readonly disposables: vscode.Disposable[];
@@ -96,6 +105,22 @@ export class SessionService implements vscode.Disposable {
   async capabilities(): Promise<SessiondCapabilities> {
     this.caps = (await this.wire.capabilities()) ?? this.caps;
     return this.caps ?? { protocolVersion: 1, maxTextBytes: 0 };
+  }
+
+  /**
+   * Whether a prompt written to `session` (undefined: a new session) would get
+   * a reply. An ended or trashed session's turns go to a new session, which
+   * gets the engine of the setting.
+   */
+  engineState(session: Session | undefined): EngineState {
+    const caps = this.caps;
+    if (caps === undefined) return 'unknown';
+    if (!supports(caps, ChatSend.method)) return 'nochat';
+    const fresh = session === undefined || session.endedAt !== null || Boolean(session.deletedAt);
+    const url = fresh ? readSettings().engineBaseUrl : (session.engineBaseUrl ?? '');
+    if (url.trim() !== '') return 'yes';
+    if (caps.engine !== undefined) return caps.engine ? 'yes' : 'no';
+    return this.noDefaultEngine ? 'no' : 'unknown';
   }
 
   /** True when the running daemon serves `method` (see protocol.supports). */
@@ -204,9 +229,9 @@ export class SessionService implements vscode.Disposable {
     return { session: fresh, ...result };
   }
 
-  /** The engine setting changed: try chat/send again where it had no engine. */
+  /** The engine setting changed: the views say again whether replies come. */
   resetEngines(): void {
-    this.notesOnly.clear();
+    this.changed.fire({ type: 'shown' });
   }
 
   dispose(): void {
@@ -215,25 +240,24 @@ export class SessionService implements vscode.Disposable {
     this.streamed.dispose();
   }
 
-  /** A prompt through chat/send when the daemon offers it and the session's engine is not known missing. */
+  /**
+   * A prompt through chat/send when an engine would answer it; else only
+   * recorded, so that nothing but the turn is stored (chat/send with no engine
+   * would store a warning too).
+   */
   private async chat(target: Session, text: string, token?: vscode.CancellationToken): Promise<AppendResult> {
-    const engine = target.engineBaseUrl ?? '';
-    if (this.notesOnly.has(engine) || !(await this.has(ChatSend.method))) {
+    await this.capabilities();
+    const engine = this.engineState(target);
+    if (engine === 'no' || engine === 'nochat') {
       return this.wire.request(SessionAppend, { sessionId: target.id, kind: 'prompt', text });
     }
     try {
       return (await this.wire.request(ChatSend, { sessionId: target.id, text }, token)).prompt;
     } catch (e) {
-      // The prompt is stored either way; with no engine at all, say so once and keep turns as notes.
-      if (!(e instanceof ResponseError && e.code === ErrorCodes.EngineError && /no engine/i.test(e.message))) throw e;
-      this.notesOnly.add(engine);
-      void vscode.window
-        .showInformationMessage(
-          'sessiond: no engine is set, so your turns are kept as notes. To get replies, set "sessiond.engineBaseUrl" ' +
-            '(e.g. http://localhost:11434/v1 for Ollama) for new sessions, or start sessiond with --engine-base-url.',
-          'Open Settings',
-        )
-        .then((choice) => choice && vscode.commands.executeCommand('workbench.action.openSettings', 'sessiond.engineBaseUrl'));
+      // A daemon that does not announce `engine` tells it here, once: the prompt is
+      // stored; from now on turns are only recorded, and the views say so (no message).
+      if (!(engine === 'unknown' && e instanceof ResponseError && e.code === ErrorCodes.EngineError && /no engine/i.test(e.message))) throw e;
+      this.noDefaultEngine = true;
       const recent = await this.events(target.id, 3);
       const prompt = [...recent].reverse().find((ev) => ev.kind === 'prompt' && ev.text === text);
       return { seq: prompt?.seq ?? target.eventCount + 1, createdAt: prompt?.createdAt ?? '' };
@@ -256,7 +280,7 @@ export class SessionService implements vscode.Disposable {
 
   private async onStart(caps: SessiondCapabilities): Promise<void> {
     this.caps = caps;
-    this.notesOnly.clear();
+    this.noDefaultEngine = false;
     this.subscribed = false;
     if (supports(caps, SessionSubscribe.method)) {
       try {

@@ -143,23 +143,30 @@ export function registerCommands(p: Parts): vscode.Disposable[] {
         if (!(await p.service.has('session/search'))) {
           return void vscode.window.showWarningMessage('sessiond: this sessiond cannot search yet (it speaks protocol version 1); update it.');
         }
-        const hit = await pickHit(p.service);
-        if (hit === undefined) return;
-        await open(hit.session);
-        await p.history.focusOn({ seq: hit.seq, terms: matchedTerms(hit) });
+        const found = await pickHit(p.service);
+        if (found === undefined) return;
+        await open(found.best.session);
+        // At its best turn, every word found in the session marked.
+        await p.history.focusOn({ seq: found.best.seq, terms: matchedTerms(...found.hits) });
       }),
     ),
     register(
       'sessiond.renameSession',
       onSession('renaming the session', 'select a session to rename.', async (s) => {
+        // Prefilled with the name it has now, all of it selected: typing replaces it, an arrow key edits it.
+        const name = sessionName(s);
         const title = await vscode.window.showInputBox({
           title: 'Rename Session',
-          prompt: `A title for “${sessionName(s)}” (empty clears it)`,
-          value: s.title ?? '',
+          prompt: s.title ? 'A new title (empty clears it: the first prompt names it again)' : 'A title (it is named by its first prompt now)',
+          value: name,
+          valueSelection: [0, name.length],
           validateInput: (v) => (Array.from(v.trim()).length > 256 ? 'At most 256 characters.' : undefined),
         });
         if (title === undefined) return;
-        await p.service.rename(s, title.trim() === '' ? null : title.trim());
+        const wanted = title.trim() === '' ? null : title.trim().replace(/\s+/g, ' ');
+        // Accepting the name as it was changes nothing.
+        if (wanted === (s.title?.trim() || null) || (wanted === name && !s.title?.trim())) return;
+        await p.service.rename(s, wanted);
       }),
     ),
     register(

@@ -160,5 +160,7 @@ function capabilitiesOf(client: LanguageClient): SessiondCapabilities {
     protocolVersion: typeof caps.protocolVersion === 'number' ? caps.protocolVersion : 1,
     maxTextBytes: typeof caps.maxTextBytes === 'number' ? caps.maxTextBytes : 1048576,
     chat: caps.chat === true,
+    // Unknown (undefined) from a server that does not say: then a first chat/send tells.
+    ...(typeof caps.engine === 'boolean' ? { engine: caps.engine } : {}),
   };
 }

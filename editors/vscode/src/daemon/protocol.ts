@@ -37,6 +37,18 @@ export interface Session {
   preview?: string | null;
   /** Version 2: when it was moved to the trash. */
   deletedAt?: Timestamp | null;
+  /** Version 3: the program it was held in (`claude-code`, `vscode`, …); null when not given. */
+  source?: string | null;
+}
+
+/** Version 3: what a turn carries beside its text (every key optional). */
+export interface EventMeta {
+  /** The model that wrote a reply. */
+  model?: string;
+  usage?: { inputTokens?: number; outputTokens?: number; cacheReadTokens?: number; cacheWriteTokens?: number };
+  /** The tool a `command` event called or answered. */
+  tool?: string;
+  isError?: boolean;
 }
 
 export interface Event {
@@ -45,6 +57,8 @@ export interface Event {
   kind: EventKind;
   text: string;
   createdAt: Timestamp;
+  /** Version 3; absent or null from older servers. */
+  meta?: EventMeta | null;
 }
 
 export interface StartParams {
@@ -145,6 +159,11 @@ export interface SessiondCapabilities {
   maxTextBytes: number;
   /** Version 2: the server implements chat/send. */
   chat?: boolean;
+  /**
+   * Whether the server has an engine of its own (`--engine-base-url`, its
+   * environment) for sessions that name none; undefined when it does not say.
+   */
+  engine?: boolean;
 }
 
 /** The methods a server of each version serves beyond version 1's. */

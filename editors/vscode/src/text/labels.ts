@@ -3,16 +3,6 @@
 // unit tests run it in plain node.
 import type { Event, Session } from '../daemon/protocol';
 
-/**
- * Room on a tree row at the default side-bar width (300 px), in label
- * characters: labels are cut so that the description (time, count, state)
- * stays visible. Measured in code-server: a label character is 6.5 to 7 px,
- * a description character (smaller type) 5.3 to 5.8 px (⚠ twice that), of
- * about 239 px.
- */
-export const ROW_CHARS = 33;
-const DESCRIPTION_CHAR = 0.85;
-const MIN_LABEL_CHARS = 12;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 function pad(n: number): string {
@@ -118,29 +108,41 @@ export function sessionState(session: Session): 'live' | 'ended' | 'in trash' {
   return session.endedAt === null ? 'live' : 'ended';
 }
 
-/** How many label characters fit beside a description of `description` characters at the default width. */
-export function labelRoom(description: string): number {
-  const width = Array.from(description).length + (description.match(/⚠/g)?.length ?? 0);
-  return Math.max(MIN_LABEL_CHARS, Math.floor(ROW_CHARS - width * DESCRIPTION_CHAR));
-}
-
-/** Tree label: `↳ ` for a continuation, then the name, cut to `chars` (see labelRoom). */
-export function sessionLabel(session: Session, prompt?: string, chars = ROW_CHARS): string {
+/**
+ * Tree label: `↳ ` for a continuation, then the whole name. The name is never
+ * cut here: VS Code's own ellipsis fits it to the row, and the tooltip shows
+ * it whole.
+ */
+export function sessionLabel(session: Session, prompt?: string): string {
   const mark = session.parentUlid === null ? '' : '↳ ';
-  return `${mark}${cut(sessionName(session, prompt), chars - mark.length)}`;
+  return `${mark}${sessionName(session, prompt)}`;
 }
 
-/** Tree description: `14:32 · 4 · live`, then `⚠` when its engine is not the configured one. */
+/**
+ * Tree description, after the name (VS Code cuts it first when the row is
+ * short), its parts shortest first: `⚠` when the engine is not the configured
+ * one, the event count, the time (`4 · 14:32`). The state is in the icon and
+ * the tooltip.
+ */
 export function sessionDescription(session: Session, engineSetting: string, now: Date): string {
-  const parts = [relativeTime(session.startedAt, now), String(session.eventCount), sessionState(session)];
-  if (engineDiffers(session, engineSetting)) parts.push('⚠');
+  const parts = [String(session.eventCount), relativeTime(session.startedAt, now)];
+  if (engineDiffers(session, engineSetting)) parts.unshift('⚠');
   return parts.join(' · ');
+}
+
+/** What a screen reader says for a tree row: the name, then the state, count and time in words. */
+export function sessionAccessibleLabel(session: Session, now: Date, prompt?: string): string {
+  const state = sessionState(session);
+  return `${sessionName(session, prompt)}, ${state}, ${eventCountText(session.eventCount)}, started ${relativeTime(session.startedAt, now)}`;
 }
 
 /** Tree tooltip: every field a person may want, one per line. */
 export function sessionTooltip(session: Session, engineSetting: string, prompt?: string): string {
-  const lines = [
-    sessionName(session, prompt),
+  const lines = [sessionName(session, prompt)];
+  // A title hides the first prompt: show it, so that sessions of one title can be told apart.
+  const preview = session.preview?.trim();
+  if (session.title?.trim() && preview && preview !== session.title.trim()) lines.push(`First prompt: ${preview}`);
+  lines.push(
     '',
     `Session ${session.ulid}`,
     `Started ${formatStart(session.startedAt)}`,
@@ -148,7 +150,7 @@ export function sessionTooltip(session: Session, engineSetting: string, prompt?:
     eventCountText(session.eventCount),
     `Client ${session.cliVersion}`,
     `Engine ${session.engineBaseUrl ?? '(none)'}`,
-  ];
+  );
   if (session.deletedAt) lines.push(`Moved to the trash ${formatStart(session.deletedAt)}`);
   if (engineDiffers(session, engineSetting)) {
     lines.push(`⚠ Another engine: the setting is ${normalizeUrl(engineSetting) || '(empty)'}`);
@@ -168,6 +170,12 @@ const KIND_TITLES: Record<Event['kind'], string> = {
 
 export function kindTitle(kind: Event['kind']): string {
   return KIND_TITLES[kind] ?? kind;
+}
+
+/** How a turn is headed: `You`, `Reply` (the model's name when the reply names it), `Command`, … */
+export function eventTitle(e: Pick<Event, 'kind' | 'meta'>): string {
+  const model = e.kind === 'system' && typeof e.meta?.model === 'string' ? e.meta.model.replace(/\s+/g, ' ').trim() : '';
+  return model || kindTitle(e.kind);
 }
 
 /** Marks `[start, end)` code-point ranges of `text` with `open`/`close` (for a picker that can't bold). */

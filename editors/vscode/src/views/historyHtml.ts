@@ -2,7 +2,8 @@
 // escapeHtml or markdownHtml.ts (markdown-it, raw HTML off); the webview sanitizes
 // again with DOMPurify, and the page's CSP (a nonce for the one script, no
 // inline style) is the last wall.
-import { eventCountText, formatStart, formatTime, kindTitle, sessionName, sessionState } from '../text/labels';
+import type { EngineState } from '../sessionService';
+import { eventCountText, eventTitle, formatStart, formatTime, sessionName, sessionState } from '../text/labels';
 import type { Event, Session } from '../daemon/protocol';
 import { renderLiteral, renderMarkdown } from './markdownHtml';
 
@@ -63,10 +64,14 @@ export function historyPage(a: PageAssets): string {
 <button id="find-close" type="button" title="Close (Escape)" aria-label="Close find">×</button>
 </div>
 <header id="header"></header>
+<main id="scroll">
 <button id="earlier" type="button" hidden>Show earlier events</button>
-<main id="events" aria-live="polite"></main>
+<div id="events" aria-live="polite"></div>
+<button id="newer" type="button" hidden>New turns below</button>
+</main>
 <footer id="footer"></footer>
 <form id="composer">
+<div id="notice" role="status" hidden></div>
 <textarea id="input" rows="2" aria-label="Your turn" placeholder="Type your turn; Enter sends, Shift+Enter adds a line"></textarea>
 <button id="stop" type="button" hidden>Stop reply</button>
 </form>
@@ -85,7 +90,7 @@ export function renderText(e: Pick<Event, 'kind' | 'text'>): string {
 export function renderEvent(e: Event): string {
   return (
     `<article class="event kind-${escapeHtml(e.kind)}" data-seq="${e.seq}">` +
-    `<div class="meta"><span class="kind">${escapeHtml(kindTitle(e.kind))}</span>` +
+    `<div class="meta"><span class="kind">${escapeHtml(eventTitle(e))}</span>` +
     `<time datetime="${escapeHtml(e.createdAt)}" title="${escapeHtml(e.createdAt)}">${escapeHtml(formatTime(e.createdAt))}</time></div>` +
     `<div class="text markdown">${renderText(e)}</div></article>`
   );
@@ -120,12 +125,53 @@ export function renderFooter(children: readonly Session[]): string {
   return `<p class="continued">Continued in ${children.map((c) => sessionLink(c)).join(', ')}</p>`;
 }
 
-/** What the composer's placeholder says Enter will do. */
-export function composerHint(session: Session | undefined): string {
-  if (session === undefined) return 'Type to start a new session; Enter sends, Shift+Enter adds a line';
-  if (session.deletedAt) return 'This session is in the trash; restore it to continue it';
-  if (session.endedAt !== null) return 'This session has ended; Enter continues it in a new session';
-  return 'Type your turn; Enter sends, Shift+Enter adds a line';
+/** No reply will come: the daemon cannot chat, or no engine is known for the session. */
+function notesOnly(engine: EngineState): boolean {
+  return engine === 'no' || engine === 'nochat';
+}
+
+/** What the composer's placeholder says Enter will do (and, without an engine, that no reply comes). */
+export function composerHint(session: Session | undefined, engine: EngineState = 'unknown'): string {
+  if (session?.deletedAt) return 'This session is in the trash; restore it to continue it';
+  const why = engine === 'nochat' ? 'this sessiond cannot chat' : 'no engine: set sessiond.engineBaseUrl';
+  const notes = notesOnly(engine);
+  if (session === undefined) {
+    return notes ? `Enter starts a new session with your turn as a note, no reply (${why})` : 'Type to start a new session; Enter sends, Shift+Enter adds a line';
+  }
+  if (session.endedAt !== null) {
+    return notes ? `This session has ended; Enter continues it in a new session, as a note (${why})` : 'This session has ended; Enter continues it in a new session';
+  }
+  return notes ? `Enter keeps your turn as a note, no reply (${why})` : 'Type your turn; Enter sends, Shift+Enter adds a line';
+}
+
+/** The programs whose sessions sessiond's own clients start (any other `source` is an import). */
+const OWN_SOURCES = new Set(['vscode', 'nvim', 'sessiond-chat']);
+
+/**
+ * Lines above the box, shown before anything is typed and while typing (a
+ * placeholder is not): where a turn will go when that is not the session
+ * shown, and that no reply will come without an engine, with the setting to
+ * change.
+ */
+export function composerNotice(session: Session | undefined, engine: EngineState = 'unknown', engineSetting = ''): string {
+  const lines: string[] = [];
+  if (session !== undefined && !session.deletedAt && session.endedAt !== null) {
+    const source = session.source?.trim();
+    const what = source && !OWN_SOURCES.has(source) ? `This session was imported from ${escapeHtml(source)}` : 'This session has ended';
+    lines.push(`<p class="notice-continue">↳ ${what}: what you send starts a new session that continues it.</p>`);
+  }
+  if (!session?.deletedAt && engine === 'nochat') {
+    lines.push('<p class="notice-engine">This sessiond cannot ask an engine (it has no chat): your turns are kept as notes, with no reply.</p>');
+  } else if (!session?.deletedAt && engine === 'no') {
+    const setting = '<button type="button" class="open-setting" title="Open the setting">sessiond.engineBaseUrl</button>';
+    const live = session !== undefined && session.endedAt === null;
+    lines.push(
+      live && engineSetting.trim() !== ''
+        ? `<p class="notice-engine">No engine for this session (it was started without one): your turns are kept as notes, with no reply. New sessions use ${setting}.</p>`
+        : `<p class="notice-engine">No engine is set: your turns are kept as notes, with no reply. To get replies, set ${setting} (e.g. http://localhost:11434/v1 for Ollama).</p>`,
+    );
+  }
+  return lines.join('');
 }
 
 /** Where to scroll, and the words to mark there (a search hit's matches). */
@@ -140,7 +186,12 @@ export interface HistoryMessage {
   eventsHtml: string;
   footerHtml: string;
   hasEarlier: boolean;
+  /** How many of the session's events are older than those shown. */
+  earlier: number;
+  /** Which session this is (the page counts new turns per session). */
+  ulid: string;
   hint: string;
+  noticeHtml: string;
   canWrite: boolean;
   focus?: Focus;
 }
@@ -148,7 +199,14 @@ export interface HistoryMessage {
 export function renderHistory(
   session: Session | undefined,
   events: readonly Event[],
-  more: { parent?: Parent; children?: readonly Session[]; focus?: Focus; eventHtml?: (e: Event) => string } = {},
+  more: {
+    parent?: Parent;
+    children?: readonly Session[];
+    focus?: Focus;
+    eventHtml?: (e: Event) => string;
+    engine?: EngineState;
+    engineSetting?: string;
+  } = {},
 ): HistoryMessage {
   const first = events[0];
   return {
@@ -157,7 +215,10 @@ export function renderHistory(
     eventsHtml: events.map(more.eventHtml ?? renderEvent).join(''),
     footerHtml: renderFooter(more.children ?? []),
     hasEarlier: first !== undefined && first.seq > 1,
-    hint: composerHint(session),
+    earlier: first === undefined ? 0 : first.seq - 1,
+    ulid: session?.ulid ?? '',
+    hint: composerHint(session, more.engine),
+    noticeHtml: composerNotice(session, more.engine, more.engineSetting),
     canWrite: !session?.deletedAt,
     ...(more.focus ? { focus: more.focus } : {}),
   };

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { DaemonUnavailable } from '../daemon/unavailable';
 import { type Focus, historyPage, makeNonce, type Parent, renderEvent, renderHistory } from './historyHtml';
 import { renderMarkdown } from './markdownHtml';
+import { readSettings } from '../settings';
 import { sessionName } from '../text/labels';
 import { ResponseError } from 'vscode-languageserver-protocol';
 import { ErrorCodes, type Event, type Session } from '../daemon/protocol';
@@ -22,7 +23,8 @@ type FromWebview =
   | { type: 'earlier' }
   | { type: 'open'; ulid: string }
   | { type: 'copy'; text: string; id: number }
-  | { type: 'stop' };
+  | { type: 'stop' }
+  | { type: 'openSetting' };
 
 /**
  * Events never change once stored, so their HTML is kept (markdown and
@@ -142,6 +144,8 @@ export class HistoryPane implements vscode.Disposable {
           children: related?.children,
           focus,
           eventHtml: (e) => cachedEventHtml(session?.ulid ?? '', e),
+          engine: this.service.engineState(session),
+          engineSetting: readSettings().engineBaseUrl,
         }),
       );
       this.titled.fire(session);
@@ -222,6 +226,9 @@ export class HistoryPane implements vscode.Disposable {
         return;
       case 'stop':
         this.sending?.cancel();
+        return;
+      case 'openSetting':
+        await vscode.commands.executeCommand('workbench.action.openSettings', 'sessiond.engineBaseUrl');
         return;
       case 'send':
         if (typeof m.text === 'string' && m.text.trim() !== '') await this.send(m.text);

@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { readSettings } from '../settings';
 import { DaemonUnavailable } from '../daemon/unavailable';
-import { dayGroup, type DayGroup, firstPrompt, GROUP_TITLES, labelRoom, sessionDescription, sessionLabel, sessionTooltip } from '../text/labels';
+import { dayGroup, type DayGroup, firstPrompt, GROUP_TITLES, sessionAccessibleLabel, sessionDescription, sessionLabel, sessionTooltip } from '../text/labels';
 import { type Session, SessionDelete } from '../daemon/protocol';
 import type { SessionService } from '../sessionService';
 
@@ -156,13 +156,14 @@ export class SessionsTree implements vscode.TreeDataProvider<Node>, vscode.Dispo
   private sessionItem(node: SessionNode): vscode.TreeItem {
     const s = node.session;
     const engine = readSettings().engineBaseUrl;
-    const description = sessionDescription(s, engine, this.now());
-    const item = new vscode.TreeItem(sessionLabel(s, node.prompt, labelRoom(description)));
+    const now = this.now();
+    const item = new vscode.TreeItem(sessionLabel(s, node.prompt));
     const state = s.deletedAt ? 'trashed' : s.endedAt === null ? 'live' : 'ended';
     item.id = s.deletedAt ? `trash:${s.ulid}` : s.ulid;
-    item.description = description;
+    item.description = sessionDescription(s, engine, now);
     item.tooltip = sessionTooltip(s, engine, node.prompt);
-    // The state shows in the icon too, so it stays visible when the row is cut.
+    item.accessibilityInformation = { label: sessionAccessibleLabel(s, now, node.prompt) };
+    // The state shows in the icon, so it stays visible however the row is cut.
     item.iconPath =
       state === 'live'
         ? new vscode.ThemeIcon('circle-filled', new vscode.ThemeColor('charts.green'))

@@ -59,3 +59,52 @@ test('the page has a strict CSP: nothing by default, one script by nonce, no inl
   assert.equal(page.match(/<script/g)?.length, 1);
   assert.ok(!page.includes('style='), 'no inline style attribute');
 });
+
+test('a reply is headed Reply, or by the model that wrote it (escaped); never by the wire\'s "system"', () => {
+  const plain = renderEvent(event(2, 'system', 'ok'));
+  assert.match(plain, /<span class="kind">Reply<\/span>/);
+  const named = renderEvent({ ...event(3, 'system', 'ok'), meta: { model: 'llama3 <b>' } });
+  assert.match(named, /<span class="kind">llama3 &lt;b&gt;<\/span>/);
+  assert.match(renderEvent({ ...event(4, 'prompt', 'q'), meta: { model: 'm' } }), /<span class="kind">You<\/span>/);
+  assert.ok(![plain, named].some((h) => />system</.test(h)));
+});
+
+test('Show earlier events counts what is not shown', () => {
+  const msg = renderHistory(session({ eventCount: 9 }), [event(5, 'prompt', 'a'), event(6, 'system', 'b')]);
+  assert.equal(msg.earlier, 4);
+  assert.equal(renderHistory(session(), [event(1, 'prompt', 'a')]).earlier, 0);
+});
+
+test('without an engine the box says so before anything is sent, naming the setting', () => {
+  const live = renderHistory(session(), [], { engine: 'no' });
+  assert.match(live.hint, /no reply.*sessiond\.engineBaseUrl/);
+  assert.match(live.noticeHtml, /No engine is set: your turns are kept as notes.*<button type="button" class="open-setting"[^>]*>sessiond\.engineBaseUrl<\/button>/);
+  const noNew = renderHistory(undefined, [], { engine: 'no' });
+  assert.match(noNew.hint, /new session.*no reply/);
+  const withSetting = renderHistory(session(), [], { engine: 'no', engineSetting: 'http://e/v1' });
+  assert.match(withSetting.noticeHtml, /No engine for this session.*New sessions use/);
+  assert.match(renderHistory(session(), [], { engine: 'nochat' }).noticeHtml, /cannot ask an engine/);
+  for (const engine of ['yes', 'unknown'] as const) {
+    const msg = renderHistory(session(), [], { engine });
+    assert.equal(msg.noticeHtml, '');
+    assert.equal(msg.hint, 'Type your turn; Enter sends, Shift+Enter adds a line');
+  }
+});
+
+test('writing to an ended or imported session says in one line that a continuation starts', () => {
+  const ended = renderHistory(session({ endedAt: '2026-11-25T05:00:00.000Z' }), [], { engine: 'yes' });
+  assert.match(ended.hint, /continues it/);
+  assert.equal(ended.noticeHtml, '<p class="notice-continue">↳ This session has ended: what you send starts a new session that continues it.</p>');
+  const imported = renderHistory(session({ endedAt: '2026-11-25T05:00:00.000Z', source: 'claude-<code>' }), [], { engine: 'yes' });
+  assert.match(imported.noticeHtml, /↳ This session was imported from claude-&lt;code&gt;: what you send starts a new session/);
+  const own = renderHistory(session({ endedAt: '2026-11-25T05:00:00.000Z', source: 'vscode' }), [], { engine: 'yes' });
+  assert.match(own.noticeHtml, /This session has ended/);
+  assert.equal(renderHistory(session({ deletedAt: '2026-11-25T05:00:00.000Z', endedAt: 'x' }), [], { engine: 'no' }).noticeHtml, '');
+  assert.equal(renderHistory(session(), [], { engine: 'yes' }).noticeHtml, '');
+});
+
+test('the page scrolls only the turns: the earlier-events button and the new-turns marker are inside the scrolled part', () => {
+  const page = historyPage({ cspSource: 'c:', nonce: 'n', scriptUri: 's.js', styleUri: 's.css' });
+  assert.match(page, /<main id="scroll">\n<button id="earlier"[^>]*>[^<]*<\/button>\n<div id="events"[^>]*><\/div>\n<button id="newer"/);
+  assert.match(page, /<div id="notice" role="status" hidden><\/div>\n<textarea/);
+});

@@ -8,7 +8,7 @@ import type { HistoryMessage } from '../../src/views/historyHtml';
 import type { Session } from '../../src/daemon/protocol';
 import { SessionService } from '../../src/sessionService';
 import { FakeDaemon } from './fakeDaemon';
-import { clipboardText, EventEmitter, errors, Uri } from './vscodeStub';
+import { clipboardText, EventEmitter, errors, executed, Uri } from './vscodeStub';
 
 type Posted = { type: string } & Record<string, unknown>;
 
@@ -158,4 +158,26 @@ test('a link in a tab opens the linked session in that tab', async () => {
   webview.fromPage({ type: 'open', ulid: parent.ulid });
   await webview.until((m) => m.type === 'render' && String(m.footerHtml).includes('Continued in'));
   assert.equal(p.session?.id, parent.id);
+});
+
+test('with no engine, the page says so before a turn is sent, the turn is stored alone, and the setting opens from the page', async () => {
+  daemon = new FakeDaemon(2, true, false);
+  service = new SessionService(daemon, 'test 1');
+  daemon.announce();
+  await settle();
+  const s = daemon.start();
+  const p = pane(false);
+  await p.show(s);
+  const shown = webview.renders().at(-1);
+  assert.match(shown?.noticeHtml ?? '', /No engine is set/);
+  assert.match(shown?.hint ?? '', /no reply/);
+  webview.fromPage({ type: 'send', text: 'just a note' });
+  await webview.until((m) => m.type === 'render' && String(m.eventsHtml).includes('just a note'));
+  await webview.until((m) => m.type === 'sending' && m.busy === false);
+  assert.deepEqual(daemon.events.map((e) => [e.kind, e.text]), [['prompt', 'just a note']]);
+  assert.deepEqual(errors, []);
+  executed.length = 0;
+  webview.fromPage({ type: 'openSetting' });
+  await settle();
+  assert.deepEqual(executed, [['workbench.action.openSettings', 'sessiond.engineBaseUrl']]);
 });

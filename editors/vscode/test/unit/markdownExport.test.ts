@@ -48,3 +48,8 @@ test('ended and continued sessions say so', () => {
   assert.match(md, /- Ended: 2026-11-25T05:00:00.000Z/);
   assert.match(md, /- Continues: P1/);
 });
+
+test('a reply that names its model is headed by it, as text', () => {
+  const md = sessionToMarkdown(session(), [{ ...event(1, 'system', 'Hi.'), meta: { model: 'gpt-4o *x*' } }]);
+  assert.match(md, /## 1\. gpt\\-4o \\\*x\\\* · 04:26:01/);
+});

@@ -169,22 +169,60 @@ test('with chat, a typed prompt goes through chat/send and the reply streams', a
   assert.ok(daemon.calls.includes('session/append'));
 });
 
-test('with chat but no engine set, the first prompt says how to set one, and later prompts are notes', async () => {
+test('a daemon that says it has no engine: prompts are only recorded, nothing else is stored, nothing pops up', async () => {
+  serve(new FakeDaemon(2, true, false));
+  await started();
+  infos.length = 0;
+  const s = daemon.start();
+  await service.show(s);
+  assert.equal(service.engineState(service.current), 'no');
+  const first = await service.append('prompt', 'note one', { chat: true });
+  assert.equal(first.seq, 1);
+  await service.append('prompt', 'note two', { chat: true });
+  assert.ok(!daemon.calls.includes('chat/send'));
+  assert.deepEqual(daemon.events.map((e) => e.kind), ['prompt', 'prompt'], 'no warning turn');
+  assert.deepEqual(infos, []);
+});
+
+test('a session\'s own engine, or the setting for a session this window starts, counts as an engine', async () => {
+  serve(new FakeDaemon(2, true, false));
+  await started();
+  const own = daemon.start({ engineBaseUrl: 'http://127.0.0.1:1/v1' });
+  assert.equal(service.engineState(own), 'yes');
+  const none = daemon.start();
+  assert.equal(service.engineState(none), 'no');
+  assert.equal(service.engineState(undefined), 'no');
+  settings.engineBaseUrl = 'http://127.0.0.1:2/v1';
+  // A new session, or a continuation of an ended one, is started with the setting's engine.
+  assert.equal(service.engineState(undefined), 'yes');
+  assert.equal(service.engineState({ ...none, endedAt: '2026-11-25T01:00:00.000Z' }), 'yes');
+  // A live session started without one keeps none: chat/send would use the daemon's.
+  assert.equal(service.engineState(none), 'no');
+  await service.show(own);
+  await service.append('prompt', 'asked', { chat: true });
+  assert.ok(daemon.calls.includes('chat/send'));
+  serve(new FakeDaemon(2, false));
+  await started();
+  assert.equal(service.engineState(undefined), 'nochat');
+});
+
+test('a daemon that does not say: the first prompt tells (its warning stays), then prompts are notes, and nothing pops up', async () => {
   serve(new FakeDaemon(2, true));
   await started();
   daemon.engineError = 'no engine is set: start sessiond with --engine-base-url URL';
   infos.length = 0;
+  assert.equal(service.engineState(undefined), 'unknown');
   const first = await service.append('prompt', 'note one', { chat: true });
   assert.equal(first.seq, 1);
-  assert.equal(infos.length, 1);
-  assert.match(infos[0], /no engine is set, so your turns are kept as notes.*"sessiond\.engineBaseUrl"/);
+  assert.equal(service.engineState(service.current), 'no');
   const calls = daemon.calls.length;
   const second = await service.append('prompt', 'note two', { chat: true });
-  assert.equal(second.seq, 2);
+  assert.equal(second.seq, 3);
   assert.deepEqual(daemon.calls.slice(calls).filter((m) => m.startsWith('chat') || m === 'session/append'), ['session/append']);
-  assert.equal(infos.length, 1, 'said once');
+  assert.deepEqual(infos, []);
   // Another engine error (unreachable, refused) is the person's to see, every time.
-  service.resetEngines();
+  const other = daemon.start({ engineBaseUrl: 'http://127.0.0.1:9' });
+  await service.show(other);
   daemon.engineError = 'The engine at http://127.0.0.1:9 cannot be reached.';
   await assert.rejects(service.append('prompt', 'three', { chat: true }), /cannot be reached/);
 });
@@ -209,7 +247,7 @@ test('the tree groups by day, lists a page newest first, then loads more on dema
   assert.equal(today[0].session.id, newest.id);
   const item = tree.getTreeItem(today[0]);
   assert.equal(item.label, 'newest speaks');
-  assert.equal(item.description, '09:00 · 1 · live');
+  assert.equal(item.description, '1 · 09:00');
   assert.equal(item.contextValue, 'session.live');
   assert.equal(tree.getParent(today[0]), roots[0]);
   tree.loadMore();
@@ -227,7 +265,8 @@ test('the trash node lists trashed sessions, with Restore as their action', asyn
   const item = tree.getTreeItem(trashed);
   assert.equal(item.label, 'Old plan');
   assert.equal(item.contextValue, 'session.trashed');
-  assert.match(String(item.description), /in trash$/);
+  assert.match(String(item.description), /^0 · /);
+  assert.match(String(item.tooltip), /Moved to the trash/);
 });
 
 test('a version-1 tree reads each session\'s first prompt itself and shows no trash', async () => {
