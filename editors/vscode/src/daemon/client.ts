@@ -96,8 +96,9 @@ export class DaemonClient implements Wire, vscode.Disposable {
     const client = new LanguageClient(
       'sessiond',
       'sessiond',
-      // The environment is added to VS Code's own (the client merges them).
-      { command: launch.program, args: launch.args, options: { env: launch.env }, transport: TransportKind.stdio },
+      // An executable's `env` replaces the whole environment (the client merges only a
+      // forked module's): VS Code's own, then the settings' (SESSIOND_DB).
+      { command: launch.program, args: launch.args, options: { env: { ...process.env, ...launch.env } }, transport: TransportKind.stdio },
       {
         // No documentSelector: sessiond is about chat sessions, not files.
         outputChannel: this.log,
