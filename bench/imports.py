@@ -186,7 +186,7 @@ def make_llm(folder: Path, responses: int, per_conversation: int = 10) -> int:
 
 
 def time_import(db: str, source: str, path: Path) -> tuple[float, int]:
-    from sessiond.importers import run_import
+    from sessiond.importers.run import run_import
     from sessiond.store import open_store
 
     with open_store(db) as store:

@@ -1,6 +1,6 @@
 """A benchmark client for a stdio JSON-RPC server over real pipes.
 
-Its own framing on purpose (not `sessiond.transport`): the measuring side must
+Its own framing on purpose (not `sessiond.wire.framing`): the measuring side must
 not change when the daemon's code does.
 """
 

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
@@ -172,3 +174,34 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
             f"postgresql: unreachable at {redact(url)}: {scrub(str(exc), secrets_of(url))}"
         )
     return lines
+
+
+# A full disk and a read-only file system, on a small tmpfs of our own
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Path) -> Iterator[Path]:
+    where = tmp_path / "mnt"
+    where.mkdir()
+    mount = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(where)],
+        capture_output=True,
+        text=True,
+    )
+    if mount.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mount.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=True)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Skips are told once per reason: pytest's summary folds skips of the
+    same place and reason, so every skip is placed here, and 95 tests
+    skipped for want of a PostgreSQL server make one line, not 95."""
+    report = yield
+    if report.skipped and isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
+        report.longrepr = (__file__, 0, report.longrepr[2])
+    return report

@@ -6,11 +6,9 @@ import json
 import re
 from pathlib import Path
 
+from sessiond.daemon.methods import SERVED, Plain, Queued, Streamed
 from sessiond.errors import ALL_ERRORS, InternalError
-from sessiond.handlers import APPEND
-from sessiond.server import SessiondServer
-from sessiond.store import SqliteStore as Store
-from sessiond.wire import METHODS
+from sessiond.wire.methods import METHODS
 
 DOC = (Path(__file__).parent.parent / "protocol.md").read_text()
 LIFECYCLE = {"initialize", "shutdown"}
@@ -22,14 +20,9 @@ def section(title: str) -> str:
     return DOC[start : end if end > 0 else None]
 
 
-def served_methods() -> set[str]:
-    with Store(":memory:") as store:
-        server = SessiondServer(store)
-        return set(server.protocol.fm.features)
-
-
-def test_the_server_serves_exactly_the_method_table():
-    assert served_methods() | {APPEND} == set(METHODS)
+def test_the_daemon_serves_exactly_the_method_table():
+    assert list(SERVED) == list(METHODS), "daemon.methods.SERVED and wire.methods.METHODS differ"
+    assert {type(row) for row in SERVED.values()} == {Plain, Queued, Streamed}
 
 
 def test_every_served_method_has_a_section_and_a_table_row():
@@ -47,7 +40,7 @@ def test_each_example_is_json_for_its_own_method():
         assert blocks, f"{name} has no example"
         request, *notes, response = (json.loads(line) for line in blocks[0].strip().splitlines())
         assert request["method"] == name
-        from sessiond.wire import NOTIFICATIONS
+        from sessiond.wire.methods import NOTIFICATIONS
 
         assert all(note["method"] in NOTIFICATIONS and "id" not in note for note in notes)
         assert response["id"] == request["id"]
@@ -70,7 +63,7 @@ def test_lifecycle_methods_are_documented():
 
 
 def test_every_notification_is_documented_and_nothing_else():
-    from sessiond.wire import NOTIFICATIONS
+    from sessiond.wire.methods import NOTIFICATIONS
 
     table = section("Notifications")
     rows = re.findall(r"^\| `([a-zA-Z]+/[a-zA-Z]+)` \| `([^`]+)`", table, re.M)

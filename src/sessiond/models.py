@@ -1,16 +1,62 @@
 """Records shared by the store, the server and the command line.
 
 They are plain, immutable attrs classes with snake_case fields; the wire
-converter (`sessiond.wire`) renames them to camelCase.
+converter (`sessiond.wire.convert`) renames them to camelCase.
 """
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import attrs
 
 EVENT_KINDS: tuple[str, ...] = ("prompt", "system", "command", "warn", "alert", "mode_change")
+
+#: An event's `meta` as on the wire (contract v3): only the keys `model`
+#: (str), `usage` ({inputTokens?, outputTokens?, cacheReadTokens?,
+#: cacheWriteTokens?}, integers >= 0), `tool` (str) and `isError` (bool).
+Meta = dict[str, Any]
+META_KEYS = ("model", "usage", "tool", "isError")
+USAGE_KEYS = ("inputTokens", "outputTokens", "cacheReadTokens", "cacheWriteTokens")
+
+
+@attrs.frozen
+class Usage:
+    """Token counts: those the model read from no cache, those it wrote
+    (reasoning included), those read from and written to a cache."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+
+
+def make_meta(
+    model: str | None = None,
+    usage: Usage | None = None,
+    tool: str | None = None,
+    is_error: bool | None = None,
+) -> Meta | None:
+    """An event's meta from what is known (None: nothing is)."""
+    meta: Meta = {}
+    if model:
+        meta["model"] = model
+    if usage is not None:
+        counts = {
+            "inputTokens": usage.input_tokens,
+            "outputTokens": usage.output_tokens,
+            "cacheReadTokens": usage.cache_read_tokens,
+            "cacheWriteTokens": usage.cache_write_tokens,
+        }
+        meta["usage"] = {k: v for k, v in counts.items() if v}
+        if not meta["usage"]:
+            del meta["usage"]
+    if tool:
+        meta["tool"] = tool
+    if is_error is not None:
+        meta["isError"] = is_error
+    return meta or None
 
 
 @attrs.frozen
@@ -27,6 +73,14 @@ class Session:
     title: str | None = None
     preview: str | None = None
     deleted_at: str | None = None
+    # Version 3: where, with what and at what cost.
+    source: str | None = None
+    source_id: str | None = None
+    project: str | None = None
+    branch: str | None = None
+    last_activity_at: str = ""  # the newest event's time, else started_at
+    usage: Usage | None = None
+    models: list[str] = attrs.field(factory=list)
 
 
 @attrs.frozen
@@ -36,6 +90,7 @@ class Event:
     kind: str
     text: str
     created_at: str
+    meta: Meta | None = None  # version 3
 
 
 @attrs.frozen

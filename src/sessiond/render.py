@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from sessiond.models import Event, Hit, Session
-from sessiond.wire import unstructure
+from sessiond.wire.convert import unstructure
 
 # C0 controls but tab and newline, DEL, C1 controls, the Unicode line and
 # paragraph separators, and the invisible characters that reorder text

@@ -17,7 +17,8 @@ import pytest_lsp
 from lsprotocol import types
 from pygls.protocol import JsonRPCResponseMessage
 from pytest_lsp import ClientServerConfig, LanguageClient
-from rawpipe import INITIALIZE, Daemon, rpc  # noqa: F401 - rpc: for the tests
+
+from support.rawpipe import INITIALIZE, Daemon, rpc  # noqa: F401 - rpc: for the tests
 
 SERVER = [sys.executable, "-m", "sessiond", "--db", ":memory:"]
 

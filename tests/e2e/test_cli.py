@@ -8,25 +8,10 @@ import os
 import re
 import sqlite3
 import stat
-import subprocess
-import sys
 
 import pytest
 
-SESSIOND = [sys.executable, "-m", "sessiond"]
-
-
-def run(
-    *args: str, stdin: str = "", env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*SESSIOND, *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **(env or {})},
-    )
+from support.cli import run
 
 
 @pytest.fixture

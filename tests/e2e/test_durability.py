@@ -6,7 +6,7 @@ import contextlib
 import sqlite3
 import threading
 
-from rawpipe import INITIALIZE, Daemon, request
+from support.rawpipe import INITIALIZE, Daemon, request
 
 
 def appends(session_id: int, first_id: int, count: int, tag: str) -> bytes:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from pygls.exceptions import JsonRpcException
-from rawpipe import rpc
+
+from support.rawpipe import rpc
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

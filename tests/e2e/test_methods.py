@@ -6,9 +6,9 @@ import re
 
 import pytest
 from pygls.exceptions import JsonRpcException
-from rawpipe import Daemon, request, rpc
 
 import sessiond
+from support.rawpipe import Daemon, request, rpc
 
 STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 ULID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
@@ -31,8 +31,17 @@ async def test_initialize_announces_the_protocol(client):
     assert info is None
 
 
-def test_initialize_result():
-    d = Daemon()
+@pytest.mark.parametrize(
+    ("args", "env", "engine"),
+    [
+        ((), {"SESSIOND_ENGINE_BASE_URL": ""}, False),
+        (("--engine-base-url", "http://127.0.0.1:9/v1"), {}, True),
+        ((), {"SESSIOND_ENGINE_BASE_URL": "http://127.0.0.1:9/v1"}, True),
+    ],
+    ids=["no engine", "option", "environment"],
+)
+def test_initialize_result(args, env, engine):
+    d = Daemon(*args, env=env)
     try:
         d.send(request(0, "initialize", {"capabilities": {}}))
         result = d.answer(0)["result"]
@@ -41,6 +50,7 @@ def test_initialize_result():
             "protocolVersion": 2,
             "maxTextBytes": 1048576,
             "chat": True,
+            "engine": engine,
         }
         error = d.call(1, "initialize", {"capabilities": {}})["error"]
         assert error["code"] == -32600

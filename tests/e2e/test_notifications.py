@@ -14,7 +14,8 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from rawpipe import INITIALIZE, Daemon, frame, request
+
+from support.rawpipe import INITIALIZE, Daemon, frame, request
 
 
 class Client(Daemon):

@@ -1,6 +1,6 @@
 """Each trap of pygls 2.1 as released, checked on the real daemon's pipes.
 
-See the module docstring of sessiond.server for what each one was.
+See the module docstring of sessiond.daemon.server for what each one was.
 """
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from rawpipe import INITIALIZE, Daemon, frame, request
+
+from support.rawpipe import INITIALIZE, Daemon, frame, request
 
 
 def test_a_request_without_params_is_answered(daemon):

@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import json
 import re
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
-from test_chat import Terminal
-from test_cli import SESSIOND, run
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "reliability"))
-from daemon import started
+from support.cli import SESSIOND, run
+from support.daemon import started
+from support.terminal import Terminal
 
 # The attacks of issue 10, item 4, in the order they are tried on a terminal.
 HOSTILE = (

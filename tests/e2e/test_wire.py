@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from rawpipe import INITIALIZE, Daemon, frame, request
+
+from support.rawpipe import INITIALIZE, Daemon, frame, request
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,8 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from fake_openai import RATE_LIMITED, Fail, FakeOpenAI, Reply
 
-from sessiond.chatting import (
+from sessiond.daemon.chat_send import (
     STOPPED,
     build_messages,
     chat_send,
@@ -16,10 +15,11 @@ from sessiond.chatting import (
     mark_cut,
     strip_cut,
 )
-from sessiond.engine import HOW_TO_SET, Engines, EngineSettings
+from sessiond.daemon.engine import HOW_TO_SET, Engines, EngineSettings
 from sessiond.errors import EngineError, SessionEnded
 from sessiond.models import Event
 from sessiond.store import Store, open_store
+from support.engine import RATE_LIMITED, Fail, FakeOpenAI, Reply
 
 KEY = "sk-proj-CHAT0123456789abcdefSECRETKEY"
 

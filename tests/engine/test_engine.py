@@ -9,17 +9,8 @@ import subprocess
 import sys
 
 import pytest
-from fake_openai import (
-    RATE_LIMITED,
-    SERVER_ERROR,
-    Fail,
-    FakeOpenAI,
-    Reply,
-    refused_url,
-    unauthorized,
-)
 
-from sessiond.engine import (
+from sessiond.daemon.engine import (
     HOW_TO_SET,
     Engine,
     Engines,
@@ -28,6 +19,15 @@ from sessiond.engine import (
     redact,
 )
 from sessiond.errors import EngineError
+from support.engine import (
+    RATE_LIMITED,
+    SERVER_ERROR,
+    Fail,
+    FakeOpenAI,
+    Reply,
+    refused_url,
+    unauthorized,
+)
 
 KEY = "sk-proj-TEST0123456789abcdefSECRETKEY"
 HI = [{"role": "user", "content": "hi"}]
@@ -325,7 +325,7 @@ async def test_a_url_with_credentials_is_never_shown_with_them():
 
 def test_importing_the_module_loads_neither_httpx_nor_the_store_nor_pygls():
     code = (
-        "import sys, sessiond.engine\n"
+        "import sys, sessiond.daemon.engine\n"
         "bad = [m for m in ('httpx', 'pygls', 'sessiond.store', 'sqlite3') if m in sys.modules]\n"
         "assert not bad, bad"
     )

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from import_helpers import FIXTURES
 
 from sessiond.store import Store, open_store
+from support.importing import FIXTURES
 
 
 @pytest.fixture

@@ -4,9 +4,8 @@ read as local time."""
 
 from __future__ import annotations
 
-from import_helpers import digests, events, sessions
-
-from sessiond.importers import run_import
+from sessiond.importers.run import run_import
+from support.importing import digests, events, sessions
 
 HISTORY = "proj/.aider.chat.history.md"
 

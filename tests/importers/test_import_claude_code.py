@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import json
 
-from import_helpers import digests, events, kinds_texts, sessions
-
-from sessiond.importers import run_import
+from sessiond.importers.run import run_import
+from support.importing import digests, events, kinds_texts, sessions
 
 MAIN = "5d0f1a52-8c3e-4b7a-9f21-3e6b2c1d4a01"
 AGENT = f"{MAIN}_a1b2c3d4"

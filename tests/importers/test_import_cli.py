@@ -13,10 +13,10 @@ import threading
 import time
 
 import pytest
-from import_helpers import digests, kinds_texts
 
 from sessiond.cli import main
 from sessiond.store import open_store
+from support.importing import digests, kinds_texts
 
 MAIN = "5d0f1a52-8c3e-4b7a-9f21-3e6b2c1d4a01"
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import json
 
-from import_helpers import digests, events, kinds_texts, sessions
-
-from sessiond.importers import run_import
+from sessiond.importers.run import run_import
+from support.importing import digests, events, kinds_texts, sessions
 
 FIRST = "0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
 FORK = "0199a1b9-0000-7abc-8def-111122223333"

@@ -10,9 +10,9 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from import_helpers import kinds_texts
 
-from sessiond.importers import run_import
+from sessiond.importers.run import run_import
+from support.importing import kinds_texts
 
 SID = "4c4c4c4c-0000-4000-8000-00000000beef"
 

@@ -8,9 +8,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from import_helpers import FIXTURES, digests, events, kinds_texts, sessions
 
-from sessiond.importers import run_import
+from sessiond.importers.run import run_import
+from support.importing import FIXTURES, digests, events, kinds_texts, sessions
 
 WAL = "01j9z3k6w1x2y3z4a5b6c7d8e9"
 WEATHER = "01jnq8r2m4k5j6h7g8f9e0d1c2"

@@ -8,11 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from import_helpers import digests, events, kinds_texts, sessions
 
-from sessiond.importers import run_import
+from sessiond.importers.run import run_import
 from sessiond.store import open_store
 from sessiond.store.base import ImportedEvent, ImportedSession
+from support.importing import digests, events, kinds_texts, sessions
 
 V1 = Path(__file__).parent.parent / "reliability" / "fixtures"
 

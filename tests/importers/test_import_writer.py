@@ -9,10 +9,11 @@ import threading
 from pathlib import Path
 
 import pytest
-from import_helpers import everything, kinds_texts, sessions
 
-from sessiond.importers import claude_code, run_import, writer
+from sessiond.importers import claude_code, writer
+from sessiond.importers.run import run_import
 from sessiond.store import open_store
+from support.importing import everything, kinds_texts, sessions
 
 
 class Killed(Exception):

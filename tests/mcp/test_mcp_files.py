@@ -13,7 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mcpkit import (
+
+from sessiond.store import open_store
+from support.mcpkit import (
     V1_DB,
     RawPeer,
     assert_untouched,
@@ -26,8 +28,6 @@ from mcpkit import (
     serve,
     umount,
 )
-
-from sessiond.store import open_store
 
 
 def start(db: Path | str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

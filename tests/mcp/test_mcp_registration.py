@@ -13,9 +13,12 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from mcpkit import HERE, REPO, ok, seed
 
 from mcp import Client, StdioServerParameters
+from support.mcpkit import HERE, REPO, ok, seed
+
+# Each registration line starts the MCP SDK: several seconds.
+pytestmark = pytest.mark.slow
 
 SECTION = "## Give your agents a memory"
 DOCS = [HERE / "registration.md"]

@@ -8,7 +8,9 @@ from pathlib import Path
 import attrs
 import pytest
 from mcp.shared.exceptions import MCPError
-from mcpkit import (
+
+from sessiond.store import open_store
+from support.mcpkit import (
     IMPORT_FIXTURES,
     LONG_TURN,
     Seeded,
@@ -21,8 +23,6 @@ from mcpkit import (
     serve,
     unique_prefix,
 )
-
-from sessiond.store import open_store
 
 HANDSHAKE_VERSIONS_WITH_STRUCTURED_OUTPUT = ("2025-06-18", "2025-11-25")
 

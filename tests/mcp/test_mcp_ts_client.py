@@ -13,7 +13,11 @@ from pathlib import Path
 
 import attrs
 import pytest
-from mcpkit import HERE, seed, unique_prefix
+
+from support.mcpkit import HERE, seed, unique_prefix
+
+# Node and the TypeScript SDK start: several seconds.
+pytestmark = pytest.mark.slow
 
 CLIENT = HERE / "ts-client"
 

@@ -15,9 +15,12 @@ import sys
 import time
 
 import pytest
-from pg_helpers import need_psycopg
 
 from sessiond.store import Added, open_store
+from support.postgres import need_psycopg
+
+# Eight processes, a server restart: about 20 s.
+pytestmark = pytest.mark.slow
 
 need_psycopg()
 
@@ -39,6 +42,7 @@ BURST = """
 import json, os, sys
 from sessiond.errors import SessiondError
 from sessiond.store import open_store
+
 url, session_id, stop = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 store = open_store(url)
 n = 0

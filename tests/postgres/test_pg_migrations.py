@@ -8,7 +8,6 @@ import sys
 import uuid
 
 import pytest
-from pg_helpers import need_psycopg
 
 from sessiond.errors import NotOurFile, SchemaTooNew, StorageError
 from sessiond.store import open_store
@@ -19,6 +18,7 @@ from sessiond.store.postgres.migrations import (
     Migration,
     migrate,
 )
+from support.postgres import need_psycopg
 
 psycopg = need_psycopg()
 

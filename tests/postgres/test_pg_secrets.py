@@ -12,10 +12,10 @@ import sys
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from pg_helpers import need_psycopg
 
 from sessiond.errors import StorageError
 from sessiond.store import open_store
+from support.postgres import need_psycopg
 
 need_psycopg()
 

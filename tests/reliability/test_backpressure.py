@@ -24,9 +24,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from daemon import SERVE, events_of, request_bytes
 
-from sessiond.stdio import OUTPUT_LIMIT
+from sessiond.daemon.stdio import OUTPUT_LIMIT
+from support.daemon import SERVE, events_of, request_bytes
+
+# Each case fills pipes with hundreds of MB: a minute in all.
+pytestmark = pytest.mark.slow
 
 PEAK_LIMIT_MB = 300
 TIMEOUT = 300.0  # a burst of 1,000 answers of 1.9 MB each takes a minute on a loaded 2-core box
@@ -40,6 +43,7 @@ _ID = re.compile(rb'"id":(-?\d+|"[^"]*"|null)')
 # own size. A small launcher's real fork starts the count from its own size.
 LAUNCH = """
 import os, sys
+
 pid = os.fork()
 if pid == 0:
     os.execv(sys.argv[2], sys.argv[2:])

@@ -18,7 +18,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from daemon import Daemon, connect, integrity, request_bytes, started
+import pytest
+
+from support.daemon import Daemon, connect, integrity, request_bytes, started
+
+# SIGKILL at many random points: about 25 s.
+pytestmark = pytest.mark.slow
+
 
 ROUNDS = 50
 STREAM = 600  # requests per round at most; the kill comes before the end of most

@@ -8,7 +8,6 @@ touch keeps every byte.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import shutil
 import sqlite3
@@ -18,21 +17,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from daemon import SERVE, STORAGE_ERROR, TIMEOUT, RpcError, integrity, snapshot, started
 
-
-def digest(path: Path) -> str | None:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
-
-
-def refused(db: Path) -> subprocess.CompletedProcess[str]:
-    """Run the daemon on `db` with empty input: it must refuse to start."""
-    run = subprocess.run(
-        [*SERVE, "--db", str(db)], input="", capture_output=True, text=True, timeout=TIMEOUT
-    )
-    assert run.returncode != 0, run.stderr
-    assert run.stdout == ""
-    return run
+from support.daemon import (
+    STORAGE_ERROR,
+    TIMEOUT,
+    RpcError,
+    digest,
+    integrity,
+    refused,
+    snapshot,
+    started,
+)
 
 
 def filled(db: Path, sessions: int = 3, events: int = 200) -> None:
@@ -152,6 +147,7 @@ def locked(db: Path, hold: str = "until-told") -> Iterator[subprocess.Popen[str]
             holder.communicate("go\n", timeout=TIMEOUT)
 
 
+@pytest.mark.slow
 def test_a_lock_past_the_busy_timeout_then_released(tmp_path: Path) -> None:
     db = tmp_path / "locked.db"
     with started(db) as daemon:
@@ -181,23 +177,6 @@ def test_a_lock_shorter_than_the_busy_timeout_is_waited_out(tmp_path: Path) -> N
 
 
 # A full disk and a read-only file system, on a small tmpfs of our own
-
-
-@pytest.fixture
-def tmpfs(tmp_path: Path) -> Iterator[Path]:
-    where = tmp_path / "mnt"
-    where.mkdir()
-    mount = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(where)],
-        capture_output=True,
-        text=True,
-    )
-    if mount.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mount.stderr.strip()}")
-    try:
-        yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], check=True)
 
 
 def test_a_full_disk_then_space_freed(tmpfs: Path) -> None:

@@ -21,8 +21,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from daemon import STORAGE_ERROR, TIMEOUT, Daemon, RpcError, events_of, integrity, started
-from test_faults import digest, refused, tmpfs  # noqa: F401 - tmpfs is a fixture
+
+from support.daemon import (
+    STORAGE_ERROR,
+    TIMEOUT,
+    Daemon,
+    RpcError,
+    digest,
+    events_of,
+    integrity,
+    refused,
+    started,
+)
 
 # protocol.md, "Only its own files": the application_id every sessiond file carries.
 SESSIOND_MARK = 0x53455353
@@ -329,7 +339,7 @@ def fill(where: Path, leave: int) -> Path:
 @pytest.mark.parametrize("leave", [0, 16 * 1024, 40 * 1024], ids=["no-byte", "16k", "40k"])
 @pytest.mark.parametrize("which", ["new-file", "v1-file-to-migrate"])
 def test_a_full_disk_at_start_says_so_and_leaves_the_file(
-    tmpfs: Path,  # noqa: F811 - the fixture imported from test_faults
+    tmpfs: Path,
     which: str,
     leave: int,
 ) -> None:

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from daemon import CONTRACT_CODES, Daemon, frame, integrity, request_bytes, started
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from support.daemon import CONTRACT_CODES, Daemon, frame, integrity, request_bytes, started
 
 MAX_TEXT = 4096  # small, so that PayloadTooLarge is cheap to reach
 METHODS = [

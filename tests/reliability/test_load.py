@@ -10,7 +10,13 @@ import contextlib
 import threading
 from pathlib import Path
 
-from daemon import TIMEOUT, Daemon, connect, integrity, request_bytes, started
+import pytest
+
+from support.daemon import TIMEOUT, Daemon, connect, integrity, request_bytes, started
+
+# Eight pipelining writers with readers: several seconds.
+pytestmark = pytest.mark.slow
+
 
 WRITERS = 8
 APPENDS = 2000  # per writer and per session: 2,000 to the shared one, 2,000 to its own

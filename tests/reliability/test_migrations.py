@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from daemon import TIMEOUT, connect, integrity, snapshot, started
 
 from sessiond.store.sqlite.migrations import APPLICATION_ID, LATEST_VERSION, MIGRATIONS
+from support.daemon import TIMEOUT, connect, integrity, snapshot, started
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

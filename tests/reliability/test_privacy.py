@@ -9,7 +9,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from daemon import Daemon, frame, started
+
+from support.daemon import Daemon, frame, started
 
 SECRET = "SECRET-7f3a the person's private words"
 

@@ -24,13 +24,13 @@ from lsprotocol import types
 from pygls.protocol import default_converter
 
 import sessiond
+from sessiond.daemon.methods import APPEND_SPEC, append_answer, plain_append
+from sessiond.daemon.server import SessiondServer
 from sessiond.errors import InvalidParams
-from sessiond.handlers import APPEND_SPEC, append_answer, plain_append
 from sessiond.models import EVENT_KINDS
-from sessiond.server import SessiondServer
 from sessiond.store import SqliteStore as Store
-from sessiond.transport import FrameDecoder, FramingError, Oversize, encode_frame
-from sessiond.wire import structure_params
+from sessiond.wire.framing import FrameDecoder, FramingError, Oversize, encode_frame
+from sessiond.wire.methods import structure_params
 
 json_scalars = st.one_of(
     st.none(),
@@ -121,7 +121,12 @@ def test_initialize_result_is_what_lsprotocol_makes(server: Any) -> None:
         types.InitializeResult(
             capabilities=types.ServerCapabilities(
                 experimental={
-                    "sessiond": {"protocolVersion": 2, "maxTextBytes": 4321, "chat": True}
+                    "sessiond": {
+                        "protocolVersion": 2,
+                        "maxTextBytes": 4321,
+                        "chat": True,
+                        "engine": server.engine_set,
+                    }
                 }
             ),
             server_info=types.ServerInfo(name="sessiond", version=sessiond.__version__),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from speed_helpers import Daemon, append, req
+from support.speed import Daemon, append, req
 
 
 def test_answered_appends_survive_sigkill(tmp_path):

@@ -53,7 +53,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("rm", "move a session to the trash", "trash"),
     Command("restore", "bring a session back from the trash", "trash"),
     Command("trash", "list the trash; 'trash empty' removes it for good", "trash"),
-    Command("import", "bring in another tool's history", "sessiond.importers.cli"),
+    Command("import", "bring in another tool's history", "importing"),
     Command("mcp", "serve the history to agents over MCP (stdio)", "mcp"),
 )
 _BY_NAME = {c.name: c for c in COMMANDS}

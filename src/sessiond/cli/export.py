@@ -21,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     if (args.ulid is None) == (not args.all):
         raise UsageError("give one session's ULID, or --all for every session")
     from sessiond import render
-    from sessiond.wire import MAX_LIMIT
+    from sessiond.wire.params import MAX_LIMIT
 
     write = sys.stdout.write
     with open_for_reading(db_of(args)) as store:

@@ -8,7 +8,7 @@ import sys
 from sessiond.cli.common import UsageError, db_of, open_for_reading, terminal_width
 from sessiond.models import Session
 from sessiond.store import Store
-from sessiond.wire import MAX_LIMIT
+from sessiond.wire.params import MAX_LIMIT
 
 # A live session with no event for this long is shown as "stale": its writer
 # most likely went away without ending it (`sessiond end ULID` ends it).
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"-n must be from 1 to {MAX_LIMIT}; got {args.limit}")
     from sessiond import render
     from sessiond.models import now_ms
-    from sessiond.wire import unstructure
+    from sessiond.wire.convert import unstructure
 
     with open_for_reading(db_of(args)) as store:
         sessions = store.list_sessions(args.limit)

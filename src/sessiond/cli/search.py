@@ -6,7 +6,7 @@ import argparse
 
 from sessiond.cli.common import EXIT_NO_MATCH, UsageError, db_of, open_for_reading, use_color
 from sessiond.models import EVENT_KINDS
-from sessiond.wire import MAX_LIMIT
+from sessiond.wire.params import MAX_LIMIT
 
 BOLD_RED = ("\x1b[1;31m", "\x1b[0m")
 
@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= args.limit <= MAX_LIMIT:
         raise UsageError(f"-n must be from 1 to {MAX_LIMIT}; got {args.limit}")
     from sessiond import render
-    from sessiond.wire import unstructure
+    from sessiond.wire.convert import unstructure
 
     with open_for_reading(db_of(args)) as store:
         hits = store.search(" ".join(args.query), args.limit, kinds=args.kind)

@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
             "terminal, run `sessiond chat`; `sessiond --help` lists every command. "
             "(Ctrl-D or Ctrl-C leaves.)\n"
         )
-    from sessiond.server import run_stdio
+    from sessiond.daemon.server import run_stdio
     from sessiond.store import open_store
 
     store = open_store(db, max_text_bytes=max_bytes)

@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from sessiond.cli.common import UsageError, db_of, open_for_reading, open_for_writing, resolve
-from sessiond.wire import MAX_LIMIT
+from sessiond.wire.params import MAX_LIMIT
 
 DAY_MS = 86_400_000
 
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
 def _empty(args: argparse.Namespace, clock: object) -> int:
     from sessiond import render
     from sessiond.models import now_ms
-    from sessiond.wire import parse_time
+    from sessiond.wire.convert import parse_time
 
     if args.older_than is not None and args.older_than < 0:
         raise UsageError("--older-than must be a number of days, 0 or more")

@@ -1,18 +1,24 @@
 """Bringing other tools' history into sessiond (`sessiond import`).
 
-`IMPORTERS` names each source and the module that reads it; each module has
-NAME, META (url, description) and a reader that yields sessions and events
-without touching the store (see `importers.base`). `importers.writer` stores
-what they yield; `run_import` (in `importers.run`) runs one source, once or
-following it. Nothing is imported here until it is used: the CLI builds its
-parser from `importers.cli` on every command.
+`IMPORTERS` is the one list of sources: each name (the contract's source
+name) and the module that reads it. Each module holds `SOURCE`, an instance
+of a `importers.source.Source` subclass, which finds the tool's files and
+turns them into sessions and events without touching the store;
+`importers.writer` stores what they yield and `importers.run.run_import`
+runs one source, once or following it. Adding a source is one module and
+one row here: the CLI, its `--list` and the editors' pickers read this list.
+Nothing but this table is imported until a source is used.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-#: source name -> the module that reads it, in the order the help lists them.
+if TYPE_CHECKING:
+    from sessiond.importers.source import Source
+
+#: source name -> the module that reads it, in the order pickers list them.
 IMPORTERS: dict[str, str] = {
     "claude-code": "sessiond.importers.claude_code",
     "codex": "sessiond.importers.codex",
@@ -22,16 +28,14 @@ IMPORTERS: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in ("run_import", "load"):
-        from sessiond.importers import run
-
-        return getattr(run, name)
-    if name == "Summary":
-        from sessiond.importers.summary import Summary
-
-        return Summary
-    raise AttributeError(name)
+def load(name: str) -> Source[Any]:
+    """The source called `name` (a name in IMPORTERS); ValueError for another."""
+    if name not in IMPORTERS:
+        known = ", ".join(IMPORTERS)
+        raise ValueError(f"unknown source {name!r}; sessiond imports from {known}")
+    source: Source[Any] = importlib.import_module(IMPORTERS[name]).SOURCE
+    assert source.name == name, f"{IMPORTERS[name]} serves {source.name!r}, listed as {name!r}"
+    return source
 
 
-__all__ = ["IMPORTERS", "Summary", "load", "run_import"]
+__all__ = ["IMPORTERS", "load"]

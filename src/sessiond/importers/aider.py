@@ -18,10 +18,9 @@ stays part of the reply.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from sessiond.importers.base import (
     Item,
@@ -29,65 +28,21 @@ from sessiond.importers.base import (
     Mark,
     Skipped,
     Turns,
-    file_stamp,
     made_id,
-    walk_files,
 )
 from sessiond.importers.lines import read_lines
+from sessiond.importers.source import FileSource, NoRun
 from sessiond.store.base import ImportedEvent, ImportedSession
 
-NAME = "aider"
-META = {
-    "url": "https://aider.chat/",
-    "description": "aider's chat logs (.aider.chat.history.md in each project)",
-}
-UNIT = "B"
 FILE_NAME = ".aider.chat.history.md"
 MARK_EVERY = 2000
 _HEADER = re.compile(r"# aider chat started at (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})\s*")
 _SKIP_DIRS = (".git", "node_modules", ".venv", "venv", "__pycache__", ".cache")
 
 
-def default_paths() -> list[Path]:
-    """The history file of the current folder's repository (where aider
-    writes it), and one in the home folder."""
-    here = Path.cwd()
-    for folder in (here, *here.parents):
-        if (folder / ".git").exists():
-            here = folder
-            break
-    return list(dict.fromkeys([here / FILE_NAME, Path.home() / FILE_NAME]))
-
-
-def sources(paths: Sequence[Path]) -> list[Path]:
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(walk_files(path, lambda p: p.name == FILE_NAME, _SKIP_DIRS))
-        elif path.is_file():
-            found.append(path)
-    return list(dict.fromkeys(found))
-
-
-def key(path: Path) -> str:
-    return str(path.resolve())
-
-
-def stamp(path: Path) -> list[int]:
-    return file_stamp(path)
-
-
-def size(path: Path, state: Mapping[str, Json] | None) -> int:
-    return max(0, path.stat().st_size - int((state or {}).get("offset", 0)))
-
-
-def shrunk(path: Path, state: Mapping[str, Json]) -> bool:
-    return path.stat().st_size < int(state.get("offset", 0))
-
-
 class _History:
     def __init__(self, path: Path, state: Mapping[str, Json] | None):
-        self.where = key(path)
+        self.where = str(path.resolve())
         self.session: list[Json] | None = (state or {}).get("s")  # [ulid, started]
         self.block: str | None = None  # "user", "tool" or "reply"
         self.lines: list[str] = []
@@ -162,7 +117,37 @@ class _History:
         return None
 
 
-def read(path: Path, state: Mapping[str, Json] | None, run: dict[str, Any]) -> Iterator[Item]:
+class Aider(FileSource[NoRun]):
+    name = "aider"
+    label = "aider"
+    url = "https://aider.chat/"
+    description = "aider's chat logs (.aider.chat.history.md in each project)"
+    skip_dirs = _SKIP_DIRS
+
+    def default_paths(self) -> list[Path]:
+        """The history file of the current folder's repository (where aider
+        writes it), and one in the home folder."""
+        here = Path.cwd()
+        for folder in (here, *here.parents):
+            if (folder / ".git").exists():
+                here = folder
+                break
+        return list(dict.fromkeys([here / FILE_NAME, Path.home() / FILE_NAME]))
+
+    def wanted(self, path: Path) -> bool:
+        return path.name == FILE_NAME
+
+    def order(self, path: Path) -> tuple[object, ...]:
+        return ()  # as found: folders walked in order, files as given
+
+    def new_run(self) -> NoRun:
+        return NoRun()
+
+    def read(self, path: Path, state: Mapping[str, Json] | None, run: NoRun) -> Iterator[Item]:
+        return _read(path, state)
+
+
+def _read(path: Path, state: Mapping[str, Json] | None) -> Iterator[Item]:
     history = _History(path, state)
     offset = int((state or {}).get("offset", 0))
     start, count, records = offset, 0, 0
@@ -195,5 +180,4 @@ def read(path: Path, state: Mapping[str, Json] | None, run: dict[str, Any]) -> I
     yield Mark({"offset": offset, "s": history.session}, offset - start, records)
 
 
-def watched(path: Path) -> Path | None:
-    return path if path.name == FILE_NAME else None
+SOURCE = Aider()

@@ -10,9 +10,7 @@ stream of items and never touches the store:
   plain JSON values;
 - `Skipped`: a line or record that could not be read, and why.
 
-Each source module exposes NAME, META, UNIT, `default_paths()`,
-`sources(paths)`, `key(path)`, `stamp(path)`, `size(path, state)` and
-`read(path, state, run)`; it may add `finish(run)` and `watched(path)`.
+Each source implements `importers.source.Source` (typed, checked by mypy);
 `importers.writer` stores what they yield.
 """
 
@@ -93,22 +91,49 @@ class SourceUnreadable(Exception):
     person. The import goes on with the next file."""
 
 
+class NotRecognised(SourceUnreadable):
+    """A file that is not of the source's format at all (a Codex rollout given
+    to `claude-code`, another program's database): named in the summary as
+    not recognised; an import that recognised nothing exits non-zero."""
+
+
+#: The times sessiond can store and show: years 1 to 9999, in milliseconds.
+MIN_MS = -62135596800000  # 0001-01-01T00:00:00Z
+MAX_MS = 253402300799999  # 9999-12-31T23:59:59.999Z
+
+
+def in_range(ms: int | None) -> int | None:
+    """`ms` when it is a time sessiond can store, else None (skip the record)."""
+    return ms if ms is not None and MIN_MS <= ms <= MAX_MS else None
+
+
+def ms_from_epoch(value: object, scale: int = 1) -> int | None:
+    """An integer or float count since the epoch (`scale` 1 for milliseconds,
+    1000 for seconds) as milliseconds, or None when it is not one sessiond can
+    store (a bool, NaN, out of years 1-9999)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if value != value or value in (float("inf"), float("-inf")):
+        return None
+    return in_range(int(value * scale))
+
+
 def parse_time(value: object, *, naive: str = "local") -> int | None:
     """Milliseconds since the epoch for an ISO 8601 / RFC 3339 time string.
 
     A time without a zone is local time (`naive="local"`, the contract's rule)
     or UTC where the source says so (`naive="utc"`). None when `value` is not
-    such a string.
+    such a string, or a time outside years 1 to 9999 (once in UTC).
     """
     if not isinstance(value, str) or not value:
         return None
     try:
         when = datetime.fromisoformat(value)
-    except ValueError:
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC) if naive == "utc" else when.astimezone()
+        return in_range((when - _EPOCH) // _ONE_MS)
+    except (ValueError, OverflowError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC) if naive == "utc" else when.astimezone()
-    return (when - _EPOCH) // _ONE_MS
 
 
 def session_id(value: object) -> str | None:
@@ -203,10 +228,3 @@ def walk_files(root: Path, wanted: Any, skip_dirs: Sequence[str] = ()) -> Iterat
             continue
     for folder in dirs:
         yield from walk_files(folder, wanted, skip_dirs)
-
-
-def file_stamp(path: Path) -> list[int]:
-    """Size and modification time: a file whose stamp is unchanged since the
-    last import has nothing new."""
-    st = path.stat()
-    return [st.st_size, st.st_mtime_ns]

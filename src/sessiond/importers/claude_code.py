@@ -25,9 +25,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+
+import attrs
 
 from sessiond.importers.base import (
     Item,
@@ -38,70 +39,17 @@ from sessiond.importers.base import (
     block_text,
     call_text,
     child_id,
-    file_stamp,
     parse_time,
     session_id,
-    walk_files,
 )
 from sessiond.importers.lines import read_records
+from sessiond.importers.source import FileSource
 from sessiond.store.base import ImportedEvent, ImportedSession
 
-NAME = "claude-code"
-META = {
-    "url": "https://docs.anthropic.com/en/docs/claude-code",
-    "description": "Claude Code's transcripts (~/.claude/projects/*/*.jsonl), sub-agents as "
-    "child sessions",
-}
-UNIT = "B"
 MARK_EVERY = 2000  # lines between marks
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _TITLE_PRIORITY = {"summary": 1, "ai-title": 2, "custom-title": 3}
-
-
-def default_paths() -> list[Path]:
-    """`$CLAUDE_CONFIG_DIR/projects`, else `~/.claude/projects`."""
-    base = os.environ.get("CLAUDE_CONFIG_DIR")
-    root = Path(base).expanduser() if base else Path.home() / ".claude"
-    return [root / "projects"]
-
-
-def _order(path: Path) -> tuple[int, str]:
-    # Main transcripts before sub-agents' files, so a parent exists first.
-    side = path.name.startswith("agent-") or path.parent.name == "subagents"
-    return (1 if side else 0, str(path))
-
-
-def sources(paths: Sequence[Path]) -> list[Path]:
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(walk_files(path, lambda p: p.suffix == ".jsonl"))
-        elif path.is_file():
-            found.append(path)
-    return sorted(dict.fromkeys(found), key=_order)
-
-
-def key(path: Path) -> str:
-    """A transcript named by its session's uuid is known by that name (and
-    its sub-agent folder), so a moved project folder is not read twice."""
-    if _UUID.fullmatch(path.stem):
-        return path.name
-    if path.parent.name == "subagents" and _UUID.fullmatch(path.parent.parent.name):
-        return f"{path.parent.parent.name}/subagents/{path.name}"
-    return str(path.resolve())
-
-
-def stamp(path: Path) -> list[int]:
-    return file_stamp(path)
-
-
-def size(path: Path, state: Mapping[str, Json] | None) -> int:
-    return max(0, path.stat().st_size - int((state or {}).get("offset", 0)))
-
-
-def shrunk(path: Path, state: Mapping[str, Json]) -> bool:
-    return path.stat().st_size < int(state.get("offset", 0))
 
 
 def _tag(text: str, name: str) -> str | None:
@@ -135,7 +83,7 @@ def _person_text(text: str) -> tuple[str, str] | None:
 class _Transcript:
     """The state of one file's read: what `Mark.state` carries between runs."""
 
-    def __init__(self, path: Path, state: Mapping[str, Json] | None, run: dict[str, Any]):
+    def __init__(self, path: Path, state: Mapping[str, Json] | None, run: _Run):
         state = state or {}
         self.fallback_id = path.stem
         self.run = run
@@ -189,7 +137,7 @@ class _Transcript:
         return child, main
 
     def register(self, ulid: str, parent: str | None, line: dict[str, Json], when: int) -> None:
-        self.run.setdefault("sessions", {})[ulid] = self
+        self.run.sessions[ulid] = self
         if ulid not in self.sessions:
             version = line.get("version")
             self.sessions[ulid] = [version if isinstance(version, str) else None, when, parent]
@@ -216,7 +164,7 @@ class _Transcript:
         elif kind == "summary":
             leaf = line.get("leafUuid")
             if isinstance(leaf, str) and isinstance(line.get("summary"), str):
-                self.run.setdefault("summaries", []).append((leaf, line["summary"]))
+                self.run.summaries.append((leaf, line["summary"]))
         return None
 
     def message(self, line: dict[str, Json], kind: str) -> str | None:
@@ -236,7 +184,7 @@ class _Transcript:
             self.system(ulid, line, when)
             return None
         if line.get("isSidechain") is not True and isinstance(uuid, str):
-            self.run.setdefault("uuids", {})[uuid] = ulid
+            self.run.uuids[uuid] = ulid
         message = line.get("message")
         if not isinstance(message, dict):
             return "user or assistant lines without a message"
@@ -314,38 +262,81 @@ class _Transcript:
 
     def resolve_summaries(self) -> Iterator[Turns]:
         """Summaries whose conversation has been read by now become titles."""
-        uuids = self.run.get("uuids", {})
+        uuids = self.run.uuids
         left = []
-        for leaf, text in self.run.get("summaries", []):
+        for leaf, text in self.run.summaries:
             target = uuids.get(leaf)
             if target is None:
                 left.append((leaf, text))
             elif target in self.sessions:
                 self.title(target, "summary", text)
             else:
-                owner = self.run["sessions"][target]
+                owner = self.run.sessions[target]
                 owner.title(target, "summary", text)
                 if owner is not self:
                     yield Turns(owner.imported(target), update_only=True)
-        self.run["summaries"] = left
+        self.run.summaries = left
 
 
-def read(path: Path, state: Mapping[str, Json] | None, run: dict[str, Any]) -> Iterator[Item]:
-    transcript = _Transcript(path, state, run)
-    offset, start, records = yield from read_records(path, state, transcript, MARK_EVERY)
-    yield from transcript.resolve_summaries()
-    for ulid in sorted(transcript.changed_titles):
-        if ulid in transcript.sessions:
-            yield Turns(transcript.imported(ulid))
-    yield Mark(transcript.state(offset), offset - start, records)
+@attrs.define
+class _Run:
+    """What one import run learns across transcripts."""
+
+    # ulid -> the transcript that holds the session, for summaries read later
+    sessions: dict[str, _Transcript] = attrs.field(factory=dict)
+    # (leafUuid, summary) lines whose conversation is not read yet
+    summaries: list[tuple[str, str]] = attrs.field(factory=list)
+    # message uuid -> the ulid of the session it belongs to
+    uuids: dict[str, str] = attrs.field(factory=dict)
 
 
-def finish(run: dict[str, Any]) -> Iterator[Item]:
-    left = len(run.get("summaries", []))
-    if left:
-        yield Skipped("summary lines whose conversation was not read in this import", left)
+class ClaudeCode(FileSource[_Run]):
+    name = "claude-code"
+    label = "Claude Code"
+    url = "https://docs.anthropic.com/en/docs/claude-code"
+    description = (
+        "Claude Code's transcripts (~/.claude/projects/*/*.jsonl), sub-agents as child sessions"
+    )
+
+    def default_paths(self) -> list[Path]:
+        """`$CLAUDE_CONFIG_DIR/projects`, else `~/.claude/projects`."""
+        base = os.environ.get("CLAUDE_CONFIG_DIR")
+        root = Path(base).expanduser() if base else Path.home() / ".claude"
+        return [root / "projects"]
+
+    def wanted(self, path: Path) -> bool:
+        return path.suffix == ".jsonl"
+
+    def order(self, path: Path) -> tuple[object, ...]:
+        # Main transcripts before sub-agents' files, so a parent exists first.
+        side = path.name.startswith("agent-") or path.parent.name == "subagents"
+        return (1 if side else 0, str(path))
+
+    def key(self, path: Path) -> str:
+        """A transcript named by its session's uuid is known by that name (and
+        its sub-agent folder), so a moved project folder is not read twice."""
+        if _UUID.fullmatch(path.stem):
+            return path.name
+        if path.parent.name == "subagents" and _UUID.fullmatch(path.parent.parent.name):
+            return f"{path.parent.parent.name}/subagents/{path.name}"
+        return str(path.resolve())
+
+    def new_run(self) -> _Run:
+        return _Run()
+
+    def read(self, path: Path, state: Mapping[str, Json] | None, run: _Run) -> Iterator[Item]:
+        transcript = _Transcript(path, state, run)
+        offset, start, records = yield from read_records(path, state, transcript, MARK_EVERY)
+        yield from transcript.resolve_summaries()
+        for ulid in sorted(transcript.changed_titles):
+            if ulid in transcript.sessions:
+                yield Turns(transcript.imported(ulid))
+        yield Mark(transcript.state(offset), offset - start, records)
+
+    def finish(self, run: _Run) -> Iterator[Item]:
+        left = len(run.summaries)
+        if left:
+            yield Skipped("summary lines whose conversation was not read in this import", left)
 
 
-def watched(path: Path) -> Path | None:
-    """The transcript a changed file belongs to (None: not a transcript)."""
-    return path if path.suffix == ".jsonl" else None
+SOURCE = ClaudeCode()

@@ -32,7 +32,8 @@ import shlex
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+
+import attrs
 
 from sessiond.importers.base import (
     Item,
@@ -41,21 +42,14 @@ from sessiond.importers.base import (
     Turns,
     block_text,
     call_text,
-    file_stamp,
     load_json_line,
     parse_time,
     session_id,
-    walk_files,
 )
 from sessiond.importers.lines import read_lines, read_records
+from sessiond.importers.source import FileSource
 from sessiond.store.base import ImportedEvent, ImportedSession
 
-NAME = "codex"
-META = {
-    "url": "https://github.com/openai/codex",
-    "description": "Codex CLI's rollouts ($CODEX_HOME/sessions/**/rollout-*.jsonl)",
-}
-UNIT = "B"
 MARK_EVERY = 2000
 
 _NAME = re.compile(
@@ -80,43 +74,6 @@ _PENDING_MAX = 16
 def home() -> Path:
     base = os.environ.get("CODEX_HOME")
     return Path(base).expanduser() if base else Path.home() / ".codex"
-
-
-def default_paths() -> list[Path]:
-    return [home() / "sessions", home() / "archived_sessions"]
-
-
-def sources(paths: Sequence[Path]) -> list[Path]:
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(
-                walk_files(path, lambda p: p.name.startswith("rollout-") and p.suffix == ".jsonl")
-            )
-        elif path.is_file():
-            found.append(path)
-    # Oldest first (the name starts with the local start time): a fork's
-    # parent is imported before it.
-    return sorted(dict.fromkeys(found), key=lambda p: (p.name, str(p)))
-
-
-def key(path: Path) -> str:
-    """A rollout is known by its session's uuid, so archiving it (a move to
-    archived_sessions/) does not import it again."""
-    named = _NAME.fullmatch(path.name)
-    return f"rollout-{named.group(2).lower()}" if named else str(path.resolve())
-
-
-def stamp(path: Path) -> list[int]:
-    return file_stamp(path)
-
-
-def size(path: Path, state: Mapping[str, Json] | None) -> int:
-    return max(0, path.stat().st_size - int((state or {}).get("offset", 0)))
-
-
-def shrunk(path: Path, state: Mapping[str, Json]) -> bool:
-    return path.stat().st_size < int(state.get("offset", 0))
 
 
 def _matches(text: str, markers: tuple[str, str]) -> bool:
@@ -149,10 +106,18 @@ def _output_text(output: object) -> str:
     return block_text(output)
 
 
-def _index_names(path: Path, run: dict[str, Any]) -> dict[str, str]:
+@attrs.define
+class _Run:
+    """What one import run learns across rollouts."""
+
+    # session_index.jsonl path -> thread id -> name
+    indexes: dict[str, dict[str, str]] = attrs.field(factory=dict)
+
+
+def _index_names(path: Path, run: _Run) -> dict[str, str]:
     """Thread names from the session_index.jsonl of the Codex home above
     `path` (the newest entry per id wins), read once per import."""
-    cache: dict[str, dict[str, str]] = run.setdefault("indexes", {})
+    cache = run.indexes
     for folder in list(path.parents)[:5]:
         index = folder / "session_index.jsonl"
         if str(index) in cache:
@@ -172,7 +137,7 @@ def _index_names(path: Path, run: dict[str, Any]) -> dict[str, str]:
 
 
 class _Rollout:
-    def __init__(self, path: Path, state: Mapping[str, Json] | None, run: dict[str, Any]):
+    def __init__(self, path: Path, state: Mapping[str, Json] | None, run: _Run):
         state = state or {}
         self.path = path
         self.names = _index_names(path, run)
@@ -334,21 +299,45 @@ class _Rollout:
             self.events = []
 
 
-def read(path: Path, state: Mapping[str, Json] | None, run: dict[str, Any]) -> Iterator[Item]:
-    rollout = _Rollout(path, state, run)
-    offset, start, records = yield from read_records(path, state, rollout, MARK_EVERY)
-    if rollout.title_changed:
-        yield Turns(rollout.imported())
-    yield Mark(rollout.state(offset), offset - start, records)
+class Codex(FileSource[_Run]):
+    name = "codex"
+    label = "Codex CLI"
+    url = "https://github.com/openai/codex"
+    description = "Codex CLI's rollouts (~/.codex/sessions and archived_sessions)"
+
+    def default_paths(self) -> list[Path]:
+        return [home() / "sessions", home() / "archived_sessions"]
+
+    def wanted(self, path: Path) -> bool:
+        return path.name.startswith("rollout-") and path.suffix == ".jsonl"
+
+    def order(self, path: Path) -> tuple[object, ...]:
+        # Oldest first (the name starts with the local start time): a fork's
+        # parent is imported before it.
+        return (path.name, str(path))
+
+    def key(self, path: Path) -> str:
+        """A rollout is known by its session's uuid, so archiving it (a move to
+        archived_sessions/) does not import it again."""
+        named = _NAME.fullmatch(path.name)
+        return f"rollout-{named.group(2).lower()}" if named else str(path.resolve())
+
+    def new_run(self) -> _Run:
+        return _Run()
+
+    def read(self, path: Path, state: Mapping[str, Json] | None, run: _Run) -> Iterator[Item]:
+        rollout = _Rollout(path, state, run)
+        offset, start, records = yield from read_records(path, state, rollout, MARK_EVERY)
+        if rollout.title_changed:
+            yield Turns(rollout.imported())
+        yield Mark(rollout.state(offset), offset - start, records)
+
+    def finish(self, run: _Run) -> Iterator[Item]:
+        """Names given in the session index to sessions imported before."""
+        for names in run.indexes.values():
+            for ulid, name in names.items():
+                if session_id(ulid):
+                    yield Turns(ImportedSession(ulid, "codex", 0, title=name), update_only=True)
 
 
-def finish(run: dict[str, Any]) -> Iterator[Item]:
-    """Names given in the session index to sessions imported before."""
-    for names in run.get("indexes", {}).values():
-        for ulid, name in names.items():
-            if session_id(ulid):
-                yield Turns(ImportedSession(ulid, "codex", 0, title=name), update_only=True)
-
-
-def watched(path: Path) -> Path | None:
-    return path if path.name.startswith("rollout-") and path.suffix == ".jsonl" else None
+SOURCE = Codex()

@@ -32,7 +32,7 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -48,16 +48,10 @@ from sessiond.importers.base import (
     parse_time,
     session_id,
 )
-from sessiond.importers.sqlite_source import database_files, database_stamp, open_read_only
+from sessiond.importers.source import DatabaseSource, NoRun
+from sessiond.importers.sqlite_source import open_read_only
 from sessiond.store.base import ImportedEvent, ImportedSession
 
-NAME = "llm"
-META = {
-    "url": "https://llm.datasette.io/",
-    "description": "llm's logs.db (conversations and responses up to 0.31, threads and "
-    "turns from 0.32)",
-}
-UNIT = "rows"
 CHUNK = 2000  # rows per query
 
 
@@ -75,35 +69,8 @@ def app_dir() -> Path:
     return Path(xdg) / "io.datasette.llm"
 
 
-def default_paths() -> list[Path]:
-    return [app_dir() / "logs.db"]
-
-
-def sources(paths: Sequence[Path]) -> list[Path]:
-    return database_files(paths, "logs.db")
-
-
-def key(path: Path) -> str:
-    return str(path.resolve())
-
-
-def stamp(path: Path) -> list[int]:
-    return database_stamp(path)
-
-
-def shrunk(path: Path, state: Mapping[str, Json]) -> bool:
-    return False
-
-
 def _tables(conn: sqlite3.Connection) -> set[str]:
     return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-
-
-def size(path: Path, state: Mapping[str, Json] | None) -> int:
-    try:
-        return _size(path, state or {})
-    except sqlite3.Error as exc:
-        raise SourceUnreadable(f"{path} could not be read as llm's logs database ({exc})") from None
 
 
 def _size(path: Path, state: Mapping[str, Json]) -> int:
@@ -256,13 +223,6 @@ class _Chains:
         return inputs[::-1], outputs[::-1]
 
 
-def read(path: Path, state: Mapping[str, Json] | None, run: dict[str, Any]) -> Iterator[Item]:
-    try:
-        yield from _read(path, state)
-    except sqlite3.Error as exc:
-        raise SourceUnreadable(f"{path} could not be read as llm's logs database ({exc})") from None
-
-
 def _read(path: Path, state: Mapping[str, Json] | None) -> Iterator[Item]:
     state = dict(state or {})
     conn = open_read_only(path)
@@ -337,10 +297,36 @@ def _read(path: Path, state: Mapping[str, Json] | None) -> Iterator[Item]:
         conn.close()
 
 
-def watched(path: Path) -> Path | None:
-    """logs.db itself for a change to it or to its journal files."""
-    name = path.name
-    for suffix in ("-wal", "-shm", "-journal"):
-        if name.endswith(suffix):
-            name = name[: -len(suffix)]
-    return path.with_name(name) if name.endswith(".db") else None
+class Llm(DatabaseSource[NoRun]):
+    name = "llm"
+    label = "llm"
+    url = "https://llm.datasette.io/"
+    description = (
+        "llm's logs.db (conversations and responses up to 0.31, threads and turns from 0.32)"
+    )
+    file_name = "logs.db"
+
+    def default_paths(self) -> list[Path]:
+        return [app_dir() / "logs.db"]
+
+    def size(self, path: Path, state: Mapping[str, Json] | None) -> int:
+        try:
+            return _size(path, state or {})
+        except sqlite3.Error as exc:
+            raise SourceUnreadable(
+                f"{path} could not be read as llm's logs database ({exc})"
+            ) from None
+
+    def new_run(self) -> NoRun:
+        return NoRun()
+
+    def read(self, path: Path, state: Mapping[str, Json] | None, run: NoRun) -> Iterator[Item]:
+        try:
+            yield from _read(path, state)
+        except sqlite3.Error as exc:
+            raise SourceUnreadable(
+                f"{path} could not be read as llm's logs database ({exc})"
+            ) from None
+
+
+SOURCE = Llm()

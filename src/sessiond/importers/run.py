@@ -6,25 +6,14 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import Any, TextIO
 
+from sessiond.importers import load
 from sessiond.importers.base import UNFINISHED
+from sessiond.importers.source import Source
 from sessiond.importers.summary import Summary
 from sessiond.importers.writer import StopOnInterrupt, Writer, iter_states, same_file
 from sessiond.store.base import Store
-
-
-def load(source: str) -> ModuleType:
-    """The reader module for `source` (a name in IMPORTERS)."""
-    import importlib
-
-    from sessiond.importers import IMPORTERS
-
-    if source not in IMPORTERS:
-        known = ", ".join(IMPORTERS)
-        raise ValueError(f"unknown source {source!r}; sessiond imports from {known}")
-    return importlib.import_module(IMPORTERS[source])
 
 
 def run_import(
@@ -52,61 +41,61 @@ def run_import(
     exceptions, with everything committed before them kept.
     """
     err = err if err is not None else sys.stderr
-    module = load(source)
-    roots = [Path(p).expanduser() for p in paths] or module.default_paths()
+    reader = load(source)
+    roots = [Path(p).expanduser() for p in paths] or reader.default_paths()
     summary = summary if summary is not None else Summary(source)
     summary.source, summary.roots = source, [str(r) for r in roots]
     stop = stop if stop is not None else threading.Event()
     if progress is None:
         progress = bool(getattr(err, "isatty", lambda: False)())
     with StopOnInterrupt(stop):
-        files = module.sources(roots)
+        files = reader.sources(roots)
         if source == "sessiond":
             same = [f for f in files if same_file(store.where, f)]
             if same:
                 raise ValueError(f"{same[0]} is the database being imported into")
-        _pass(store, module, files, summary, stop, err if progress else None)
+        _pass(store, reader, files, summary, stop, err if progress else None)
         if watch and not stop.is_set():
             from sessiond.importers.watch import follow
 
             follow(
                 roots,
-                module,
+                reader,
                 stop,
                 err,
-                lambda changed: _watch_pass(store, module, changed, summary, stop, on_pass),
+                lambda changed: _watch_pass(store, reader, changed, summary, stop, on_pass),
             )
     return summary
 
 
 def _pass(
     store: Store,
-    module: ModuleType,
+    source: Source[Any],
     files: list[Path],
     summary: Summary,
     stop: threading.Event,
     bar_to: TextIO | None,
 ) -> None:
-    writer = Writer(store, module, summary, stop)
-    run: dict[str, Any] = {}
+    writer = Writer(store, source, summary, stop)
+    run = source.new_run()
     bar = None
     if bar_to is not None and files:
         # Only on a terminal, and never on other commands' paths.
         from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
 
         total = 0
-        for path, state in iter_states(store, module, files):
+        for path, state in iter_states(store, source, files):
             try:
-                total += module.size(path, state)
+                total += source.size(path, state)
             except Exception:  # a file that cannot be sized is reported when read
                 continue
-        unit_scale = module.UNIT == "B"
+        unit_scale = source.unit == "B"
         bar = tqdm(
             total=total,
-            unit=module.UNIT,
+            unit=source.unit,
             unit_scale=unit_scale,
             file=bar_to,
-            desc=f"import {module.NAME}",
+            desc=f"import {source.name}",
             leave=False,
             dynamic_ncols=True,
         )
@@ -125,14 +114,14 @@ def _pass(
 
 def _watch_pass(
     store: Store,
-    module: ModuleType,
+    source: Source[Any],
     changed: list[Path],
     total: Summary,
     stop: threading.Event,
     on_pass: Callable[[Summary], None] | None,
 ) -> None:
     summary = Summary(total.source, total.roots)
-    _pass(store, module, module.sources(changed), summary, stop, None)
+    _pass(store, source, source.sources(changed), summary, stop, None)
     total.sessions_added += summary.sessions_added
     total.sessions_continued |= summary.sessions_continued
     total.events_added += summary.events_added

@@ -11,9 +11,8 @@ milestones (they belong to the machine that set them).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
 
 from sessiond.importers.base import (
     Item,
@@ -24,37 +23,12 @@ from sessiond.importers.base import (
     Turns,
     session_id,
 )
-from sessiond.importers.sqlite_source import database_files, database_stamp, open_read_only
+from sessiond.importers.source import DatabaseSource, NoRun
+from sessiond.importers.sqlite_source import open_read_only
 from sessiond.store.base import ImportedEvent, ImportedSession
 
-NAME = "sessiond"
-META = {
-    "url": "",  # this project: no page of its own yet
-    "description": "another sessiond database (a copy from another machine), merged by ULID",
-}
-UNIT = "rows"
 CHUNK = 5000
 KNOWN_VERSIONS = (1, 2)
-
-
-def default_paths() -> list[Path]:
-    return []  # there is no other machine's database until one is named
-
-
-def sources(paths: Sequence[Path]) -> list[Path]:
-    return database_files(paths, "sessions.db")
-
-
-def key(path: Path) -> str:
-    return str(path.resolve())
-
-
-def stamp(path: Path) -> list[int]:
-    return database_stamp(path)
-
-
-def shrunk(path: Path, state: Mapping[str, Json]) -> bool:
-    return False
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -70,27 +44,6 @@ def _connect(path: Path) -> sqlite3.Connection:
             )
         raise SourceUnreadable(f"{path} is not a sessiond database")
     return conn
-
-
-def size(path: Path, state: Mapping[str, Json] | None) -> int:
-    try:
-        conn = _connect(path)
-        try:
-            row = conn.execute(
-                "SELECT count(*) FROM events WHERE id > ?", ((state or {}).get("e", 0),)
-            ).fetchone()
-            return int(row[0])
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        raise SourceUnreadable(f"{path} could not be read ({exc})") from None
-
-
-def read(path: Path, state: Mapping[str, Json] | None, run: dict[str, Any]) -> Iterator[Item]:
-    try:
-        yield from _read(path, dict(state or {}))
-    except sqlite3.Error as exc:
-        raise SourceUnreadable(f"{path} could not be read ({exc})") from None
 
 
 def _read(path: Path, state: dict[str, Json]) -> Iterator[Item]:
@@ -154,9 +107,45 @@ def _read(path: Path, state: dict[str, Json]) -> Iterator[Item]:
         conn.close()
 
 
-def watched(path: Path) -> Path | None:
-    name = path.name
-    for suffix in ("-wal", "-shm", "-journal"):
-        if name.endswith(suffix):
-            name = name[: -len(suffix)]
-    return path.with_name(name)
+class SessiondDatabase(DatabaseSource[NoRun]):
+    name = "sessiond"
+    label = "Another sessiond database"
+    url = ""  # this project: no page of its own yet
+    description = "another sessiond database (a copy from another machine), merged by ULID"
+    file_name = "sessions.db"
+
+    def default_paths(self) -> list[Path]:
+        return []  # there is none: the person names the file
+
+    def size(self, path: Path, state: Mapping[str, Json] | None) -> int:
+        try:
+            conn = _connect(path)
+            try:
+                row = conn.execute(
+                    "SELECT count(*) FROM events WHERE id > ?", ((state or {}).get("e", 0),)
+                ).fetchone()
+                return int(row[0])
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            raise SourceUnreadable(f"{path} could not be read ({exc})") from None
+
+    def new_run(self) -> NoRun:
+        return NoRun()
+
+    def read(self, path: Path, state: Mapping[str, Json] | None, run: NoRun) -> Iterator[Item]:
+        try:
+            yield from _read(path, dict(state or {}))
+        except sqlite3.Error as exc:
+            raise SourceUnreadable(f"{path} could not be read ({exc})") from None
+
+    def watched(self, path: Path) -> Path | None:
+        """The database for a change to it or its journal files, whatever its name."""
+        name = path.name
+        for suffix in ("-wal", "-shm", "-journal"):
+            if name.endswith(suffix):
+                name = name[: -len(suffix)]
+        return path.with_name(name)
+
+
+SOURCE = SessiondDatabase()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
@@ -42,28 +41,3 @@ def open_read_only(path: Path) -> sqlite3.Connection:
             f"{path} is not an SQLite database that can be read ({exc})"
         ) from None
     return conn
-
-
-def database_files(paths: Sequence[Path], name: str) -> list[Path]:
-    """The database files among `paths`: a folder stands for its file `name`."""
-    found = []
-    for path in paths:
-        if path.is_dir():
-            path = path / name
-        if path.is_file():
-            found.append(path)
-    return list(dict.fromkeys(found))
-
-
-def database_stamp(path: Path) -> list[int]:
-    """The database's and its write-ahead log's sizes and times: what changes
-    when anything was written to it."""
-    parts = []
-    for suffix in ("", "-wal"):
-        try:
-            st = os.stat(f"{path}{suffix}")
-        except FileNotFoundError:
-            parts += [0, 0]
-        else:
-            parts += [st.st_size, st.st_mtime_ns]
-    return parts

@@ -12,9 +12,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import ModuleType
-from typing import TextIO
+from typing import Any, TextIO
 
+from sessiond.importers.source import Source
 from sessiond.importers.summary import printable
 
 #: Longest wait to group a burst of writes into one import (ms); a streamed
@@ -39,7 +39,7 @@ def targets(roots: Sequence[Path]) -> list[Path]:
 
 def follow(
     roots: Sequence[Path],
-    module: ModuleType,
+    source: Source[Any],
     stop: threading.Event,
     err: TextIO,
     on_change: Callable[[list[Path]], None],
@@ -51,18 +51,18 @@ def follow(
         err.write(f"sessiond import: nothing to watch at {', '.join(map(str, roots))}\n")
         return
     try:
-        _follow(watched, roots, module, stop, err, on_change, polling=False)
+        _follow(watched, roots, source, stop, err, on_change, polling=False)
     except OSError as exc:
         # Out of inotify watches (a very large ~/.claude/projects), or a file
         # system that gives no events: look instead.
         err.write(f"sessiond import: cannot watch for changes ({exc}); checking every 0.5 s\n")
-        _follow(watched, roots, module, stop, err, on_change, polling=True)
+        _follow(watched, roots, source, stop, err, on_change, polling=True)
 
 
 def _follow(
     watched: list[Path],
     roots: Sequence[Path],
-    module: ModuleType,
+    source: Source[Any],
     stop: threading.Event,
     err: TextIO,
     on_change: Callable[[list[Path]], None],
@@ -92,13 +92,13 @@ def _follow(
         if first:
             first = False
             shown = ", ".join(printable(str(p)) for p in watched)
-            err.write(f"sessiond import: watching {shown} for {module.NAME}; Ctrl-C to stop\n")
+            err.write(f"sessiond import: watching {shown} for {source.name}; Ctrl-C to stop\n")
             err.flush()
             on_change(list(roots))
         files = []
         for _change, name in changes:
-            source = module.watched(Path(name))
-            if source is not None and source.exists():
-                files.append(source)
+            path = source.watched(Path(name))
+            if path is not None and path.exists():
+                files.append(path)
         if files:
             on_change(list(dict.fromkeys(files)))

@@ -23,12 +23,13 @@ import signal
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from types import FrameType, ModuleType
+from types import FrameType
 from typing import Any
 
 import attrs
 
 from sessiond.importers.base import Json, Mark, Skipped, SourceUnreadable, Turns
+from sessiond.importers.source import Source
 from sessiond.importers.summary import Summary
 from sessiond.models import Session
 from sessiond.store.base import ImportedEvent, ImportedSession, Store
@@ -53,9 +54,9 @@ class _Known:
 class Writer:
     """Imports files of one source into `store`, counting into `summary`."""
 
-    def __init__(self, store: Store, module: ModuleType, summary: Summary, stop: threading.Event):
+    def __init__(self, store: Store, source: Source[Any], summary: Summary, stop: threading.Event):
         self.store = store
-        self.module = module
+        self.source = source
         self.summary = summary
         self.stop = stop
         self.known: dict[str, _Known] = {}
@@ -63,18 +64,18 @@ class Writer:
 
     # One file
 
-    def import_file(self, path: Path, run: dict[str, Any]) -> None:
+    def import_file(self, path: Path, run: Any) -> None:
         self.summary.files += 1
-        key = self.module.key(path)
+        key = self.source.key(path)
         try:
-            raw = self.store.get_import_state(self.module.NAME, key)
+            raw = self.store.get_import_state(self.source.name, key)
             saved = _decode(raw)
-            stamp = self.module.stamp(path)
+            stamp = self.source.stamp(path)
             if saved is not None and saved["stamp"] == stamp and not saved["partial"]:
                 self.summary.unchanged += 1
                 return
             reader = saved["reader"] if saved is not None else None
-            if reader is not None and self.module.shrunk(path, reader):
+            if reader is not None and self.source.shrunk(path, reader):
                 self.summary.shrunk += 1
                 return
             self._read(path, key, stamp, reader, dict(saved["partial"]) if saved else {}, run)
@@ -90,11 +91,11 @@ class Writer:
         stamp: list[int],
         reader: Mapping[str, Json] | None,
         partial: dict[str, int],
-        run: dict[str, Any],
+        run: Any,
     ) -> None:
         batch = _Batch(key, reader, partial)
         done = 0
-        for item in self.module.read(path, reader, run):
+        for item in self.source.read(path, reader, run):
             if isinstance(item, Turns):
                 batch.pending += self.take(item, batch)
             elif isinstance(item, Skipped):
@@ -166,13 +167,13 @@ class Writer:
         one the person gave, a rename in the tool), but never over a title
         given in sessiond: only while the stored one is the last imported."""
         key = f"title {stored.ulid}"
-        last = self.store.get_import_state(self.module.NAME, key)
+        last = self.store.get_import_state(self.source.name, key)
         if stored.title != title:
             if stored.title is not None and stored.title != last:
                 return  # renamed in sessiond since: the person's title stays
             self.store.rename_session(stored.id, title)
         if last != title:
-            self.store.set_import_state(self.module.NAME, key, title)
+            self.store.set_import_state(self.source.name, key, title)
 
     def _clean(self, event: ImportedEvent, limit: int) -> ImportedEvent:
         text = event.text
@@ -189,7 +190,7 @@ class Writer:
             self.summary.notes[f"texts over {limit:,} bytes, cut to fit"] += 1
         if text is event.text:
             return event
-        return ImportedEvent(event.kind, text, event.created_at)
+        return attrs.evolve(event, text=text)
 
     def flush(self, batch: _Batch, reader: Mapping[str, Json], stamp: list[int] | None) -> None:
         """Store the batch's events, then move the file's state to `reader`."""
@@ -210,22 +211,19 @@ class Writer:
                 known.id,
                 events,
                 ended_at=ended,
-                checkpoint=(self.module.NAME, batch.key, state),
+                checkpoint=(self.source.name, batch.key, state),
             )
             self.summary.events_added += len(events)
             if not known.created:
                 self.summary.sessions_continued.add(ulid)
         if not groups:
-            self.store.set_import_state(self.module.NAME, batch.key, final)
+            self.store.set_import_state(self.source.name, batch.key, final)
         batch.reader, batch.partial, batch.skip = reader, owed, dict(owed)
 
-    def finish(self, run: dict[str, Any]) -> None:
+    def finish(self, run: Any) -> None:
         """What the reader knows only once every file was read."""
-        finish = getattr(self.module, "finish", None)
-        if finish is None:
-            return
         batch = _Batch("", None, {})
-        for item in finish(run):
+        for item in self.source.finish(run):
             if isinstance(item, Turns) and item.update_only:
                 self.take(item, batch)
             elif isinstance(item, Skipped):
@@ -302,11 +300,11 @@ def same_file(a: str, b: Path) -> bool:
         return False
 
 
-def iter_states(store: Store, module: ModuleType, files: list[Path]) -> Iterator[tuple[Path, Any]]:
+def iter_states(store: Store, source: Source[Any], files: list[Path]) -> Iterator[tuple[Path, Any]]:
     """Each file with its reader state (for the progress bar's total)."""
     for path in files:
         try:
-            saved = _decode(store.get_import_state(module.NAME, module.key(path)))
+            saved = _decode(store.get_import_state(source.name, source.key(path)))
         except ValueError:
             saved = None
         yield path, (saved or {}).get("reader")

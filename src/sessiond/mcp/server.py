@@ -22,7 +22,7 @@ from mcp.shared.exceptions import MCPError
 
 from sessiond import __version__
 from sessiond.errors import SessiondError
-from sessiond.mcp import History
+from sessiond.mcp.history import History
 from sessiond.mcp.pipes import stdio
 from sessiond.mcp.tools import TOOLS, Answer, ToolError
 

@@ -21,7 +21,7 @@ from sessiond.errors import InvalidParams
 from sessiond.mcp import schemas, text
 from sessiond.models import EVENT_KINDS, Event, Session
 from sessiond.store import Store
-from sessiond.wire import describe, parse_time, unstructure
+from sessiond.wire.convert import describe, parse_time, unstructure
 
 # A turn longer than this is cut, in the text and in the structured content.
 TURN_CHARS = 4000

@@ -26,7 +26,7 @@ from typing import Protocol, Self
 
 import attrs
 
-from sessiond.models import Appended, Event, Hit, Session
+from sessiond.models import Appended, Event, Hit, Meta, Session
 
 # One append: (sessionId, kind, text).
 AppendItem = tuple[int, str, str]
@@ -37,7 +37,10 @@ class ImportedSession:
     """A session as an importer read it from another tool.
 
     `ulid` is the source's own id; times are milliseconds since the epoch.
-    `ended_at` None leaves the session's end as it is.
+    `ended_at` None leaves the session's end as it is. `source` is the
+    contract's source name (the importer's own when None), `source_id` the id
+    the tool's resume command takes, `project` the folder it worked in (an
+    absolute path as the tool recorded it), `branch` the git branch.
     """
 
     ulid: str
@@ -46,6 +49,10 @@ class ImportedSession:
     title: str | None = None
     parent_ulid: str | None = None
     ended_at: int | None = None
+    source: str | None = None
+    source_id: str | None = None
+    project: str | None = None
+    branch: str | None = None
 
 
 @attrs.frozen
@@ -53,6 +60,8 @@ class ImportedEvent:
     kind: str
     text: str
     created_at: int  # milliseconds since the epoch, the source's own time
+    #: model, usage, tool, isError as the contract's Event.meta (models.make_meta)
+    meta: Meta | None = None
 
 
 @attrs.frozen

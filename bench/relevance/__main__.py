@@ -1,0 +1,5 @@
+import sys
+
+from bench.relevance.run import main
+
+sys.exit(main())
