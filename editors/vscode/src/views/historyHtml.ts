@@ -223,3 +223,21 @@ export function renderHistory(
     ...(more.focus ? { focus: more.focus } : {}),
   };
 }
+
+/** An editor tab whose session is not in the database the daemon serves now (sessiond.dbPath changed). */
+export function renderMissing(ulid: string): HistoryMessage {
+  return {
+    type: 'render',
+    headerHtml:
+      `<p class="empty">Session <code>${escapeHtml(ulid)}</code> is not in the database sessiond uses now. ` +
+      'It may be in the one "sessiond.dbPath" named before; this tab shows it again when that database is back.</p>',
+    eventsHtml: '',
+    footerHtml: '',
+    hasEarlier: false,
+    earlier: 0,
+    ulid,
+    hint: 'This session is not in this database',
+    noticeHtml: '',
+    canWrite: false,
+  };
+}

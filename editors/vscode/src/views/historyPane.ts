@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { DaemonUnavailable } from '../daemon/unavailable';
-import { type Focus, historyPage, makeNonce, type Parent, renderEvent, renderHistory } from './historyHtml';
+import { type Focus, historyPage, makeNonce, type Parent, renderEvent, renderHistory, renderMissing } from './historyHtml';
 import { renderMarkdown } from './markdownHtml';
 import { readSettings } from '../settings';
 import { sessionName } from '../text/labels';
@@ -55,6 +55,10 @@ export class HistoryPane implements vscode.Disposable {
   private rendering: Promise<void> | undefined;
   private again = false;
   private pinned: Session | undefined;
+  /** A tab re-reads its session by ULID after the store may have changed (ids repeat across databases). */
+  private recheck = false;
+  /** The tab's session is not in the database the daemon serves now (sessiond.dbPath changed). */
+  private missing = false;
   private related: { id: number; parent?: Parent; children: Session[] } | undefined;
   private stream: { sessionId: number; promptSeq: number; text: string } | undefined;
   private sending: vscode.CancellationTokenSource | undefined;
@@ -95,7 +99,10 @@ export class HistoryPane implements vscode.Disposable {
 
   /** Shows `session` (an editor tab; the side bar follows the service), scrolled to `focus` when given. */
   async show(session: Session | undefined, focus?: Focus): Promise<void> {
-    if (!this.follow) this.pinned = session;
+    if (!this.follow) {
+      this.pinned = session;
+      this.missing = false;
+    }
     this.focus = focus;
     await this.render();
   }
@@ -126,6 +133,23 @@ export class HistoryPane implements vscode.Disposable {
   }
 
   private async paint(): Promise<void> {
+    if (!this.follow && this.pinned !== undefined && this.recheck) {
+      this.recheck = false;
+      const ulid = this.pinned.ulid;
+      const fresh = await this.service.get(ulid).catch(() => undefined);
+      // The tab may have moved on meanwhile (to a continuation): only its own session counts.
+      if (this.pinned?.ulid !== ulid) this.again = true;
+      else if (fresh === null) this.missing = true;
+      else if (fresh !== undefined) {
+        this.missing = false;
+        this.pinned = fresh;
+      }
+    }
+    if (this.missing && this.pinned !== undefined) {
+      await this.webview.postMessage(renderMissing(this.pinned.ulid));
+      this.titled.fire(this.pinned);
+      return;
+    }
     const session = this.session;
     if (session?.id !== this.shownId) {
       this.shownId = session?.id;
@@ -150,6 +174,12 @@ export class HistoryPane implements vscode.Disposable {
       );
       this.titled.fire(session);
     } catch (e) {
+      if (!this.follow && this.pinned !== undefined && e instanceof ResponseError && e.code === ErrorCodes.SessionNotFound) {
+        // Gone from under the tab (another database, or deleted for good): say so in the tab.
+        this.missing = true;
+        await this.webview.postMessage(renderMissing(this.pinned.ulid));
+        return;
+      }
       if (!(e instanceof DaemonUnavailable)) void vscode.window.showErrorMessage(`sessiond: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
@@ -174,6 +204,7 @@ export class HistoryPane implements vscode.Disposable {
     const shown = this.session;
     if (change.type === 'all' || change.type === 'shown') {
       this.related = undefined;
+      this.recheck = true;
     } else if (change.type === 'session') {
       // The shown one changed, or a continuation of it started, or its parent was renamed.
       const s = change.session;
@@ -237,6 +268,7 @@ export class HistoryPane implements vscode.Disposable {
   }
 
   private async send(text: string): Promise<void> {
+    if (this.missing) return;
     const sending = new vscode.CancellationTokenSource();
     this.sending = sending;
     await this.webview.postMessage({ type: 'sending', busy: true });

@@ -181,3 +181,24 @@ test('with no engine, the page says so before a turn is sent, the turn is stored
   await settle();
   assert.deepEqual(executed, [['workbench.action.openSettings', 'sessiond.engineBaseUrl']]);
 });
+
+test('a tab whose session is not in the database the daemon serves now says so, with no error message, and comes back with it', async () => {
+  const s = daemon.start({ title: 'Elsewhere' });
+  const p = pane(false);
+  await p.show(s);
+  // Another database: the same ULID is not there (ids repeat across databases, ULIDs do not).
+  const kept = daemon.sessions.splice(0);
+  await service.refresh();
+  const missing = await webview.until((m) => m.type === 'render' && String(m.headerHtml).includes('is not in the database'));
+  assert.equal(missing.canWrite, false);
+  assert.deepEqual(errors, []);
+  webview.fromPage({ type: 'send', text: 'nowhere to go' });
+  await settle();
+  assert.equal(daemon.events.length, 0);
+  // Back on the first database, under another id.
+  daemon.sessions.push({ ...kept[0], id: 42 });
+  webview.posted.length = 0;
+  await service.refresh();
+  await webview.until((m) => m.type === 'render' && String(m.headerHtml).includes('Elsewhere'));
+  assert.equal(p.session?.id, 42);
+});
