@@ -1,11 +1,18 @@
--- The sessions sidebar: a scratch buffer in a left split, one line per session:
--- its title (else its preview) across the width, then when it started, its
--- turns and its state. Follows the store by itself when the daemon sends
--- notifications; never moves the reader's cursor or focus when it does.
+-- The sessions sidebar: a scratch buffer in a left split, at most a third of
+-- the editor wide, one line per session: its title (else its preview) across
+-- the width, then (room allowing) when it started, its turns and its state.
+-- Follows the store by itself (changes.lua); never moves the reader's cursor
+-- or focus when it does.
+local changes = require("sessiond.changes")
+local client = require("sessiond.client")
 local config = require("sessiond.config")
+local current = require("sessiond.current")
+local keys = require("sessiond.keys")
 local layout = require("sessiond.layout")
 local previews = require("sessiond.previews")
+local protocol = require("sessiond.protocol")
 local util = require("sessiond.util")
+local windows = require("sessiond.windows")
 
 local M = {}
 
@@ -23,6 +30,7 @@ local state = {
   loading = false, -- a list request is in flight
   deferred = {}, -- changes that came meanwhile, applied after it
   render_queued = false,
+  found = nil, ---@type sessiond.ImportSource[]? sources whose history is on this machine (for the empty list)
 }
 
 local function win_of_buf()
@@ -41,76 +49,16 @@ local function session_at_cursor()
   return state.sessions[row - HEADER]
 end
 
-local function with_session(fn)
-  return function()
-    local session = session_at_cursor()
-    if session then
-      fn(session)
-    end
-  end
-end
-
 ---@type sessiond.Key[]
-M.keys = {
-  {
-    "<CR>",
-    "open the history of the session under the cursor",
-    with_session(function(s)
-      local win = require("sessiond.windows").target(vim.api.nvim_get_current_win())
-      require("sessiond.history").open(s.ulid, win)
-    end),
-  },
-  {
-    "u",
-    "write your next turns to it (:SessiondUse)",
-    with_session(function(s)
-      require("sessiond").use(s.ulid)
-    end),
-  },
-  {
-    "c",
-    "continue it in a new session (:SessiondContinue)",
-    with_session(function(s)
-      require("sessiond").continue(s.ulid)
-    end),
-  },
-  {
-    "R",
-    "rename it",
-    with_session(function(s)
-      require("sessiond.manage").rename(s)
-    end),
-  },
-  {
-    "d",
-    "move it to the trash (:SessiondRestore brings it back)",
-    with_session(function(s)
-      require("sessiond.manage").delete(s)
-    end),
-  },
-  {
-    "y",
-    "copy its ULID",
-    with_session(function(s)
-      vim.fn.setreg('"', s.ulid)
-      vim.notify("sessiond: copied " .. s.ulid)
-    end),
-  },
-  {
-    "r",
-    "read the list again",
-    function()
-      M.refresh()
-    end,
-  },
-  {
-    "q",
-    "close the sidebar",
-    function()
-      M.close()
-    end,
-  },
-}
+M.keys = require("sessiond.sidebar.keys").build({
+  selected = session_at_cursor,
+  refresh = function()
+    M.refresh()
+  end,
+  close = function()
+    M.close()
+  end,
+})
 
 local function ensure_buf()
   if state.buf and vim.api.nvim_buf_is_valid(state.buf) then
@@ -122,7 +70,7 @@ local function ensure_buf()
   vim.bo[buf].modeline = false
   vim.bo[buf].modifiable = false
   vim.bo[buf].filetype = FILETYPE
-  require("sessiond.keys").apply(buf, M.keys, "sessiond sessions: keys")
+  keys.apply(buf, M.keys, "sessiond sessions: keys")
   state.buf = buf
   return buf
 end
@@ -130,7 +78,7 @@ end
 -- The width the text may use: the window's, less what Neovim draws beside it.
 local function text_width(win)
   local info = win and vim.fn.getwininfo(win)[1]
-  return info and (info.width - info.textoff) or config.get().width
+  return info and (info.width - info.textoff) or config.sidebar_width()
 end
 
 local function render()
@@ -139,7 +87,7 @@ local function render()
     return
   end
   util.highlights()
-  local current = require("sessiond").current()
+  local now = current.get()
   local win = win_of_buf()
   local width = text_width(win)
   local lines = layout.sidebar_header(#state.sessions, width)
@@ -147,11 +95,11 @@ local function render()
   if state.error then
     table.insert(lines, "  " .. state.error)
   elseif #state.sessions == 0 then
-    table.insert(lines, "  no sessions yet: :SessiondSay {text} starts one")
+    vim.list_extend(lines, layout.empty_sidebar(state.found))
   end
   for i, s in ipairs(state.sessions) do
     local preview = previews.get(s)
-    local line, line_marks = layout.session_line(s, width, current, preview)
+    local line, line_marks = layout.session_line(s, width, now, preview)
     table.insert(lines, line)
     for _, m in ipairs(line_marks) do
       table.insert(marks, { HEADER + i - 1, m[1], m[2], m[3] })
@@ -185,6 +133,9 @@ local function render()
       view.topline = math.max(view.topline + row - view.lnum, 1)
     end
     view.topline = math.min(view.topline, row)
+    if #lines <= vim.api.nvim_win_get_height(win) then
+      view.topline = 1 -- all of it fits: the header stays in view
+    end
     view.lnum = row
     vim.api.nvim_win_call(win, function()
       vim.fn.winrestview(view)
@@ -203,16 +154,25 @@ local function render_soon()
   end
 end
 
+-- An empty list offers :SessiondImport, naming the tools whose history is here.
+local function find_importable()
+  require("sessiond.import.sources").load(function(_, list)
+    state.found = vim.tbl_filter(function(src)
+      return src.found
+    end, list or {})
+    render_soon()
+  end)
+end
+
 function M.refresh()
   if not (state.buf and vim.api.nvim_buf_is_valid(state.buf)) then
     return
   end
   state.generation = state.generation + 1
   local generation = state.generation
-  local methods = require("sessiond.protocol").methods
   local params = { limit = config.get().list_limit }
   state.loading = true
-  require("sessiond.client").request(methods.list, params, function(err, res)
+  client.request(protocol.methods.list, params, function(err, res)
     if generation ~= state.generation then
       return
     end
@@ -232,6 +192,9 @@ function M.refresh()
     end
     state.error, state.sessions = nil, res.sessions or {}
     replay()
+    if #state.sessions == 0 and not state.found then
+      find_importable()
+    end
     previews.fetch(state.sessions, function()
       if generation == state.generation then
         render()
@@ -296,18 +259,12 @@ function M.on_append(e)
   end
   s.eventCount = math.max(s.eventCount or 0, e.seq)
   if e.kind == "prompt" and not s.preview and not s.title then
-    local client = require("sessiond.client")
     if client.protocol_version() >= 2 then
-      client.request(
-        require("sessiond.protocol").methods.get,
-        { ulid = s.ulid },
-        function(err, fresh)
-          if not err and fresh then
-            M.on_session(fresh)
-          end
-        end,
-        { silent = true }
-      )
+      client.request(protocol.methods.get, { ulid = s.ulid }, function(err, fresh)
+        if not err and fresh then
+          M.on_session(fresh)
+        end
+      end, { silent = true })
     else
       previews.found(s, e.text)
     end
@@ -332,12 +289,16 @@ function M.open()
   vim.cmd("topleft vsplit")
   win = vim.api.nvim_get_current_win()
   vim.api.nvim_win_set_buf(win, ensure_buf())
-  vim.api.nvim_win_set_width(win, config.get().width)
+  vim.api.nvim_win_set_width(win, config.sidebar_width())
   local wo = vim.wo[win]
   wo.winfixwidth, wo.number, wo.relativenumber, wo.wrap = true, false, false, false
   wo.cursorline, wo.signcolumn, wo.foldcolumn, wo.spell, wo.list = true, "no", "0", false, false
-  require("sessiond.windows").guard(win_of_buf, function()
-    if win_of_buf() then
+  windows.guard(win_of_buf, function(ev)
+    local sidebar = win_of_buf()
+    if sidebar and ev and ev.event == "VimResized" then
+      vim.api.nvim_win_set_width(sidebar, config.sidebar_width()) -- still at most a third
+    end
+    if sidebar then
       render_soon()
     end
   end)
@@ -364,6 +325,11 @@ function M.toggle()
     M.open()
   end
 end
+
+changes.on("session", M.on_session)
+changes.on("append", M.on_append)
+changes.on("current", M.redraw) -- the `*` moves
+changes.on("reread", M.refresh)
 
 --- For tests and statuslines: the sessions as drawn, top to bottom.
 ---@return sessiond.Session[]
