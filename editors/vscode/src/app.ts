@@ -1,12 +1,12 @@
 // Builds the extension's parts and wires them together.
 import * as vscode from 'vscode';
-import { DaemonClient } from './client';
-import { registerCommands } from './commands';
-import { HistoryEditors } from './historyEditor';
-import { HistoryView } from './historyView';
-import { sessionState } from './labels';
-import { SessionService } from './sessions';
-import { SessionsTree } from './sessionsTree';
+import { DaemonClient } from './daemon/client';
+import { registerCommands } from './commands/register';
+import { HistoryEditors } from './views/historyTabs';
+import { HistoryView } from './views/historySideView';
+import { sessionState } from './text/labels';
+import { SessionService } from './sessionService';
+import { SessionsTree } from './views/sessionsTree';
 
 export function startApp(context: vscode.ExtensionContext): DaemonClient {
   const version = String(context.extension.packageJSON.version);

@@ -1,25 +1,34 @@
--- The public face: setup() (optional) and what the commands do. Other modules
--- are required inside functions so `require("sessiond")` stays cheap.
+-- The public face: setup() (optional) and what the commands do. The top
+-- floor: nothing requires it. Other modules are required inside functions so
+-- `require("sessiond")` stays cheap.
 local config = require("sessiond.config")
 
 local M = {}
 
-M.version = "0.2.0"
+M.version = require("sessiond.version")
 
 local function current()
   return require("sessiond.current")
 end
 
+local function in_view()
+  return require("sessiond.focus").in_view()
+end
+
 --- Sets the options (see |sessiond-config|). Optional: the defaults apply without it.
 ---@param opts? table a partial sessiond.Config
 function M.setup(opts)
-  local before = config.command()
+  local before = { config.command(), config.env() }
   config.set(opts)
   if package.loaded["sessiond.chat"] then
     require("sessiond.chat").reset() -- an engine may be set now
   end
+  if package.loaded["sessiond.import.sources"] then
+    require("sessiond.import.sources").reset() -- another command may know other sources
+  end
   -- A new command or database means a new daemon, started on next use.
-  if package.loaded["sessiond.client"] and not vim.deep_equal(before, config.command()) then
+  local now = { config.command(), config.env() }
+  if package.loaded["sessiond.client"] and not vim.deep_equal(before, now) then
     require("sessiond.client").stop()
     current().reset()
     M.changed() -- open views show the new store
@@ -34,11 +43,8 @@ end
 
 --- Redraws whatever is open after a change the daemon does not report (protocol 1).
 function M.changed()
-  if package.loaded["sessiond.sidebar"] then
-    require("sessiond.sidebar").refresh()
-  end
-  if package.loaded["sessiond.history"] then
-    require("sessiond.history").refresh_all()
+  if package.loaded["sessiond.changes"] then
+    require("sessiond.changes").emit("reread") -- only loaded views listen
   end
 end
 
@@ -47,7 +53,7 @@ end
 ---@param text string
 ---@param cb? sessiond.Callback
 function M.say(text, cb)
-  current().say(text, cb)
+  current().say(text, cb, (in_view()))
 end
 
 --- :SessiondNew: starts a session and makes it current.
@@ -67,13 +73,17 @@ end
 ---@param ulid? string
 ---@param cb? sessiond.Callback
 function M.continue(ulid, cb)
-  current().continue(ulid, cb)
+  current().continue(ulid, cb, (in_view()))
 end
 
 --- :SessiondUse [ULID]: makes a live session (default: the one in view) current.
 ---@param ulid? string
 ---@param cb? sessiond.Callback
 function M.use(ulid, cb)
+  if not ulid then
+    local s = in_view()
+    ulid = s and s.ulid
+  end
   current().use(ulid, cb)
 end
 
@@ -89,7 +99,7 @@ end
 ---@param ulid? string
 ---@param cb? sessiond.Callback
 function M.restore(ulid, cb)
-  require("sessiond.manage").restore(ulid, cb)
+  require("sessiond.edits").restore(ulid, cb)
 end
 
 --- :SessiondImport {source} [path …]: `sessiond import` into this database.

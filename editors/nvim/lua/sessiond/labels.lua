@@ -75,6 +75,21 @@ function M.label(session, preview)
   return "(no prompt yet)", "none"
 end
 
+--- How a turn's kind reads. Replies (`system` on the wire) read as the model
+--- that wrote them when the event names it (`meta.model`, protocol version 3),
+--- else "reply"; the other kinds as they are.
+---@param kind string
+---@param meta? table the event's meta
+---@return string
+function M.kind(kind, meta)
+  if kind == "system" then
+    local model = type(meta) == "table" and type(meta.model) == "string" and M.one_line(meta.model)
+      or ""
+    return model ~= "" and M.fit(model, 40) or "reply"
+  end
+  return M.one_line(kind)
+end
+
 --- A short name with the start of its ULID, for messages: “Title” (01JD8X2K4M).
 function M.named(session)
   local label, kind = M.label(session)

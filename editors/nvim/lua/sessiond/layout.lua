@@ -66,8 +66,9 @@ end
 ---@param session sessiond.Session
 ---@param parent? sessiond.Session|{ ulid: string } the session it continues (a stub when unread)
 ---@param hidden integer older turns not shown
----@return sessiond.Lines, integer? link_row
-function M.header(session, parent, hidden)
+---@param more? integer how many <CR> on the "earlier" line shows (default: all of them)
+---@return sessiond.Lines, integer? link_row, integer? earlier_row
+function M.header(session, parent, hidden, more)
   local out = new()
   add(out, M.title(session), "SessiondHeader")
   add(out, M.facts(session), "SessiondTime")
@@ -76,14 +77,21 @@ function M.header(session, parent, hidden)
     add(out, M.link("↰", "continues", parent), "SessiondLink")
     link_row = #out.lines - 1
   end
+  local earlier_row
   if hidden > 0 then
+    local shows = (not more or more >= hidden) and "shows them" or ("shows %d more"):format(more)
     add(
       out,
-      ("(%d older turn%s not shown)"):format(hidden, hidden == 1 and "" or "s"),
-      "SessiondTime"
+      ("↑ %d earlier turn%s not shown · <CR> %s"):format(
+        hidden,
+        hidden == 1 and "" or "s",
+        shows
+      ),
+      "SessiondLink"
     )
+    earlier_row = #out.lines - 1
   end
-  return out, link_row
+  return out, link_row, earlier_row
 end
 
 --- One turn: a blank line, the day when it changed, "#seq  time  kind", the text.
@@ -97,11 +105,11 @@ function M.event(e, prev_day)
   if day ~= prev_day then
     add(out, "── " .. day, "SessiondTime")
   end
-  local kind = labels.one_line(e.kind)
+  local kind = labels.kind(e.kind, e.meta)
   local head = ("#%d  %s  %s"):format(e.seq, util.local_time(e.createdAt, "%H:%M:%S"), kind)
   add(out, head, "SessiondSeq", 0, #tostring(e.seq) + 1)
   table.insert(out.marks, { #out.lines - 1, #head - #kind - 10, #head - #kind, "SessiondTime" })
-  table.insert(out.marks, { #out.lines - 1, #head - #kind, #head, util.kind_group(kind) })
+  table.insert(out.marks, { #out.lines - 1, #head - #kind, #head, util.kind_group(e.kind) })
   local text_row = #out.lines
   for _, l in ipairs(vim.split(M.text(e.text), "\n", { plain = true })) do
     add(out, M.INDENT .. l)
@@ -121,11 +129,12 @@ function M.pending(p)
   local now = os.date("%H:%M:%S")
   local function block(kind, text, note)
     add(out, "")
-    local head = ("…  %s  %s  %s"):format(now, kind, note)
+    local label = labels.kind(kind)
+    local head = ("…  %s  %s  %s"):format(now, label, note)
     add(out, head, "SessiondStreaming")
     table.insert(
       out.marks,
-      { #out.lines - 1, #head - #note - #kind - 2, #head - #note - 2, util.kind_group(kind) }
+      { #out.lines - 1, #head - #note - #label - 2, #head - #note - 2, util.kind_group(kind) }
     )
     for _, l in ipairs(vim.split(M.text(text), "\n", { plain = true })) do
       add(out, M.INDENT .. l)
@@ -138,16 +147,20 @@ function M.pending(p)
   return out
 end
 
---- Links to the sessions that continue this one.
+--- Links to the sessions that continue this one, then a notice (turns kept as notes).
 ---@param children sessiond.Session[]
+---@param notice? string
 ---@return sessiond.Lines
-function M.footer(children)
+function M.footer(children, notice)
   local out = new()
-  if #children > 0 then
+  if #children > 0 or notice then
     add(out, "")
     for _, child in ipairs(children) do
       add(out, M.link("↳", "continued in", child), "SessiondLink")
     end
+  end
+  if notice then
+    add(out, "(" .. notice .. ")", "SessiondWarn")
   end
   return out
 end
@@ -162,7 +175,14 @@ end
 function M.session_line(s, width, current, preview)
   local live = s.endedAt == nil
   local when, count = ("%10s"):format(labels.when(s.startedAt)), ("%4d"):format(s.eventCount or 0)
-  local right = ("%s %s %5s"):format(when, count, live and "live" or "ended") -- state right-aligned
+  local state = ("%5s"):format(live and "live" or "ended") -- right-aligned
+  -- The label first: a narrow sidebar drops when it started, then its count.
+  local right = width >= 56 and ("%s %s %s"):format(when, count, state)
+    or width >= 40 and ("%s %s"):format(count, state)
+    or state
+  if width < 56 then
+    when = ""
+  end
   local mark = current and current.ulid == s.ulid and "*" or " "
   local cont = s.parentUlid and "↳" or " "
   local label, kind = labels.label(s, preview)
@@ -181,10 +201,28 @@ function M.session_line(s, width, current, preview)
         or kind == "preview" and "SessiondPreview"
         or "SessiondNone",
     },
-    { at, at + #when, "SessiondTime" },
+    { at, at + #when, "SessiondTime" }, -- empty when narrow
     { #line - (live and 4 or 5), #line, live and "SessiondLive" or "SessiondEnded" },
   }
   return line, marks
+end
+
+--- What an empty sidebar says: how to start a session, and how to bring in
+--- another tool's history (naming the tools whose history is on this machine).
+---@param found? sessiond.ImportSource[]
+---@return string[]
+function M.empty_sidebar(found)
+  local lines = {
+    "  no sessions yet: :SessiondSay {text} starts one,",
+    "  or I (:SessiondImport {source}) brings in another tool's history",
+  }
+  if found and #found > 0 then
+    local names = vim.tbl_map(function(src)
+      return ("%s (%s)"):format(src.label, src.name)
+    end, found)
+    table.insert(lines, "  found here: " .. table.concat(names, ", "))
+  end
+  return lines
 end
 
 --- The sidebar's two header lines: the count and `g?`, then the main keys.
@@ -192,7 +230,7 @@ function M.sidebar_header(n, width)
   local count = (" %d session%s"):format(n, n == 1 and "" or "s")
   local help = "g? all keys"
   local gap = math.max(width - #count - #help - 1, 2)
-  local keys = " <CR> open  u use  c continue  R rename  d trash  q close"
+  local keys = " <CR> open  i say  s search  u undo  d trash  w write here  I import"
   return { count .. (" "):rep(gap) .. help, labels.fit(keys, math.max(width - 1, 10)) }
 end
 

@@ -105,7 +105,4 @@ M.max_limit = 10000
 -- `session/rename`'s title: 1 to 256 characters.
 M.max_title_chars = 256
 
--- `sessiond import SOURCE`: the sources the command knows.
-M.import_sources = { "claude-code", "codex", "llm", "aider", "sessiond" }
-
 return M

@@ -1,9 +1,14 @@
 -- :SessiondSearch (protocol version 2): the hits of `session/search` in a
 -- picker through vim.ui.select (telescope, fzf-lua or snacks users get theirs),
 -- or with a bang in the quickfix list, each entry on its line of the history.
+local client = require("sessiond.client")
 local config = require("sessiond.config")
+local history = require("sessiond.history")
 local labels = require("sessiond.labels")
+local layout = require("sessiond.layout")
+local protocol = require("sessiond.protocol")
 local util = require("sessiond.util")
+local windows = require("sessiond.windows")
 
 local M = {}
 
@@ -55,7 +60,7 @@ function M.format(hit)
   return ("%s · %s · %s · %s"):format(
     labels.fit(label, 40),
     labels.when(hit.createdAt),
-    labels.one_line(hit.kind),
+    labels.kind(hit.kind),
     labels.one_line(snippet)
   )
 end
@@ -64,7 +69,7 @@ end
 --- as a 1-based line and 0-based column; the matches get SessiondMatch.
 ---@return integer? lnum, integer? col
 function M.locate(buf, seq, words)
-  local st = require("sessiond.history").state(buf)
+  local st = history.state(buf)
   local row = st and st.rows[seq]
   if not row then
     return nil
@@ -76,12 +81,12 @@ function M.locate(buf, seq, words)
     end
   end
   local e = st.events[stop]
-  local n = #vim.split(require("sessiond.layout").text(e.text), "\n", { plain = true })
+  local n = #vim.split(layout.text(e.text), "\n", { plain = true })
   local lines = vim.api.nvim_buf_get_lines(buf, row + 1, row + 1 + n, false)
   local first
   for i, line in ipairs(lines) do
     for _, w in ipairs(words) do
-      local from = w ~= "" and line:find(w, #require("sessiond.layout").INDENT + 1, true)
+      local from = w ~= "" and line:find(w, #layout.INDENT + 1, true)
       while from do
         local r = row + i
         vim.api.nvim_buf_set_extmark(buf, ns_match, r, from - 1, {
@@ -100,14 +105,13 @@ end
 
 --- Clears search matches from every history.
 function M.clear_matches()
-  for _, buf in ipairs(require("sessiond.history").bufs()) do
+  for _, buf in ipairs(history.bufs()) do
     vim.api.nvim_buf_clear_namespace(buf, ns_match, 0, -1)
   end
 end
 
 -- A normal window to show a history in: the current one when it is normal, else the sidebar's target.
 local function window()
-  local windows = require("sessiond.windows")
   local win = vim.api.nvim_get_current_win()
   if windows.is_normal(win) and vim.bo.buftype ~= "quickfix" then
     return win
@@ -117,34 +121,78 @@ end
 
 --- Opens a hit's session, the cursor on the match, the matches highlighted.
 ---@param hit sessiond.Hit
-function M.open(hit)
+---@param cb? fun(buf: integer) once the cursor is on the match
+function M.open(hit, cb)
   M.clear_matches()
-  require("sessiond.history").open(
-    hit.session.ulid,
-    window(),
-    { seq = hit.seq, words = M.words(hit) }
-  )
+  local win = window()
+  history.open(hit.session.ulid, win, {
+    seq = hit.seq,
+    on_drawn = function(buf)
+      local lnum, col = M.locate(buf, hit.seq, M.words(hit))
+      if lnum and vim.api.nvim_win_is_valid(win) and vim.api.nvim_win_get_buf(win) == buf then
+        vim.api.nvim_win_set_cursor(win, { lnum, col })
+      end
+      if cb then
+        cb(buf)
+      end
+    end,
+  })
 end
 
+---@class sessiond.SessionHits
+---@field session sessiond.Session
+---@field hits sessiond.Hit[] its hits, best first
+
+--- The hits grouped by session, in the order of each session's best hit.
+---@param hits sessiond.Hit[]
+---@return sessiond.SessionHits[]
+function M.by_session(hits)
+  local out, at = {}, {}
+  for _, hit in ipairs(hits) do
+    local u = hit.session.ulid
+    if not at[u] then
+      table.insert(out, { session = hit.session, hits = {} })
+      at[u] = #out
+    end
+    table.insert(out[at[u]].hits, hit)
+  end
+  return out
+end
+
+--- One picker row for a session: its best hit as M.format shows it, with the count.
+---@param group sessiond.SessionHits
+function M.format_group(group)
+  local n = #group.hits
+  local line = M.format(group.hits[1])
+  if n == 1 then
+    return line
+  end
+  local label = labels.fit(labels.label(group.session), 40)
+  return label .. (" · %d hits"):format(n) .. line:sub(#label + 1)
+end
+
+-- One row per session (its hit count, its best hit); the session opens on that hit.
 local function pick(query, hits)
-  vim.ui.select(hits, {
-    prompt = ("sessiond: %d hit%s for %s"):format(
+  local groups = M.by_session(hits)
+  vim.ui.select(groups, {
+    prompt = ("sessiond: %d hit%s in %d session%s for %s"):format(
       #hits,
       #hits == 1 and "" or "s",
+      #groups,
+      #groups == 1 and "" or "s",
       labels.one_line(query)
     ),
-    kind = "sessiond_hit",
-    format_item = M.format,
-  }, function(hit)
-    if hit then
-      M.open(hit)
+    kind = "sessiond_session_hits",
+    format_item = M.format_group,
+  }, function(group)
+    if group then
+      M.open(group.hits[1])
     end
   end)
 end
 
 -- Loads each hit's history (so every entry has its line), then fills the list.
 local function quickfix(query, hits, cb)
-  local history = require("sessiond.history")
   M.clear_matches()
   local by_ulid, order = {}, {}
   for _, hit in ipairs(hits) do
@@ -168,7 +216,7 @@ local function quickfix(query, hits, cb)
         module = labels.fit(labels.label(hit.session), 30),
         text = ("#%d %s %s · %s"):format(
           hit.seq,
-          labels.one_line(hit.kind),
+          labels.kind(hit.kind),
           util.local_time(hit.createdAt, "%Y-%m-%d %H:%M"),
           labels.one_line(hit.snippet)
         ),
@@ -207,9 +255,8 @@ function M.search(query, bang, cb)
     notify(":SessiondSearch needs a query, e.g. :SessiondSearch sqlite wal", vim.log.levels.ERROR)
     return cb({ message = "no query" })
   end
-  local methods = require("sessiond.protocol").methods
   local params = { query = query, limit = config.get().search_limit }
-  require("sessiond.client").request(methods.search, params, function(err, res)
+  client.request(protocol.methods.search, params, function(err, res)
     if err then
       return cb(err)
     end

@@ -61,6 +61,7 @@ M.groups = {
   SessiondMatch = "Search",
   SessiondKey = "Special",
   SessiondStreaming = "Comment",
+  SessiondNewBelow = "PmenuSel",
 }
 
 -- "mode_change" -> "SessiondModeChange"

@@ -55,11 +55,23 @@ test(":SessiondSay streams the reply into the open history, then stores it", fun
   wait(function()
     return H.line_of(drawn, "Hello from the engine.") and not H.line_of(drawn, "(streaming…)")
   end, "the whole reply, no longer streaming")
-  truthy(
-    vim.fn
-      .getbufline(drawn, H.line_of(drawn, "Hello from the engine.") - 1)[1]
-      :find("^#2  .*system$"),
-    "turn #2"
+  -- The reply reads as the assistant's: the model that wrote it when the
+  -- event names it (meta.model, protocol 3), else "reply"; never "system".
+  local _, stored = client.request_sync(
+    require("sessiond.protocol").methods.events,
+    { sessionId = session.id, limit = 2 }
+  )
+  eq("system", stored.events[2].kind, "the stored kind")
+  local meta = stored.events[2].meta
+  local label = type(meta) == "table" and meta.model or "reply"
+  eq(
+    "#2  " .. label,
+    (
+      vim.fn
+        .getbufline(drawn, H.line_of(drawn, "Hello from the engine.") - 1)[1]
+        :gsub("  %d%d:%d%d:%d%d  ", "  ")
+    ),
+    "turn #2, labelled"
   )
   truthy(H.line_of(drawn, "hello engine"), "the prompt as turn #1")
   wait(function()
@@ -135,13 +147,22 @@ test("with no engine set, the first turn says so once; later turns are kept as n
     return H.show(s.ulid, plain_db):find("a second note", 1, true)
   end, "the second note stored")
   client.request = request
-  eq(1, sends, "chat/send asked once")
   local said = vim.tbl_filter(function(n)
     return n.msg:find("no engine", 1, true) ~= nil
   end, H.notes)
   eq(1, #said, "messages about the engine")
   local _, shown = H.show(s.ulid, plain_db):gsub("no reply:", "")
-  eq(1, shown, "one 'no reply' note stored, for the first turn only")
+  if client.engine() == false then
+    -- The daemon says it has no engine: known before the first turn, so
+    -- chat/send is never asked and nothing but the turns is stored.
+    eq(0, sends, "chat/send asked")
+    eq(0, shown, "'no reply' notes stored")
+  else
+    -- A daemon that does not say (no `engine` capability): the first turn asks and learns.
+    eq(nil, client.engine(), "engine unknown")
+    eq(1, sends, "chat/send asked once")
+    eq(1, shown, "one 'no reply' note stored, for the first turn only")
+  end
 end)
 
 client.stop()

@@ -20,7 +20,7 @@ import {
   SessionList,
   SessionStart,
   type SessiondCapabilities,
-} from '../../src/protocol';
+} from '../../src/daemon/protocol';
 import { type Daemon, skipWithoutDaemon, startDaemon } from '../daemon';
 
 const skip = skipWithoutDaemon();

@@ -4,9 +4,9 @@
 // restoring from the Trash node.
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { SessionAppend, SessionGet, SessionStart } from '../../src/protocol';
+import { SessionAppend, SessionGet, SessionStart } from '../../src/daemon/protocol';
 import { startDaemon } from '../daemon';
-import { sideHistory, treeRow } from './workbench';
+import { sessionRow, sideHistory, treeRow } from './workbench';
 
 export interface V2Run {
   page: Page;
@@ -34,7 +34,8 @@ export async function v2Checks({ page, db, ulid, name, count, live, step }: V2Ru
   await quick.locator('input').fill('revoke');
   const item = quick.locator('.quick-input-list .monaco-list-row', { hasText: '«revoke»' });
   await item.waitFor({ timeout: 30_000 });
-  assert.match((await item.textContent()) ?? '', new RegExp(name.slice(0, 12)));
+  // One row per session, with how many of its turns matched.
+  assert.match((await item.textContent()) ?? '', new RegExp(`${name.slice(0, 12)}.*1 hit · `));
   await item.click();
   const hit = view.locator('.event.focused mark.hit', { hasText: /^revoke$/i });
   await hit.waitFor({ timeout: 30_000 });
@@ -54,6 +55,9 @@ export async function v2Checks({ page, db, ulid, name, count, live, step }: V2Ru
   await older.click();
   const box = page.locator('.quick-input-widget input');
   await pressInTree(page, 'Why is the', 'F2', () => box.waitFor({ timeout: 5_000 }));
+  // Prefilled with the name it has, all of it selected.
+  assert.equal(await box.inputValue(), 'Why is the nightly build slow?');
+  assert.deepEqual(await box.evaluate((b: HTMLInputElement) => [b.selectionStart, b.selectionEnd]), [0, 30]);
   await box.fill('Nightly builds');
   await box.press('Enter');
   const renamed = treeRow(page, 'Nightly builds');
@@ -76,11 +80,11 @@ export async function v2Checks({ page, db, ulid, name, count, live, step }: V2Ru
   await renamed.click();
   await pressInTree(page, 'Nightly builds', 'Delete', () => renamed.waitFor({ state: 'detached', timeout: 5_000 }));
   await treeRow(page, /^Trash/).click();
-  const inTrash = treeRow(page, /Nightly.*in trash/);
+  const inTrash = sessionRow(page, /^Nightly builds, in trash,/);
   await inTrash.waitFor({ timeout: 15_000 });
   await inTrash.hover();
   await inTrash.locator('[aria-label="Restore from Trash"]').click();
-  await treeRow(page, /Nightly builds.*ended/).waitFor({ timeout: 15_000 });
+  await sessionRow(page, /^Nightly builds, ended,/).waitFor({ timeout: 15_000 });
   step('restored from the trash');
 
   // Back to the seeded session for the rest of the test.
@@ -96,12 +100,22 @@ async function followOthers(page: Page, db: string, ulid: string, count: number)
   try {
     const session = await other.conn.sendRequest(SessionGet, { ulid });
     if (!session) throw new Error(`${ulid} not found by the other process`);
+    // Read from the top: a turn that comes below is not scrolled to, a marker says it is there.
+    const scroll = view.locator('#scroll');
+    assert.ok(await scroll.evaluate((e) => e.scrollHeight > e.clientHeight + 60), 'the history is too short to scroll');
+    await scroll.evaluate((e) => (e.scrollTop = 0));
     await other.conn.sendRequest(SessionAppend, { sessionId: session.id, kind: 'system', text: FROM_ELSEWHERE });
+    await view.locator('.event.kind-system', { hasText: FROM_ELSEWHERE }).waitFor({ state: 'attached', timeout: 15_000 });
+    const marker = view.locator('#newer', { hasText: '↓ 1 new turn below' });
+    await marker.waitFor({ timeout: 15_000 });
+    assert.equal(await scroll.evaluate((e) => e.scrollTop), 0, 'the view moved by itself');
+    await marker.click();
+    await marker.waitFor({ state: 'hidden' });
     await view.locator('.event.kind-system', { hasText: FROM_ELSEWHERE }).waitFor({ timeout: 15_000 });
-    await treeRow(page, new RegExp(`· ${count + 1} · live`)).waitFor({ timeout: 15_000 });
+    await sessionRow(page, new RegExp(`, live, ${count + 1} events`)).waitFor({ timeout: 15_000 });
     const started = await other.conn.sendRequest(SessionStart, { cliVersion: 'ui-test other' });
     await other.conn.sendRequest(SessionAppend, { sessionId: started.id, kind: 'prompt', text: NEW_ELSEWHERE });
-    await treeRow(page, new RegExp(`^${NEW_ELSEWHERE}.*· 1 · live$`)).waitFor({ timeout: 15_000 });
+    await sessionRow(page, new RegExp(`^${NEW_ELSEWHERE}, live, 1 event,`)).waitFor({ timeout: 15_000 });
   } finally {
     await other.close();
   }

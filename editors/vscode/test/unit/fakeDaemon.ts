@@ -2,8 +2,8 @@
 // told otherwise) to SessionService through the same Wire interface as the
 // real client, notifications included.
 import { ResponseError } from 'vscode-languageserver-protocol';
-import type { Wire } from '../../src/client';
-import { ErrorCodes, type Event, type Hit, type Session, type SessiondCapabilities } from '../../src/protocol';
+import type { Wire } from '../../src/daemon/client';
+import { ErrorCodes, type Event, type Hit, type Session, type SessiondCapabilities } from '../../src/daemon/protocol';
 import { EventEmitter } from './vscodeStub';
 
 type Params = Record<string, unknown>;
@@ -23,8 +23,9 @@ export class FakeDaemon implements Wire {
   private readonly started = new EventEmitter<SessiondCapabilities>();
   readonly onDidStart = this.started.event;
 
-  constructor(version = 2, chat = false) {
-    this.caps = { protocolVersion: version, maxTextBytes: 1000, chat };
+  /** `engine`: what the daemon says of an engine of its own (undefined: it does not say, as before version 3). */
+  constructor(version = 2, chat = false, engine?: boolean) {
+    this.caps = { protocolVersion: version, maxTextBytes: 1000, chat, ...(engine === undefined ? {} : { engine }) };
   }
 
   request(type: { method: string }, params: object = {}): Promise<never> {
@@ -181,7 +182,14 @@ export class FakeDaemon implements Wire {
       case 'chat/send': {
         if (!this.caps.chat) throw new ResponseError(ErrorCodes.MethodNotFound, method);
         const prompt = this.append({ sessionId: p.sessionId, kind: 'prompt', text: p.text });
-        if (this.engineError) throw new ResponseError(ErrorCodes.EngineError, this.engineError);
+        const session = this.byId(p.sessionId);
+        const noEngine = this.caps.engine === false && !session.engineBaseUrl;
+        const error = noEngine ? 'no engine is set: start sessiond with --engine-base-url URL' : this.engineError;
+        if (error) {
+          // As the daemon does (chatting.py): the failure is stored as a warning turn too.
+          this.append({ sessionId: p.sessionId, kind: 'warn', text: `no reply: ${error}` });
+          throw new ResponseError(ErrorCodes.EngineError, error);
+        }
         for (const text of this.reply) this.notify('chat/delta', { sessionId: prompt.sessionId, promptSeq: prompt.seq, text });
         const reply = this.append({ sessionId: p.sessionId, kind: 'system', text: this.reply.join('') });
         return { prompt: { seq: prompt.seq, createdAt: prompt.createdAt }, reply: { seq: reply.seq, createdAt: reply.createdAt } };

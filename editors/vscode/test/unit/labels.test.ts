@@ -8,14 +8,14 @@ import {
   firstPrompt,
   formatStart,
   formatTime,
-  labelRoom,
   markRanges,
   relativeTime,
+  sessionAccessibleLabel,
   sessionDescription,
   sessionLabel,
   sessionName,
   sessionTooltip,
-} from '../../src/labels';
+} from '../../src/text/labels';
 import { event, session } from './fixtures';
 
 const NOW = new Date('2026-11-25T15:00:00.000Z');
@@ -51,24 +51,28 @@ test('a name is the title, else the preview, else the first prompt read by a v1 
   assert.equal(sessionName(session(), 'fix the flaky test'), 'fix the flaky test');
 });
 
-test('labels come first and are cut so the description fits; continuations are marked', () => {
+test('labels hold the whole name, never cut in their text; continuations are marked', () => {
   const long = 'Why does the nightly build take forty minutes on the new runners';
-  const label = sessionLabel(session({ preview: long }), undefined, labelRoom('14:32 · 4 · live'));
-  assert.equal(label, 'Why does the…');
-  assert.equal(labelRoom('14:32 · 4 · live'), 19);
-  assert.equal(labelRoom('14:32 · 4 · ended · ⚠'), 14);
-  assert.equal(labelRoom('Mar 3, 2025 · 1234 · in trash · ⚠'), 12, 'never less than a few words');
-  assert.equal(sessionLabel(session({ preview: long, parentUlid: 'P' }), undefined, 12), '↳ Why does…');
+  assert.equal(sessionLabel(session({ preview: long })), long);
+  assert.equal(sessionLabel(session({ title: 'Borrow checker notes' })), 'Borrow checker notes');
+  assert.equal(sessionLabel(session({ preview: long, parentUlid: 'P' })), `↳ ${long}`);
   assert.equal(sessionLabel(session({ title: 'Short', parentUlid: 'P' })), '↳ Short');
   assert.equal(cut('x'.repeat(100), 10), `${'x'.repeat(9)}…`);
   assert.equal(cut('  a\n b ', 10), 'a b');
 });
 
-test('the description is the time, the count and the state', () => {
+test('the description is the count and the time, shortest first; the state is for the icon, the tooltip and screen readers', () => {
   const s = session({ startedAt: '2026-11-25T14:32:00.000Z', eventCount: 4 });
-  assert.equal(sessionDescription(s, '', NOW), '14:32 · 4 · live');
-  assert.equal(sessionDescription({ ...s, endedAt: '2026-11-25T15:00:00.000Z' }, '', NOW), '14:32 · 4 · ended');
-  assert.equal(sessionDescription({ ...s, deletedAt: '2026-11-25T15:00:00.000Z', endedAt: 'x' }, '', NOW), '14:32 · 4 · in trash');
+  assert.equal(sessionDescription(s, '', NOW), '4 · 14:32');
+  assert.equal(sessionDescription({ ...s, endedAt: '2026-11-25T15:00:00.000Z' }, '', NOW), '4 · 14:32');
+  assert.equal(sessionAccessibleLabel({ ...s, title: 'Plan', endedAt: '2026-11-25T15:00:00.000Z' }, NOW), 'Plan, ended, 4 events, started 14:32');
+  assert.match(sessionTooltip({ ...s, deletedAt: '2026-11-25T15:00:00.000Z', endedAt: '2026-11-25T15:00:00.000Z' }, ''), /\nEnded 2026-11-25 15:00\n.*Moved to the trash/s);
+});
+
+test('a title hides the first prompt, so the tooltip shows it', () => {
+  const tip = sessionTooltip(session({ title: 'Key rotation', preview: 'How do I rotate the staging keys?' }), '');
+  assert.match(tip, /^Key rotation\nFirst prompt: How do I rotate the staging keys\?\n/);
+  assert.ok(!sessionTooltip(session({ preview: 'Only a prompt' }), '').includes('First prompt'));
 });
 
 test('firstPrompt skips other kinds', () => {
@@ -82,7 +86,7 @@ test('a different engine URL is marked, trailing slashes aside', () => {
   assert.equal(engineDiffers(s, 'http://127.0.0.1:9090'), true);
   assert.equal(engineDiffers(session(), ''), false);
   assert.equal(engineDiffers(session(), 'http://127.0.0.1:9090'), false, 'no engine recorded: nothing to differ');
-  assert.match(sessionDescription(s, 'http://other', NOW), / · ⚠$/);
+  assert.match(sessionDescription(s, 'http://other', NOW), /^⚠ · 0 · /);
   assert.match(sessionTooltip(s, 'http://other'), /the setting is http:\/\/other/);
 });
 

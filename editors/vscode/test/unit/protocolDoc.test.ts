@@ -1,4 +1,4 @@
-// protocol.ts says it mirrors protocol.md: hold it to that, and to the
+// daemon/protocol.ts says it mirrors protocol.md: hold it to that, and to the
 // contract it implements (../shared/contract.md beside the repository), so a
 // version-2 method that protocol.md does not document yet must still be one
 // the contract fixes. Compares methods, notifications, error codes and event
@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
-import * as protocol from '../../src/protocol';
+import * as protocol from '../../src/daemon/protocol';
 
 const ROOT = join(__dirname, '..', '..', '..', '..', '..');
 const DOC = join(ROOT, 'protocol.md');

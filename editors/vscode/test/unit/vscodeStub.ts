@@ -76,9 +76,15 @@ export const window = {
   },
 };
 
+/** Every executeCommand call, as [command, ...args]. */
+export const executed: unknown[][] = [];
+
 export const commands = {
   registerCommand: (_id: string, _fn: unknown) => new Disposable(() => undefined),
-  executeCommand: () => Promise.resolve(undefined),
+  executeCommand: (...args: unknown[]) => {
+    executed.push(args);
+    return Promise.resolve(undefined);
+  },
 };
 
 export const env = {
@@ -119,3 +125,8 @@ export class CancellationTokenSource {
 }
 
 export const clipboardText: string[] = [];
+
+export enum QuickPickItemKind {
+  Separator = -1,
+  Default = 0,
+}

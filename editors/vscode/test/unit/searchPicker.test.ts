@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Hit } from '../../src/daemon/protocol';
+import { groupHits, hitItem, matchedTerms } from '../../src/commands/searchPicker';
+import { escapeIcons } from '../../src/text/plainText';
+import { findRanges, fold } from '../../src/webview/marks';
+import { session } from './fixtures';
+
+const NOW = new Date('2026-11-25T15:00:00.000Z');
+
+function hit(over: Partial<Hit> = {}): Hit {
+  return {
+    session: session({ title: 'Key rotation' }),
+    seq: 3,
+    kind: 'system',
+    createdAt: '2026-11-25T14:32:00.000Z',
+    snippet: '…create the new key first, then revoke the old key…',
+    highlights: [[16, 19], [47, 50]],
+    ...over,
+  };
+}
+
+test('a hit item shows the session name, its hit count, time and kind, and the snippet with its matches marked', () => {
+  const item = hitItem({ best: hit(), hits: [hit()] }, NOW);
+  assert.equal(item.label, '$(comment) Key rotation');
+  assert.equal(item.description, '1 hit · 14:32 · Reply');
+  assert.equal(item.detail, '…create the new «key» first, then revoke the old «key»…');
+  assert.equal(item.alwaysShow, true);
+});
+
+test('stored text cannot make icons in the picker', () => {
+  assert.equal(escapeIcons('run $(zap) now'), 'run \\$(zap) now');
+  const h = hit({ session: session({ title: '$(alert) fake' }), snippet: '$(x)', highlights: [] });
+  const item = hitItem({ best: h, hits: [h] }, NOW);
+  assert.equal(item.label, '$(comment) \\$(alert) fake');
+  assert.equal(item.detail, '\\$(x)');
+});
+
+test('hits are grouped one row per session, in the order of each session\'s best hit, with its count', () => {
+  const a = session({ id: 1, title: 'A' });
+  const b = session({ id: 2, title: 'B' });
+  const hits = [hit({ session: b, seq: 9 }), hit({ session: a, seq: 2 }), hit({ session: b, seq: 4, snippet: 'rotate the key', highlights: [[0, 6]] })];
+  const groups = groupHits(hits);
+  assert.deepEqual(groups.map((g) => [g.best.session.title, g.best.seq, g.hits.length]), [['B', 9, 2], ['A', 2, 1]]);
+  assert.match(String(hitItem(groups[0], NOW).description), /^2 hits · /);
+  assert.deepEqual(matchedTerms(...groups[0].hits), ['key', 'rotate'], 'the words of every hit in the session');
+});
+
+test('matched terms are the highlighted words, counted in code points, once each', () => {
+  assert.deepEqual(matchedTerms(hit()), ['key']);
+  assert.deepEqual(matchedTerms({ snippet: '🙂🙂 Café au lait', highlights: [[3, 7]] }), ['Café']);
+});
+
+test('marks fold case and diacritics one unit per unit, as the daemon matches', () => {
+  assert.equal(fold('Café ÉTÉ'), 'cafe ete');
+  assert.equal(fold('a🙂b').length, 'a🙂b'.length);
+  assert.deepEqual(findRanges('A café, a CAFE, cafés', ['cafe']), [[2, 6], [10, 14], [16, 20]]);
+  assert.deepEqual(findRanges('keyboard key', ['key', 'keyboard']), [[0, 8], [9, 12]]);
+  assert.deepEqual(findRanges('nothing', ['']), []);
+});

@@ -1,0 +1,292 @@
+// SessionService and SessionsTree against an in-memory fake of the daemon
+// (the `vscode` module is a stub here: see vscodeStub.ts).
+import assert from 'node:assert/strict';
+import { beforeEach, test } from 'node:test';
+import type { Session } from '../../src/daemon/protocol';
+import { type Change, type Delta, SessionService } from '../../src/sessionService';
+import { type Node, PAGE_SIZE, type SessionNode, SessionsTree } from '../../src/views/sessionsTree';
+import { FakeDaemon } from './fakeDaemon';
+import { infos, settings } from './vscodeStub';
+
+let daemon: FakeDaemon;
+let service: SessionService;
+let changes: Change[];
+
+function serve(d: FakeDaemon): void {
+  daemon = d;
+  service = new SessionService(daemon, 'sessiond-vscode 9.9.9');
+  changes = [];
+  service.onDidChange((c) => changes.push(c));
+}
+
+/** Lets the service's onDidStart handling (subscribe, refresh) run. */
+async function started(): Promise<void> {
+  daemon.announce();
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+}
+
+beforeEach(() => {
+  serve(new FakeDaemon());
+  settings.engineBaseUrl = '';
+});
+
+test('typing with no session shown starts one, with our client version and engine', async () => {
+  settings.engineBaseUrl = 'http://engine';
+  const r = await service.append('prompt', 'hello');
+  assert.equal(r.seq, 1);
+  assert.equal(r.session.cliVersion, 'sessiond-vscode 9.9.9');
+  assert.equal(r.session.engineBaseUrl, 'http://engine');
+  assert.equal(service.current?.eventCount, 1);
+  assert.ok(changes.length >= 1);
+});
+
+test('typing into a live session appends to it', async () => {
+  const s = daemon.start();
+  await service.show(s);
+  await service.append('prompt', 'one');
+  await service.append('system', 'two');
+  assert.equal(daemon.sessions.length, 1);
+  assert.deepEqual(daemon.events.map((e) => [e.seq, e.kind]), [[1, 'prompt'], [2, 'system']]);
+});
+
+test('typing into an ended session continues it in a new one', async () => {
+  const s = daemon.start({ endedAt: '2026-11-25T00:30:00.000Z' });
+  await service.show(s);
+  const r = await service.append('prompt', 'again');
+  assert.equal(r.session.parentUlid, s.ulid);
+  assert.equal(service.current?.ulid, r.session.ulid);
+});
+
+test('a session ended by another client is continued when the append is refused', async () => {
+  const s = daemon.start();
+  await service.show(s);
+  daemon.sessions[0].endedAt = '2026-11-25T00:30:00.000Z'; // ended elsewhere; our copy is stale
+  const r = await service.append('prompt', 'late');
+  assert.equal(r.session.parentUlid, s.ulid);
+  assert.equal(daemon.events.length, 1);
+});
+
+test('writing to a given session (an editor tab) leaves the shown one alone', async () => {
+  const shown = daemon.start();
+  const tab = daemon.start({ endedAt: '2026-11-25T00:30:00.000Z' });
+  await service.show(shown);
+  const r = await service.append('prompt', 'in the tab', { at: tab });
+  assert.equal(r.session.parentUlid, tab.ulid);
+  assert.equal(service.current?.id, shown.id);
+});
+
+test('end and start announce the change', async () => {
+  const s = await service.start();
+  const before = changes.length;
+  const ended = await service.end(s);
+  assert.ok(ended.endedAt);
+  assert.equal(service.current?.endedAt, ended.endedAt);
+  assert.ok(changes.length > before);
+});
+
+test('allEvents pages down to the first event', async () => {
+  const s = daemon.start();
+  for (let i = 0; i < 5; i++) await daemon.request({ method: 'session/append' }, { sessionId: s.id, kind: 'prompt', text: `t${i}` });
+  assert.deepEqual((await service.allEvents(s.id)).map((e) => e.seq), [1, 2, 3, 4, 5]);
+});
+
+test('a version-2 daemon is subscribed to on start; others\' appends reach the views and the shown count', async () => {
+  await started();
+  assert.equal(daemon.subscribed, true);
+  assert.equal(service.live, true);
+  const s = daemon.start();
+  await service.show(s);
+  changes = [];
+  const e = daemon.appendFromElsewhere(s.id, 'prompt', 'from the terminal');
+  assert.deepEqual(changes.at(-1), { type: 'append', event: e });
+  assert.equal(service.current?.eventCount, 1);
+  daemon.request({ method: 'session/rename' }, { sessionId: s.id, title: 'Renamed elsewhere' });
+  assert.equal(service.current?.title, 'Renamed elsewhere');
+  assert.deepEqual(changes.map((c) => c.type), ['append', 'session']);
+});
+
+test('a version-1 daemon is never sent a version-2 method', async () => {
+  serve(new FakeDaemon(1));
+  await started();
+  assert.equal(service.live, false);
+  assert.equal(await service.has('session/search'), false);
+  assert.equal(await service.has('session/list'), true);
+  assert.ok(!daemon.calls.includes('session/subscribe'));
+});
+
+test('a turn for a session in the trash starts a new session, not a continuation of it', async () => {
+  const s = daemon.start();
+  await service.show(s);
+  await service.trash(s);
+  const r = await service.append('system', 'recorded');
+  assert.notEqual(r.session.id, s.id);
+  assert.equal(r.session.parentUlid, null);
+});
+
+test('rename, trash and restore go to the daemon and update the shown session', async () => {
+  const s = daemon.start();
+  await service.show(s);
+  assert.equal((await service.rename(s, 'Key rotation')).title, 'Key rotation');
+  assert.equal(service.current?.title, 'Key rotation');
+  const trashed = await service.trash(s);
+  assert.ok(trashed.deletedAt);
+  assert.deepEqual((await service.list(10)).map((x) => x.id), []);
+  assert.deepEqual((await service.listTrash(10)).map((x) => x.id), [s.id]);
+  await service.restore(trashed);
+  assert.equal(service.current?.deletedAt, null);
+  assert.deepEqual((await service.list(10)).map((x) => x.id), [s.id]);
+  assert.equal((await service.rename(s, null)).title, null);
+});
+
+test('search sends the query and returns hits; an empty query asks nothing', async () => {
+  const s = daemon.start();
+  daemon.appendFromElsewhere(s.id, 'prompt', 'rotate the keys');
+  const hits = await service.search('keys', 10);
+  assert.deepEqual(hits.map((h) => [h.session.id, h.seq, h.highlights]), [[s.id, 1, [[11, 15]]]]);
+  const before = daemon.calls.length;
+  assert.deepEqual(await service.search('  ', 10), []);
+  assert.equal(daemon.calls.length, before);
+});
+
+test('with chat, a typed prompt goes through chat/send and the reply streams', async () => {
+  serve(new FakeDaemon(2, true));
+  await started();
+  const deltas: Delta[] = [];
+  service.onDidDelta((d) => deltas.push(d));
+  // Other extensions' turns (sessiond.append) are only recorded, never sent to the engine.
+  await service.append('prompt', 'recorded by an extension');
+  assert.ok(!daemon.calls.includes('chat/send'));
+  daemon.events.length = 0;
+  daemon.sessions[0].eventCount = 0;
+  const r = await service.append('prompt', 'What is 2+2?', { chat: true });
+  assert.ok(daemon.calls.includes('chat/send'));
+  assert.equal(daemon.calls.filter((m) => m === 'session/append').length, 1);
+  assert.equal(r.seq, 1);
+  assert.deepEqual(deltas.map((d) => [d.promptSeq, d.text]), [[1, 'It is '], [1, '4.']]);
+  assert.deepEqual(daemon.events.map((e) => [e.kind, e.text]), [['prompt', 'What is 2+2?'], ['system', 'It is 4.']]);
+  // Other kinds are notes, never sent to the engine.
+  await service.append('command', 'ls');
+  assert.ok(daemon.calls.includes('session/append'));
+});
+
+test('a daemon that says it has no engine: prompts are only recorded, nothing else is stored, nothing pops up', async () => {
+  serve(new FakeDaemon(2, true, false));
+  await started();
+  infos.length = 0;
+  const s = daemon.start();
+  await service.show(s);
+  assert.equal(service.engineState(service.current), 'no');
+  const first = await service.append('prompt', 'note one', { chat: true });
+  assert.equal(first.seq, 1);
+  await service.append('prompt', 'note two', { chat: true });
+  assert.ok(!daemon.calls.includes('chat/send'));
+  assert.deepEqual(daemon.events.map((e) => e.kind), ['prompt', 'prompt'], 'no warning turn');
+  assert.deepEqual(infos, []);
+});
+
+test('a session\'s own engine, or the setting for a session this window starts, counts as an engine', async () => {
+  serve(new FakeDaemon(2, true, false));
+  await started();
+  const own = daemon.start({ engineBaseUrl: 'http://127.0.0.1:1/v1' });
+  assert.equal(service.engineState(own), 'yes');
+  const none = daemon.start();
+  assert.equal(service.engineState(none), 'no');
+  assert.equal(service.engineState(undefined), 'no');
+  settings.engineBaseUrl = 'http://127.0.0.1:2/v1';
+  // A new session, or a continuation of an ended one, is started with the setting's engine.
+  assert.equal(service.engineState(undefined), 'yes');
+  assert.equal(service.engineState({ ...none, endedAt: '2026-11-25T01:00:00.000Z' }), 'yes');
+  // A live session started without one keeps none: chat/send would use the daemon's.
+  assert.equal(service.engineState(none), 'no');
+  await service.show(own);
+  await service.append('prompt', 'asked', { chat: true });
+  assert.ok(daemon.calls.includes('chat/send'));
+  serve(new FakeDaemon(2, false));
+  await started();
+  assert.equal(service.engineState(undefined), 'nochat');
+});
+
+test('a daemon that does not say: the first prompt tells (its warning stays), then prompts are notes, and nothing pops up', async () => {
+  serve(new FakeDaemon(2, true));
+  await started();
+  daemon.engineError = 'no engine is set: start sessiond with --engine-base-url URL';
+  infos.length = 0;
+  assert.equal(service.engineState(undefined), 'unknown');
+  const first = await service.append('prompt', 'note one', { chat: true });
+  assert.equal(first.seq, 1);
+  assert.equal(service.engineState(service.current), 'no');
+  const calls = daemon.calls.length;
+  const second = await service.append('prompt', 'note two', { chat: true });
+  assert.equal(second.seq, 3);
+  assert.deepEqual(daemon.calls.slice(calls).filter((m) => m.startsWith('chat') || m === 'session/append'), ['session/append']);
+  assert.deepEqual(infos, []);
+  // Another engine error (unreachable, refused) is the person's to see, every time.
+  const other = daemon.start({ engineBaseUrl: 'http://127.0.0.1:9' });
+  await service.show(other);
+  daemon.engineError = 'The engine at http://127.0.0.1:9 cannot be reached.';
+  await assert.rejects(service.append('prompt', 'three', { chat: true }), /cannot be reached/);
+});
+
+function sessionNodes(nodes: Node[]): SessionNode[] {
+  return nodes.filter((n): n is SessionNode => n.type === 'session');
+}
+
+test('the tree groups by day, lists a page newest first, then loads more on demand', async () => {
+  const now = new Date('2026-11-25T12:00:00.000Z');
+  daemon.start({ startedAt: '2026-11-10T09:00:00.000Z' });
+  daemon.start({ startedAt: '2026-11-20T09:00:00.000Z' });
+  daemon.start({ startedAt: '2026-11-24T09:00:00.000Z' });
+  for (let i = 0; i < PAGE_SIZE; i++) daemon.start({ startedAt: '2026-11-25T09:00:00.000Z' });
+  const newest = daemon.sessions.at(-1) as Session;
+  daemon.appendFromElsewhere(newest.id, 'prompt', 'newest speaks');
+  const tree = new SessionsTree(service, () => now);
+  let roots = await tree.getChildren();
+  assert.deepEqual(roots.map((n) => (n.type === 'group' ? n.group : n.type)), ['today', 'more'], 'no Trash while it is empty');
+  const today = sessionNodes(await tree.getChildren(roots[0]));
+  assert.equal(today.length, PAGE_SIZE);
+  assert.equal(today[0].session.id, newest.id);
+  const item = tree.getTreeItem(today[0]);
+  assert.equal(item.label, 'newest speaks');
+  assert.equal(item.description, '1 · 09:00');
+  assert.equal(item.contextValue, 'session.live');
+  assert.equal(tree.getParent(today[0]), roots[0]);
+  tree.loadMore();
+  roots = await tree.getChildren();
+  assert.deepEqual(roots.map((n) => (n.type === 'group' ? `${n.group} ${n.sessions.length}` : n.type)), ['today 50', 'yesterday 1', 'week 1', 'older 1']);
+});
+
+test('the trash node lists trashed sessions, with Restore as their action', async () => {
+  const s = daemon.start({ title: 'Old plan' });
+  await service.trash(s);
+  const tree = new SessionsTree(service);
+  const roots = await tree.getChildren();
+  assert.deepEqual(roots.map((n) => n.type), ['trash']);
+  const [trashed] = sessionNodes(await tree.getChildren(roots[0]));
+  const item = tree.getTreeItem(trashed);
+  assert.equal(item.label, 'Old plan');
+  assert.equal(item.contextValue, 'session.trashed');
+  assert.match(String(item.description), /^0 · /);
+  assert.match(String(item.tooltip), /Moved to the trash/);
+});
+
+test('a version-1 tree reads each session\'s first prompt itself and shows no trash', async () => {
+  serve(new FakeDaemon(1));
+  const s = daemon.start();
+  daemon.appendFromElsewhere(s.id, 'prompt', 'a v1 prompt');
+  const tree = new SessionsTree(service);
+  const roots = await tree.getChildren();
+  assert.ok(!roots.some((n) => n.type === 'trash'));
+  const [node] = sessionNodes(await tree.getChildren(roots[0]));
+  assert.equal(tree.getTreeItem(node).label, 'a v1 prompt');
+  assert.ok(daemon.calls.includes('session/events'));
+});
+
+test('a version-2 tree takes names from the Session and reads no events', async () => {
+  const s = daemon.start();
+  daemon.appendFromElsewhere(s.id, 'prompt', 'kept with it');
+  const tree = new SessionsTree(service);
+  const [group] = await tree.getChildren();
+  const [node] = sessionNodes(await tree.getChildren(group));
+  assert.equal(tree.getTreeItem(node).label, 'kept with it');
+  assert.ok(!daemon.calls.includes('session/events'));
+});
