@@ -15,7 +15,9 @@ import {
   ErrorCodes,
   type Event,
   type EventKind,
+  type Found,
   type Hit,
+  type ListParams,
   type Session,
   type AppendResult,
   SessionAppend,
@@ -23,6 +25,7 @@ import {
   SessionDelete,
   SessionEnd,
   SessionEvents,
+  SessionFind,
   SessionGet,
   SessionList,
   SessionRename,
@@ -31,6 +34,7 @@ import {
   SessionStart,
   SessionSubscribe,
   type StartParams,
+  speaksV3,
   supports,
 } from './daemon/protocol';
 
@@ -58,6 +62,23 @@ export type Change = { type: 'all' } | { type: 'shown' } | { type: 'session'; se
  */
 export type EngineState = 'yes' | 'no' | 'unknown' | 'nochat';
 
+/** What session/find answered: sessions best first, and whether none held every word. */
+export interface FindAnswer {
+  results: Found[];
+  relaxed: boolean;
+}
+
+/** Which sessions a list holds: those of these folders (and under them), or all. */
+export interface ListScope {
+  folders?: readonly string[];
+  trash?: boolean;
+}
+
+/** The window's workspace folders on this machine's disk (absolute paths), first folder first. */
+export function workspaceFolderPaths(): string[] {
+  return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+}
+
 export interface Delta {
   sessionId: number;
   promptSeq: number;
@@ -81,6 +102,8 @@ export class SessionService implements vscode.Disposable {
   constructor(
     private readonly wire: Wire,
     private readonly cliVersion: string,
+    /** The folders sessions started here work in (the first is sent as `project`). */
+    private readonly folders: () => string[] = workspaceFolderPaths,
   ) {
     this.disposables = [
       wire.onDidStart((caps) => void this.onStart(caps)),
@@ -143,13 +166,38 @@ export class SessionService implements vscode.Disposable {
     return this.wire.request(SessionGet, { ulid });
   }
 
+  /** Newest started first (every version). */
   async list(limit: number): Promise<Session[]> {
     return (await this.wire.request(SessionList, { limit: Math.min(limit, MAX_LIMIT) })).sessions;
   }
 
-  /** The trash, newest first (version 2). */
-  async listTrash(limit: number): Promise<Session[]> {
-    return (await this.wire.request(SessionList, { limit: Math.min(limit, MAX_LIMIT), deleted: true })).sessions;
+  /**
+   * The most recently active sessions first (version 3; before, newest
+   * started first), of `scope.folders` (and the folders under them) when
+   * given and the daemon filters by project, else of every folder.
+   * Several folders are asked one by one and merged.
+   */
+  async listRecent(limit: number, scope: ListScope = {}): Promise<Session[]> {
+    const v3 = speaksV3(await this.capabilities());
+    const base: ListParams = { limit: Math.min(limit, MAX_LIMIT), ...(scope.trash ? { deleted: true } : {}), ...(v3 ? { orderBy: 'activity' } : {}) };
+    const folders = v3 ? (scope.folders ?? []) : [];
+    if (folders.length === 0) return (await this.wire.request(SessionList, base)).sessions;
+    const lists = await Promise.all(folders.map(async (project) => (await this.wire.request(SessionList, { ...base, project })).sessions));
+    if (lists.length === 1) return lists[0];
+    const byUlid = new Map<string, Session>();
+    for (const s of lists.flat()) byUlid.set(s.ulid, s);
+    const key = (s: Session) => (scope.trash ? (s.deletedAt ?? '') : (s.lastActivityAt ?? s.startedAt));
+    return [...byUlid.values()].sort((a, b) => key(b).localeCompare(key(a)) || b.id - a.id).slice(0, base.limit);
+  }
+
+  /** Whether the daemon lists sessions by folder (version 3). */
+  async filtersByProject(): Promise<boolean> {
+    return speaksV3(await this.capabilities());
+  }
+
+  /** The trash, most recently deleted first (version 2), of `folders` when given (version 3). */
+  async listTrash(limit: number, folders?: readonly string[]): Promise<Session[]> {
+    return this.listRecent(limit, { folders, trash: true });
   }
 
   async events(sessionId: number, limit: number, beforeSeq?: number): Promise<Event[]> {
@@ -199,6 +247,15 @@ export class SessionService implements vscode.Disposable {
   async search(query: string, limit: number): Promise<Hit[]> {
     if (query.trim() === '') return [];
     return (await this.wire.request(SessionSearch, { query, limit: Math.min(limit, MAX_LIMIT) })).hits;
+  }
+
+  /**
+   * Version 3: the sessions that answer `query` (every word somewhere in the
+   * session), best first, each with its best turns; an empty query asks nothing.
+   */
+  async find(query: string, limit: number): Promise<FindAnswer> {
+    if (query.trim() === '') return { results: [], relaxed: false };
+    return this.wire.request(SessionFind, { query, limit: Math.max(1, Math.min(limit, 100)) });
   }
 
   /**
@@ -269,6 +326,12 @@ export class SessionService implements vscode.Disposable {
     const engine = readSettings().engineBaseUrl;
     if (engine) params.engineBaseUrl = engine;
     if (parent) params.parentUlid = parent.ulid;
+    // Version 3: held in VS Code, in the window's (first) folder.
+    if (speaksV3(await this.capabilities())) {
+      params.source = 'vscode';
+      const [project] = this.folders();
+      if (project) params.project = project;
+    }
     return this.wire.request(SessionStart, params);
   }
 
@@ -303,5 +366,12 @@ export class SessionService implements vscode.Disposable {
     const shown = this.shown;
     if (shown?.id === event.sessionId && shown.eventCount < event.seq) this.shown = { ...shown, eventCount: event.seq };
     this.changed.fire({ type: 'append', event });
+    // A turn with a model or tokens changes the session's sums (its header shows them): re-read it.
+    if (shown?.id === event.sessionId && (event.meta?.model !== undefined || event.meta?.usage !== undefined)) void this.reread(shown.ulid);
+  }
+
+  private async reread(ulid: string): Promise<void> {
+    const fresh = await this.get(ulid).catch(() => undefined);
+    if (fresh && this.shown?.ulid === ulid) this.onSession({ ...fresh, eventCount: Math.max(fresh.eventCount, this.shown.eventCount) });
   }
 }

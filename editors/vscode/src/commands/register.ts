@@ -9,6 +9,7 @@ import type { DaemonClient } from '../daemon/client';
 import type { HistoryEditors } from '../views/historyTabs';
 import type { HistoryView } from '../views/historySideView';
 import { importHistory } from './importPicker';
+import type { Resumer } from './resume';
 import { sessionName } from '../text/labels';
 import { sessionToMarkdown } from '../text/markdownExport';
 import { isEventKind, type Session } from '../daemon/protocol';
@@ -23,6 +24,7 @@ export interface Parts {
   treeView: vscode.TreeView<Node>;
   history: HistoryView;
   editors: HistoryEditors;
+  resumer: Resumer;
 }
 
 /** Every command this file registers; package.json's contributes.commands must list exactly these. */
@@ -43,6 +45,9 @@ export const COMMANDS = [
   'sessiond.restoreSession',
   'sessiond.openInEditor',
   'sessiond.importHistory',
+  'sessiond.resumeSession',
+  'sessiond.showAllSessions',
+  'sessiond.showWorkspaceSessions',
 ] as const;
 
 type Arg = Node | Session | string | { from: 'tree' } | undefined;
@@ -188,6 +193,12 @@ export function registerCommands(p: Parts): vscode.Disposable[] {
       'sessiond.openInEditor',
       onSession('opening the session in an editor', 'select a session to open.', (s) => p.editors.openTab(s)),
     ),
+    register(
+      'sessiond.resumeSession',
+      onSession('resuming the session', 'select a session to resume in its program.', (s) => p.resumer.run(s)),
+    ),
+    register('sessiond.showAllSessions', () => p.tree.setScope('all')),
+    register('sessiond.showWorkspaceSessions', () => p.tree.setScope('workspace')),
     register(
       'sessiond.importHistory',
       guarded('importing', async () => {

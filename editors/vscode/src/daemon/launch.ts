@@ -1,5 +1,6 @@
 // Pure-ish (no vscode): how the extension runs sessiond's processes, the
-// daemon (`sessiond --stdio`) and the CLI (`sessiond import`): their command
+// daemon (`sessiond --stdio`) and the CLI (`sessiond import`, `sessiond
+// resume`): their command
 // lines and environment, and finding the program. Not VS Code's commands
 // (commands/register.ts).
 //
@@ -23,14 +24,14 @@ function settingsEnv(s: Settings): Record<string, string> {
 }
 
 /** `sessiond ARGS… SUBCOMMAND…` as the settings run it. */
-function cli(s: Settings, subcommand: string[]): Launch {
+export function sessiondLaunch(s: Settings, subcommand: string[]): Launch {
   const [program = 'sessiond', ...rest] = s.command;
   return { program, args: [...rest, ...subcommand], env: settingsEnv(s) };
 }
 
 /** The daemon, before the `--stdio` the language client appends. */
 export function daemonLaunch(s: Settings): Launch {
-  return cli(s, []);
+  return sessiondLaunch(s, []);
 }
 
 /**
@@ -82,10 +83,10 @@ export function missingProgramMessage(program: string): [string, string] {
 
 /** `sessiond import SOURCE [PATH…]` on the configured database. */
 export function importLaunch(s: Settings, source: string, paths: string[]): Launch {
-  return cli(s, ['import', source, ...paths]);
+  return sessiondLaunch(s, ['import', source, ...paths]);
 }
 
 /** `sessiond import --list --json`: the sources this sessiond reads, one JSON object a line. */
 export function importListLaunch(s: Settings): Launch {
-  return cli(s, ['import', '--list', '--json']);
+  return sessiondLaunch(s, ['import', '--list', '--json']);
 }

@@ -1,7 +1,7 @@
 // Pure text for the sessions tree, the search picker and the history header:
 // names, times, groups, descriptions and tooltips. No vscode import, so the
 // unit tests run it in plain node.
-import type { Event, Session } from '../daemon/protocol';
+import type { Event, Session, Usage } from '../daemon/protocol';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -82,6 +82,84 @@ export function sessionName(session: Session, prompt?: string): string {
   return session.endedAt === null ? 'New session' : 'Empty session';
 }
 
+/** Stored text on one line: control characters and runs of whitespace become one space. */
+export function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x1f\x7f-\x9f]+/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/** When the session was last active (version 3), else when it started. */
+export function sessionTime(session: Session): string {
+  return session.lastActivityAt || session.startedAt;
+}
+
+/** A folder without its trailing separators (`/a/b/` is `/a/b`; `/` stays). */
+export function trimFolder(path: string): string {
+  return path.length > 1 ? path.replace(/[\\/]+$/, '') || path.slice(0, 1) : path;
+}
+
+/** The last part of a folder's path: `api` for `/home/ann/src/api/`. */
+export function folderName(path: string): string {
+  const parts = trimFolder(path).split(/[\\/]/).filter((p) => p !== '');
+  return parts.at(-1) ?? path;
+}
+
+/** `/home/ann/src/api` as `~/src/api` under `home`. */
+export function homePath(path: string, home: string): string {
+  const h = trimFolder(home);
+  if (h.length > 1 && (path === h || path.startsWith(`${h}/`))) return `~${path.slice(h.length)}`;
+  return path;
+}
+
+/**
+ * The session's source and folder for a row: `claude-code · api`; the folder
+ * is left out when it is one of `sameAs` (the workspace's own folders: every
+ * row there has it).
+ */
+export function whereText(session: Session, sameAs: readonly string[] = []): string {
+  const parts: string[] = [];
+  const source = oneLine(session.source ?? '');
+  if (source) parts.push(source);
+  const project = session.project ? trimFolder(session.project) : '';
+  if (project && !sameAs.some((f) => trimFolder(f) === project)) parts.push(oneLine(folderName(project)));
+  return parts.join(' · ');
+}
+
+/** `950`, `12.3k`, `1.2M` tokens. */
+export function formatTokens(n: number): string {
+  if (!Number.isFinite(n) || n < 1000) return String(Math.max(0, Math.round(n || 0)));
+  for (const [unit, size] of [['k', 1e3], ['M', 1e6], ['G', 1e9]] as const) {
+    const x = n / size;
+    const shown = x < 10 ? Math.round(x * 10) / 10 : Math.round(x);
+    if (shown < 1000 || unit === 'G') return `${shown}${unit}`;
+  }
+  return String(n);
+}
+
+/** `1.2k in · 3.4k out · 52k cache read · 8.1k cache write` (cache parts only when there are any). */
+export function usageText(usage: Usage | null | undefined): string {
+  if (!usage) return '';
+  const parts = [`${formatTokens(usage.inputTokens)} in`, `${formatTokens(usage.outputTokens)} out`];
+  if (usage.cacheReadTokens > 0) parts.push(`${formatTokens(usage.cacheReadTokens)} cache read`);
+  if (usage.cacheWriteTokens > 0) parts.push(`${formatTokens(usage.cacheWriteTokens)} cache write`);
+  return parts.join(' · ');
+}
+
+/** The exact counts, for a tooltip. */
+export function usageDetail(usage: Usage | null | undefined): string {
+  if (!usage) return '';
+  const n = (x: number) => Math.max(0, x || 0).toLocaleString('en-US');
+  return (
+    `${n(usage.inputTokens)} input tokens (not from a cache), ${n(usage.outputTokens)} output tokens, ` +
+    `${n(usage.cacheReadTokens)} read from a cache, ${n(usage.cacheWriteTokens)} written to a cache`
+  );
+}
+
+/** The models a session's turns name, most used first, on one line. */
+export function modelsText(session: Session): string {
+  return (session.models ?? []).map(oneLine).filter((m) => m !== '').join(', ');
+}
+
 function normalizeUrl(url: string | null | undefined): string {
   return (url ?? '').trim().replace(/\/+$/, '');
 }
@@ -121,19 +199,29 @@ export function sessionLabel(session: Session, prompt?: string): string {
 /**
  * Tree description, after the name (VS Code cuts it first when the row is
  * short), its parts shortest first: `⚠` when the engine is not the configured
- * one, the event count, the time (`4 · 14:32`). The state is in the icon and
- * the tooltip.
+ * one, the event count, the time of the last activity, then where it was held
+ * (`4 · 14:32 · claude-code · api`; the folder left out when it is one of
+ * `sameAs`). The state is in the icon and the tooltip.
  */
-export function sessionDescription(session: Session, engineSetting: string, now: Date): string {
-  const parts = [String(session.eventCount), relativeTime(session.startedAt, now)];
+export function sessionDescription(session: Session, engineSetting: string, now: Date, sameAs: readonly string[] = []): string {
+  const parts = [String(session.eventCount), relativeTime(sessionTime(session), now)];
   if (engineDiffers(session, engineSetting)) parts.unshift('⚠');
+  const where = whereText(session, sameAs);
+  if (where) parts.push(where);
   return parts.join(' · ');
 }
 
-/** What a screen reader says for a tree row: the name, then the state, count and time in words. */
+/**
+ * What a screen reader says for a tree row: the name, then the state, count
+ * and time in words, then the source and the folder.
+ */
 export function sessionAccessibleLabel(session: Session, now: Date, prompt?: string): string {
   const state = sessionState(session);
-  return `${sessionName(session, prompt)}, ${state}, ${eventCountText(session.eventCount)}, started ${relativeTime(session.startedAt, now)}`;
+  const when = `${session.lastActivityAt ? 'active' : 'started'} ${relativeTime(sessionTime(session), now)}`;
+  const source = oneLine(session.source ?? '');
+  const project = session.project ? oneLine(folderName(session.project)) : '';
+  const where = `${source ? `, from ${source}` : ''}${project ? `, in ${project}` : ''}`;
+  return `${sessionName(session, prompt)}, ${state}, ${eventCountText(session.eventCount)}, ${when}${where}`;
 }
 
 /** Tree tooltip: every field a person may want, one per line. */
@@ -151,6 +239,15 @@ export function sessionTooltip(session: Session, engineSetting: string, prompt?:
     `Client ${session.cliVersion}`,
     `Engine ${session.engineBaseUrl ?? '(none)'}`,
   );
+  if (session.lastActivityAt && session.lastActivityAt !== session.startedAt) {
+    lines.splice(lines.indexOf(`Started ${formatStart(session.startedAt)}`) + 1, 0, `Last active ${formatStart(session.lastActivityAt)}`);
+  }
+  if (session.source) lines.push(`Source ${oneLine(session.source)}${session.sourceId ? ` (its id ${oneLine(session.sourceId)})` : ''}`);
+  if (session.project) lines.push(`Folder ${oneLine(session.project)}`);
+  if (session.branch) lines.push(`Branch ${oneLine(session.branch)}`);
+  const models = modelsText(session);
+  if (models) lines.push(`${(session.models ?? []).length === 1 ? 'Model' : 'Models'} ${models}`);
+  if (session.usage) lines.push(`Tokens ${usageText(session.usage)}`);
   if (session.deletedAt) lines.push(`Moved to the trash ${formatStart(session.deletedAt)}`);
   if (engineDiffers(session, engineSetting)) {
     lines.push(`⚠ Another engine: the setting is ${normalizeUrl(engineSetting) || '(empty)'}`);

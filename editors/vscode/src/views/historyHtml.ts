@@ -3,7 +3,19 @@
 // again with DOMPurify, and the page's CSP (a nonce for the one script, no
 // inline style) is the last wall.
 import type { EngineState } from '../sessionService';
-import { eventCountText, eventTitle, formatStart, formatTime, sessionName, sessionState } from '../text/labels';
+import {
+  eventCountText,
+  eventTitle,
+  formatStart,
+  formatTime,
+  homePath,
+  modelsText,
+  oneLine,
+  sessionName,
+  sessionState,
+  usageDetail,
+  usageText,
+} from '../text/labels';
 import type { Event, Session } from '../daemon/protocol';
 import { renderLiteral, renderMarkdown } from './markdownHtml';
 
@@ -105,17 +117,53 @@ export function sessionLink(s: Pick<Session, 'ulid'> & Partial<Session>, text?: 
 /** The parent a continued session names: found, or only its ULID when it can't be read. */
 export type Parent = Session | { ulid: string };
 
-export function renderHeader(session: Session | undefined, parent?: Parent): string {
+/** A session its program can reopen: the button's words and what it runs (see commands/resume.ts). */
+export interface ResumeButton {
+  label: string;
+  command: string;
+  note: string;
+}
+
+/** Where the session was held: source, folder (with `~` for `home`), branch. */
+export function renderWhere(session: Session, home = ''): string {
+  const parts: string[] = [];
+  if (session.source) parts.push(`<span class="source">${escapeHtml(oneLine(session.source))}</span>`);
+  if (session.project) {
+    const shown = home ? homePath(session.project, home) : session.project;
+    parts.push(`<span class="project" title="${escapeHtml(oneLine(session.project))}">${escapeHtml(oneLine(shown))}</span>`);
+  }
+  if (session.branch) parts.push(`<span class="branch" title="git branch">⎇ ${escapeHtml(oneLine(session.branch))}</span>`);
+  return parts.length === 0 ? '' : `<p class="where">${parts.join(' · ')}</p>`;
+}
+
+/** The models its turns name and the tokens they used (version 3). */
+export function renderUsage(session: Session): string {
+  const models = modelsText(session);
+  const tokens = usageText(session.usage);
+  if (!models && !tokens) return '';
+  const parts: string[] = [];
+  if (models) parts.push(`<span class="models" title="${(session.models ?? []).length === 1 ? 'model' : 'models, the most used first'}">${escapeHtml(models)}</span>`);
+  if (tokens) parts.push(`<span class="tokens" title="${escapeHtml(usageDetail(session.usage))}">${escapeHtml(tokens)}</span>`);
+  return `<p class="usage">${parts.join(' · ')}</p>`;
+}
+
+export function renderHeader(session: Session | undefined, parent?: Parent, more: { resume?: ResumeButton; home?: string } = {}): string {
   if (session === undefined) {
     return '<p class="empty">No session selected. Pick one in Sessions, or type below to start a new one.</p>';
   }
   const state = sessionState(session);
   const continues = parent === undefined ? '' : `<p class="continues">↳ continues ${sessionLink(parent)}</p>`;
+  const r = more.resume;
+  const resume =
+    r === undefined || session.deletedAt
+      ? ''
+      : `<p class="actions"><button type="button" class="resume" title="${escapeHtml(`Runs in a terminal: ${r.command}${r.note ? ` (${r.note})` : ''}`)}">` +
+        `Resume in ${escapeHtml(r.label)}</button></p>`;
   return (
     `<h2><span class="title">${escapeHtml(sessionName(session))}</span> ` +
     `<span class="state state-${state.replace(' ', '-')}">${state}</span></h2>` +
     `<p class="sub">${escapeHtml(formatStart(session.startedAt))} · <code>${escapeHtml(session.ulid)}</code> · ` +
-    `${escapeHtml(eventCountText(session.eventCount))}</p>${continues}`
+    `${escapeHtml(eventCountText(session.eventCount))}</p>${renderWhere(session, more.home)}${renderUsage(session)}${continues}${resume}`
   );
 }
 
@@ -206,12 +254,14 @@ export function renderHistory(
     eventHtml?: (e: Event) => string;
     engine?: EngineState;
     engineSetting?: string;
+    resume?: ResumeButton;
+    home?: string;
   } = {},
 ): HistoryMessage {
   const first = events[0];
   return {
     type: 'render',
-    headerHtml: renderHeader(session, more.parent),
+    headerHtml: renderHeader(session, more.parent, { resume: more.resume, home: more.home }),
     eventsHtml: events.map(more.eventHtml ?? renderEvent).join(''),
     footerHtml: renderFooter(more.children ?? []),
     hasEarlier: first !== undefined && first.seq > 1,

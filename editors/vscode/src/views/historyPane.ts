@@ -2,9 +2,10 @@
 // session) and for editor tabs (pinned to one session): what it shows, how it
 // follows changes and streamed replies, and what the page asks of it.
 import { randomBytes } from 'node:crypto';
+import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import { DaemonUnavailable } from '../daemon/unavailable';
-import { type Focus, historyPage, makeNonce, type Parent, renderEvent, renderHistory, renderMissing } from './historyHtml';
+import { type Focus, historyPage, makeNonce, type Parent, renderEvent, renderHistory, renderMissing, type ResumeButton } from './historyHtml';
 import { renderMarkdown } from './markdownHtml';
 import { readSettings } from '../settings';
 import { sessionName } from '../text/labels';
@@ -24,7 +25,13 @@ type FromWebview =
   | { type: 'open'; ulid: string }
   | { type: 'copy'; text: string; id: number }
   | { type: 'stop' }
-  | { type: 'openSetting' };
+  | { type: 'openSetting' }
+  | { type: 'resume' };
+
+/** What the pane asks of the Resumer (commands/resume.ts): whether the shown session's program can reopen it. */
+export interface ResumeOffers {
+  offer(session: Session): Promise<ResumeButton | undefined>;
+}
 
 /**
  * Events never change once stored, so their HTML is kept (markdown and
@@ -63,6 +70,8 @@ export class HistoryPane implements vscode.Disposable {
   private stream: { sessionId: number; promptSeq: number; text: string } | undefined;
   private sending: vscode.CancellationTokenSource | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  /** By ULID: the Resume button of sessions asked about (null: none), asked once each. */
+  private readonly offers = new Map<string, ResumeButton | null>();
   private readonly titled = new vscode.EventEmitter<Session | undefined>();
   /** Fires with the session shown after each render (editor tabs take their title from it). */
   readonly onDidShow = this.titled.event;
@@ -76,6 +85,7 @@ export class HistoryPane implements vscode.Disposable {
     private readonly service: SessionService,
     roots: { media: vscode.Uri; dist: vscode.Uri },
     private readonly follow: boolean,
+    private readonly resumer?: ResumeOffers,
   ) {
     webview.options = webviewOptions(roots.media, roots.dist);
     webview.html = historyPage({
@@ -170,6 +180,8 @@ export class HistoryPane implements vscode.Disposable {
           eventHtml: (e) => cachedEventHtml(session?.ulid ?? '', e),
           engine: this.service.engineState(session),
           engineSetting: readSettings().engineBaseUrl,
+          resume: session === undefined ? undefined : this.resumeButton(session),
+          home: homedir(),
         }),
       );
       this.titled.fire(session);
@@ -187,6 +199,25 @@ export class HistoryPane implements vscode.Disposable {
   dispose(): void {
     this.sending?.cancel();
     for (const d of this.disposables) d.dispose();
+  }
+
+  /**
+   * The Resume button for `session` when known; else asks once (a process:
+   * the page is not kept waiting) and renders again with the answer.
+   */
+  private resumeButton(session: Session): ResumeButton | undefined {
+    const known = this.offers.get(session.ulid);
+    if (known !== undefined || this.resumer === undefined) return known ?? undefined;
+    this.offers.set(session.ulid, null);
+    void this.resumer.offer(session).then(
+      (offer) => {
+        if (offer === undefined) return;
+        this.offers.set(session.ulid, offer);
+        if (this.session?.ulid === session.ulid) void this.render();
+      },
+      () => undefined,
+    );
+    return undefined;
   }
 
   /** The parent a continuation names, and the sessions that continue this one; read once per session shown. */
@@ -260,6 +291,9 @@ export class HistoryPane implements vscode.Disposable {
         return;
       case 'openSetting':
         await vscode.commands.executeCommand('workbench.action.openSettings', 'sessiond.engineBaseUrl');
+        return;
+      case 'resume':
+        if (this.session) await vscode.commands.executeCommand('sessiond.resumeSession', this.session.ulid);
         return;
       case 'send':
         if (typeof m.text === 'string' && m.text.trim() !== '') await this.send(m.text);

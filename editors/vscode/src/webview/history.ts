@@ -213,6 +213,8 @@ document.addEventListener('click', (e) => {
     vscode.postMessage({ type: 'open', ulid: el.dataset.ulid });
   } else if (el.classList.contains('open-setting')) {
     vscode.postMessage({ type: 'openSetting' });
+  } else if (el.classList.contains('resume')) {
+    vscode.postMessage({ type: 'resume' });
   }
 });
 

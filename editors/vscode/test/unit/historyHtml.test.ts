@@ -108,3 +108,28 @@ test('the page scrolls only the turns: the earlier-events button and the new-tur
   assert.match(page, /<main id="scroll">\n<button id="earlier"[^>]*>[^<]*<\/button>\n<div id="events"[^>]*><\/div>\n<button id="newer"/);
   assert.match(page, /<div id="notice" role="status" hidden><\/div>\n<textarea/);
 });
+
+test('version 3: the header says where the session was held, its models and tokens, all escaped', () => {
+  const s = session({
+    source: 'claude-code',
+    project: '/home/ann/src/<api>',
+    branch: 'fix/"ci"',
+    models: ['claude-sonnet-4-5', '<b>m</b>'],
+    usage: { inputTokens: 1200, outputTokens: 3400, cacheReadTokens: 52000, cacheWriteTokens: 8100 },
+  });
+  const html = renderHistory(s, [], { home: '/home/ann' }).headerHtml;
+  assert.ok(!html.includes('<b>') && !html.includes('<api>'), html);
+  assert.match(html, /<p class="where"><span class="source">claude-code<\/span> · <span class="project" title="\/home\/ann\/src\/&lt;api&gt;">~\/src\/&lt;api&gt;<\/span> · <span class="branch" title="git branch">⎇ fix\/&quot;ci&quot;<\/span><\/p>/);
+  assert.match(html, /<p class="usage"><span class="models" title="models, the most used first">claude-sonnet-4-5, &lt;b&gt;m&lt;\/b&gt;<\/span> · <span class="tokens" title="1,200 input tokens \(not from a cache\), 3,400 output tokens, 52,000 read from a cache, 8,100 written to a cache">1\.2k in · 3\.4k out · 52k cache read · 8\.1k cache write<\/span><\/p>/);
+  // A version-2 session has none of it.
+  const old = renderHistory(session({ title: 'T' }), []).headerHtml;
+  assert.ok(!old.includes('class="where"') && !old.includes('class="usage"'), old);
+});
+
+test('the Resume button names the program and shows the command it runs; never for a session in the trash', () => {
+  const resume = { label: 'Claude <Code>', command: "cd /x && claude --resume 'a b'", note: 'claude is not installed' };
+  const html = renderHistory(session(), [], { resume }).headerHtml;
+  assert.match(html, /<button type="button" class="resume" title="Runs in a terminal: cd \/x &amp;&amp; claude --resume &#39;a b&#39; \(claude is not installed\)">Resume in Claude &lt;Code&gt;<\/button>/);
+  assert.ok(!renderHistory(session({ deletedAt: '2026-11-25T05:00:00.000Z' }), [], { resume }).headerHtml.includes('class="resume"'));
+  assert.ok(!renderHistory(session(), []).headerHtml.includes('class="resume"'));
+});

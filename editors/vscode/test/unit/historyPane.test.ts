@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import type * as vscode from 'vscode';
-import { HistoryPane } from '../../src/views/historyPane';
+import { HistoryPane, type ResumeOffers } from '../../src/views/historyPane';
 import type { HistoryMessage } from '../../src/views/historyHtml';
 import type { Session } from '../../src/daemon/protocol';
 import { SessionService } from '../../src/sessionService';
@@ -54,9 +54,9 @@ let daemon: FakeDaemon;
 let service: SessionService;
 let webview: FakeWebview;
 
-function pane(follow: boolean): HistoryPane {
+function pane(follow: boolean, resumer?: ResumeOffers): HistoryPane {
   const roots = { media: new Uri('/media'), dist: new Uri('/dist') };
-  return new HistoryPane(webview as unknown as vscode.Webview, service, roots as never, follow);
+  return new HistoryPane(webview as unknown as vscode.Webview, service, roots as never, follow, resumer);
 }
 
 async function settle(): Promise<void> {
@@ -201,4 +201,39 @@ test('a tab whose session is not in the database the daemon serves now says so, 
   await service.refresh();
   await webview.until((m) => m.type === 'render' && String(m.headerHtml).includes('Elsewhere'));
   assert.equal(p.session?.id, 42);
+});
+
+test('the Resume button shows once the CLI has said the session\'s program reopens it, asked once, and runs the command from the page', async () => {
+  const asked: string[] = [];
+  let answer!: (offer: { label: string; command: string; note: string } | undefined) => void;
+  const resumer: ResumeOffers = {
+    offer: (s) => {
+      asked.push(s.ulid);
+      return new Promise((resolve) => (answer = resolve));
+    },
+  };
+  const s = daemon.start({ title: 'Fix CI' });
+  const p = pane(false, resumer);
+  await p.show(s);
+  // The page is not kept waiting for the CLI.
+  assert.ok(!webview.renders()[0].headerHtml.includes('class="resume"'));
+  answer({ label: 'Claude Code', command: 'claude --resume 5d0f', note: '' });
+  await webview.until((m) => m.type === 'render' && String(m.headerHtml).includes('Resume in Claude Code'));
+  daemon.appendFromElsewhere(s.id, 'prompt', 'more');
+  await p.render();
+  assert.ok(webview.renders().at(-1)?.headerHtml.includes('Resume in Claude Code'));
+  assert.deepEqual(asked, [s.ulid], 'asked once per session');
+  executed.length = 0;
+  webview.fromPage({ type: 'resume' });
+  await settle();
+  assert.deepEqual(executed, [['sessiond.resumeSession', s.ulid]]);
+});
+
+test('no Resume button for a session its program cannot reopen', async () => {
+  const s = daemon.start({ title: 'Notes' });
+  const p = pane(false, { offer: () => Promise.resolve(undefined) });
+  await p.show(s);
+  await settle();
+  await p.render();
+  assert.ok(webview.renders().every((m) => !m.headerHtml.includes('class="resume"')));
 });

@@ -6,7 +6,9 @@ import {
   dayGroup,
   engineDiffers,
   firstPrompt,
+  folderName,
   formatStart,
+  formatTokens,
   formatTime,
   markRanges,
   relativeTime,
@@ -15,6 +17,8 @@ import {
   sessionLabel,
   sessionName,
   sessionTooltip,
+  usageText,
+  whereText,
 } from '../../src/text/labels';
 import { event, session } from './fixtures';
 
@@ -102,4 +106,51 @@ test('markRanges marks code-point ranges, emoji and overlaps included', () => {
   assert.equal(markRanges('🙂 key 🙂 key', [[2, 5], [8, 11]]), '🙂 «key» 🙂 «key»');
   assert.equal(markRanges('abc', [[1, 2], [0, 3], [5, 9]]), '«abc»');
   assert.equal(markRanges('abc', []), 'abc');
+});
+
+test('version 3: the description adds the source and the folder\'s last part after the count and the last activity', () => {
+  const s = session({
+    startedAt: '2026-11-20T09:00:00.000Z',
+    lastActivityAt: '2026-11-25T14:32:00.000Z',
+    eventCount: 12,
+    source: 'claude-code',
+    project: '/home/ann/src/api/',
+  });
+  assert.equal(sessionDescription(s, '', NOW), '12 · 14:32 · claude-code · api');
+  // In the workspace's own list its folder goes without saying; a folder under it does not.
+  assert.equal(sessionDescription(s, '', NOW, ['/home/ann/src/api']), '12 · 14:32 · claude-code');
+  assert.equal(sessionDescription({ ...s, project: '/home/ann/src/api/web' }, '', NOW, ['/home/ann/src/api']), '12 · 14:32 · claude-code · web');
+  assert.equal(sessionAccessibleLabel({ ...s, title: 'Fix CI' }, NOW), 'Fix CI, live, 12 events, active 14:32, from claude-code, in api');
+  assert.equal(whereText(session({ source: 'vscode' })), 'vscode');
+  assert.equal(whereText(session({ project: '/srv/x' })), 'x');
+  assert.equal(whereText(session()), '', 'a version-2 session says nothing of where');
+  // Stored text stays on one line.
+  assert.equal(whereText(session({ source: 'a\nb\u001b[31m', project: '/p/q\tr' })), 'a b [31m · q r');
+});
+
+test('version 3: the tooltip tells the source and its id, the folder, the branch, the models and the tokens', () => {
+  const tip = sessionTooltip(
+    session({
+      startedAt: '2026-11-25T04:26:05.123Z',
+      lastActivityAt: '2026-11-25T09:00:00.000Z',
+      source: 'codex',
+      sourceId: 'th-1',
+      project: '/home/ann/src/api',
+      branch: 'main',
+      models: ['gpt-5', 'gpt-5-mini'],
+      usage: { inputTokens: 1200, outputTokens: 3400, cacheReadTokens: 52000, cacheWriteTokens: 0 },
+    }),
+    '',
+  );
+  assert.match(tip, /\nStarted 2026-11-25 04:26\nLast active 2026-11-25 09:00\n/);
+  assert.match(tip, /\nSource codex \(its id th-1\)\nFolder \/home\/ann\/src\/api\nBranch main\nModels gpt-5, gpt-5-mini\nTokens 1\.2k in · 3\.4k out · 52k cache read$/);
+});
+
+test('tokens read short: 950, 1.2k, 12k, 3.4M; the cache parts only when there are any', () => {
+  assert.deepEqual([950, 1000, 1234, 9_960, 12_345, 999_999, 3_400_000, 12_000_000].map(formatTokens), ['950', '1k', '1.2k', '10k', '12k', '1M', '3.4M', '12M']);
+  assert.equal(usageText({ inputTokens: 10, outputTokens: 20, cacheReadTokens: 0, cacheWriteTokens: 0 }), '10 in · 20 out');
+  assert.equal(usageText({ inputTokens: 0, outputTokens: 5, cacheReadTokens: 0, cacheWriteTokens: 8100 }), '0 in · 5 out · 8.1k cache write');
+  assert.equal(usageText(null), '');
+  assert.equal(folderName('/'), '/');
+  assert.equal(folderName('C:\\src\\api\\'), 'api');
 });

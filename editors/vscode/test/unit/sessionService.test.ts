@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import type { Session } from '../../src/daemon/protocol';
 import { type Change, type Delta, SessionService } from '../../src/sessionService';
-import { type Node, PAGE_SIZE, type SessionNode, SessionsTree } from '../../src/views/sessionsTree';
+import { type Node, PAGE_SIZE, type ResumeHints, type SessionNode, SessionsTree } from '../../src/views/sessionsTree';
 import { FakeDaemon } from './fakeDaemon';
 import { infos, settings } from './vscodeStub';
 
@@ -289,4 +289,152 @@ test('a version-2 tree takes names from the Session and reads no events', async 
   const [node] = sessionNodes(await tree.getChildren(group));
   assert.equal(tree.getTreeItem(node).label, 'kept with it');
   assert.ok(!daemon.calls.includes('session/events'));
+});
+
+// Version 3: where sessions were held.
+
+const API = '/home/ann/src/api';
+
+/** A tree over a version-3 fake with `folders` open, remembering its scope in `memory`. */
+function v3Tree(folders: string[], memory = new Map<string, unknown>(), hints?: ResumeHints) {
+  serve(new FakeDaemon(3));
+  service = new SessionService(daemon, 'sessiond-vscode 9.9.9', () => folders);
+  const store = { get: <T>(k: string) => memory.get(k) as T | undefined, update: (k: string, v: unknown) => Promise.resolve(void memory.set(k, v)) };
+  const scopes: string[] = [];
+  const tree = new SessionsTree(service, () => new Date('2026-11-25T12:00:00.000Z'), () => folders, store, hints);
+  tree.onDidChangeScope((s) => scopes.push(s));
+  return { tree, scopes };
+}
+
+function label(n: Node, tree: SessionsTree): string {
+  return n.type === 'group' ? `${n.group} ${n.sessions.length}` : n.type === 'session' ? String(tree.getTreeItem(n).label) : n.type;
+}
+
+test('version 3: a session started here says it is held in VS Code, in the first workspace folder; an older daemon is sent neither', async () => {
+  serve(new FakeDaemon(3));
+  service = new SessionService(daemon, 'sessiond-vscode 9.9.9', () => [API, '/home/ann/src/web']);
+  const r = await service.append('prompt', 'hello');
+  assert.equal(r.session.source, 'vscode');
+  assert.equal(r.session.project, API);
+  const continued = await service.start(daemon.start({ endedAt: '2026-11-25T00:30:00.000Z', source: 'claude-code', project: '/elsewhere' }));
+  assert.deepEqual([continued.source, continued.project], ['vscode', API], 'a continuation is held here, in this folder');
+  serve(new FakeDaemon(2));
+  service = new SessionService(daemon, 'sessiond-vscode 9.9.9', () => [API]);
+  await service.append('prompt', 'hello');
+  const start = daemon.sent.find(([m]) => m === 'session/start')?.[1];
+  assert.deepEqual(Object.keys(start ?? {}).sort(), ['cliVersion']);
+  // No folder open: the source alone.
+  serve(new FakeDaemon(3));
+  service = new SessionService(daemon, 'sessiond-vscode 9.9.9', () => []);
+  assert.deepEqual([(await service.start()).source, (await service.start()).project], ['vscode', null]);
+});
+
+test('version 3: the tree lists the workspace\'s sessions first, by last activity, then a row for all folders; the toggle lists every folder\'s', async () => {
+  const memory = new Map<string, unknown>();
+  const { tree, scopes } = v3Tree([API], memory);
+  daemon.start({ preview: 'api, old but active today', project: API, source: 'claude-code', startedAt: '2026-11-10T09:00:00.000Z', lastActivityAt: '2026-11-25T11:00:00.000Z' });
+  daemon.start({ preview: 'api web, yesterday', project: `${API}/web`, source: 'codex', startedAt: '2026-11-24T09:00:00.000Z', lastActivityAt: '2026-11-24T09:00:00.000Z' });
+  daemon.start({ preview: 'other folder, newest', project: '/home/ann/src/apiary', source: 'codex', startedAt: '2026-11-25T10:00:00.000Z', lastActivityAt: '2026-11-25T10:30:00.000Z' });
+  daemon.start({ preview: 'no folder', startedAt: '2026-11-25T09:00:00.000Z' });
+  let roots = await tree.getChildren();
+  assert.equal(tree.scope, 'workspace');
+  assert.deepEqual(scopes, ['workspace']);
+  assert.deepEqual(roots.map((n) => label(n, tree)), ['today 1', 'yesterday 1', 'all']);
+  const [today] = sessionNodes(await tree.getChildren(roots[0]));
+  const item = tree.getTreeItem(today);
+  assert.equal(item.label, 'api, old but active today');
+  assert.equal(item.description, '0 · 11:00 · claude-code', 'the workspace folder goes without saying');
+  const [yesterday] = sessionNodes(await tree.getChildren(roots[1]));
+  assert.equal(tree.getTreeItem(yesterday).description, '0 · yesterday · codex · web');
+  assert.equal(tree.getTreeItem(roots[2]).command?.command, 'sessiond.showAllSessions');
+  assert.ok(daemon.sent.some(([m, p]) => m === 'session/list' && p.project === API && p.orderBy === 'activity'));
+
+  tree.setScope('all');
+  roots = await tree.getChildren();
+  assert.equal(tree.scope, 'all');
+  assert.deepEqual(scopes, ['workspace', 'all']);
+  assert.equal(memory.get('sessiond.scope'), 'all');
+  assert.deepEqual(roots.map((n) => label(n, tree)), ['today 3', 'yesterday 1']);
+  const all = sessionNodes(await tree.getChildren(roots[0]));
+  assert.deepEqual(all.map((n) => n.session.preview), ['api, old but active today', 'other folder, newest', 'no folder']);
+  assert.equal(tree.getTreeItem(all[1]).description, '0 · 10:30 · codex · apiary');
+
+  // Remembered for the workspace: a new window opens on every folder's.
+  const again = v3Tree([API], memory);
+  await again.tree.getChildren();
+  assert.equal(again.tree.scope, 'all');
+});
+
+test('version 3: a workspace with no session says so above the row for all folders; its trash holds only its own', async () => {
+  const { tree } = v3Tree([API]);
+  const elsewhere = daemon.start({ title: 'Elsewhere', project: '/srv/other' });
+  await service.trash(elsewhere);
+  daemon.start({ title: 'Also elsewhere', project: '/srv/other' });
+  let roots = await tree.getChildren();
+  assert.deepEqual(roots.map((n) => label(n, tree)), ['none', 'all']);
+  assert.match(String(tree.getTreeItem(roots[0]).label), /No sessions in this workspace yet/);
+  const mine = daemon.start({ title: 'Mine', project: API });
+  await service.trash(mine);
+  roots = await tree.getChildren();
+  assert.deepEqual(roots.map((n) => label(n, tree)), ['none', 'trash', 'all']);
+  assert.deepEqual(sessionNodes(await tree.getChildren(roots[1])).map((n) => n.session.title), ['Mine']);
+});
+
+test('version 3: several workspace folders are listed together, by last activity, once each', async () => {
+  const { tree } = v3Tree([API, '/home/ann/src/web', `${API}/sub`]);
+  daemon.start({ title: 'web', project: '/home/ann/src/web', lastActivityAt: '2026-11-25T10:00:00.000Z' });
+  daemon.start({ title: 'api sub', project: `${API}/sub`, lastActivityAt: '2026-11-25T11:00:00.000Z' });
+  daemon.start({ title: 'api', project: API, lastActivityAt: '2026-11-25T09:00:00.000Z' });
+  const [today] = await tree.getChildren();
+  assert.deepEqual(sessionNodes(await tree.getChildren(today)).map((n) => n.session.title), ['api sub', 'web', 'api']);
+});
+
+test('no folder open, or a daemon before version 3: every session, no toggle', async () => {
+  const { tree } = v3Tree([]);
+  daemon.start({ title: 'x', project: API });
+  assert.deepEqual((await tree.getChildren()).map((n) => label(n, tree)), ['today 1']);
+  assert.equal(tree.scope, 'fixed');
+  serve(new FakeDaemon(2));
+  const old = new SessionsTree(service, () => new Date('2026-11-25T12:00:00.000Z'), () => [API]);
+  daemon.start({ title: 'y' });
+  assert.deepEqual((await old.getChildren()).map((n) => n.type), ['group']);
+  assert.equal(old.scope, 'fixed');
+  assert.ok(!daemon.sent.some(([, p]) => 'project' in p || 'orderBy' in p), 'no version-3 param to a version-2 daemon');
+});
+
+test('rows of sessions whose program reopens them offer Resume (not in the trash)', async () => {
+  const hints: ResumeHints = { resumable: (s) => (s.source === 'claude-code' ? true : s.source === 'aider' ? false : undefined) };
+  const { tree } = v3Tree([], new Map(), hints);
+  daemon.start({ title: 'c', source: 'claude-code', endedAt: '2026-11-25T01:00:00.000Z' });
+  daemon.start({ title: 'a', source: 'aider', endedAt: '2026-11-25T01:00:00.000Z' });
+  daemon.start({ title: 'v', source: 'vscode' });
+  const [today] = await tree.getChildren();
+  const rows = sessionNodes(await tree.getChildren(today)).map((n) => [n.session.title, tree.getTreeItem(n).contextValue]);
+  assert.deepEqual(rows, [['v', 'session.live'], ['a', 'session.ended'], ['c', 'session.ended.resume']]);
+});
+
+test('a turn with a model or tokens from elsewhere re-reads the shown session (its header shows the sums)', async () => {
+  serve(new FakeDaemon(3));
+  await started();
+  const s = daemon.start();
+  await service.show(s);
+  daemon.appendFromElsewhere(s.id, 'system', 'reply', { model: 'gpt-5', usage: { inputTokens: 5, outputTokens: 7 } });
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  assert.deepEqual(service.current?.models, ['gpt-5']);
+  assert.equal(service.current?.usage?.outputTokens, 7);
+  assert.ok(changes.some((c) => c.type === 'session' && c.session.models?.includes('gpt-5')));
+});
+
+test('find asks session/find and passes relaxed on; an empty query asks nothing', async () => {
+  serve(new FakeDaemon(3));
+  const a = daemon.start({ title: 'CI cache' });
+  daemon.appendFromElsewhere(a.id, 'prompt', 'the build is slow');
+  daemon.appendFromElsewhere(a.id, 'system', 'restore the cache keyed on the lockfile');
+  const full = await service.find('cache lockfile', 10);
+  assert.equal(full.relaxed, false);
+  assert.deepEqual(full.results.map((r) => [r.session.id, r.hits.map((h) => h.seq)]), [[a.id, [2]]]);
+  assert.equal((await service.find('cache nowhere', 10)).relaxed, true);
+  const before = daemon.calls.length;
+  assert.deepEqual(await service.find('  ', 10), { results: [], relaxed: false });
+  assert.equal(daemon.calls.length, before);
 });
