@@ -13,7 +13,7 @@ import type { Resumer } from './resume';
 import { sessionName } from '../text/labels';
 import { sessionToMarkdown } from '../text/markdownExport';
 import { isEventKind, type Session } from '../daemon/protocol';
-import { matchedTerms, pickHit } from './searchPicker';
+import { pickHit } from './searchPicker';
 import type { Appended, SessionService } from '../sessionService';
 import type { Node, SessionsTree } from '../views/sessionsTree';
 
@@ -148,11 +148,11 @@ export function registerCommands(p: Parts): vscode.Disposable[] {
         if (!(await p.service.has('session/search'))) {
           return void vscode.window.showWarningMessage('sessiond: this sessiond cannot search yet (it speaks protocol version 1); update it.');
         }
-        const found = await pickHit(p.service);
-        if (found === undefined) return;
-        await open(found.best.session);
-        // At its best turn, every word found in the session marked.
-        await p.history.focusOn({ seq: found.best.seq, terms: matchedTerms(...found.hits) });
+        const chosen = await pickHit(p.service);
+        if (chosen === undefined) return;
+        await open(chosen.session);
+        // At its best turn, every word found in the session marked (only its title matched: the history as it opens).
+        if (chosen.seq !== undefined) await p.history.focusOn({ seq: chosen.seq, terms: chosen.terms });
       }),
     ),
     register(

@@ -1,11 +1,14 @@
-// "Search History…": a QuickPick that asks the daemon (session/search) as you
-// type, debounced; one item per session, best first: its name, how many of
-// its turns matched, the time and kind of its best one, and that turn's
-// snippet with its matches marked «like this».
+// "Search History…": a QuickPick that asks the daemon as you type, debounced;
+// one row per session, best first: its name, how many of its turns matched,
+// the time and kind of its best turn, where it was held, and that turn's
+// snippet with its matches marked «like this». A version-3 daemon answers
+// with sessions (session/find: every word somewhere in the session, not
+// necessarily in one turn; the closest sessions when none holds every word);
+// before, the turns of session/search are grouped by session here.
 import * as vscode from 'vscode';
 import { ResponseError } from 'vscode-languageserver-protocol';
-import { kindTitle, markRanges, relativeTime, sessionName } from '../text/labels';
-import { ErrorCodes, type Hit } from '../daemon/protocol';
+import { kindTitle, markRanges, oneLine, relativeTime, sessionName, sessionTime, whereText } from '../text/labels';
+import { ErrorCodes, type Found, FOUND_HITS, type Hit, type Session, SessionFind } from '../daemon/protocol';
 import type { SessionService } from '../sessionService';
 import { escapeIcons } from '../text/plainText';
 
@@ -29,9 +32,19 @@ export interface SessionHits {
   hits: Hit[];
 }
 
-interface HitItem extends vscode.QuickPickItem {
-  found?: SessionHits;
+/** What the person chose: the session, its best turn (none when only its title matched), the words to mark. */
+export interface Chosen {
+  session: Session;
+  seq?: number;
+  terms: string[];
 }
+
+interface HitItem extends vscode.QuickPickItem {
+  chosen?: Chosen;
+}
+
+/** Said above the results when no session holds every word. */
+export const RELAXED = 'closest sessions (not every word)';
 
 /** The hits grouped by session, in the order of each session's best hit. */
 export function groupHits(hits: readonly Hit[]): SessionHits[] {
@@ -53,30 +66,71 @@ export function matchedTerms(...hits: Pick<Hit, 'snippet' | 'highlights'>[]): st
   return [...new Set(terms.filter((t) => t !== ''))];
 }
 
-/** `3 hits` when the daemon's answer held that many of the session's turns. */
-function hitCount(n: number): string {
+/** `3 hits`; `3+ hits` when session/find gave as many as it gives (it may have found more). */
+export function hitCount(n: number, capped = false): string {
+  if (capped && n >= FOUND_HITS) return `${n}+ hits`;
   return n === 1 ? '1 hit' : `${n} hits`;
 }
 
-export function hitItem(found: SessionHits, now: Date): HitItem {
-  const hit = found.best;
+/** A row: the session's name, then count · time · kind · where, then the best turn's snippet. */
+function row(session: Session, hits: readonly Hit[], count: string, now: Date): HitItem {
+  const best = hits[0];
+  const where = whereText(session);
+  const parts = best
+    ? [count, relativeTime(best.createdAt, now), kindTitle(best.kind)]
+    : ['its title matched', relativeTime(sessionTime(session), now)];
+  if (where) parts.push(where);
+  const preview = session.title?.trim() && session.preview ? oneLine(session.preview) : '';
   return {
-    label: `$(${KIND_ICONS[hit.kind] ?? 'comment'}) ${escapeIcons(sessionName(hit.session))}`,
-    description: `${hitCount(found.hits.length)} · ${relativeTime(hit.createdAt, now)} · ${kindTitle(hit.kind)}`,
-    detail: escapeIcons(markRanges(hit.snippet.replace(/\s+/g, ' '), hit.highlights)),
+    label: `$(${best ? (KIND_ICONS[best.kind] ?? 'comment') : 'tag'}) ${escapeIcons(sessionName(session))}`,
+    description: escapeIcons(parts.join(' · ')),
+    detail: best ? escapeIcons(markRanges(best.snippet.replace(/\s+/g, ' '), best.highlights)) : escapeIcons(preview),
     // The daemon has already matched: VS Code's own filter must not hide what it found.
-    // (VS Code still lists first the hits whose session name contains the query as
+    // (VS Code still lists first the rows whose session name contains the query as
     // typed; the others keep the daemon's order, best match first.)
     alwaysShow: true,
-    found,
+    chosen: { session, seq: best?.seq, terms: matchedTerms(...hits) },
   };
 }
 
-/** Opens the picker; resolves with the chosen session's hits, or undefined when dismissed. */
-export function pickHit(service: SessionService, initial = ''): Promise<SessionHits | undefined> {
+/** A version-2 row: a session's hits from session/search. */
+export function hitItem(found: SessionHits, now: Date): HitItem {
+  return row(found.best.session, found.hits, hitCount(found.hits.length), now);
+}
+
+/** A version-3 row: a session from session/find, with its best turns. */
+export function foundItem(found: Found, now: Date): HitItem {
+  return row(found.session, found.hits, hitCount(found.hits.length, true), now);
+}
+
+/** session/find's answer as picker rows, said to be the closest when `relaxed`. */
+export function foundItems(results: readonly Found[], relaxed: boolean, now: Date): HitItem[] {
+  const rows = results.map((f) => foundItem(f, now));
+  if (!relaxed || rows.length === 0) return rows;
+  return [{ label: RELAXED, kind: vscode.QuickPickItemKind.Separator }, ...rows];
+}
+
+/** Rows for `query`: sessions from session/find (version 3), else session/search's hits by session. */
+async function rowsFor(service: SessionService, query: string, byFind: boolean): Promise<HitItem[]> {
+  const now = new Date();
+  if (byFind) {
+    const { results, relaxed } = await service.find(query, SESSIONS);
+    return foundItems(results, relaxed, now);
+  }
+  const hits = await service.search(query, HITS);
+  return groupHits(hits)
+    .slice(0, SESSIONS)
+    .map((f) => hitItem(f, now));
+}
+
+/** Opens the picker; resolves with the chosen session and turn, or undefined when dismissed. */
+export async function pickHit(service: SessionService, initial = ''): Promise<Chosen | undefined> {
+  const byFind = await service.has(SessionFind.method);
   const qp = vscode.window.createQuickPick<HitItem>();
   qp.title = 'Search sessions';
-  qp.placeholder = 'Words to find (all of them); "a phrase", word*, -word, a OR b';
+  qp.placeholder = byFind
+    ? 'Words the session holds (all of them, in any turn); "a phrase", word*, -word, a OR b'
+    : 'Words to find (all of them); "a phrase", word*, -word, a OR b';
   qp.matchOnDescription = false;
   qp.matchOnDetail = false;
   qp.value = initial;
@@ -93,10 +147,8 @@ export function pickHit(service: SessionService, initial = ''): Promise<SessionH
     qp.busy = true;
     let items: HitItem[];
     try {
-      const hits = await service.search(query, HITS);
-      const now = new Date();
-      const sessions = groupHits(hits).slice(0, SESSIONS);
-      items = sessions.length > 0 ? sessions.map((f) => hitItem(f, now)) : [{ label: `No matches for ${escapeIcons(query)}`, alwaysShow: true }];
+      items = await rowsFor(service, query, byFind);
+      if (items.length === 0) items = [{ label: `No session holds ${escapeIcons(query)}`, alwaysShow: true }];
     } catch (e) {
       const why = e instanceof ResponseError && e.code === ErrorCodes.InvalidParams ? e.message : `Search failed: ${e instanceof Error ? e.message : String(e)}`;
       items = [{ label: `$(info) ${escapeIcons(why)}`, alwaysShow: true }];
@@ -113,9 +165,9 @@ export function pickHit(service: SessionService, initial = ''): Promise<SessionH
       timer = setTimeout(() => void run(value), DEBOUNCE_MS);
     });
     qp.onDidAccept(() => {
-      const found = qp.selectedItems[0]?.found;
-      if (found === undefined) return;
-      resolve(found);
+      const chosen = qp.selectedItems[0]?.chosen;
+      if (chosen === undefined) return;
+      resolve(chosen);
       qp.hide();
     });
     qp.onDidHide(() => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Hit } from '../../src/daemon/protocol';
-import { groupHits, hitItem, matchedTerms } from '../../src/commands/searchPicker';
+import type { Found, Hit } from '../../src/daemon/protocol';
+import { foundItem, foundItems, groupHits, hitItem, matchedTerms, RELAXED } from '../../src/commands/searchPicker';
 import { escapeIcons } from '../../src/text/plainText';
 import { findRanges, fold } from '../../src/webview/marks';
 import { session } from './fixtures';
@@ -26,6 +26,40 @@ test('a hit item shows the session name, its hit count, time and kind, and the s
   assert.equal(item.description, '1 hit · 14:32 · Reply');
   assert.equal(item.detail, '…create the new «key» first, then revoke the old «key»…');
   assert.equal(item.alwaysShow, true);
+  assert.deepEqual(item.chosen, { session: hit().session, seq: 3, terms: ['key'] });
+});
+
+function found(over: Partial<Found> = {}): Found {
+  return { session: session({ title: 'Fix the CI cache', source: 'claude-code', project: '/home/ann/src/api' }), score: 14.2, hits: [hit()], ...over };
+}
+
+test('version 3: one row per found session: its name, hit count, best turn\'s time and kind, where it was held, and the snippet marked', () => {
+  const item = foundItem(found({ hits: [hit(), hit({ seq: 5, snippet: 'rotate it', highlights: [[0, 6]] })] }), NOW);
+  assert.equal(item.label, '$(comment) Fix the CI cache');
+  assert.equal(item.description, '2 hits · 14:32 · Reply · claude-code · api');
+  assert.equal(item.detail, '…create the new «key» first, then revoke the old «key»…');
+  assert.deepEqual([item.chosen?.seq, item.chosen?.terms], [3, ['key', 'rotate']], 'opened at the best turn, every word marked');
+  // session/find gives at most 3 turns: 3 may stand for more.
+  assert.match(String(foundItem(found({ hits: [hit(), hit(), hit()] }), NOW).description), /^3\+ hits · /);
+});
+
+test('version 3: a session found by its title alone opens at the top and shows its first prompt', () => {
+  const s = session({ title: 'Key rotation', preview: 'How do I rotate the keys?', lastActivityAt: '2026-11-24T10:00:00.000Z' });
+  const item = foundItem(found({ session: s, hits: [] }), NOW);
+  assert.equal(item.label, '$(tag) Key rotation');
+  assert.equal(item.description, 'its title matched · yesterday');
+  assert.equal(item.detail, 'How do I rotate the keys?');
+  assert.equal(item.chosen?.seq, undefined);
+});
+
+test('version 3: when no session holds every word, the rows are said to be the closest', () => {
+  const rows = foundItems([found(), found({ session: session({ id: 8, title: 'Other' }) })], true, NOW);
+  assert.equal(rows[0].label, RELAXED);
+  assert.equal(rows[0].kind, -1, 'a separator, not a row to choose');
+  assert.equal(rows[0].chosen, undefined);
+  assert.equal(rows.length, 3);
+  assert.equal(foundItems([found()], false, NOW).length, 1);
+  assert.deepEqual(foundItems([], true, NOW), []);
 });
 
 test('stored text cannot make icons in the picker', () => {
