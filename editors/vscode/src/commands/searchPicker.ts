@@ -110,24 +110,30 @@ export function foundItems(results: readonly Found[], relaxed: boolean, now: Dat
   return [{ label: RELAXED, kind: vscode.QuickPickItemKind.Separator }, ...rows];
 }
 
+/** The picker's title: it says when the rows are only the closest sessions. */
+export function pickerTitle(relaxed: boolean): string {
+  return relaxed ? `Search sessions: ${RELAXED}` : 'Search sessions';
+}
+
 /** Rows for `query`: sessions from session/find (version 3), else session/search's hits by session. */
-async function rowsFor(service: SessionService, query: string, byFind: boolean): Promise<HitItem[]> {
+async function rowsFor(service: SessionService, query: string, byFind: boolean): Promise<{ items: HitItem[]; relaxed: boolean }> {
   const now = new Date();
   if (byFind) {
     const { results, relaxed } = await service.find(query, SESSIONS);
-    return foundItems(results, relaxed, now);
+    return { items: foundItems(results, relaxed, now), relaxed: relaxed && results.length > 0 };
   }
   const hits = await service.search(query, HITS);
-  return groupHits(hits)
+  const items = groupHits(hits)
     .slice(0, SESSIONS)
     .map((f) => hitItem(f, now));
+  return { items, relaxed: false };
 }
 
 /** Opens the picker; resolves with the chosen session and turn, or undefined when dismissed. */
 export async function pickHit(service: SessionService, initial = ''): Promise<Chosen | undefined> {
   const byFind = await service.has(SessionFind.method);
   const qp = vscode.window.createQuickPick<HitItem>();
-  qp.title = 'Search sessions';
+  qp.title = pickerTitle(false);
   qp.placeholder = byFind
     ? 'Words the session holds (all of them, in any turn); "a phrase", word*, -word, a OR b'
     : 'Words to find (all of them); "a phrase", word*, -word, a OR b';
@@ -141,13 +147,15 @@ export async function pickHit(service: SessionService, initial = ''): Promise<Ch
     const ask = ++asked;
     if (query.trim() === '') {
       qp.items = [];
+      qp.title = pickerTitle(false);
       qp.busy = false;
       return;
     }
     qp.busy = true;
     let items: HitItem[];
+    let relaxed = false;
     try {
-      items = await rowsFor(service, query, byFind);
+      ({ items, relaxed } = await rowsFor(service, query, byFind));
       if (items.length === 0) items = [{ label: `No session holds ${escapeIcons(query)}`, alwaysShow: true }];
     } catch (e) {
       const why = e instanceof ResponseError && e.code === ErrorCodes.InvalidParams ? e.message : `Search failed: ${e instanceof Error ? e.message : String(e)}`;
@@ -156,6 +164,8 @@ export async function pickHit(service: SessionService, initial = ''): Promise<Ch
     // An older answer arriving late must not replace a newer one.
     if (ask !== asked) return;
     qp.items = items;
+    // Also in the title: VS Code draws no separator above the first row.
+    qp.title = pickerTitle(relaxed);
     qp.busy = false;
   };
 

@@ -19,19 +19,29 @@ export interface V2Run {
   /** The daemon serves session/subscribe: other processes' changes must show by themselves. */
   live: boolean;
   step: (what: string) => void;
+  /** Version 3: the workspace folder, which sessions started elsewhere must name to be listed. */
+  project?: string;
 }
 
 const FROM_ELSEWHERE = 'Appended by another process while the history is open';
 const NEW_ELSEWHERE = 'Started elsewhere';
 
 /** Runs the checks; returns the seeded session's event count afterwards. */
-export async function v2Checks({ page, db, ulid, name, count, live, step }: V2Run): Promise<number> {
+export async function v2Checks({ page, db, ulid, name, count, live, step, project }: V2Run): Promise<number> {
   const view = await sideHistory(page);
 
   // Search: type a query in the picker, choose the hit, see it marked in its history.
   await page.locator('.pane-header', { hasText: 'Sessions' }).locator('[aria-label="Search History…"]').click();
   const quick = page.locator('.quick-input-widget');
+  if (project !== undefined) {
+    // Version 3 (session/find): no session holds every word, so the closest are shown, and said to be.
+    await quick.locator('input').fill('revoke zyzzyva');
+    await quick.locator('.quick-input-title', { hasText: 'closest sessions (not every word)' }).waitFor({ timeout: 30_000 });
+    await quick.locator('.quick-input-list .monaco-list-row', { hasText: '«revoke»' }).waitFor();
+    step('closest sessions shown when none holds every word');
+  }
   await quick.locator('input').fill('revoke');
+  await quick.locator('.quick-input-title', { hasText: /^Search sessions$/ }).waitFor({ timeout: 30_000 });
   const item = quick.locator('.quick-input-list .monaco-list-row', { hasText: '«revoke»' });
   await item.waitFor({ timeout: 30_000 });
   // One row per session, with how many of its turns matched.
@@ -44,7 +54,7 @@ export async function v2Checks({ page, db, ulid, name, count, live, step }: V2Ru
 
   // Another process writes to the open session and starts one: both show up without a click.
   if (live) {
-    count = await followOthers(page, db, ulid, count);
+    count = await followOthers(page, db, ulid, count, project);
     step('changes from another process followed live');
   } else {
     step('the daemon does not serve session/subscribe yet: live updates were not tried');
@@ -94,7 +104,7 @@ export async function v2Checks({ page, db, ulid, name, count, live, step }: V2Ru
 }
 
 /** Another sessiond process writes; the open history and the tree follow without a click. */
-async function followOthers(page: Page, db: string, ulid: string, count: number): Promise<number> {
+async function followOthers(page: Page, db: string, ulid: string, count: number, project?: string): Promise<number> {
   const view = await sideHistory(page);
   const other = await startDaemon(['--db', db]);
   try {
@@ -113,7 +123,8 @@ async function followOthers(page: Page, db: string, ulid: string, count: number)
     await marker.waitFor({ state: 'hidden' });
     await view.locator('.event.kind-system', { hasText: FROM_ELSEWHERE }).waitFor({ timeout: 15_000 });
     await sessionRow(page, new RegExp(`, live, ${count + 1} events`)).waitFor({ timeout: 15_000 });
-    const started = await other.conn.sendRequest(SessionStart, { cliVersion: 'ui-test other' });
+    // Held in this workspace (another window on it): listed with its sessions.
+    const started = await other.conn.sendRequest(SessionStart, { cliVersion: 'ui-test other', ...(project ? { source: 'nvim', project } : {}) });
     await other.conn.sendRequest(SessionAppend, { sessionId: started.id, kind: 'prompt', text: NEW_ELSEWHERE });
     await sessionRow(page, new RegExp(`^${NEW_ELSEWHERE}, live, 1 event,`)).waitFor({ timeout: 15_000 });
   } finally {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Found, Hit } from '../../src/daemon/protocol';
-import { foundItem, foundItems, groupHits, hitItem, matchedTerms, RELAXED } from '../../src/commands/searchPicker';
+import { foundItem, foundItems, groupHits, hitItem, matchedTerms, pickerTitle, RELAXED } from '../../src/commands/searchPicker';
 import { escapeIcons } from '../../src/text/plainText';
 import { findRanges, fold } from '../../src/webview/marks';
 import { session } from './fixtures';
@@ -60,6 +60,9 @@ test('version 3: when no session holds every word, the rows are said to be the c
   assert.equal(rows.length, 3);
   assert.equal(foundItems([found()], false, NOW).length, 1);
   assert.deepEqual(foundItems([], true, NOW), []);
+  // VS Code draws no separator above the first row: the title says it too.
+  assert.equal(pickerTitle(true), 'Search sessions: closest sessions (not every word)');
+  assert.equal(pickerTitle(false), 'Search sessions');
 });
 
 test('stored text cannot make icons in the picker', () => {
