@@ -233,7 +233,8 @@ export class SessionsTree implements vscode.TreeDataProvider<Node>, vscode.Dispo
       nodes.push(node);
     }
     if (sessions.length > limit) nodes.push({ type: 'more' });
-    const workspace = this.scopeNow === 'workspace';
+    // An empty store says "No sessions yet" (the view's welcome) rather than offering other folders.
+    const workspace = this.scopeNow === 'workspace' && (sessions.length > 0 || (await this.service.listRecent(1)).length > 0);
     if (workspace && sessions.length === 0) nodes.push({ type: 'none' });
     // Shown only when it holds something, so an empty store still says "No sessions yet".
     if ((await this.service.has(SessionDelete.method)) && (await this.service.listTrash(1, this.scopeFolders())).length > 0) nodes.push({ type: 'trash' });

@@ -438,3 +438,9 @@ test('find asks session/find and passes relaxed on; an empty query asks nothing'
   assert.deepEqual(await service.find('  ', 10), { results: [], relaxed: false });
   assert.equal(daemon.calls.length, before);
 });
+
+test('version 3: an empty store shows the view\'s welcome, not an empty workspace', async () => {
+  const { tree } = v3Tree([API]);
+  assert.deepEqual(await tree.getChildren(), []);
+  assert.equal(tree.scope, 'workspace', 'the toggle stays');
+});
