@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import appends, export, imports, live, mcp, report, search
+from bench import appends, export, imports, live, mcp, report, search, v3
 from bench.common import (  # noqa: F401 (bench.postgres imports these from here)
     append_chunks,
     append_params,
@@ -71,6 +71,8 @@ FULL: dict[str, Any] = {
     "import_size": 100_000,  # Claude Code lines, and llm responses
     "export_events": 100_000,
     "export_rounds": 5,
+    "v3_appends": 20_000,  # per round, per daemon
+    "v3_rounds": 4,
 }
 QUICK: dict[str, Any] = {
     **FULL,
@@ -100,6 +102,8 @@ QUICK: dict[str, Any] = {
     "import_size": 10_000,
     "export_events": 20_000,
     "export_rounds": 3,
+    "v3_appends": 2_000,
+    "v3_rounds": 2,
 }
 
 # search_history beside session/find: the rare word (where the fixed cost
@@ -215,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         f["appends"] = guarded("appends", lambda: appends.measure(tmp, s))
         f["search"] = guarded("search", lambda: search.measure(tmp, s))
         f["mcp"] = guarded("mcp", lambda: run_mcp(f["search"]["v2"], s))
+        f["v3"] = guarded("v3", lambda: v3.measure(tmp, f["search"]["v2"], s))
         for key in ("v1", "v2"):  # a gigabyte between them
             with contextlib.suppress(KeyError, OSError):
                 os.remove(f["search"][key])

@@ -21,6 +21,7 @@ from bench import corpus
 from bench.common import cli_cmd, goal, log, ms, pct, sessiond_cmd
 from bench.rpc import Peer
 from sessiond.store import SqliteStore
+from sessiond.store.sqlite.migrations import LATEST_VERSION
 
 # Every kind of query the issue names, on the corpus's words.
 QUERIES = {
@@ -59,7 +60,11 @@ def prepare(tmp: str, events: int, sessions: int) -> dict[str, Any]:
         sequence = dict(conn.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
     finally:
         conn.close()
-    if version != 2 or indexed != corpus.RARE_EVENTS or sequence.get("events") != events:
+    if (
+        version != LATEST_VERSION
+        or indexed != corpus.RARE_EVENTS
+        or sequence.get("events") != events
+    ):
         raise AssertionError(
             f"the migrated file is not what it should be: version {version}, "
             f"{indexed} rare hits, sqlite_sequence {sequence}"

@@ -109,16 +109,21 @@ def seeded(db):
     return db
 
 
-def test_ls_lists_newest_first(seeded):
+def test_ls_lists_the_last_active_first(seeded):
     done = run("ls", "--db", seeded)
     assert done.returncode == 0
     lines = done.stdout.splitlines()
-    assert lines[0].split()[:4] == ["ULID", "STARTED", "(local)", "STATE"]
+    header = lines[0].split()
+    assert header[:4] == ["ID", "ACTIVE", "EVENTS", "SOURCE"]  # PROJECT when the chat records it
+    assert header[-4:] == ["TITLE", "/", "FIRST", "PROMPT"]
     rows = sessions(seeded)
-    assert [line.split()[0] for line in lines[1:]] == [rows[1][0], rows[0][0]]
-    assert "first prompt" in lines[2] and "sessiond-chat" in lines[2]
-    utc = run("ls", "--db", seeded, "--utc").stdout.splitlines()
-    assert utc[0].split()[:3] == ["ULID", "STARTED", "(UTC)"]
+    shown = [line.split()[0] for line in lines[1:]]
+    # Short ULIDs, as git shortens hashes: a prefix of 8 characters or more.
+    assert all(len(s) >= 8 for s in shown)
+    assert [rows[1][0].startswith(shown[0]), rows[0][0].startswith(shown[1])] == [True, True]
+    # The client without its version; times relative.
+    assert lines[2].split()[1:4] == ["now", "2", "sessiond-chat"] and "first prompt" in lines[2]
+    assert "0.1.0" not in done.stdout
 
 
 def test_show_accepts_a_unique_prefix(seeded):
@@ -149,7 +154,8 @@ def test_export_markdown_and_jsonl(seeded):
     assert md.stdout.startswith(f"# Session {ulid}\n")
     assert "another session with a `code` and" in md.stdout
     jl = run("export", ulid, "--format", "jsonl", "--db", seeded)
-    events = [json.loads(line) for line in jl.stdout.splitlines()]
+    first, *events = [json.loads(line) for line in jl.stdout.splitlines()]
+    assert first["session"]["ulid"] == ulid and first["session"]["eventCount"] == 1
     assert [(e["seq"], e["kind"], e["text"]) for e in events] == [
         (1, "prompt", "another session with a `code` and")
     ]

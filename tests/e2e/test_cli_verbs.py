@@ -85,6 +85,15 @@ def listed(db: str, *args: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in ok(db, "ls", "--json", *args).splitlines()]
 
 
+def shows(output: str, ulid: str) -> bool:
+    """Whether a table or hit list names `ulid`: a line's first word is a
+    prefix of it of 8 characters or more (a short ULID, as git's)."""
+    return any(
+        len(word) >= 8 and ulid.startswith(word)
+        for word in (line.split()[0] for line in output.splitlines() if line.split())
+    )
+
+
 # search
 
 
@@ -92,15 +101,16 @@ def test_search_prints_hits_best_first_with_title_or_preview(db, ulids):
     lines = ok(db, "search", "apple").splitlines()
     assert len(lines) == 4  # two hits: a heading line and a snippet line each
     # Best first: "apple apple" ranks above the newer, longer text.
-    assert lines[0].split()[0] == ulids["fruit"] and "prompt" in lines[0]
+    assert shows(lines[0], ulids["fruit"]) and "prompt" in lines[0]
     assert "Fruit talk" in lines[0] and lines[1].strip() == "apple apple"
-    assert lines[2].split()[0] == ulids["bread"] and LONG[:40] in lines[2]  # its preview
+    assert shows(lines[2], ulids["bread"]) and LONG[:40] in lines[2]  # its preview
     assert "apple" in lines[3]
     # Equal matches: the newest first.
     twins = ok(db, "search", "twin").splitlines()
-    assert [twins[0].split()[0], twins[2].split()[0]] == [ulids["twin2"], ulids["twin1"]]
-    # Diacritics and case are ignored: cafe finds Café.
-    assert "Café au lait" in ok(db, "search", "CAFE")
+    assert shows(twins[0], ulids["twin2"]) and shows(twins[2], ulids["twin1"])
+    # Diacritics and case are ignored: cafe finds Café; a reply is called one.
+    cafe = ok(db, "search", "CAFE")
+    assert "Café au lait" in cafe and " reply " in cafe and "system" not in cafe
 
 
 def test_search_that_finds_nothing_exits_1(db, ulids):
@@ -153,11 +163,11 @@ def test_rename_sets_then_clears_a_title(db, ulids):
     assert "Bakery" in ok(db, "rename", unique_prefix(bread, ulids), "Bakery")
     [row] = [s for s in listed(db) if s["ulid"] == bread]
     assert row["title"] == "Bakery"
-    assert any(bread in line and "Bakery" in line for line in ok(db, "ls").splitlines())
+    assert any(shows(line, bread) and "Bakery" in line for line in ok(db, "ls").splitlines())
     ok(db, "rename", bread, "")
     [row] = [s for s in listed(db) if s["ulid"] == bread]
     assert row["title"] is None
-    assert any(bread in line and LONG[:40] in line for line in ok(db, "ls").splitlines())
+    assert any(shows(line, bread) and LONG[:40] in line for line in ok(db, "ls").splitlines())
     too_long = sessiond(db, "rename", bread, "t" * 257)
     assert too_long.returncode == 2 and "256" in too_long.stderr
 
@@ -166,12 +176,14 @@ def test_rm_moves_to_the_trash_and_restore_brings_it_back(db, ulids):
     split = ulids["split"]
     moved = ok(db, "rm", split)
     assert f"sessiond restore {split}" in moved
-    assert split not in ok(db, "ls") and split in ok(db, "trash")
+    assert not shows(ok(db, "ls"), split) and shows(ok(db, "trash"), split)
     assert sessiond(db, "search", "banana").returncode == 1  # the trash is never searched
     assert "banana split recipe" in ok(db, "show", split)  # but still read
     ok(db, "restore", unique_prefix(split, ulids).lower())  # a unique prefix, in any case
-    assert split in ok(db, "ls") and "the trash is empty" in ok(db, "trash")
-    assert split in ok(db, "search", "banana")
+    assert shows(ok(db, "ls"), split) and "the trash is empty" in ok(db, "trash")
+    assert shows(ok(db, "search", "banana"), split)
+    again = ok(db, "restore", split)
+    assert again.startswith(f"{split} is not in the trash: nothing to restore")
 
 
 # trash empty
@@ -195,7 +207,13 @@ def test_trash_empty_without_a_terminal_or_yes_refuses(db, ulids):
     done = sessiond(db, "trash", "empty")  # stdin is a pipe
     assert done.returncode != 0 and "--yes" in done.stderr
     assert digest(Path(db)) == before
-    assert ulids["split"] in ok(db, "trash")
+    assert shows(ok(db, "trash"), ulids["split"])
+
+
+def exported_events(db: str) -> list[str]:
+    """The events of `export --all --format jsonl` (each session's line left out)."""
+    lines = ok(db, "export", "--all", "--format", "jsonl").splitlines()
+    return [line for line in lines if not line.startswith('{"session":')]
 
 
 def test_trash_empty_yes_removes_the_trash_only_in_one_transaction(db, ulids):
@@ -206,12 +224,13 @@ def test_trash_empty_yes_removes_the_trash_only_in_one_transaction(db, ulids):
     gone = {ids[ulids["split"]], ids[ulids["fruit"]]}
     ok(db, "rm", ulids["split"])
     ok(db, "rm", ulids["fruit"])
-    kept = ok(db, "export", "--all", "--format", "jsonl")
+    kept = exported_events(db)
     # A reader keeps the WAL (the purge's commits) from being folded away at exit.
     with contextlib.closing(sqlite3.connect(db)) as reader:
         reader.execute("SELECT count(*) FROM sessions").fetchone()
         out = ok(db, "trash", "empty", "--yes")
-        assert "2 sessions" in out and ulids["split"] in out and ulids["fruit"] in out
+        assert "2 sessions and their 3 events" in out
+        assert shows(out, ulids["split"]) and shows(out, ulids["fruit"])
         assert wal_commits(db) == 1, "the purge took more than one transaction"
         left = {r[0] for r in reader.execute("SELECT session_id FROM events")}
         assert left == set(ids.values()) - gone
@@ -227,7 +246,7 @@ def test_trash_empty_yes_removes_the_trash_only_in_one_transaction(db, ulids):
     assert "the trash is empty" in ok(db, "trash")
     assert sessiond(db, "show", ulids["split"]).returncode == 3
     # Every other session as it was; the continuation keeps its history, unlinked.
-    assert ok(db, "export", "--all", "--format", "jsonl") == kept
+    assert exported_events(db) == kept
     [row] = [s for s in listed(db) if s["id"] == child.id]
     assert row["parentUlid"] is None and row["eventCount"] == 1
 
@@ -238,14 +257,15 @@ def test_trash_empty_on_a_terminal_shows_what_goes_and_asks(db, ulids):
     for answer, outcome in ((b"n\r", "nothing removed"), (b"y\r", "removed 1 session for good")):
         terminal = Terminal([*SESSIOND, "trash", "empty", "--db", db])
         try:
-            terminal.expect(split)
+            terminal.expect(split[:8])  # its short ULID
+            terminal.expect("this removes 1 session and its 1 event for good")
             terminal.expect("remove them for good? [y/N]")
             terminal.type(answer)
             terminal.expect(outcome)
             assert terminal.wait() == 0
         finally:
             terminal.close()
-        in_trash = split in ok(db, "trash")
+        in_trash = shows(ok(db, "trash"), split)
         assert in_trash is (answer == b"n\r")
     assert sessiond(db, "show", split).returncode == 3
 
@@ -262,9 +282,9 @@ def test_trash_empty_older_than_days(db, ulids):
         db, "trash", "empty", "--older-than", "30", "--yes"
     )
     out = ok(db, "trash", "empty", "--older-than", "5", "--yes")
-    assert "removed 1 session for good" in out and ulids["split"] not in out
+    assert "removed 1 session for good" in out and not shows(out, ulids["split"])
     trash = ok(db, "trash")
-    assert ulids["split"] in trash and ulids["fruit"] not in trash
+    assert shows(trash, ulids["split"]) and not shows(trash, ulids["fruit"])
     assert sessiond(db, "trash", "empty", "--older-than", "-1", "--yes").returncode == 2
 
 
@@ -329,7 +349,7 @@ def test_read_commands_on_a_read_only_mount(tmpfs, writer):
     subprocess.run(["mount", "-o", "remount,ro", str(tmpfs)], check=True)
     files = {p.name: digest(p) for p in tmpfs.iterdir()}
     for args, shown in (
-        (["ls"], ulid),
+        (["ls"], ulid[:8]),
         (["show"], "read me"),
         (["search", "read"], "read me"),
         (["export", ulid, "--format", "markdown"], "read me"),
@@ -344,25 +364,37 @@ def test_read_commands_on_a_read_only_mount(tmpfs, writer):
 
 def test_export_all_in_both_formats(db, ulids):
     ok(db, "rm", ulids["twin1"])
-    events = [
+    records = [
         json.loads(line) for line in ok(db, "export", "--all", "--format", "jsonl").splitlines()
     ]
     order = [ulids[n] for n in ("fruit", "bread", "split", "twin2")]  # oldest first, no trash
+    # Each session's line comes first, then its events.
+    assert [r["session"]["ulid"] for r in records if "session" in r] == order
+    events = [r for r in records if "session" not in r]
     assert list(dict.fromkeys(e["sessionUlid"] for e in events)) == order
     assert [e["text"] for e in events[:2]] == ["apple apple", "bananas are yellow"]
+    assert records[0]["session"]["title"] == "Fruit talk" and records[1]["seq"] == 1
+    assert [len(r) for r in records[3:5]] == [1, 7]  # bread's session, then its first event
     markdown = ok(db, "export", "--all", "--format", "markdown")
     assert markdown.startswith("# Fruit talk\n")
     assert re.findall(r"^- Session: (\S+)$", markdown, re.MULTILINE) == order
-    assert "```text\nCafé au lait\n```" in markdown
+    # A person's turn quoted, a reply as its own text: nothing fenced.
+    assert "\n> apple apple\n" in markdown and "\nCafé au lait\n" in markdown
+    assert "```" not in markdown and "## 2. reply · " in markdown
     assert sessiond(db, "export").returncode == 2  # neither a ULID nor --all
 
 
 def test_tail_without_follow(db, ulids):
     lines = ok(db, "tail").splitlines()
     assert lines[0].startswith(f"== {ulids['twin2']}") and "identical twin text" in lines[0]
+    assert "reply" in ok(db, "tail", ulids["fruit"]) and "system" not in ok(
+        db, "tail", ulids["fruit"]
+    )
     assert lines[-1].split()[2:] == ["prompt", "identical", "twin", "text"]
-    fruit = ok(db, "tail", ulids["fruit"], "-n", "1")
-    assert "Fruit talk" in fruit and "bananas are yellow" in fruit and "apple" not in fruit
+    fruit = sessiond(db, "tail", ulids["fruit"], "-n", "1")
+    assert "Fruit talk" in fruit.stdout and "bananas are yellow" in fruit.stdout
+    assert "apple" not in fruit.stdout and fruit.stderr == "1 earlier turn (-n 2)\n"
+    assert sessiond(db, "tail", ulids["fruit"]).stderr == ""
 
 
 def test_tail_follow_prints_turns_another_process_appends_and_ends_on_ctrl_c(db, ulids):

@@ -71,6 +71,7 @@ def locked(tmp_path: Path):
         (["ls"], "Zanzibar notes"),
         (["show", "01READONLY"], "zanzibar notes"),
         (["search", "zanzibar"], "zanzibar"),
+        (["find", "zanzibar"], "anzibar"),
         (["export", "01READONLY", "--format", "jsonl"], "zanzibar notes"),
     ],
     ids=lambda v: v[0] if isinstance(v, list) else "",

@@ -3,9 +3,11 @@ shows control characters visibly, and JSON output stays exact.
 
 Sessions are written through a real daemon (the wire a client or an import
 would use) with hostile text in every field a person sees: the events'
-text, `cliVersion`, `engineBaseUrl` and the title. Then the real `sessiond`
-commands run piped, and `ls`/`search` also on a pseudo-terminal, and their
-output is read as a terminal would receive it.
+text, `cliVersion`, `engineBaseUrl` and the title, and (version 3) the
+project, branch, source, sourceId and a reply's model. Then the real
+`sessiond` commands run piped, and `ls`/`search`/`find`/`stats` also on a
+pseudo-terminal, and their output is read as a terminal would receive it.
+The HTML export is read as a browser would: every hostile text is text.
 """
 
 from __future__ import annotations
@@ -31,7 +33,18 @@ HOSTILE = (
     "\u202etxt.exe"  # bidi override: shows "exe.txt"
     "\x08\x00\x7f"  # backspace, NUL, DEL
 )
-FIELDS = {"text": "needle ", "cliVersion": "cli ", "engineBaseUrl": "http://e/", "title": "ti "}
+FIELDS = {
+    "text": "needle ",
+    "cliVersion": "cli ",
+    "engineBaseUrl": "http://e/",
+    "title": "ti ",
+    "project": "/pr ",
+    "branch": "br ",
+    "source": "so ",
+    "sourceId": "sid ",
+    "model": "mo ",
+}
+V3 = ("project", "branch", "source", "sourceId")
 
 # What a terminal must never receive raw: C0 controls but \t and \n, DEL, C1
 # controls, and the characters that reorder text.
@@ -61,12 +74,17 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         for name in ("trashed", "live"):
             ids[name] = daemon.call(
                 "session/start",
-                {"cliVersion": hostile("cliVersion"), "engineBaseUrl": hostile("engineBaseUrl")},
+                {
+                    "cliVersion": hostile("cliVersion"),
+                    "engineBaseUrl": hostile("engineBaseUrl"),
+                    **{field: hostile(field) for field in V3},
+                },
             )["id"]
             for kind in ("prompt", "system"):
+                meta = {"model": hostile("model")} if kind == "system" else None
                 daemon.call(
                     "session/append",
-                    {"sessionId": ids[name], "kind": kind, "text": hostile("text")},
+                    {"sessionId": ids[name], "kind": kind, "text": hostile("text"), "meta": meta},
                 )
             daemon.call("session/rename", {"sessionId": ids[name], "title": hostile("title")})
         trashed = daemon.call("session/delete", {"sessionId": ids["trashed"]})["ulid"]
@@ -90,14 +108,21 @@ def assert_shown(output: str, what: str, fields: tuple[str, ...]) -> None:
 
 
 COMMANDS: dict[str, tuple[list[str], tuple[str, ...]]] = {
-    "show": (["show"], ("title", "cliVersion", "engineBaseUrl", "text")),
-    "ls": (["ls"], ("title", "cliVersion")),
+    "show": (
+        ["show"],
+        ("title", "cliVersion", "engineBaseUrl", "text", "model", "project", "branch", "source"),
+    ),
+    "ls": (["ls"], ("title", "source")),
     "search": (["search", "needle"], ("title", "text")),
-    "tail": (["tail"], ("title", "text")),
-    "trash": (["trash"], ("title", "cliVersion")),
+    "find": (["find", "needle"], ("title", "text", "source")),
+    "tail": (["tail"], ("title", "text", "model")),
+    "trash": (["trash"], ("title", "source")),
+    "stats-model": (["stats", "--by", "model"], ("model",)),
+    "stats-source": (["stats", "--by", "source"], ("source",)),
+    "stats-project": (["stats", "--by", "project"], ()),
     "export-markdown": (
         ["export", "--all", "--format", "markdown"],
-        ("title", "cliVersion", "engineBaseUrl", "text"),
+        ("title", "cliVersion", "engineBaseUrl", "text", "model", "project", "branch", "source"),
     ),
 }
 
@@ -112,18 +137,55 @@ def test_a_command_shows_stored_controls_visibly(db: dict[str, Any], command: st
     assert_shown(done.stdout, f"sessiond {command}", fields)
 
 
+def test_stats_by_project_shows_its_last_parts_visibly(db: dict[str, Any]) -> None:
+    """A project's row shows its last parts: the hostile name, escaped."""
+    done = run("stats", "--by", "project", "--db", db["path"])
+    assert done.returncode == 0, done.stderr
+    assert_inert(done.stdout, "sessiond stats --by project")
+    assert re.search(r"\S\]0;pwned", done.stdout), done.stdout
+
+
+def test_resume_print_refuses_to_print_control_characters(db: dict[str, Any]) -> None:
+    live = json.loads(run("ls", "--json", "--db", db["path"]).stdout.splitlines()[0])
+    done = run("resume", live["ulid"], "--print", "--db", db["path"])
+    assert done.returncode == 1 and done.stdout == ""
+    assert_inert(done.stderr, "sessiond resume --print (stderr)")
+
+
+def test_html_export_keeps_every_hostile_text_as_inert_text(db: dict[str, Any]) -> None:
+    import html.parser
+
+    done = run("export", "--all", "--format", "html", "--db", db["path"])
+    assert done.returncode == 0, done.stderr
+    assert_inert(done.stdout, "sessiond export --format html")
+    texts: list[str] = []
+
+    class Page(html.parser.HTMLParser):
+        def handle_data(self, data: str) -> None:
+            texts.append(data)
+
+    Page(convert_charrefs=True).feed(done.stdout)
+    assert_shown("".join(texts), "the HTML page's text", tuple(FIELDS))
+
+
 def test_show_by_ulid_and_the_trashed_session(db: dict[str, Any]) -> None:
     """`show` of a session in the trash: its heading says so, still inert."""
     done = run("show", db["trashed"], "--db", db["path"])
     assert done.returncode == 0 and "in the trash" in done.stdout
     assert_inert(done.stdout, "sessiond show (trash)")
-    assert_shown(done.stdout, "sessiond show (trash)", tuple(FIELDS))
+    assert_shown(done.stdout, "sessiond show (trash)", tuple(f for f in FIELDS if f != "sourceId"))
 
 
 @pytest.mark.parametrize(
     "args",
-    [["export", "--all", "--format", "jsonl"], ["ls", "--json"], ["search", "--json", "needle"]],
-    ids=["export-jsonl", "ls-json", "search-json"],
+    [
+        ["export", "--all", "--format", "jsonl"],
+        ["ls", "--json"],
+        ["search", "--json", "needle"],
+        ["find", "--json", "needle"],
+        ["stats", "--json", "--by", "model"],
+    ],
+    ids=["export-jsonl", "ls-json", "search-json", "find-json", "stats-json"],
 )
 def test_json_output_is_exact_and_inert(db: dict[str, Any], args: list[str]) -> None:
     done = run(*args, "--db", db["path"])
@@ -139,9 +201,16 @@ def test_json_output_is_exact_and_inert(db: dict[str, Any], args: list[str]) -> 
             assert session["title"] == hostile("title")
             assert session["cliVersion"] == hostile("cliVersion")
             assert session["engineBaseUrl"] == hostile("engineBaseUrl")
+            assert {f: session[f] for f in V3} == {f: hostile(f) for f in V3}
+        if "key" in record:  # a stats row, by model
+            assert record["key"] in (hostile("model"), None)
 
 
-@pytest.mark.parametrize("args", [["ls"], ["search", "needle"], ["show"]], ids=" ".join)
+@pytest.mark.parametrize(
+    "args",
+    [["ls"], ["search", "needle"], ["show"], ["find", "needle"], ["stats", "--by", "model"]],
+    ids=" ".join,
+)
 def test_on_a_terminal_only_sessiond_s_own_marks_reach_it(
     db: dict[str, Any], args: list[str]
 ) -> None:

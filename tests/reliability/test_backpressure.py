@@ -16,7 +16,6 @@ import os
 import re
 import select
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +26,7 @@ import pytest
 
 from sessiond.daemon.stdio import OUTPUT_LIMIT
 from support.daemon import SERVE, events_of, request_bytes
+from support.peak import launched as through_launcher
 
 # Each case fills pipes with hundreds of MB: a minute in all.
 pytestmark = pytest.mark.slow
@@ -35,23 +35,6 @@ PEAK_LIMIT_MB = 300
 TIMEOUT = 300.0  # a burst of 1,000 answers of 1.9 MB each takes a minute on a loaded 2-core box
 TEXT = "x" * 100  # about 100 bytes per event, as the issue measured
 _ID = re.compile(rb'"id":(-?\d+|"[^"]*"|null)')
-
-# Runs argv[2:] as a child and writes its peak RSS (kB) to argv[1] when it
-# ends. wait4 on a process started by this (large) test process would not
-# do: Linux folds the spawning process's high-water mark into its child's
-# ru_maxrss at exec, so late in a long run every daemon "peaks" at pytest's
-# own size. A small launcher's real fork starts the count from its own size.
-LAUNCH = """
-import os, sys
-
-pid = os.fork()
-if pid == 0:
-    os.execv(sys.argv[2], sys.argv[2:])
-_, status, usage = os.wait4(pid, 0)
-with open(sys.argv[1], "w") as out:
-    out.write(str(usage.ru_maxrss))
-sys.exit(os.waitstatus_to_exitcode(status))
-"""
 
 
 class Client:
@@ -69,14 +52,14 @@ class Client:
         check: Callable[[Any, bytes], None] = lambda _id, _body: None,
         launched: bool = False,
     ) -> None:
-        """`launched`: through LAUNCH, for `wait_exit` to read the peak of a
+        """`launched`: through the launcher (support.peak), for `wait_exit` to read the peak of a
         daemon that ends by itself (`peak_rss_mb` is for one that runs)."""
         self.log = Path(f"{db}.stderr")
         self.peak_file = Path(f"{db}.peak")
         self.peak_file.unlink(missing_ok=True)
         command = [*SERVE, "--db", str(db)]
         if launched:
-            command = [sys.executable, "-c", LAUNCH, str(self.peak_file), *command]
+            command = through_launcher(command, self.peak_file)
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(command, stdin=stdin, stdout=subprocess.PIPE, stderr=log)
         self.check = check

@@ -25,6 +25,7 @@ from ulid import ULID
 from mcp import Client, StdioServerParameters
 from sessiond.models import Session
 from sessiond.store import ImportedEvent, ImportedSession, open_store
+from support.peak import launched
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = REPO / "tests" / "mcp"  # the MCP tests' own files: registration.md, ts-client/
@@ -354,26 +355,8 @@ class RawPeer:
         return self.proc.returncode, err
 
 
-# Runs argv[2:] as a child and writes its peak RSS (kB) to argv[1] when it
-# ends (the approach of tests/reliability/test_backpressure.py). wait4 on a
-# process started by the (large) test process would not do: Linux folds the
-# spawning process's high-water mark into its child's ru_maxrss at exec. A
-# small launcher's own fork starts the count from its own size.
-LAUNCH = """
-import os, sys
-
-pid = os.fork()
-if pid == 0:
-    os.execv(sys.argv[2], sys.argv[2:])
-_, status, usage = os.wait4(pid, 0)
-with open(sys.argv[1], "w") as out:
-    out.write(str(usage.ru_maxrss))
-sys.exit(os.waitstatus_to_exitcode(status))
-"""
-
-
 class Measured:
-    """`sessiond mcp` on raw pipes, started through LAUNCH so that its peak
+    """`sessiond mcp` on raw pipes, started through support.peak's launcher so that its peak
     RSS is known once it has ended; its answers are read by a thread that
     counts them by id (and hands each to `check`), keeping none."""
 
@@ -383,7 +366,7 @@ class Measured:
         command = [sys.executable, "-m", "sessiond", "mcp", "--db", str(db)]
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-c", LAUNCH, str(self.peak_file), *command],
+                launched(command, self.peak_file),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=log,

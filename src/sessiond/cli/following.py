@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from sessiond.cli.common import UsageError, db_of, open_for_reading
+from sessiond.cli.common import NotFound, UsageError, db_of, open_for_reading
 from sessiond.cli.show import session_of
 
 POLL_S = 0.2
@@ -20,19 +20,34 @@ def tail(args: argparse.Namespace) -> int:
         raise UsageError(f"-n must be from 0 to 10000; got {args.lines}")
     clock = render.Clock(args.utc)
     with open_for_reading(db_of(args)) as store:
-        session = None
-        if args.ulid is not None or not args.follow:
+        # Without a ULID, -f follows every session, after the latest's last turns.
+        only = args.ulid is not None or not args.follow
+        try:
             session = session_of(store, args.ulid)
+        except NotFound:
+            if only:
+                raise
+            session = None
         feed = store.feed() if args.follow else None
+        seen = 0  # the last seq shown of `session`: the feed may bring it again
         if session is not None:
             print(f"== {session.ulid}  {render.label(session) or '(untitled)'}")
-            for line in render.replay(store.events(session.id, args.lines), clock):
+            last = store.events(session.id, args.lines)
+            for line in render.replay(last, clock):
                 print(line)
+            seen = last[-1].seq if last else 0
+            earlier = (last[0].seq - 1) if last else 0
+            if earlier > 0:
+                sys.stdout.flush()
+                wanted = min(10_000, earlier + len(last))
+                print(f"{render.plural(earlier, 'earlier turn')} (-n {wanted})", file=sys.stderr)
         if feed is None:
             return 0
         sys.stdout.flush()
         names = {} if session is None else {session.id: session.ulid}
-        shown = None if session is None else session.id
+        shown = first = None if session is None else session.id
+        if not only:
+            session = None
         try:
             while True:
                 for change in feed.poll():
@@ -41,6 +56,8 @@ def tail(args: argparse.Namespace) -> int:
                     if not isinstance(change, Added):
                         continue
                     event = change.event
+                    if event.session_id == first and event.seq <= seen:
+                        continue
                     if session is not None and event.session_id != session.id:
                         continue
                     if shown != event.session_id:

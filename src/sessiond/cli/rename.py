@@ -9,11 +9,13 @@ from sessiond.cli.common import UsageError, db_of, open_for_writing, resolve
 
 def add_arguments(parser: argparse.ArgumentParser, _name: str) -> None:
     parser.add_argument("ulid", metavar="ULID", help="the session's ULID or a unique prefix")
-    parser.add_argument("title", metavar="TITLE", help="the new title ('' clears it)")
+    parser.add_argument(
+        "title", metavar="TITLE", nargs="+", help="the new title, one or more words ('' clears it)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    title = args.title.strip() or None
+    title = " ".join(args.title).strip() or None
     if title is not None and len(title) > 256:
         raise UsageError(f"a title has at most 256 characters; this one has {len(title)}")
     from sessiond.render import label

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from sessiond.cli.common import NotFound, db_of, open_for_reading, resolve
-from sessiond.models import Event, Session
-from sessiond.store import Store
+from sessiond.cli.common import db_of, latest, open_for_reading, resolve
+
+if TYPE_CHECKING:
+    from sessiond.models import Event, Session
+    from sessiond.store import Store
 
 PAGE = 1000
 
@@ -23,12 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser, _name: str) -> None:
 
 
 def session_of(store: Store, ulid: str | None) -> Session:
-    if ulid is not None:
-        return resolve(store, ulid)
-    last = store.last_session()
-    if last is None:
-        raise NotFound("no sessions yet")
-    return last
+    """The session `ulid` names, else the one last active (never a sub-agent)."""
+    return resolve(store, ulid) if ulid is not None else latest(store)
 
 
 def every_event(store: Store, session: Session, after: int = 0) -> Iterator[Event]:

@@ -8,9 +8,25 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from sessiond.cli.common import UsageError, db_of, open_for_reading, open_for_writing, resolve
-from sessiond.wire.params import MAX_LIMIT
+from sessiond.cli.common import (
+    MAX_LIMIT,
+    UsageError,
+    db_of,
+    open_for_reading,
+    open_for_writing,
+    resolve,
+    say,
+    short_ids,
+    terminal_width,
+    under_parents,
+)
+
+if TYPE_CHECKING:
+    from sessiond import render
+    from sessiond.models import Session
+    from sessiond.store import Store
 
 DAY_MS = 86_400_000
 
@@ -41,19 +57,27 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "restore":
         with open_for_writing(db_of(args)) as store:
-            session = store.restore_session(resolve(store, args.ulid).id)
+            session = resolve(store, args.ulid)
+            if session.deleted_at is None:
+                print(
+                    f"{session.ulid} is not in the trash: nothing to restore "
+                    f"({render.label(session) or 'untitled'})"
+                )
+                return 0
+            session = store.restore_session(session.id)
         print(f"restored {session.ulid} ({render.label(session) or 'untitled'})")
         return 0
     clock = render.Clock(args.utc)
     if args.action != "empty":
         with open_for_reading(db_of(args)) as store:
             trashed = store.list_sessions(MAX_LIMIT, deleted=True)
-        if not trashed:
-            print("the trash is empty")
-            return 0
-        print(render.sessions_table(trashed, clock))
-        print(
-            f"\n{render.plural(len(trashed), 'session')} in the trash; "
+            if not trashed:
+                print("the trash is empty")
+                return 0
+            print(_table(store, trashed, clock))
+        print()
+        say(
+            f"{render.plural(len(trashed), 'session')} in the trash; "
             "`sessiond restore ULID` brings one back, "
             "`sessiond trash empty` removes them for good"
         )
@@ -85,9 +109,11 @@ def _empty(args: argparse.Namespace, clock: object) -> int:
             )
             return 0
         events = sum(s.event_count for s in trashed)
-        print(render.sessions_table(trashed, clock if isinstance(clock, render.Clock) else None))
-        print(
-            f"\nthis removes {render.plural(len(trashed), 'session')} and their "
+        print(_table(store, trashed, clock if isinstance(clock, render.Clock) else None))
+        their = "its" if len(trashed) == 1 else "their"
+        print()
+        say(
+            f"this removes {render.plural(len(trashed), 'session')} and {their} "
             f"{render.plural(events, 'event')} for good"
         )
         if not args.yes:
@@ -100,3 +126,19 @@ def _empty(args: argparse.Namespace, clock: object) -> int:
         removed = store.purge([s.id for s in trashed])
     print(f"removed {render.plural(removed, 'session')} for good")
     return 0
+
+
+def _table(store: Store, trashed: list[Session], clock: render.Clock | None) -> str:
+    """The trash as `ls` shows sessions: short ULIDs, sub-agents under their
+    parents, when each was trashed, fitted to the terminal."""
+    from sessiond import render
+
+    ordered, depth = under_parents(trashed)
+    return render.sessions_table(
+        ordered,
+        clock,
+        terminal_width(),
+        ids=short_ids(store, ordered),
+        depth=depth,
+        when="deleted",
+    )

@@ -11,6 +11,10 @@ from urllib.parse import quote
 from sessiond.importers.base import SourceUnreadable
 
 
+#: The longest string or blob read from another program's SQLite file.
+MAX_VALUE_BYTES = 64 << 20
+
+
 def _wal_mode(path: Path) -> bool:
     """Whether the file's header says write-ahead logging (bytes 18-19 = 2)."""
     with open(path, "rb") as f:
@@ -35,6 +39,9 @@ def open_read_only(path: Path) -> sqlite3.Connection:
         raise SourceUnreadable(f"{path} cannot be opened ({exc.strerror or exc})") from None
     try:
         conn = sqlite3.connect(f"{uri}?mode=ro{'&immutable=1' if immutable else ''}", uri=True)
+        # No value of another program's file is taken in past this: a huge
+        # one fails its row (the reader skips it), never the importer's memory.
+        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.Error as exc:
         raise SourceUnreadable(

@@ -48,9 +48,13 @@ class Sums:
         self.usage: dict[int, list[int]] = defaultdict(lambda: [0] * 4)
         # session -> model -> events naming it
         self.models: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        # session -> its newest event's time in the batch (its last activity)
+        self.latest: dict[int, int] = {}
 
     def add(self, session_id: int, kind: str, created_ms: int, meta: Meta | None) -> None:
         model = meta.get("model", NO_MODEL) if meta else NO_MODEL
+        if created_ms > self.latest.get(session_id, -1):
+            self.latest[session_id] = created_ms
         row = self.daily[(day_of(created_ms), session_id, model)]
         if kind == "prompt":
             row[0] += 1

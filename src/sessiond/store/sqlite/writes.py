@@ -214,10 +214,9 @@ def append_one(
     preview = make_preview(text) if kind == "prompt" else None
     created = now_ms()
     row = conn.execute(
-        "UPDATE sessions SET event_count = event_count + 1, preview = coalesce(preview, ?),"
-        " last_activity_at = max(coalesce(last_activity_at, started_at), ?)"
+        "UPDATE sessions SET event_count = event_count + 1, preview = coalesce(preview, ?)"
         " WHERE id = ? AND ended_at IS NULL RETURNING event_count",
-        (preview, created, session_id),
+        (preview, session_id),
     ).fetchone()
     if row is None:
         found = conn.execute(
@@ -243,6 +242,13 @@ def write_sums(conn: sqlite3.Connection, sums: Sums) -> None:
     """Add a batch's sums to the sessions' rows and the daily usage table."""
     if not sums:
         return
+    # Once per session and batch: last_activity_at is in an index, which an
+    # update per append would rewrite each time.
+    conn.executemany(
+        "UPDATE sessions SET last_activity_at = max(coalesce(last_activity_at, started_at), ?)"
+        " WHERE id = ?",
+        [(latest, session_id) for session_id, latest in sums.latest.items()],
+    )
     conn.executemany(
         "INSERT INTO usage_daily (day, session_id, model, prompts, replies, input, output,"
         " cache_read, cache_write) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
