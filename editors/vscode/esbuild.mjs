@@ -1,7 +1,7 @@
 // Builds the extension bundle and the history page's script (dist/) and, with --tests, the test files (out/test/).
 // One bundler for both keeps the tests running exactly the code that ships.
 import * as esbuild from 'esbuild';
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const tests = process.argv.includes('--tests');
@@ -14,6 +14,8 @@ function testFiles(dir) {
 }
 
 if (tests) {
+  // Tests of files since renamed or removed must not run from an older build.
+  rmSync('out/test', { recursive: true, force: true });
   await esbuild.build({
     entryPoints: testFiles('test'),
     outdir: 'out/test',

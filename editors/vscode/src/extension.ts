@@ -1,7 +1,7 @@
 // Entry point: activation builds the parts (app.ts); deactivation stops the daemon.
 import type * as vscode from 'vscode';
 import { startApp } from './app';
-import type { DaemonClient } from './client';
+import type { DaemonClient } from './daemon/client';
 
 let client: DaemonClient | undefined;
 

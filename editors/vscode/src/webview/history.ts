@@ -11,9 +11,12 @@ declare function acquireVsCodeApi(): { postMessage(m: unknown): void; setState(s
 const vscode = acquireVsCodeApi();
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const header = $<HTMLElement>('header');
+const scroller = $<HTMLElement>('scroll');
 const events = $<HTMLElement>('events');
 const footer = $<HTMLElement>('footer');
 const earlier = $<HTMLButtonElement>('earlier');
+const newer = $<HTMLButtonElement>('newer');
+const notice = $<HTMLElement>('notice');
 const form = $<HTMLFormElement>('composer');
 const input = $<HTMLTextAreaElement>('input');
 const stop = $<HTMLButtonElement>('stop');
@@ -21,7 +24,7 @@ const find = $<HTMLDivElement>('find');
 const findInput = $<HTMLInputElement>('find-input');
 const findCount = $<HTMLSpanElement>('find-count');
 
-/** Only what render.ts and html.ts make: no style, no form, no media, no event handler. */
+/** Only what views/markdownHtml.ts and views/historyHtml.ts make: no style, no form, no media, no event handler. */
 const PURIFY = {
   ALLOWED_TAGS: [
     'a', 'article', 'blockquote', 'br', 'button', 'code', 'del', 'div', 'em', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr',
@@ -40,7 +43,33 @@ function fill(el: HTMLElement, html: string): void {
 }
 
 function atBottom(): boolean {
-  return events.scrollHeight - events.scrollTop - events.clientHeight < 40;
+  return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
+}
+
+function toBottom(): void {
+  scroller.scrollTop = scroller.scrollHeight;
+}
+
+/** The session shown, the newest turn shown, and how many came below the view since it was left. */
+let shownUlid = '';
+let newestSeq = 0;
+let unseen = 0;
+/** The person just sent: show their turn (and the reply) even if they had scrolled up. */
+let followSend = false;
+
+function newestIn(root: ParentNode): number {
+  const stored = root.querySelectorAll('article[data-seq]');
+  return Number(stored[stored.length - 1]?.getAttribute('data-seq') ?? 0);
+}
+
+/** The "new turns below" marker: shown while turns wait below the view. */
+function showUnseen(streamingBelow = false): void {
+  if (unseen === 0 && !streamingBelow) {
+    newer.hidden = true;
+    return;
+  }
+  newer.textContent = unseen > 0 ? `↓ ${unseen} new ${unseen === 1 ? 'turn' : 'turns'} below` : '↓ The reply is coming in below';
+  newer.hidden = false;
 }
 
 let streaming: HTMLElement | undefined;
@@ -62,7 +91,8 @@ function showStream(html: string): void {
   }
   if (!streaming.isConnected) events.append(streaming);
   fill(streaming.lastElementChild as HTMLElement, html);
-  if (stick) events.scrollTop = events.scrollHeight;
+  if (stick || followSend) toBottom();
+  else showUnseen(true);
 }
 
 function focusOn(seq: number, terms: string[]): void {
@@ -77,17 +107,28 @@ window.addEventListener('message', (ev: MessageEvent) => {
   const m = ev.data;
   switch (m?.type) {
     case 'render': {
-      const stick = atBottom();
+      const stick = atBottom() || followSend;
+      const sameSession = m.ulid === shownUlid;
       fill(header, m.headerHtml);
       fill(events, m.eventsHtml);
       fill(footer, m.footerHtml);
       footer.hidden = m.footerHtml === '';
+      fill(notice, m.noticeHtml);
+      notice.hidden = m.noticeHtml === '';
       earlier.hidden = !m.hasEarlier;
+      earlier.textContent = m.earlier === 1 ? 'Show 1 earlier event' : `Show ${m.earlier} earlier events`;
       input.placeholder = m.hint;
       input.disabled = !m.canWrite;
       if (streaming) events.append(streaming);
+      const newest = newestIn(events);
+      // Turns that arrived below a view scrolled up are counted, not scrolled to.
+      if (!sameSession || stick) unseen = 0;
+      else if (newestSeq > 0 && newest > newestSeq) unseen += newest - newestSeq;
+      shownUlid = m.ulid;
+      newestSeq = newest;
       if (m.focus) focusOn(m.focus.seq, m.focus.terms);
-      else if (stick) events.scrollTop = events.scrollHeight;
+      else if (stick) toBottom();
+      showUnseen();
       if (!find.hidden) runFind(false);
       break;
     }
@@ -97,6 +138,7 @@ window.addEventListener('message', (ev: MessageEvent) => {
       showStream(m.html);
       break;
     case 'sending':
+      followSend = m.busy === true;
       if (!m.busy) {
         stop.hidden = true;
         streaming?.remove();
@@ -133,6 +175,17 @@ form.addEventListener('submit', (e) => {
   send();
 });
 earlier.addEventListener('click', () => vscode.postMessage({ type: 'earlier' }));
+newer.addEventListener('click', () => {
+  toBottom();
+  unseen = 0;
+  showUnseen();
+});
+scroller.addEventListener('scroll', () => {
+  if (!newer.hidden && atBottom()) {
+    unseen = 0;
+    showUnseen();
+  }
+});
 stop.addEventListener('click', () => vscode.postMessage({ type: 'stop' }));
 
 /** Copy buttons waiting for the extension to say the clipboard has their code. */
@@ -158,6 +211,10 @@ document.addEventListener('click', (e) => {
     vscode.postMessage({ type: 'copy', text: code?.textContent ?? '', id });
   } else if (el.classList.contains('session-link') && el.dataset.ulid) {
     vscode.postMessage({ type: 'open', ulid: el.dataset.ulid });
+  } else if (el.classList.contains('open-setting')) {
+    vscode.postMessage({ type: 'openSetting' });
+  } else if (el.classList.contains('resume')) {
+    vscode.postMessage({ type: 'resume' });
   }
 });
 

@@ -20,7 +20,7 @@ import {
   SessionList,
   SessionStart,
   type SessiondCapabilities,
-} from '../../src/protocol';
+} from '../../src/daemon/protocol';
 import { type Daemon, skipWithoutDaemon, startDaemon } from '../daemon';
 
 const skip = skipWithoutDaemon();
@@ -52,8 +52,8 @@ after(async () => {
 test('initialize announces sessiond and its protocol version', { skip }, () => {
   assert.equal(d.init.serverInfo?.name, 'sessiond');
   const caps = (d.init.capabilities.experimental as { sessiond: SessiondCapabilities }).sessiond;
-  // This client speaks versions 1 and 2; a version-2 server only adds to version 1.
-  assert.ok([1, 2].includes(caps.protocolVersion) && caps.protocolVersion <= PROTOCOL_VERSION, String(caps.protocolVersion));
+  // This client speaks versions 1 to 3; each version only adds to the one before.
+  assert.ok(Number.isInteger(caps.protocolVersion) && caps.protocolVersion >= 1 && caps.protocolVersion <= PROTOCOL_VERSION, String(caps.protocolVersion));
   assert.equal(caps.maxTextBytes, 64);
 });
 

@@ -1,4 +1,4 @@
-// Version 2 of the contract against the real sessiond, through protocol.ts:
+// Version 2 of the contract against the real sessiond, through daemon/protocol.ts:
 // each part runs when the daemon serves it (it may announce version 2 while
 // still adding methods), and says so when it does not.
 import assert from 'node:assert/strict';
@@ -29,7 +29,7 @@ import {
   SessionStart,
   SessionSubscribe,
   SessionUnsubscribe,
-} from '../../src/protocol';
+} from '../../src/daemon/protocol';
 import { type Daemon, skipWithoutDaemon, startDaemon } from '../daemon';
 import { startEngine } from '../engine';
 

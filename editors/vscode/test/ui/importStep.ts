@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { treeRow } from './workbench';
+import { sessionRow, treeRow } from './workbench';
 
 const ASKED = 'How do I add a test?';
 
@@ -30,7 +30,15 @@ export async function importAider(page: Page, dir: string): Promise<void> {
   const quick = page.locator('.quick-input-widget');
   await quick.locator('input').fill('>sessiond: Import History');
   await quick.locator('.monaco-list-row', { hasText: 'Import History' }).first().click();
-  await quick.locator('.monaco-list-row', { hasText: 'aider' }).click();
+  // The sources come from `sessiond import --list`; aider's history is found in the
+  // workspace folder (where the CLI runs), so it is listed among those found here.
+  const aider = quick.locator('.monaco-list-row', { hasText: '.aider.chat.history.md' }).first();
+  await aider.waitFor({ timeout: 30_000 });
+  const rows = await quick.locator('.monaco-list-row').allTextContents();
+  const at = rows.findIndex((r) => r.includes('.aider.chat.history.md'));
+  const notFound = rows.findIndex((r) => r.includes('Not found in their usual place'));
+  assert.ok(rows[0]?.includes('Found on this machine') && (notFound === -1 || at < notFound), JSON.stringify(rows));
+  await aider.click();
   await quick.locator('.monaco-list-row', { hasText: 'Choose files or folders' }).click();
   // VS Code's own file dialog in the browser, opened on the workspace folder: once it
   // lists that folder (it fills the box and the list as it reads), type the file and accept.
@@ -44,6 +52,6 @@ export async function importAider(page: Page, dir: string): Promise<void> {
   await done.waitFor({ timeout: 60_000 });
   assert.match((await done.textContent()) ?? '', /1 new session, 2 events added/);
   await treeRow(page, 'Last 7 days').waitFor({ timeout: 15_000 });
-  await treeRow(page, /How do I add.*· 2 · ended$/).waitFor({ timeout: 15_000 });
+  await sessionRow(page, /^How do I add a test\?, ended, 2 events/).waitFor({ timeout: 15_000 });
   assert.equal(readFileSync(file, 'utf8'), text, 'the source file is never written');
 }

@@ -4,9 +4,9 @@
 // restoring from the Trash node.
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { SessionAppend, SessionGet, SessionStart } from '../../src/protocol';
+import { SessionAppend, SessionGet, SessionStart } from '../../src/daemon/protocol';
 import { startDaemon } from '../daemon';
-import { sideHistory, treeRow } from './workbench';
+import { sessionRow, sideHistory, treeRow } from './workbench';
 
 export interface V2Run {
   page: Page;
@@ -19,22 +19,33 @@ export interface V2Run {
   /** The daemon serves session/subscribe: other processes' changes must show by themselves. */
   live: boolean;
   step: (what: string) => void;
+  /** Version 3: the workspace folder, which sessions started elsewhere must name to be listed. */
+  project?: string;
 }
 
 const FROM_ELSEWHERE = 'Appended by another process while the history is open';
 const NEW_ELSEWHERE = 'Started elsewhere';
 
 /** Runs the checks; returns the seeded session's event count afterwards. */
-export async function v2Checks({ page, db, ulid, name, count, live, step }: V2Run): Promise<number> {
+export async function v2Checks({ page, db, ulid, name, count, live, step, project }: V2Run): Promise<number> {
   const view = await sideHistory(page);
 
   // Search: type a query in the picker, choose the hit, see it marked in its history.
   await page.locator('.pane-header', { hasText: 'Sessions' }).locator('[aria-label="Search History…"]').click();
   const quick = page.locator('.quick-input-widget');
+  if (project !== undefined) {
+    // Version 3 (session/find): no session holds every word, so the closest are shown, and said to be.
+    await quick.locator('input').fill('revoke zyzzyva');
+    await quick.locator('.quick-input-title', { hasText: 'closest sessions (not every word)' }).waitFor({ timeout: 30_000 });
+    await quick.locator('.quick-input-list .monaco-list-row', { hasText: '«revoke»' }).waitFor();
+    step('closest sessions shown when none holds every word');
+  }
   await quick.locator('input').fill('revoke');
+  await quick.locator('.quick-input-title', { hasText: /^Search sessions$/ }).waitFor({ timeout: 30_000 });
   const item = quick.locator('.quick-input-list .monaco-list-row', { hasText: '«revoke»' });
   await item.waitFor({ timeout: 30_000 });
-  assert.match((await item.textContent()) ?? '', new RegExp(name.slice(0, 12)));
+  // One row per session, with how many of its turns matched.
+  assert.match((await item.textContent()) ?? '', new RegExp(`${name.slice(0, 12)}.*1 hit · `));
   await item.click();
   const hit = view.locator('.event.focused mark.hit', { hasText: /^revoke$/i });
   await hit.waitFor({ timeout: 30_000 });
@@ -43,7 +54,7 @@ export async function v2Checks({ page, db, ulid, name, count, live, step }: V2Ru
 
   // Another process writes to the open session and starts one: both show up without a click.
   if (live) {
-    count = await followOthers(page, db, ulid, count);
+    count = await followOthers(page, db, ulid, count, project);
     step('changes from another process followed live');
   } else {
     step('the daemon does not serve session/subscribe yet: live updates were not tried');
@@ -54,6 +65,9 @@ export async function v2Checks({ page, db, ulid, name, count, live, step }: V2Ru
   await older.click();
   const box = page.locator('.quick-input-widget input');
   await pressInTree(page, 'Why is the', 'F2', () => box.waitFor({ timeout: 5_000 }));
+  // Prefilled with the name it has, all of it selected.
+  assert.equal(await box.inputValue(), 'Why is the nightly build slow?');
+  assert.deepEqual(await box.evaluate((b: HTMLInputElement) => [b.selectionStart, b.selectionEnd]), [0, 30]);
   await box.fill('Nightly builds');
   await box.press('Enter');
   const renamed = treeRow(page, 'Nightly builds');
@@ -76,11 +90,11 @@ export async function v2Checks({ page, db, ulid, name, count, live, step }: V2Ru
   await renamed.click();
   await pressInTree(page, 'Nightly builds', 'Delete', () => renamed.waitFor({ state: 'detached', timeout: 5_000 }));
   await treeRow(page, /^Trash/).click();
-  const inTrash = treeRow(page, /Nightly.*in trash/);
+  const inTrash = sessionRow(page, /^Nightly builds, in trash,/);
   await inTrash.waitFor({ timeout: 15_000 });
   await inTrash.hover();
   await inTrash.locator('[aria-label="Restore from Trash"]').click();
-  await treeRow(page, /Nightly builds.*ended/).waitFor({ timeout: 15_000 });
+  await sessionRow(page, /^Nightly builds, ended,/).waitFor({ timeout: 15_000 });
   step('restored from the trash');
 
   // Back to the seeded session for the rest of the test.
@@ -90,18 +104,29 @@ export async function v2Checks({ page, db, ulid, name, count, live, step }: V2Ru
 }
 
 /** Another sessiond process writes; the open history and the tree follow without a click. */
-async function followOthers(page: Page, db: string, ulid: string, count: number): Promise<number> {
+async function followOthers(page: Page, db: string, ulid: string, count: number, project?: string): Promise<number> {
   const view = await sideHistory(page);
   const other = await startDaemon(['--db', db]);
   try {
     const session = await other.conn.sendRequest(SessionGet, { ulid });
     if (!session) throw new Error(`${ulid} not found by the other process`);
+    // Read from the top: a turn that comes below is not scrolled to, a marker says it is there.
+    const scroll = view.locator('#scroll');
+    assert.ok(await scroll.evaluate((e) => e.scrollHeight > e.clientHeight + 60), 'the history is too short to scroll');
+    await scroll.evaluate((e) => (e.scrollTop = 0));
     await other.conn.sendRequest(SessionAppend, { sessionId: session.id, kind: 'system', text: FROM_ELSEWHERE });
+    await view.locator('.event.kind-system', { hasText: FROM_ELSEWHERE }).waitFor({ state: 'attached', timeout: 15_000 });
+    const marker = view.locator('#newer', { hasText: '↓ 1 new turn below' });
+    await marker.waitFor({ timeout: 15_000 });
+    assert.equal(await scroll.evaluate((e) => e.scrollTop), 0, 'the view moved by itself');
+    await marker.click();
+    await marker.waitFor({ state: 'hidden' });
     await view.locator('.event.kind-system', { hasText: FROM_ELSEWHERE }).waitFor({ timeout: 15_000 });
-    await treeRow(page, new RegExp(`· ${count + 1} · live`)).waitFor({ timeout: 15_000 });
-    const started = await other.conn.sendRequest(SessionStart, { cliVersion: 'ui-test other' });
+    await sessionRow(page, new RegExp(`, live, ${count + 1} events`)).waitFor({ timeout: 15_000 });
+    // Held in this workspace (another window on it): listed with its sessions.
+    const started = await other.conn.sendRequest(SessionStart, { cliVersion: 'ui-test other', ...(project ? { source: 'nvim', project } : {}) });
     await other.conn.sendRequest(SessionAppend, { sessionId: started.id, kind: 'prompt', text: NEW_ELSEWHERE });
-    await treeRow(page, new RegExp(`^${NEW_ELSEWHERE}.*· 1 · live$`)).waitFor({ timeout: 15_000 });
+    await sessionRow(page, new RegExp(`^${NEW_ELSEWHERE}, live, 1 event,`)).waitFor({ timeout: 15_000 });
   } finally {
     await other.close();
   }

@@ -84,6 +84,14 @@ export function treeRow(page: Page, text: string | RegExp): Locator {
   return page.locator('.part.sidebar .monaco-list-row', { hasText: text });
 }
 
+/**
+ * A session's row by what a screen reader hears, `NAME, STATE, N events,
+ * started TIME` (the state is not in the row's text, only in its icon).
+ */
+export function sessionRow(page: Page, name: RegExp): Locator {
+  return page.locator('.part.sidebar').getByRole('treeitem', { name });
+}
+
 /** The page inside a webview: VS Code puts each in an iframe holding the content's iframe. */
 function inner(frame: Locator): FrameLocator {
   return frame.contentFrame().locator('iframe#active-frame').contentFrame();
@@ -136,13 +144,14 @@ export async function arrangeViews(page: Page, width: number, historyTop: number
   await drag(page, { x: h.x + h.width / 2, y: h.y }, { x: h.x + h.width / 2, y: bar.y + historyTop });
 }
 
-/** Whether a tree row's description is wholly visible (not cut by the row's ellipsis). */
-export function descriptionFits(row: Locator): Promise<string> {
+/** Whether a tree row's name is wholly visible (not cut by the row's ellipsis), and its text. */
+export function labelFits(row: Locator): Promise<{ text: string; fits: string }> {
   return row.evaluate((r) => {
-    const d = r.querySelector('.label-description');
+    const name = r.querySelector('.label-name');
     const c = r.querySelector('.monaco-icon-label-container');
-    if (!d || !c) return 'no description';
-    const [dr, cr] = [d.getBoundingClientRect(), c.getBoundingClientRect()];
-    return dr.right <= cr.right + 0.5 && dr.width > 0 ? 'fits' : `cut: it ends at ${dr.right}, the row at ${cr.right}`;
+    if (!name || !c) return { text: '', fits: 'no label' };
+    const [nr, cr] = [name.getBoundingClientRect(), c.getBoundingClientRect()];
+    const fits = nr.right <= cr.right + 0.5 && nr.width > 0 ? 'fits' : `cut: the name ends at ${nr.right}, the row at ${cr.right}`;
+    return { text: name.textContent ?? '', fits };
   });
 }

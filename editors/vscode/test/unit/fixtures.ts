@@ -1,4 +1,4 @@
-import type { Event, Session } from '../../src/protocol';
+import type { Event, Session } from '../../src/daemon/protocol';
 
 export function session(over: Partial<Session> = {}): Session {
   return {

@@ -1,18 +1,26 @@
-// protocol.ts says it mirrors protocol.md: hold it to that, and to the
-// contract it implements (../shared/contract.md beside the repository), so a
+// daemon/protocol.ts says it mirrors protocol.md: hold it to that, and to the
+// contract it implements (shared/contract.md beside the repository, or beside
+// a folder above it, as for a git worktree), so a
 // version-2 method that protocol.md does not document yet must still be one
 // the contract fixes. Compares methods, notifications, error codes and event
 // kinds (skipped when this folder is used outside the repository).
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
-import * as protocol from '../../src/protocol';
+import * as protocol from '../../src/daemon/protocol';
 
 const ROOT = join(__dirname, '..', '..', '..', '..', '..');
 const DOC = join(ROOT, 'protocol.md');
-const CONTRACT = join(ROOT, '..', 'shared', 'contract.md');
+/** The nearest shared/contract.md beside the repository or a folder above it. */
+function findContract(): string {
+  for (let dir = dirname(ROOT); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'shared', 'contract.md');
+    if (existsSync(candidate) || dirname(dir) === dir) return candidate;
+  }
+}
+const CONTRACT = findContract();
 const skip = existsSync(DOC) ? false : `${DOC} not found`;
 const doc = skip ? '' : readFileSync(DOC, 'utf8');
 const contract = existsSync(CONTRACT) ? readFileSync(CONTRACT, 'utf8') : '';

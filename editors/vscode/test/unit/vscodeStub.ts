@@ -54,9 +54,18 @@ export class TreeItem {
 
 export const settings: Record<string, unknown> = { command: ['sessiond'], dbPath: '', engineBaseUrl: '' };
 
+/** The window's folders, as VS Code gives them (tests set it). */
+export const folders: { uri: { scheme: string; fsPath: string } }[] = [];
+
 export const workspace = {
   getConfiguration: () => ({ get: (key: string) => settings[key] }),
+  get workspaceFolders() {
+    return folders.length > 0 ? folders : undefined;
+  },
 };
+
+/** Every terminal created, with the options it was given. */
+export const terminals: { options: Record<string, unknown>; shown: boolean }[] = [];
 
 export const errors: string[] = [];
 export const infos: string[] = [];
@@ -74,11 +83,22 @@ export const window = {
     errors.push(message);
     return Promise.resolve(undefined);
   },
+  createTerminal: (options: Record<string, unknown>) => {
+    const t = { options, shown: false };
+    terminals.push(t);
+    return { show: () => (t.shown = true), dispose: () => undefined };
+  },
 };
+
+/** Every executeCommand call, as [command, ...args]. */
+export const executed: unknown[][] = [];
 
 export const commands = {
   registerCommand: (_id: string, _fn: unknown) => new Disposable(() => undefined),
-  executeCommand: () => Promise.resolve(undefined),
+  executeCommand: (...args: unknown[]) => {
+    executed.push(args);
+    return Promise.resolve(undefined);
+  },
 };
 
 export const env = {
@@ -119,3 +139,8 @@ export class CancellationTokenSource {
 }
 
 export const clipboardText: string[] = [];
+
+export enum QuickPickItemKind {
+  Separator = -1,
+  Default = 0,
+}

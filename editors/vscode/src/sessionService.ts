@@ -4,8 +4,8 @@
 // to the views. Views never talk to the wire about changes; they listen here.
 import * as vscode from 'vscode';
 import { ResponseError } from 'vscode-languageserver-protocol';
-import type { Wire } from './client';
-import { readSettings } from './config';
+import type { Wire } from './daemon/client';
+import { readSettings } from './settings';
 import {
   ChatDelta,
   ChatSend,
@@ -15,7 +15,9 @@ import {
   ErrorCodes,
   type Event,
   type EventKind,
+  type Found,
   type Hit,
+  type ListParams,
   type Session,
   type AppendResult,
   SessionAppend,
@@ -23,6 +25,7 @@ import {
   SessionDelete,
   SessionEnd,
   SessionEvents,
+  SessionFind,
   SessionGet,
   SessionList,
   SessionRename,
@@ -31,8 +34,9 @@ import {
   SessionStart,
   SessionSubscribe,
   type StartParams,
+  speaksV3,
   supports,
-} from './protocol';
+} from './daemon/protocol';
 
 /** The contract's largest `limit`. */
 export const MAX_LIMIT = 10000;
@@ -49,6 +53,32 @@ export interface Appended {
  */
 export type Change = { type: 'all' } | { type: 'shown' } | { type: 'session'; session: Session } | { type: 'append'; event: Event };
 
+/**
+ * Whether a prompt typed now would get a reply: `yes` (the session, the
+ * setting for a session this window starts, or the daemon names an engine),
+ * `no` (none of them does: the turn is only recorded), `unknown` (a daemon
+ * that does not say; the first chat/send tells), `nochat` (the daemon cannot
+ * ask an engine at all).
+ */
+export type EngineState = 'yes' | 'no' | 'unknown' | 'nochat';
+
+/** What session/find answered: sessions best first, and whether none held every word. */
+export interface FindAnswer {
+  results: Found[];
+  relaxed: boolean;
+}
+
+/** Which sessions a list holds: those of these folders (and under them), or all. */
+export interface ListScope {
+  folders?: readonly string[];
+  trash?: boolean;
+}
+
+/** The window's workspace folders on this machine's disk (absolute paths), first folder first. */
+export function workspaceFolderPaths(): string[] {
+  return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+}
+
 export interface Delta {
   sessionId: number;
   promptSeq: number;
@@ -63,8 +93,8 @@ export class SessionService implements vscode.Disposable {
   /** The new text of a reply streaming in answer to this window's chat/send. */
   readonly onDidDelta = this.streamed.event;
   private shown: Session | undefined;
-  /** Engine URLs ('' for none) for which the daemon said no engine is set: prompts there are notes. */
-  private readonly notesOnly = new Set<string>();
+  /** A daemon that does not announce `engine` answered a chat/send "no engine is set". */
+  private noDefaultEngine = false;
   private caps: SessiondCapabilities | undefined;
   private subscribed = false;
   private readonly disposables: vscode.Disposable[];
@@ -72,6 +102,8 @@ export class SessionService implements vscode.Disposable {
   constructor(
     private readonly wire: Wire,
     private readonly cliVersion: string,
+    /** The folders sessions started here work in (the first is sent as `project`). */
+    private readonly folders: () => string[] = workspaceFolderPaths,
   ) {
     this.disposables = [
       wire.onDidStart((caps) => void this.onStart(caps)),
@@ -98,6 +130,22 @@ export class SessionService implements vscode.Disposable {
     return this.caps ?? { protocolVersion: 1, maxTextBytes: 0 };
   }
 
+  /**
+   * Whether a prompt written to `session` (undefined: a new session) would get
+   * a reply. An ended or trashed session's turns go to a new session, which
+   * gets the engine of the setting.
+   */
+  engineState(session: Session | undefined): EngineState {
+    const caps = this.caps;
+    if (caps === undefined) return 'unknown';
+    if (!supports(caps, ChatSend.method)) return 'nochat';
+    const fresh = session === undefined || session.endedAt !== null || Boolean(session.deletedAt);
+    const url = fresh ? readSettings().engineBaseUrl : (session.engineBaseUrl ?? '');
+    if (url.trim() !== '') return 'yes';
+    if (caps.engine !== undefined) return caps.engine ? 'yes' : 'no';
+    return this.noDefaultEngine ? 'no' : 'unknown';
+  }
+
   /** True when the running daemon serves `method` (see protocol.supports). */
   async has(method: string): Promise<boolean> {
     return supports(await this.capabilities(), method);
@@ -118,13 +166,38 @@ export class SessionService implements vscode.Disposable {
     return this.wire.request(SessionGet, { ulid });
   }
 
+  /** Newest started first (every version). */
   async list(limit: number): Promise<Session[]> {
     return (await this.wire.request(SessionList, { limit: Math.min(limit, MAX_LIMIT) })).sessions;
   }
 
-  /** The trash, newest first (version 2). */
-  async listTrash(limit: number): Promise<Session[]> {
-    return (await this.wire.request(SessionList, { limit: Math.min(limit, MAX_LIMIT), deleted: true })).sessions;
+  /**
+   * The most recently active sessions first (version 3; before, newest
+   * started first), of `scope.folders` (and the folders under them) when
+   * given and the daemon filters by project, else of every folder.
+   * Several folders are asked one by one and merged.
+   */
+  async listRecent(limit: number, scope: ListScope = {}): Promise<Session[]> {
+    const v3 = speaksV3(await this.capabilities());
+    const base: ListParams = { limit: Math.min(limit, MAX_LIMIT), ...(scope.trash ? { deleted: true } : {}), ...(v3 ? { orderBy: 'activity' } : {}) };
+    const folders = v3 ? (scope.folders ?? []) : [];
+    if (folders.length === 0) return (await this.wire.request(SessionList, base)).sessions;
+    const lists = await Promise.all(folders.map(async (project) => (await this.wire.request(SessionList, { ...base, project })).sessions));
+    if (lists.length === 1) return lists[0];
+    const byUlid = new Map<string, Session>();
+    for (const s of lists.flat()) byUlid.set(s.ulid, s);
+    const key = (s: Session) => (scope.trash ? (s.deletedAt ?? '') : (s.lastActivityAt ?? s.startedAt));
+    return [...byUlid.values()].sort((a, b) => key(b).localeCompare(key(a)) || b.id - a.id).slice(0, base.limit);
+  }
+
+  /** Whether the daemon lists sessions by folder (version 3). */
+  async filtersByProject(): Promise<boolean> {
+    return speaksV3(await this.capabilities());
+  }
+
+  /** The trash, most recently deleted first (version 2), of `folders` when given (version 3). */
+  async listTrash(limit: number, folders?: readonly string[]): Promise<Session[]> {
+    return this.listRecent(limit, { folders, trash: true });
   }
 
   async events(sessionId: number, limit: number, beforeSeq?: number): Promise<Event[]> {
@@ -177,6 +250,15 @@ export class SessionService implements vscode.Disposable {
   }
 
   /**
+   * Version 3: the sessions that answer `query` (every word somewhere in the
+   * session), best first, each with its best turns; an empty query asks nothing.
+   */
+  async find(query: string, limit: number): Promise<FindAnswer> {
+    if (query.trim() === '') return { results: [], relaxed: false };
+    return this.wire.request(SessionFind, { query, limit: Math.max(1, Math.min(limit, 100)) });
+  }
+
+  /**
    * Records a turn in `to.at` (default: the shown session): a new session when
    * there is none (or it is in the trash), and a continuation when it has
    * ended (here or in another client). With `to.chat`, a prompt goes through
@@ -204,9 +286,9 @@ export class SessionService implements vscode.Disposable {
     return { session: fresh, ...result };
   }
 
-  /** The engine setting changed: try chat/send again where it had no engine. */
+  /** The engine setting changed: the views say again whether replies come. */
   resetEngines(): void {
-    this.notesOnly.clear();
+    this.changed.fire({ type: 'shown' });
   }
 
   dispose(): void {
@@ -215,25 +297,24 @@ export class SessionService implements vscode.Disposable {
     this.streamed.dispose();
   }
 
-  /** A prompt through chat/send when the daemon offers it and the session's engine is not known missing. */
+  /**
+   * A prompt through chat/send when an engine would answer it; else only
+   * recorded, so that nothing but the turn is stored (chat/send with no engine
+   * would store a warning too).
+   */
   private async chat(target: Session, text: string, token?: vscode.CancellationToken): Promise<AppendResult> {
-    const engine = target.engineBaseUrl ?? '';
-    if (this.notesOnly.has(engine) || !(await this.has(ChatSend.method))) {
+    await this.capabilities();
+    const engine = this.engineState(target);
+    if (engine === 'no' || engine === 'nochat') {
       return this.wire.request(SessionAppend, { sessionId: target.id, kind: 'prompt', text });
     }
     try {
       return (await this.wire.request(ChatSend, { sessionId: target.id, text }, token)).prompt;
     } catch (e) {
-      // The prompt is stored either way; with no engine at all, say so once and keep turns as notes.
-      if (!(e instanceof ResponseError && e.code === ErrorCodes.EngineError && /no engine/i.test(e.message))) throw e;
-      this.notesOnly.add(engine);
-      void vscode.window
-        .showInformationMessage(
-          'sessiond: no engine is set, so your turns are kept as notes. To get replies, set "sessiond.engineBaseUrl" ' +
-            '(e.g. http://localhost:11434/v1 for Ollama) for new sessions, or start sessiond with --engine-base-url.',
-          'Open Settings',
-        )
-        .then((choice) => choice && vscode.commands.executeCommand('workbench.action.openSettings', 'sessiond.engineBaseUrl'));
+      // A daemon that does not announce `engine` tells it here, once: the prompt is
+      // stored; from now on turns are only recorded, and the views say so (no message).
+      if (!(engine === 'unknown' && e instanceof ResponseError && e.code === ErrorCodes.EngineError && /no engine/i.test(e.message))) throw e;
+      this.noDefaultEngine = true;
       const recent = await this.events(target.id, 3);
       const prompt = [...recent].reverse().find((ev) => ev.kind === 'prompt' && ev.text === text);
       return { seq: prompt?.seq ?? target.eventCount + 1, createdAt: prompt?.createdAt ?? '' };
@@ -245,6 +326,12 @@ export class SessionService implements vscode.Disposable {
     const engine = readSettings().engineBaseUrl;
     if (engine) params.engineBaseUrl = engine;
     if (parent) params.parentUlid = parent.ulid;
+    // Version 3: held in VS Code, in the window's (first) folder.
+    if (speaksV3(await this.capabilities())) {
+      params.source = 'vscode';
+      const [project] = this.folders();
+      if (project) params.project = project;
+    }
     return this.wire.request(SessionStart, params);
   }
 
@@ -256,7 +343,7 @@ export class SessionService implements vscode.Disposable {
 
   private async onStart(caps: SessiondCapabilities): Promise<void> {
     this.caps = caps;
-    this.notesOnly.clear();
+    this.noDefaultEngine = false;
     this.subscribed = false;
     if (supports(caps, SessionSubscribe.method)) {
       try {
@@ -279,5 +366,12 @@ export class SessionService implements vscode.Disposable {
     const shown = this.shown;
     if (shown?.id === event.sessionId && shown.eventCount < event.seq) this.shown = { ...shown, eventCount: event.seq };
     this.changed.fire({ type: 'append', event });
+    // A turn with a model or tokens changes the session's sums (its header shows them): re-read it.
+    if (shown?.id === event.sessionId && (event.meta?.model !== undefined || event.meta?.usage !== undefined)) void this.reread(shown.ulid);
+  }
+
+  private async reread(ulid: string): Promise<void> {
+    const fresh = await this.get(ulid).catch(() => undefined);
+    if (fresh && this.shown?.ulid === ulid) this.onSession({ ...fresh, eventCount: Math.max(fresh.eventCount, this.shown.eventCount) });
   }
 }

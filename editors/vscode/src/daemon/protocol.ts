@@ -3,13 +3,14 @@
 // This file mirrors protocol.md (../../protocol.md, the daemon's description of
 // the contract): one RequestType per method of its method table, one
 // NotificationType per notification, the objects and the error codes. Change
-// the two together. Version 2 only adds: a server says which it speaks in
-// `capabilities.experimental.sessiond.protocolVersion`, and a client uses a
-// version-2 method only when the server announces 2 (see `supports`).
+// the two together. Versions 2 and 3 only add: a server says which it speaks
+// in `capabilities.experimental.sessiond.protocolVersion`, and a client uses a
+// method (or a param) of a version only when the server announces it (see
+// `supports`).
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 
 /** The newest protocol version this client speaks. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 export const EVENT_KINDS = ['prompt', 'system', 'command', 'warn', 'alert', 'mode_change'] as const;
 /** `prompt` is a person's turn, `system` the reply or output. */
@@ -37,6 +38,38 @@ export interface Session {
   preview?: string | null;
   /** Version 2: when it was moved to the trash. */
   deletedAt?: Timestamp | null;
+  /** Version 3: the program it was held in (`claude-code`, `vscode`, …); null when not given. */
+  source?: string | null;
+  /** Version 3: its own id in that program (the one its resume command takes). */
+  sourceId?: string | null;
+  /** Version 3: the folder it worked in, an absolute path as the source recorded it. */
+  project?: string | null;
+  /** Version 3: the git branch, when the source records one. */
+  branch?: string | null;
+  /** Version 3: its newest event's `createdAt`, else `startedAt`. */
+  lastActivityAt?: Timestamp;
+  /** Version 3: the sums of its events' `meta.usage`; null when no event has usage. */
+  usage?: Usage | null;
+  /** Version 3: the models its events name, the most used first. */
+  models?: string[];
+}
+
+/** Version 3: token counts (`inputTokens` only those read from no cache). */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+}
+
+/** Version 3: what a turn carries beside its text (every key optional). */
+export interface EventMeta {
+  /** The model that wrote a reply. */
+  model?: string;
+  usage?: { inputTokens?: number; outputTokens?: number; cacheReadTokens?: number; cacheWriteTokens?: number };
+  /** The tool a `command` event called or answered. */
+  tool?: string;
+  isError?: boolean;
 }
 
 export interface Event {
@@ -45,6 +78,8 @@ export interface Event {
   kind: EventKind;
   text: string;
   createdAt: Timestamp;
+  /** Version 3; absent or null from older servers. */
+  meta?: EventMeta | null;
 }
 
 export interface StartParams {
@@ -52,6 +87,11 @@ export interface StartParams {
   ulid?: string;
   engineBaseUrl?: string;
   parentUlid?: string;
+  /** Version 3: the program (`vscode`), its id for the session, the folder (absolute), the git branch. */
+  source?: string;
+  sourceId?: string;
+  project?: string;
+  branch?: string;
 }
 export interface SessionIdParams {
   sessionId: number;
@@ -60,6 +100,8 @@ export interface AppendParams {
   sessionId: number;
   kind: EventKind;
   text: string;
+  /** Version 3. */
+  meta?: EventMeta;
 }
 export interface AppendResult {
   seq: number;
@@ -78,8 +120,19 @@ export const SessionEnd = new RequestType<SessionIdParams, Session, void>('sessi
 export const SessionAppend = new RequestType<AppendParams, AppendResult, void>('session/append');
 /** The newest `limit` events (below `beforeSeq`), oldest first. */
 export const SessionEvents = new RequestType<EventsParams, { events: Event[] }, void>('session/events');
+export interface ListParams {
+  limit: number;
+  /** Version 2: the trash instead. */
+  deleted?: boolean;
+  /** Version 3: only sessions of this folder and every folder under it (an absolute path). */
+  project?: string;
+  /** Version 3: only sessions of this source. */
+  source?: string;
+  /** Version 3: `started` (the default) or `activity`: newest `lastActivityAt` first. */
+  orderBy?: 'started' | 'activity';
+}
 /** Newest `startedAt` first, ties by id descending; `deleted: true` (version 2) lists the trash. */
-export const SessionList = new RequestType<{ limit: number; deleted?: boolean }, { sessions: Session[] }, void>('session/list');
+export const SessionList = new RequestType<ListParams, { sessions: Session[] }, void>('session/list');
 export const SessionGet = new RequestType<{ ulid: string }, Session | null, void>('session/get');
 export const SessionCount = new RequestType<SessionIdParams, { count: number }, void>('session/count');
 /** Sent without params, which the contract allows for all-optional params. */
@@ -99,6 +152,9 @@ export interface SearchParams {
   kinds?: EventKind[];
   since?: Timestamp;
   until?: Timestamp;
+  /** Version 3: only events of sessions of this folder (and under it), of this source. */
+  project?: string;
+  source?: string;
 }
 /** One matching event: `highlights` are [start, end) offsets into `snippet`, in code points. */
 export interface Hit {
@@ -139,12 +195,60 @@ export const DidChange = new NotificationType<{ session: Session }>('session/did
 /** The new part of a streaming reply to this client's chat/send. */
 export const ChatDelta = new NotificationType<{ sessionId: number; promptSeq: number; text: string }>('chat/delta');
 
+
+// Version 3.
+
+export interface FindParams {
+  /** The query language of session/search, 1 to 1000 characters. */
+  query: string;
+  /** 1 to 100 (default 20). */
+  limit?: number;
+  project?: string;
+  source?: string;
+  since?: Timestamp;
+  until?: Timestamp;
+}
+/** A session that answers the question: `hits` are up to 3 of its turns that match best. */
+export interface Found {
+  session: Session;
+  /** Larger is better. */
+  score: number;
+  hits: Hit[];
+}
+/** At most this many `hits` in a Found (the contract's "up to 3"). */
+export const FOUND_HITS = 3;
+/**
+ * Sessions that hold every word (not necessarily in one turn), best first;
+ * `relaxed`: none did, these hold the most of them.
+ */
+export const SessionFind = new RequestType<FindParams, { results: Found[]; relaxed: boolean }, void>('session/find');
+export interface UsageRow {
+  key: string | null;
+  sessions: number;
+  prompts: number;
+  replies: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+}
+export const StatsUsage = new RequestType<
+  { groupBy: 'day' | 'model' | 'project' | 'source'; since?: Timestamp; until?: Timestamp; project?: string; source?: string },
+  { rows: UsageRow[] },
+  void
+>('stats/usage');
+
 /** What `initialize` returns in `capabilities.experimental.sessiond`. */
 export interface SessiondCapabilities {
   protocolVersion: number;
   maxTextBytes: number;
   /** Version 2: the server implements chat/send. */
   chat?: boolean;
+  /**
+   * Whether the server has an engine of its own (`--engine-base-url`, its
+   * environment) for sessions that name none; undefined when it does not say.
+   */
+  engine?: boolean;
 }
 
 /** The methods a server of each version serves beyond version 1's. */
@@ -157,10 +261,19 @@ const SINCE_VERSION_2 = new Set<string>([
   SessionUnsubscribe.method,
 ]);
 
+const SINCE_VERSION_3 = new Set<string>([SessionFind.method, StatsUsage.method]);
+
 /** True when a server announcing `caps` serves `method`. */
 export function supports(caps: SessiondCapabilities | undefined, method: string): boolean {
-  if (method === ChatSend.method) return (caps?.protocolVersion ?? 1) >= 2 && caps?.chat === true;
-  return !SINCE_VERSION_2.has(method) || (caps?.protocolVersion ?? 1) >= 2;
+  const version = caps?.protocolVersion ?? 1;
+  if (method === ChatSend.method) return version >= 2 && caps?.chat === true;
+  if (SINCE_VERSION_3.has(method)) return version >= 3;
+  return !SINCE_VERSION_2.has(method) || version >= 2;
+}
+
+/** True when a server announcing `caps` takes version 3's params (source, project, orderBy, meta). */
+export function speaksV3(caps: SessiondCapabilities | undefined): boolean {
+  return (caps?.protocolVersion ?? 1) >= 3;
 }
 
 export const ErrorCodes = {

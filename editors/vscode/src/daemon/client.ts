@@ -10,9 +10,9 @@ import type {
   RequestType,
   RequestType0,
 } from 'vscode-languageserver-protocol';
-import { daemonArgs, findExecutable, missingProgramMessage } from './command';
-import { readSettings } from './config';
-import { DaemonUnavailable } from './errors';
+import { daemonLaunch, describeDb, findExecutable, missingProgramMessage } from './launch';
+import { readSettings } from '../settings';
+import { DaemonUnavailable } from './unavailable';
 import type { SessiondCapabilities } from './protocol';
 
 /** What the session logic needs of the daemon (the unit tests give it a fake). */
@@ -92,10 +92,13 @@ export class DaemonClient implements Wire, vscode.Disposable {
       const [problem, fix] = missingProgramMessage(program);
       throw this.fail(problem, fix);
     }
+    const launch = daemonLaunch(settings);
     const client = new LanguageClient(
       'sessiond',
       'sessiond',
-      { command: program, args: daemonArgs(settings), transport: TransportKind.stdio },
+      // An executable's `env` replaces the whole environment (the client merges only a
+      // forked module's): VS Code's own, then the settings' (SESSIOND_DB).
+      { command: launch.program, args: launch.args, options: { env: { ...process.env, ...launch.env } }, transport: TransportKind.stdio },
       {
         // No documentSelector: sessiond is about chat sessions, not files.
         outputChannel: this.log,
@@ -109,7 +112,8 @@ export class DaemonClient implements Wire, vscode.Disposable {
         },
       },
     );
-    this.log.info(`starting ${[program, ...daemonArgs(settings), '--stdio'].join(' ')}`);
+    const db = settings.dbPath ? `, database ${describeDb(settings.dbPath)} (from sessiond.dbPath, passed as SESSIOND_DB)` : '';
+    this.log.info(`starting ${[launch.program, ...launch.args, '--stdio'].join(' ')}${db}`);
     // Routed before start so that nothing sent right after initialize is missed.
     for (const route of this.routes) client.onNotification(route.type, (params: unknown) => this.deliver(route, params));
     try {
@@ -157,5 +161,7 @@ function capabilitiesOf(client: LanguageClient): SessiondCapabilities {
     protocolVersion: typeof caps.protocolVersion === 'number' ? caps.protocolVersion : 1,
     maxTextBytes: typeof caps.maxTextBytes === 'number' ? caps.maxTextBytes : 1048576,
     chat: caps.chat === true,
+    // Unknown (undefined) from a server that does not say: then a first chat/send tells.
+    ...(typeof caps.engine === 'boolean' ? { engine: caps.engine } : {}),
   };
 }

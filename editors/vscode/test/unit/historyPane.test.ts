@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import type * as vscode from 'vscode';
-import { HistoryPane } from '../../src/history';
-import type { HistoryMessage } from '../../src/html';
-import type { Session } from '../../src/protocol';
-import { SessionService } from '../../src/sessions';
+import { HistoryPane, type ResumeOffers } from '../../src/views/historyPane';
+import type { HistoryMessage } from '../../src/views/historyHtml';
+import type { Session } from '../../src/daemon/protocol';
+import { SessionService } from '../../src/sessionService';
 import { FakeDaemon } from './fakeDaemon';
-import { clipboardText, EventEmitter, errors, Uri } from './vscodeStub';
+import { clipboardText, EventEmitter, errors, executed, Uri } from './vscodeStub';
 
 type Posted = { type: string } & Record<string, unknown>;
 
@@ -54,9 +54,9 @@ let daemon: FakeDaemon;
 let service: SessionService;
 let webview: FakeWebview;
 
-function pane(follow: boolean): HistoryPane {
+function pane(follow: boolean, resumer?: ResumeOffers): HistoryPane {
   const roots = { media: new Uri('/media'), dist: new Uri('/dist') };
-  return new HistoryPane(webview as unknown as vscode.Webview, service, roots as never, follow);
+  return new HistoryPane(webview as unknown as vscode.Webview, service, roots as never, follow, resumer);
 }
 
 async function settle(): Promise<void> {
@@ -158,4 +158,82 @@ test('a link in a tab opens the linked session in that tab', async () => {
   webview.fromPage({ type: 'open', ulid: parent.ulid });
   await webview.until((m) => m.type === 'render' && String(m.footerHtml).includes('Continued in'));
   assert.equal(p.session?.id, parent.id);
+});
+
+test('with no engine, the page says so before a turn is sent, the turn is stored alone, and the setting opens from the page', async () => {
+  daemon = new FakeDaemon(2, true, false);
+  service = new SessionService(daemon, 'test 1');
+  daemon.announce();
+  await settle();
+  const s = daemon.start();
+  const p = pane(false);
+  await p.show(s);
+  const shown = webview.renders().at(-1);
+  assert.match(shown?.noticeHtml ?? '', /No engine is set/);
+  assert.match(shown?.hint ?? '', /no reply/);
+  webview.fromPage({ type: 'send', text: 'just a note' });
+  await webview.until((m) => m.type === 'render' && String(m.eventsHtml).includes('just a note'));
+  await webview.until((m) => m.type === 'sending' && m.busy === false);
+  assert.deepEqual(daemon.events.map((e) => [e.kind, e.text]), [['prompt', 'just a note']]);
+  assert.deepEqual(errors, []);
+  executed.length = 0;
+  webview.fromPage({ type: 'openSetting' });
+  await settle();
+  assert.deepEqual(executed, [['workbench.action.openSettings', 'sessiond.engineBaseUrl']]);
+});
+
+test('a tab whose session is not in the database the daemon serves now says so, with no error message, and comes back with it', async () => {
+  const s = daemon.start({ title: 'Elsewhere' });
+  const p = pane(false);
+  await p.show(s);
+  // Another database: the same ULID is not there (ids repeat across databases, ULIDs do not).
+  const kept = daemon.sessions.splice(0);
+  await service.refresh();
+  const missing = await webview.until((m) => m.type === 'render' && String(m.headerHtml).includes('is not in the database'));
+  assert.equal(missing.canWrite, false);
+  assert.deepEqual(errors, []);
+  webview.fromPage({ type: 'send', text: 'nowhere to go' });
+  await settle();
+  assert.equal(daemon.events.length, 0);
+  // Back on the first database, under another id.
+  daemon.sessions.push({ ...kept[0], id: 42 });
+  webview.posted.length = 0;
+  await service.refresh();
+  await webview.until((m) => m.type === 'render' && String(m.headerHtml).includes('Elsewhere'));
+  assert.equal(p.session?.id, 42);
+});
+
+test('the Resume button shows once the CLI has said the session\'s program reopens it, asked once, and runs the command from the page', async () => {
+  const asked: string[] = [];
+  let answer!: (offer: { label: string; command: string; note: string } | undefined) => void;
+  const resumer: ResumeOffers = {
+    offer: (s) => {
+      asked.push(s.ulid);
+      return new Promise((resolve) => (answer = resolve));
+    },
+  };
+  const s = daemon.start({ title: 'Fix CI' });
+  const p = pane(false, resumer);
+  await p.show(s);
+  // The page is not kept waiting for the CLI.
+  assert.ok(!webview.renders()[0].headerHtml.includes('class="resume"'));
+  answer({ label: 'Claude Code', command: 'claude --resume 5d0f', note: '' });
+  await webview.until((m) => m.type === 'render' && String(m.headerHtml).includes('Resume in Claude Code'));
+  daemon.appendFromElsewhere(s.id, 'prompt', 'more');
+  await p.render();
+  assert.ok(webview.renders().at(-1)?.headerHtml.includes('Resume in Claude Code'));
+  assert.deepEqual(asked, [s.ulid], 'asked once per session');
+  executed.length = 0;
+  webview.fromPage({ type: 'resume' });
+  await settle();
+  assert.deepEqual(executed, [['sessiond.resumeSession', s.ulid]]);
+});
+
+test('no Resume button for a session its program cannot reopen', async () => {
+  const s = daemon.start({ title: 'Notes' });
+  const p = pane(false, { offer: () => Promise.resolve(undefined) });
+  await p.show(s);
+  await settle();
+  await p.render();
+  assert.ok(webview.renders().every((m) => !m.headerHtml.includes('class="resume"')));
 });

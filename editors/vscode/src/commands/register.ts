@@ -1,19 +1,21 @@
-// The sessiond.* commands. Each acts on the session it is given (a tree row,
+// VS Code's registered commands (sessiond.*: the palette, menus, keys), not
+// the daemon's command line (daemon/launch.ts). Each acts on the session it is given (a tree row,
 // a Session, a ULID, or `{from: 'tree'}`: the selected row, as the tree's
 // keybindings send), else the one the History view shows, else the session
 // of the active history tab, else the selected row.
 import * as vscode from 'vscode';
-import { plainText } from './command';
-import type { DaemonClient } from './client';
-import type { HistoryEditors } from './historyEditor';
-import type { HistoryView } from './historyView';
-import { importHistory } from './importHistory';
-import { sessionName } from './labels';
-import { sessionToMarkdown } from './markdown';
-import { isEventKind, type Session } from './protocol';
-import { matchedTerms, pickHit } from './search';
-import type { Appended, SessionService } from './sessions';
-import type { Node, SessionsTree } from './sessionsTree';
+import { plainText } from '../text/plainText';
+import type { DaemonClient } from '../daemon/client';
+import type { HistoryEditors } from '../views/historyTabs';
+import type { HistoryView } from '../views/historySideView';
+import { importHistory } from './importPicker';
+import type { Resumer } from './resume';
+import { sessionName } from '../text/labels';
+import { sessionToMarkdown } from '../text/markdownExport';
+import { isEventKind, type Session } from '../daemon/protocol';
+import { pickHit } from './searchPicker';
+import type { Appended, SessionService } from '../sessionService';
+import type { Node, SessionsTree } from '../views/sessionsTree';
 
 export interface Parts {
   client: DaemonClient;
@@ -22,6 +24,7 @@ export interface Parts {
   treeView: vscode.TreeView<Node>;
   history: HistoryView;
   editors: HistoryEditors;
+  resumer: Resumer;
 }
 
 /** Every command this file registers; package.json's contributes.commands must list exactly these. */
@@ -42,6 +45,9 @@ export const COMMANDS = [
   'sessiond.restoreSession',
   'sessiond.openInEditor',
   'sessiond.importHistory',
+  'sessiond.resumeSession',
+  'sessiond.showAllSessions',
+  'sessiond.showWorkspaceSessions',
 ] as const;
 
 type Arg = Node | Session | string | { from: 'tree' } | undefined;
@@ -142,23 +148,30 @@ export function registerCommands(p: Parts): vscode.Disposable[] {
         if (!(await p.service.has('session/search'))) {
           return void vscode.window.showWarningMessage('sessiond: this sessiond cannot search yet (it speaks protocol version 1); update it.');
         }
-        const hit = await pickHit(p.service);
-        if (hit === undefined) return;
-        await open(hit.session);
-        await p.history.focusOn({ seq: hit.seq, terms: matchedTerms(hit) });
+        const chosen = await pickHit(p.service);
+        if (chosen === undefined) return;
+        await open(chosen.session);
+        // At its best turn, every word found in the session marked (only its title matched: the history as it opens).
+        if (chosen.seq !== undefined) await p.history.focusOn({ seq: chosen.seq, terms: chosen.terms });
       }),
     ),
     register(
       'sessiond.renameSession',
       onSession('renaming the session', 'select a session to rename.', async (s) => {
+        // Prefilled with the name it has now, all of it selected: typing replaces it, an arrow key edits it.
+        const name = sessionName(s);
         const title = await vscode.window.showInputBox({
           title: 'Rename Session',
-          prompt: `A title for “${sessionName(s)}” (empty clears it)`,
-          value: s.title ?? '',
+          prompt: s.title ? 'A new title (empty clears it: the first prompt names it again)' : 'A title (it is named by its first prompt now)',
+          value: name,
+          valueSelection: [0, name.length],
           validateInput: (v) => (Array.from(v.trim()).length > 256 ? 'At most 256 characters.' : undefined),
         });
         if (title === undefined) return;
-        await p.service.rename(s, title.trim() === '' ? null : title.trim());
+        const wanted = title.trim() === '' ? null : title.trim().replace(/\s+/g, ' ');
+        // Accepting the name as it was changes nothing.
+        if (wanted === (s.title?.trim() || null) || (wanted === name && !s.title?.trim())) return;
+        await p.service.rename(s, wanted);
       }),
     ),
     register(
@@ -180,6 +193,12 @@ export function registerCommands(p: Parts): vscode.Disposable[] {
       'sessiond.openInEditor',
       onSession('opening the session in an editor', 'select a session to open.', (s) => p.editors.openTab(s)),
     ),
+    register(
+      'sessiond.resumeSession',
+      onSession('resuming the session', 'select a session to resume in its program.', (s) => p.resumer.run(s)),
+    ),
+    register('sessiond.showAllSessions', () => p.tree.setScope('all')),
+    register('sessiond.showWorkspaceSessions', () => p.tree.setScope('workspace')),
     register(
       'sessiond.importHistory',
       guarded('importing', async () => {

@@ -1,10 +1,10 @@
 // Histories in editor tabs ("Open in Editor"): one WebviewPanel per session,
 // each pinned to its session and restored after a reload by the serializer.
 import * as vscode from 'vscode';
-import { HistoryPane, tabTitle, webviewOptions } from './history';
-import type { Focus } from './html';
-import type { Session } from './protocol';
-import type { SessionService } from './sessions';
+import { HistoryPane, type ResumeOffers, tabTitle, webviewOptions } from './historyPane';
+import type { Focus } from './historyHtml';
+import type { Session } from '../daemon/protocol';
+import type { SessionService } from '../sessionService';
 
 /** What a tab keeps across reloads (VS Code stores it with the window). */
 interface TabState {
@@ -19,6 +19,7 @@ export class HistoryEditors implements vscode.WebviewPanelSerializer, vscode.Dis
     private readonly service: SessionService,
     private readonly roots: { media: vscode.Uri; dist: vscode.Uri },
     private readonly log: vscode.LogOutputChannel,
+    private readonly resumer?: ResumeOffers,
   ) {}
 
   /** Opens `session` in a tab, or brings its tab forward. */
@@ -56,7 +57,7 @@ export class HistoryEditors implements vscode.WebviewPanelSerializer, vscode.Dis
 
   private async adopt(panel: vscode.WebviewPanel, session: Session | undefined, focus?: Focus): Promise<void> {
     panel.iconPath = vscode.Uri.joinPath(this.roots.media, 'icon.svg');
-    const pane = new HistoryPane(panel.webview, this.service, this.roots, false);
+    const pane = new HistoryPane(panel.webview, this.service, this.roots, false, this.resumer);
     this.open.set(panel, pane);
     pane.onDidShow((s) => {
       panel.title = tabTitle(s);

@@ -2,14 +2,16 @@
 // session) and for editor tabs (pinned to one session): what it shows, how it
 // follows changes and streamed replies, and what the page asks of it.
 import { randomBytes } from 'node:crypto';
+import { homedir } from 'node:os';
 import * as vscode from 'vscode';
-import { DaemonUnavailable } from './errors';
-import { type Focus, historyPage, makeNonce, type Parent, renderEvent, renderHistory } from './html';
-import { renderMarkdown } from './render';
-import { sessionName } from './labels';
+import { DaemonUnavailable } from '../daemon/unavailable';
+import { type Focus, historyPage, makeNonce, type Parent, renderEvent, renderHistory, renderMissing, type ResumeButton } from './historyHtml';
+import { renderMarkdown } from './markdownHtml';
+import { readSettings } from '../settings';
+import { sessionName } from '../text/labels';
 import { ResponseError } from 'vscode-languageserver-protocol';
-import { ErrorCodes, type Event, type Session } from './protocol';
-import type { Change, SessionService } from './sessions';
+import { ErrorCodes, type Event, type Session } from '../daemon/protocol';
+import type { Change, SessionService } from '../sessionService';
 
 const PAGE = 200;
 /** Sessions read to find a parent's continuations (they start after it, so are among the newest). */
@@ -22,7 +24,14 @@ type FromWebview =
   | { type: 'earlier' }
   | { type: 'open'; ulid: string }
   | { type: 'copy'; text: string; id: number }
-  | { type: 'stop' };
+  | { type: 'stop' }
+  | { type: 'openSetting' }
+  | { type: 'resume' };
+
+/** What the pane asks of the Resumer (commands/resume.ts): whether the shown session's program can reopen it. */
+export interface ResumeOffers {
+  offer(session: Session): Promise<ResumeButton | undefined>;
+}
 
 /**
  * Events never change once stored, so their HTML is kept (markdown and
@@ -53,10 +62,16 @@ export class HistoryPane implements vscode.Disposable {
   private rendering: Promise<void> | undefined;
   private again = false;
   private pinned: Session | undefined;
+  /** A tab re-reads its session by ULID after the store may have changed (ids repeat across databases). */
+  private recheck = false;
+  /** The tab's session is not in the database the daemon serves now (sessiond.dbPath changed). */
+  private missing = false;
   private related: { id: number; parent?: Parent; children: Session[] } | undefined;
   private stream: { sessionId: number; promptSeq: number; text: string } | undefined;
   private sending: vscode.CancellationTokenSource | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  /** By ULID: the Resume button of sessions asked about (null: none), asked once each. */
+  private readonly offers = new Map<string, ResumeButton | null>();
   private readonly titled = new vscode.EventEmitter<Session | undefined>();
   /** Fires with the session shown after each render (editor tabs take their title from it). */
   readonly onDidShow = this.titled.event;
@@ -70,6 +85,7 @@ export class HistoryPane implements vscode.Disposable {
     private readonly service: SessionService,
     roots: { media: vscode.Uri; dist: vscode.Uri },
     private readonly follow: boolean,
+    private readonly resumer?: ResumeOffers,
   ) {
     webview.options = webviewOptions(roots.media, roots.dist);
     webview.html = historyPage({
@@ -93,7 +109,10 @@ export class HistoryPane implements vscode.Disposable {
 
   /** Shows `session` (an editor tab; the side bar follows the service), scrolled to `focus` when given. */
   async show(session: Session | undefined, focus?: Focus): Promise<void> {
-    if (!this.follow) this.pinned = session;
+    if (!this.follow) {
+      this.pinned = session;
+      this.missing = false;
+    }
     this.focus = focus;
     await this.render();
   }
@@ -124,6 +143,23 @@ export class HistoryPane implements vscode.Disposable {
   }
 
   private async paint(): Promise<void> {
+    if (!this.follow && this.pinned !== undefined && this.recheck) {
+      this.recheck = false;
+      const ulid = this.pinned.ulid;
+      const fresh = await this.service.get(ulid).catch(() => undefined);
+      // The tab may have moved on meanwhile (to a continuation): only its own session counts.
+      if (this.pinned?.ulid !== ulid) this.again = true;
+      else if (fresh === null) this.missing = true;
+      else if (fresh !== undefined) {
+        this.missing = false;
+        this.pinned = fresh;
+      }
+    }
+    if (this.missing && this.pinned !== undefined) {
+      await this.webview.postMessage(renderMissing(this.pinned.ulid));
+      this.titled.fire(this.pinned);
+      return;
+    }
     const session = this.session;
     if (session?.id !== this.shownId) {
       this.shownId = session?.id;
@@ -142,10 +178,20 @@ export class HistoryPane implements vscode.Disposable {
           children: related?.children,
           focus,
           eventHtml: (e) => cachedEventHtml(session?.ulid ?? '', e),
+          engine: this.service.engineState(session),
+          engineSetting: readSettings().engineBaseUrl,
+          resume: session === undefined ? undefined : this.resumeButton(session),
+          home: homedir(),
         }),
       );
       this.titled.fire(session);
     } catch (e) {
+      if (!this.follow && this.pinned !== undefined && e instanceof ResponseError && e.code === ErrorCodes.SessionNotFound) {
+        // Gone from under the tab (another database, or deleted for good): say so in the tab.
+        this.missing = true;
+        await this.webview.postMessage(renderMissing(this.pinned.ulid));
+        return;
+      }
       if (!(e instanceof DaemonUnavailable)) void vscode.window.showErrorMessage(`sessiond: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
@@ -153,6 +199,25 @@ export class HistoryPane implements vscode.Disposable {
   dispose(): void {
     this.sending?.cancel();
     for (const d of this.disposables) d.dispose();
+  }
+
+  /**
+   * The Resume button for `session` when known; else asks once (a process:
+   * the page is not kept waiting) and renders again with the answer.
+   */
+  private resumeButton(session: Session): ResumeButton | undefined {
+    const known = this.offers.get(session.ulid);
+    if (known !== undefined || this.resumer === undefined) return known ?? undefined;
+    this.offers.set(session.ulid, null);
+    void this.resumer.offer(session).then(
+      (offer) => {
+        if (offer === undefined) return;
+        this.offers.set(session.ulid, offer);
+        if (this.session?.ulid === session.ulid) void this.render();
+      },
+      () => undefined,
+    );
+    return undefined;
   }
 
   /** The parent a continuation names, and the sessions that continue this one; read once per session shown. */
@@ -170,6 +235,7 @@ export class HistoryPane implements vscode.Disposable {
     const shown = this.session;
     if (change.type === 'all' || change.type === 'shown') {
       this.related = undefined;
+      this.recheck = true;
     } else if (change.type === 'session') {
       // The shown one changed, or a continuation of it started, or its parent was renamed.
       const s = change.session;
@@ -223,6 +289,12 @@ export class HistoryPane implements vscode.Disposable {
       case 'stop':
         this.sending?.cancel();
         return;
+      case 'openSetting':
+        await vscode.commands.executeCommand('workbench.action.openSettings', 'sessiond.engineBaseUrl');
+        return;
+      case 'resume':
+        if (this.session) await vscode.commands.executeCommand('sessiond.resumeSession', this.session.ulid);
+        return;
       case 'send':
         if (typeof m.text === 'string' && m.text.trim() !== '') await this.send(m.text);
         return;
@@ -230,6 +302,7 @@ export class HistoryPane implements vscode.Disposable {
   }
 
   private async send(text: string): Promise<void> {
+    if (this.missing) return;
     const sending = new vscode.CancellationTokenSource();
     this.sending = sending;
     await this.webview.postMessage({ type: 'sending', busy: true });

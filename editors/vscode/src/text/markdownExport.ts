@@ -1,6 +1,6 @@
 // Pure: a session and its events as a Markdown document ("Copy Session as Markdown").
-import { formatTime, kindTitle } from './labels';
-import type { Event, Session } from './protocol';
+import { eventTitle, formatTime } from './labels';
+import type { Event, Session } from '../daemon/protocol';
 
 /** A fence of backticks longer than any run inside the text, so the text cannot close it. */
 export function fenceFor(text: string): string {
@@ -31,7 +31,7 @@ export function sessionToMarkdown(session: Session, events: readonly Event[]): s
   if (session.parentUlid !== null) meta.push(`- Continues: ${session.parentUlid}`);
   const parts = [`# Session ${session.ulid}`, meta.join('\n')];
   for (const e of events) {
-    parts.push(`## ${e.seq}. ${kindTitle(e.kind)} · ${formatTime(e.createdAt)}`, eventBody(e));
+    parts.push(`## ${e.seq}. ${escapeMarkdownInline(eventTitle(e))} · ${formatTime(e.createdAt)}`, eventBody(e));
   }
   return parts.join('\n\n') + '\n';
 }

@@ -1,9 +1,9 @@
 // The History view in the side bar: a HistoryPane that follows the window's
 // current session.
 import * as vscode from 'vscode';
-import { type Focus } from './html';
-import { HistoryPane } from './history';
-import type { SessionService } from './sessions';
+import { type Focus } from './historyHtml';
+import { HistoryPane, type ResumeOffers } from './historyPane';
+import type { SessionService } from '../sessionService';
 
 export class HistoryView implements vscode.WebviewViewProvider, vscode.Disposable {
   static readonly viewType = 'sessiond.history';
@@ -14,11 +14,12 @@ export class HistoryView implements vscode.WebviewViewProvider, vscode.Disposabl
   constructor(
     private readonly service: SessionService,
     private readonly roots: { media: vscode.Uri; dist: vscode.Uri },
+    private readonly resumer?: ResumeOffers,
   ) {}
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
-    const pane = new HistoryPane(view.webview, this.service, this.roots, true);
+    const pane = new HistoryPane(view.webview, this.service, this.roots, true, this.resumer);
     this.pane = pane;
     pane.onDidShow((s) => (view.description = s?.ulid));
     if (this.pendingFocus) void pane.focusOn(this.pendingFocus);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { escapeMarkdownInline, fenceFor, sessionToMarkdown } from '../../src/markdown';
+import { escapeMarkdownInline, fenceFor, sessionToMarkdown } from '../../src/text/markdownExport';
 import { event, session } from './fixtures';
 
 test('a session becomes a Markdown document with one section per event', () => {
@@ -47,4 +47,9 @@ test('ended and continued sessions say so', () => {
   const md = sessionToMarkdown(session({ endedAt: '2026-11-25T05:00:00.000Z', parentUlid: 'P1' }), []);
   assert.match(md, /- Ended: 2026-11-25T05:00:00.000Z/);
   assert.match(md, /- Continues: P1/);
+});
+
+test('a reply that names its model is headed by it, as text', () => {
+  const md = sessionToMarkdown(session(), [{ ...event(1, 'system', 'Hi.'), meta: { model: 'gpt-4o *x*' } }]);
+  assert.match(md, /## 1\. gpt\\-4o \\\*x\\\* · 04:26:01/);
 });

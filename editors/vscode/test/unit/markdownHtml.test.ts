@@ -2,11 +2,11 @@
 // feed it hostile input and check that only its own tags come out.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renderEvent, renderText } from '../../src/html';
-import { highlightCode, renderLiteral, renderMarkdown } from '../../src/render';
+import { renderEvent, renderText } from '../../src/views/historyHtml';
+import { highlightCode, renderLiteral, renderMarkdown } from '../../src/views/markdownHtml';
 import { event } from './fixtures';
 
-/** The tags render.ts and html.ts make; anything else means raw HTML got through. */
+/** The tags markdownHtml.ts and historyHtml.ts make; anything else means raw HTML got through. */
 const ALLOWED = new Set([
   'a', 'article', 'blockquote', 'br', 'button', 'code', 'div', 'em', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'li', 'ol',
   'p', 'pre', 's', 'span', 'strong', 'table', 'tbody', 'td', 'th', 'thead', 'time', 'tr', 'ul',

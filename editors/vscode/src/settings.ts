@@ -1,6 +1,13 @@
-// Reading the sessiond.* settings.
+// Reading the sessiond.* settings (VS Code side).
 import * as vscode from 'vscode';
-import type { Settings } from './command';
+
+export interface Settings {
+  /** The program and its first arguments that run sessiond. */
+  command: string[];
+  /** The database: a file, or a postgresql:// URI (which may hold a password). */
+  dbPath: string;
+  engineBaseUrl: string;
+}
 
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration('sessiond');
