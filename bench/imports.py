@@ -138,6 +138,7 @@ def measure_source(
     again, summary_again = time_import(str(db), source, made.paths)
     held = stored(str(db))
     f: dict[str, Any] = {
+        "paths": [str(p) for p in made.paths],
         "size": size,
         "input_bytes": disk_bytes(made.paths),
         "generate_s": generated,
@@ -313,28 +314,21 @@ def c_time(stats: dict[Any, Any]) -> dict[str, float]:
     return found
 
 
-def profile(
-    source: str, size: int, root: Path, noop: bool = False, top: int = 14
-) -> dict[str, Any]:
-    """The first import of `source` (about `size` events) under cProfile
-    (`noop`: the second, which finds nothing new): seconds of own time per
-    layer (`LAYERS`) and the functions with the most own time. cProfile
-    slows Python code more than C code: the wall time and the shares are
-    those of the profiled run."""
-    folder = root / f"profile-{folder_of(source)}"
-    shutil.rmtree(folder, ignore_errors=True)
-    made = MAKERS[source](folder, size)
-    db = root / f"profile-{source}.db"
+def profile(source: str, paths: list[Path], db: Path, top: int = 14) -> dict[str, Any]:
+    """An import of `paths` by `source` into the store at `db` under
+    cProfile (a new store: the first import; the store a first import
+    filled: the no-op re-import): seconds of own time per layer (`charge`),
+    of the library calls that matter (`c_time`), and the functions with the
+    most own time. cProfile slows Python code more than C code: the wall
+    time and the shares are those of the profiled run."""
     from sessiond.importers.run import run_import
     from sessiond.store import open_store
 
-    if noop:
-        time_import(str(db), source, made.paths)
     prof = cProfile.Profile()
     with open_store(str(db)) as store:
         started = time.perf_counter()
         prof.enable()
-        summary = run_import(store, source, made.paths, progress=False)
+        summary = run_import(store, source, paths, progress=False)
         prof.disable()
         wall = time.perf_counter() - started
     stats = pstats.Stats(prof).stats  # type: ignore[attr-defined]
@@ -346,12 +340,7 @@ def profile(
         ),
         reverse=True,
     )
-    shutil.rmtree(folder, ignore_errors=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
     return {
-        "what": "no-op re-import" if noop else "first import",
-        "events": made.events,
         "added": summary.events_added,
         "files": summary.files,
         "wall_s": wall,
@@ -418,10 +407,10 @@ def filled(held: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def profile_report(source: str, p: dict[str, Any]) -> str:
+def profile_report(source: str, what: str, p: dict[str, Any]) -> str:
     lines = [
-        f"**{source}, {p['what']}** of {p['events']:,} events in {p['files']:,} files:"
-        f" {p['wall_s']:.2f} s under cProfile, {p['added']:,} events added",
+        f"**{source}, {what}** ({p['files']:,} files): {p['wall_s']:.2f} s under cProfile,"
+        f" {p['added']:,} events added",
         "",
         "| part (with the library and C calls it makes) | own time | share |",
         "| --- | ---: | ---: |",
@@ -435,6 +424,23 @@ def profile_report(source: str, p: dict[str, Any]) -> str:
         for t in p["top"]
     ]
     return "\n".join(lines)
+
+
+def profiles(source: str, f: dict[str, Any], root: Path, into: dict[str, Any]) -> None:
+    """Profile `source`'s first import when under 0.5x the appends beside
+    it, and its no-op re-import when over 50 ms, on the files `f` measured."""
+    from bench.common import log
+
+    paths = [Path(p) for p in f["paths"]]
+    if f.get("ratio", 1.0) < RATIO_GOAL:
+        log(f"imports: profiling {source}, first import")
+        db = root / "profile.db"
+        into[f"{source}: first import"] = profile(source, paths, db)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+    if f["noop_seconds"] >= NOOP_GOAL_S:
+        log(f"imports: profiling {source}, no-op re-import")
+        into[f"{source}: no-op re-import"] = profile(source, paths, db_of(root, source))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -488,25 +494,19 @@ def main(argv: list[str] | None = None) -> int:
                 f"imports: {source}: {f['events_per_s']:,.0f} events/s,"
                 f" {f.get('ratio', 0):.2f}x the appends, no-op {f['noop_seconds'] * 1000:.1f} ms"
             )
+            if args.profile:
+                profiles(source, f, root, figures.setdefault("profiles", {}))
             if source != "claude-code":
                 shutil.rmtree(root / folder_of(source), ignore_errors=True)
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{db_of(root, source)}{suffix}").unlink(missing_ok=True)
         if idle > 0 and "claude-code" in figures["sources"]:
             figures["watch_idle_cpu"] = watch_idle(root, idle)
         print(report(figures))
-        if args.profile:
-            figures["profiles"] = {}
-            for source, f in figures["sources"].items():
-                for noop in (False, True):
-                    slow = (
-                        f["noop_seconds"] >= NOOP_GOAL_S if noop else f.get("ratio", 1) < RATIO_GOAL
-                    )
-                    if not slow:
-                        continue
-                    log(f"imports: profiling {source}{', no-op' if noop else ''}")
-                    p = profile(source, size, root, noop)
-                    figures["profiles"][f"{source}{' no-op' if noop else ''}"] = p
-                    print()
-                    print(profile_report(source, p))
+        for name, p in figures.get("profiles", {}).items():
+            source, _, what = name.partition(": ")
+            print()
+            print(profile_report(source, what, p))
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=1) + "\n")
     return 0
