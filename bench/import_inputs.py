@@ -252,16 +252,21 @@ def make_claude_code(root: Path, events: int, seed: int = 13) -> Input:
                 args = {"command": w.shell()} if tool == "Bash" else {"file_path": w.file()}
                 blocks.append({"type": "tool_use", "id": tid, "name": tool, "input": args})
                 for block in blocks:  # one line per content block, as Claude Code writes
-                    message = {"model": model, "id": msg, "type": "message", "role": "assistant"}
-                    message |= {"content": [block], "usage": usage}
-                    line("assistant", {"message": message, "requestId": f"req_{w.alnum(24)}"}, side)
-                result = {"type": "tool_result", "tool_use_id": tid, "content": w.output()}
+                    part: dict[str, Any] = {"model": model, "id": msg, "type": "message"}
+                    part |= {"role": "assistant", "content": [block], "usage": usage}
+                    line("assistant", {"message": part, "requestId": f"req_{w.alnum(24)}"}, side)
+                result: dict[str, Any] = {"type": "tool_result", "tool_use_id": tid}
+                result["content"] = w.output()
                 if w.rng.random() < 0.05:
                     result["is_error"] = True
                 line("user", {"message": {"role": "user", "content": [result]}}, side)
                 n += len(blocks) + 1
-            message = {"model": model, "id": f"msg_01{w.alnum(22)}", "type": "message"}
-            message |= {"role": "assistant", "content": [{"type": "text", "text": w.reply()}]}
+            message: dict[str, Any] = {"model": model, "id": f"msg_01{w.alnum(22)}"}
+            message |= {
+                "type": "message",
+                "role": "assistant",
+                "content": [{"type": "text", "text": w.reply()}],
+            }
             message |= {"stop_reason": "end_turn", "usage": w.usage()}
             line("assistant", {"message": message, "requestId": f"req_{w.alnum(24)}"}, side)
             return n + 1
@@ -273,7 +278,7 @@ def make_claude_code(root: Path, events: int, seed: int = 13) -> Input:
             line("user", {"message": {"role": "user", "content": w.prompt()}})
             count += 1 + turn(None, model)
             if w.rng.random() < 0.04:  # a sub-agent for this turn, in its own file
-                side = {"agent": w.hex(8), "lines": [], "parent": None}
+                side: dict[str, Any] = {"agent": w.hex(8), "lines": [], "parent": None}
                 line("user", {"message": {"role": "user", "content": w.prompt()}}, side)
                 count += 1
                 for _ in range(w.rng.randint(1, 3)):
@@ -509,7 +514,7 @@ def make_gemini_cli(root: Path, events: int, seed: int = 19) -> Input:
             n += 1
             for _ in range(w.calls()):
                 said = w.reply() if w.rng.random() < 0.5 else ""
-                message = {
+                message: dict[str, Any] = {
                     "id": w.uuid(),
                     "timestamp": iso(clock.step()),
                     "type": "gemini",
@@ -674,7 +679,8 @@ def make_opencode(root: Path, events: int, seed: int = 23) -> Input:
         part_rows.append((ids.make("prt", start), mid, sid, start, end or start, json.dumps(data)))
 
     def tokens() -> dict[str, Any]:
-        t = {"input": w.rng.randint(50, 3_000), "output": w.rng.randint(10, 900), "reasoning": 0}
+        t: dict[str, Any] = {"input": w.rng.randint(50, 3_000), "output": w.rng.randint(10, 900)}
+        t["reasoning"] = 0
         t["cache"] = {"write": w.rng.randint(0, 3_000), "read": w.rng.randint(2_000, 60_000)}
         t["total"] = t["input"] + t["output"] + t["cache"]["read"] + t["cache"]["write"]
         return t
@@ -683,7 +689,8 @@ def make_opencode(root: Path, events: int, seed: int = 23) -> Input:
         start = clock.step()
         mid = ids.make("msg", start)
         t = tokens()
-        info = {"parentID": parent, "role": "assistant", "mode": agent, "agent": agent}
+        info: dict[str, Any] = {"parentID": parent, "role": "assistant", "mode": agent}
+        info["agent"] = agent
         info |= {"path": {"cwd": project, "root": project}, "cost": 0.01, "tokens": t}
         info |= {"modelID": model, "providerID": "anthropic"}
         part(mid, sid, {"type": "step-start", "snapshot": w.hex(40)}, clock.step())
@@ -717,7 +724,10 @@ def make_opencode(root: Path, events: int, seed: int = 23) -> Input:
             )
             n += 2
         done = clock.step()
-        finish = {"type": "step-finish", "reason": "tool-calls" if kind == "tool" else "stop"}
+        finish: dict[str, Any] = {
+            "type": "step-finish",
+            "reason": "tool-calls" if kind == "tool" else "stop",
+        }
         part(mid, sid, finish | {"snapshot": w.hex(40), "tokens": t, "cost": 0.01}, done)
         info |= {"time": {"created": start, "completed": done}, "finish": finish["reason"]}
         message_rows.append((mid, sid, start, done, json.dumps(info)))
@@ -991,7 +1001,8 @@ def make_copilot_chat(root: Path, events: int, seed: int = 41, workspaces: int =
         project = w.rng.choice(PROJECTS)
         (storage / "workspace.json").write_text(json.dumps({"folder": f"file://{project}"}))
         folders.append(storage / "chatSessions")
-    agent = {"extensionId": {"value": "GitHub.copilot-chat", "_lower": "github.copilot-chat"}}
+    agent: dict[str, Any] = {"extensionId": {"value": "GitHub.copilot-chat"}}
+    agent["extensionId"]["_lower"] = "github.copilot-chat"
     agent |= {"extensionVersion": "0.38.1", "id": "github.copilot.editsAgent", "name": "agent"}
     agent |= {"fullName": "GitHub Copilot", "isDefault": True, "locations": ["panel"]}
     total = sessions = 0
@@ -1001,7 +1012,8 @@ def make_copilot_chat(root: Path, events: int, seed: int = 41, workspaces: int =
 
     def tool(failed: bool) -> dict[str, Any]:
         call = f"toolu_{w.alnum(24)}"
-        base = {"kind": "toolInvocationSerialized", "presentation": None, "isComplete": True}
+        base: dict[str, Any] = {"kind": "toolInvocationSerialized", "presentation": None}
+        base["isComplete"] = True
         base |= {"isConfirmed": {"type": 1}, "source": {"type": "internal", "label": "Built-In"}}
         base |= {"toolCallId": call}
         if w.rng.random() < 0.5:
@@ -1017,7 +1029,7 @@ def make_copilot_chat(root: Path, events: int, seed: int = 41, workspaces: int =
             }
         name = w.rng.choice(("copilot_searchCodebase", "copilot_readFile", "copilot_findFiles"))
         raw = {"query": w.prompt()} if name == "copilot_searchCodebase" else {"filePath": w.file()}
-        details = {
+        details: dict[str, Any] = {
             "input": json.dumps(raw),
             "output": [{"type": "embed", "isText": True, "value": w.output()}],
         }
@@ -1322,7 +1334,10 @@ def _task(
         ui.append(message | extra)
 
     def request() -> None:
-        counts = {"tokensIn": w.rng.randint(3, 3_000), "tokensOut": w.rng.randint(20, 1_200)}
+        counts: dict[str, Any] = {
+            "tokensIn": w.rng.randint(3, 3_000),
+            "tokensOut": w.rng.randint(20, 1_200),
+        }
         counts |= {"cacheWrites": w.rng.randint(0, 4_000), "cacheReads": w.rng.randint(0, 60_000)}
         for k, v in counts.items():
             totals[k] += v

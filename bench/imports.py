@@ -10,8 +10,12 @@ re-import; goals: <= 5% of the first, and under 50 ms for 100,000 events).
 The store's event count is checked against what the generator wrote, and the
 version-3 fields it filled are counted. Each first import is compared with
 pipelined appends (`bench.appends.pipelined`, 10,000 in flight to a real
-daemon) measured right before and right after it (goal >= 0.5x); the CPU an
-idle `sessiond import --watch` uses over 30 s is read from /proc.
+daemon) measured right before and right after it (goal >= 0.5x), and the
+CPU seconds the import took are kept beside its seconds (on a shared,
+loaded machine the two differ by several times); the CPU an idle `sessiond
+import --watch` uses over 30 s is read from /proc. `--profile` runs the
+slow ones again under cProfile and says where their time goes: the reader,
+the writer or the store (each with the SQLite, json and re calls it makes).
 
     python -m bench.imports                    # every source, 100,000 events each
     python -m bench.imports --quick            # 10,000 events each, 5 s idle
@@ -69,15 +73,17 @@ def db_of(root: Path, source: str) -> Path:
     return root / f"{source.replace('-', '_')}.db"
 
 
-def time_import(db: str, source: str, paths: list[Path]) -> tuple[float, Any]:
-    """Seconds `run_import` takes (the store opened before), and its Summary."""
+def time_import(db: str, source: str, paths: list[Path]) -> tuple[float, Any, float]:
+    """Seconds `run_import` takes (the store opened before), its Summary,
+    and the CPU seconds this process spent meanwhile (on a loaded machine,
+    far fewer than the seconds)."""
     from sessiond.importers.run import run_import
     from sessiond.store import open_store
 
     with open_store(db) as store:
-        started = time.perf_counter()
+        cpu, started = time.process_time(), time.perf_counter()
         summary = run_import(store, source, paths, progress=False)
-        return time.perf_counter() - started, summary
+        return time.perf_counter() - started, summary, time.process_time() - cpu
 
 
 def stored(db: str) -> dict[str, Any]:
@@ -97,10 +103,10 @@ def stored(db: str) -> dict[str, Any]:
         ).fetchone()
     finally:
         conn.close()
-    names = ("sessions", "source", "sourceId", "project", "branch", "title", "parent")
-    found = dict(zip(names, (int(v or 0) for v in sessions), strict=True))
-    names = ("events", "meta", "model", "usage", "tool", "isError")
-    found |= dict(zip(names, (int(v or 0) for v in events), strict=True))
+    of_sessions = ("sessions", "source", "sourceId", "project", "branch", "title", "parent")
+    found = dict(zip(of_sessions, (int(v or 0) for v in sessions), strict=True))
+    of_events = ("events", "meta", "model", "usage", "tool", "isError")
+    found |= dict(zip(of_events, (int(v or 0) for v in events), strict=True))
     return found
 
 
@@ -129,13 +135,13 @@ def measure_source(
     t0 = time.perf_counter()
     made = MAKERS[source](folder, size)
     generated = time.perf_counter() - t0
-    rates = []
+    rates: list[object] = []
     if beside is not None:
         rates.append(beside())
-    first, summary = time_import(str(db), source, made.paths)
+    first, summary, cpu = time_import(str(db), source, made.paths)
     if beside is not None:
         rates.append(beside())
-    again, summary_again = time_import(str(db), source, made.paths)
+    again, summary_again, _ = time_import(str(db), source, made.paths)
     held = stored(str(db))
     f: dict[str, Any] = {
         "paths": [str(p) for p in made.paths],
@@ -147,6 +153,7 @@ def measure_source(
         "events": held["events"],
         "added": summary.events_added,
         "seconds": first,
+        "cpu_seconds": cpu,
         "events_per_s": summary.events_added / first if first else 0.0,
         "noop_seconds": again,
         "noop_share": again / first if first else 0.0,
@@ -155,9 +162,10 @@ def measure_source(
         "failed": [list(x) for x in summary.failed],
         "stored": held,
     }
-    if rates and all(isinstance(r, float) for r in rates):
-        f["pipelined_beside"] = rates
-        f["ratio"] = f["events_per_s"] / (sum(rates) / len(rates))
+    numbers = [r for r in rates if isinstance(r, float)]
+    if rates and len(numbers) == len(rates):
+        f["pipelined_beside"] = numbers
+        f["ratio"] = f["events_per_s"] / (sum(numbers) / len(numbers))
     return f
 
 
@@ -373,7 +381,8 @@ def report(figures: dict[str, Any]) -> str:
         ratio = f.get("ratio")
         rows.append(
             f"| {source} | {held['sessions']:,} | {held['events']:,} / {f['expected_events']:,}"
-            f"{check} | {f['seconds']:.2f} s | {f['events_per_s']:,.0f}"
+            f"{check} | {f['seconds']:.2f} s (CPU {f['cpu_seconds']:.2f} s)"
+            f" | {f['events_per_s']:,.0f}"
             f" | {' / '.join(f'{r:,.0f}' for r in piped) if piped else '—'}"
             f" | {f'{ratio:.2f}x' if ratio is not None else '—'}"
             f" | {f['noop_seconds'] * 1000:.1f} ms | {filled(held)} |"
@@ -444,7 +453,11 @@ def profiles(source: str, f: dict[str, Any], root: Path, into: dict[str, Any]) -
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.imports", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.imports",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--quick", action="store_true", help="10,000 events per source, 5 s idle")
     parser.add_argument(
         "--only",
