@@ -214,6 +214,38 @@ def test_model_usage_and_tools_are_each_response_s_as_its_plugin_recorded(tmp_pa
     )
 
 
+@pytest.mark.parametrize("indexed", [False, True], ids=["llms-own-schema", "with-an-index"])
+def test_each_response_s_tools_are_found_through_an_index_not_a_scan(tmp_path, indexed):
+    """llm's tool tables have no index on response_id: looking each
+    response's rows up there would scan them whole per response (an import
+    quadratic in the responses; 50,000 responses took 10 minutes)."""
+    from sessiond.importers import llm
+
+    logs = make_logs(tmp_path / "llm", "0.31")
+    if indexed:  # a later llm may index them: then that index is used
+        with sqlite3.connect(logs) as conn:
+            conn.execute("CREATE INDEX calls_response ON tool_calls (response_id)")
+            conn.execute("CREATE INDEX results_response ON tool_results (response_id)")
+    before = digests(logs.parent)
+    conn = llm._open(logs)
+    try:
+        tools = llm._Tools(conn, llm._tables(conn))
+        for sql in (tools.calls_sql, tools.results_sql):
+            plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, ("r",))]
+            assert not any(step.startswith("SCAN") for step in plan), plan
+    finally:
+        conn.close()
+    assert digests(logs.parent) == before  # the temporary index is not in llm's file
+    read = read_source("llm", [logs])
+    assert read.metas(NOTES)[1:3] == [
+        (
+            "command",
+            {"tool": "read_file", "model": "claude-sonnet-4.5", "usage": _usage(12, 30, 0, 1500)},
+        ),
+        ("command", {"tool": "read_file", "isError": True}),
+    ]
+
+
 def test_a_logs_db_restored_at_another_path_adds_nothing(store, tmp_path):
     logs = make_logs(tmp_path / "llm", "0.31", "0.32")
     first = run_import(store, "llm", [logs])

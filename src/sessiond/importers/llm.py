@@ -281,23 +281,56 @@ def _bounded(what: str) -> Iterator[None]:
 
 
 class _Tools:
-    """The tool calls and results of legacy responses, a response at a time."""
+    """The tool calls and results of legacy responses, a response at a time.
 
-    def __init__(self, conn: sqlite3.Connection, tables: set[str]):
+    llm's `tool_calls` and `tool_results` have no index on `response_id`
+    (llm/migrations.py m017 makes none): looking up each response's rows
+    there would scan the whole table per response, an import quadratic in
+    the responses. So, unless the file has such an index, the pairs
+    (response_id, id) of the responses still to read are copied once into an
+    indexed temporary table (SQLite's temp store, on this connection only;
+    nothing is written to llm's file) and each response's rows are found
+    through it, by id."""
+
+    def __init__(self, conn: sqlite3.Connection, tables: set[str], after: int = 0):
         self.conn = conn
         self.budget = _Budget()
         self.on = {"tool_calls", "tool_results"} <= tables
         self.exception = self.on and "exception" in _columns(conn, "tool_results")
+        failed = "t.exception" if self.exception else "NULL"
+        self.calls_sql = self._lookup("tool_calls", "t.name, t.arguments", after)
+        self.results_sql = self._lookup("tool_results", f"t.output, t.name, {failed}", after)
+
+    def _lookup(self, table: str, columns: str, after: int) -> str:
+        """The query of one response's rows of `table` (`columns`, by id)."""
+        if not self.on or _indexed(self.conn, table, "response_id"):
+            return f"SELECT {columns} FROM [{table}] t WHERE t.response_id = ? ORDER BY t.id"
+        temp = f"sessiond_{table}"
+        try:
+            self.conn.execute(f"DROP TABLE IF EXISTS temp.{temp}")
+            self.conn.execute(
+                f"CREATE TEMP TABLE {temp} AS SELECT response_id, id FROM [{table}]"
+                " WHERE response_id IN (SELECT id FROM responses WHERE rowid > ?)",
+                (after,),
+            )
+            self.conn.execute(f"CREATE INDEX temp.{temp}_response ON {temp} (response_id, id)")
+        except (sqlite3.DataError, sqlite3.OperationalError) as exc:
+            if "too big" not in str(exc):
+                raise
+            # An id over the length limit: each response's rows looked up as
+            # they are (that response alone is then skipped, as it fails).
+            return f"SELECT {columns} FROM [{table}] t WHERE t.response_id = ? ORDER BY t.id"
+        return (
+            f"SELECT {columns} FROM temp.{temp} k JOIN [{table}] t ON t.id = k.id"
+            " WHERE k.response_id = ? ORDER BY k.id"
+        )
 
     def calls(self, response: str) -> list[tuple[str, str | None]]:
         if not self.on:
             return []
         found = []
         with _bounded("responses whose tool calls"):
-            for name, args in self.conn.execute(
-                "SELECT name, arguments FROM tool_calls WHERE response_id = ? ORDER BY id",
-                (response,),
-            ):
+            for name, args in self.conn.execute(self.calls_sql, (response,)):
                 self.budget.spend(name, args)
                 found.append((call_text(name, args), _name(name)))
         return found
@@ -305,17 +338,21 @@ class _Tools:
     def results(self, response: str) -> list[tuple[str, str | None, bool | None]]:
         if not self.on:
             return []
-        failed = "exception" if self.exception else "NULL"
         found = []
         with _bounded("responses whose tool results"):
-            for output, name, error in self.conn.execute(
-                f"SELECT output, name, {failed} FROM tool_results WHERE response_id = ?"
-                " ORDER BY id",
-                (response,),
-            ):
+            for output, name, error in self.conn.execute(self.results_sql, (response,)):
                 self.budget.spend(output, name)
                 found.append((_text(output), _name(name), True if error else None))
         return found
+
+
+def _indexed(conn: sqlite3.Connection, table: str, column: str) -> bool:
+    """Whether an index of `table` starts with `column`."""
+    for index in conn.execute(f"PRAGMA index_list([{table}])").fetchall():
+        first = conn.execute(f"PRAGMA index_info([{index[1]}])").fetchone()
+        if first is not None and first[2] == column:
+            return True
+    return False
 
 
 class _Chains:
@@ -471,8 +508,9 @@ def _legacy(conn: sqlite3.Connection, tables: set[str], state: dict[str, Json]) 
         " (SELECT name FROM conversations c WHERE c.id = t.conversation_id), t.model, "
         + ", ".join(optional)
     )
-    tools = _Tools(conn, tables)
-    for row in _rows(conn, "responses", columns, int(state.get("r", 0)), where):
+    after = int(state.get("r", 0))
+    tools = _Tools(conn, tables, after)
+    for row in _rows(conn, "responses", columns, after, where):
         if isinstance(row, int):
             yield Skipped(f"responses with a value over {MAX_VALUE_BYTES >> 20} MiB")
             state["r"] = row
