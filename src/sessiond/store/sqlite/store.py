@@ -624,7 +624,7 @@ class SqliteStore(Derived):
             session = None if part.session is None else clean_session(part.session, self.redact)
             cleaned.append(attrs.evolve(part, events=events, session=session))
         with self._write() as conn:
-            return [writes.import_part(conn, part) for part in cleaned]
+            return writes.import_parts(conn, cleaned)
 
     def get_import_state(self, source: str, key: str) -> str | None:
         with self._errors() as conn:

@@ -1,0 +1,115 @@
+"""`SqliteStore.import_many`: many sessions' parts in one transaction, each
+refused part leaving nothing behind, a file's state written once."""
+
+from __future__ import annotations
+
+from sessiond.store import SqliteStore
+from sessiond.store.base import ImportedEvent, ImportedSession, ImportPart
+
+
+def _session(ulid: str) -> ImportedSession:
+    return ImportedSession(ulid, "tool 1", 1_700_000_000_000, source="tool")
+
+
+def _events(*texts: str) -> list[ImportedEvent]:
+    return [ImportedEvent("prompt", text, 1_700_000_000_000 + i) for i, text in enumerate(texts)]
+
+
+def _state(store: SqliteStore, key: str) -> str | None:
+    return store.get_import_state("tool", key)
+
+
+def test_a_refused_part_writes_nothing_and_the_others_are_written(tmp_path):
+    with SqliteStore(str(tmp_path / "s.db"), keep_secrets=True) as store:
+        gone = store.start_session("x", "gone")
+        store.delete_session(gone.id)
+        store.purge([gone.id])
+        parts = [
+            ImportPart(_events("alpha one"), session=_session("a"), states=[("tool", "f", "1")]),
+            # removed for good earlier: not brought back, nor its state written
+            ImportPart(
+                _events("purged words"),
+                session=_session("gone"),
+                states=[("tool", "f", "2")],
+                expect="1",
+            ),
+            # a session id no longer stored
+            ImportPart(_events("lost words"), session_id=424242, states=[("tool", "g", "x")]),
+            ImportPart(
+                _events("gamma two", "gamma three"),
+                session=_session("c"),
+                states=[("tool", "f", "3")],
+                expect="1",  # what the parts before it left: the refused one wrote nothing
+            ),
+        ]
+        done = store.import_many(parts)
+
+        assert [d.problem for d in done] == [None, "purged", "gone", None]
+        assert [d.count for d in done] == [1, 0, 0, 2]
+        assert _state(store, "f") == "3" and _state(store, "g") is None
+        assert store.get_session("gone") is None
+        texts = {hit.snippet for hit in store.search("words OR alpha OR gamma", 10)}
+        assert texts == {"alpha one", "gamma two", "gamma three"}
+        assert store.get_session("c").event_count == 2
+
+
+def test_a_part_finding_its_files_state_moved_writes_nothing(tmp_path):
+    with SqliteStore(str(tmp_path / "s.db"), keep_secrets=True) as store:
+        store.set_import_state("tool", "f", "another import's")
+        done = store.import_many(
+            [
+                ImportPart(
+                    _events("mine"), session=_session("a"), states=[("tool", "f", "1")], expect=None
+                ),
+                ImportPart((), states=[("tool", "f", "2")], expect="1"),
+                ImportPart(
+                    _events("other file"), session=_session("b"), states=[("tool", "h", "1")]
+                ),
+            ]
+        )
+
+        assert [d.problem for d in done] == ["moved", "moved", None]
+        assert _state(store, "f") == "another import's" and _state(store, "h") == "1"
+        assert store.get_session("a") is None and store.search("mine", 5) == []
+        assert [hit.snippet for hit in store.search("other", 5)] == ["other file"]
+
+
+def test_each_part_checks_the_state_the_parts_before_it_left(tmp_path):
+    with SqliteStore(str(tmp_path / "s.db"), keep_secrets=True) as store:
+        store.set_import_state("tool", "f", "0")
+        done = store.import_many(
+            [  # each expects what the one before it leaves, the first nothing: not so
+                ImportPart(
+                    _events("one"), session=_session("a"), states=[("tool", "f", "1")], expect=None
+                ),
+                ImportPart(
+                    _events("two"), session=_session("b"), states=[("tool", "f", "2")], expect="1"
+                ),
+            ]
+        )
+        assert [d.problem for d in done] == ["moved", "moved"]
+        assert _state(store, "f") == "0" and store.get_session("a") is None
+
+        done = store.import_many(
+            [
+                ImportPart(
+                    _events("one"), session=_session("a"), states=[("tool", "f", "1")], expect="0"
+                ),
+                ImportPart(
+                    _events("two"), session=_session("b"), states=[("tool", "f", "2")], expect="1"
+                ),
+                ImportPart(
+                    _events("x"), session=_session("x"), states=[("tool", "f", "9")], expect="1"
+                ),
+                ImportPart(
+                    _events("three"),
+                    session=_session("c"),
+                    states=[("tool", "f", "3"), ("tool", "title c", "C")],
+                    expect="2",
+                ),
+            ]
+        )
+        assert [d.problem for d in done] == [None, None, "moved", None]
+        assert _state(store, "f") == "3" and _state(store, "title c") == "C"
+        assert store.get_session("x") is None
+        assert [store.get_session(u).event_count for u in "abc"] == [1, 1, 1]
