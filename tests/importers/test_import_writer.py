@@ -13,7 +13,7 @@ import pytest
 from sessiond.importers import claude_code, writer
 from sessiond.importers.run import run_import
 from sessiond.store import open_store
-from support.importing import everything, kinds_texts, sessions
+from support.importing import Died, PartByPart, everything, kinds_texts, sessions
 
 
 class Killed(Exception):
@@ -63,6 +63,63 @@ def test_an_import_killed_between_any_two_batches_ends_the_same_when_run_again(
             assert everything(store) == expected, f"killed after {commits} commits"
             assert run_import(store, "claude-code", [projects]).events_added == 0
     assert kills >= 10
+
+
+def test_an_import_killed_between_any_two_parts_of_a_store_committing_each_alone(
+    tmp_path, copy, monkeypatch
+):
+    """The base class's `import_many` (PostgreSQL's) commits each session's
+    part on its own: each part's state must hold should the process die
+    right after it."""
+    monkeypatch.setattr(claude_code, "MARK_EVERY", 1)
+    monkeypatch.setattr(writer, "BATCH_EVENTS", 3)
+    projects = copy("claude-code") / "projects"
+    with open_store(str(tmp_path / "whole.db")) as whole:
+        run_import(PartByPart(whole), "claude-code", [projects])
+        expected = everything(whole)
+
+    kills = 0
+    for parts in range(200):
+        with open_store(str(tmp_path / f"killed-{parts}.db")) as store:
+            try:
+                run_import(PartByPart(store, parts), "claude-code", [projects])
+            except Died:
+                kills += 1
+            else:
+                break
+            run_import(PartByPart(store), "claude-code", [projects])
+            assert everything(store) == expected, f"killed after {parts} parts"
+            assert run_import(store, "claude-code", [projects]).events_added == 0
+    assert kills >= 10
+
+
+@pytest.mark.parametrize("each_alone", [False, True], ids=["one-transaction", "part-by-part"])
+def test_a_session_purged_amid_others_of_one_file_does_not_hold_them_back(
+    store, tmp_path, each_alone
+):
+    """A file holding many sessions (another sessiond's database, llm's,
+    Cursor's): one of them emptied from the trash here is left out, and the
+    others' new events still come (they were lost, on every import, when the
+    purged one's part was refused before theirs)."""
+    other = tmp_path / "laptop.db"
+    with open_store(str(other)) as laptop:
+        ids = [laptop.start_session("chat", ulid=f"01S{i}").id for i in range(3)]
+        laptop.append_many([(sid, "prompt", f"first {sid}") for sid in ids])
+    into = PartByPart(store) if each_alone else store
+    run_import(into, "sessiond", [other])
+    middle = store.get_session("01S1")
+    store.delete_session(middle.id)
+    store.purge([middle.id])
+    with open_store(str(other)) as laptop:
+        laptop.append_many([(sid, "prompt", f"second {sid}") for sid in ids])
+
+    again = run_import(into, "sessiond", [other])
+
+    assert again.events_added == 2 and store.get_session("01S1") is None
+    assert [store.get_session(f"01S{i}").event_count for i in (0, 2)] == [2, 2]
+    assert "removed for good earlier" in again.render()
+    assert "at the same time" not in again.render()
+    assert run_import(into, "sessiond", [other]).events_added == 0
 
 
 def test_texts_over_the_stores_limit_are_cut_and_bad_characters_replaced(tmp_path):

@@ -125,3 +125,38 @@ def read_items(name: str, paths: list[Path]) -> tuple[dict[str, Any], dict[str, 
                 found[item.session.ulid] = item.session
                 events.setdefault(item.session.ulid, []).extend(item.events)
     return found, events
+
+
+class PartByPart:
+    """A store whose `import_many` commits each part in its own transaction
+    (the base class's, PostgreSQL's), over an SQLite store; `parts` (when
+    given) parts later, the process dies (`Died`)."""
+
+    import_many_atomic = False
+
+    def __init__(self, store: Any, parts: int | None = None):
+        from sessiond.store.base import Derived
+
+        self._store = store
+        self.left = parts
+        self._derived = Derived
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def import_many(self, parts: Any) -> Any:
+        return self._derived.import_many(self, parts)  # type: ignore[arg-type]
+
+    def _states_alone(self, part: Any) -> None:
+        self._derived._states_alone(self, part)  # type: ignore[arg-type]
+
+    def _import_part(self, part: Any) -> Any:
+        if self.left is not None:
+            if self.left == 0:
+                raise Died
+            self.left -= 1
+        return self._derived._import_part(self, part)  # type: ignore[arg-type]
+
+
+class Died(Exception):
+    """Stands for the process dying: nothing after it runs."""

@@ -10,11 +10,15 @@ Events are stored in batches through `Store.import_many`: one transaction
 holds the parts of many sessions (the last parts of many small files go
 together: one fsync, not two per file), each part carrying its file's new
 state, so events and state never disagree, even when the process is killed
-between two transactions: `partial` then counts, per session, the events
-already committed past `reader` (the first ones the reader will yield again
-for it), and those are dropped on the next read. Importing the same files
-again adds nothing. A new session is created by its first part, in that
-part's transaction.
+between two transactions. A store that commits each part on its own
+(`import_many_atomic` false) is given, with each part but a file's last, the
+state before the batch and `partial`: per session, the events already
+committed past `reader` (the first ones the reader will yield again for
+it), dropped on the next read; one that commits them together, the file's
+final state with each. Importing the same files again adds nothing. A new
+session is created by its first part, in that part's transaction. A session
+purged (or gone) meanwhile is left out: its part writes the file's state
+alone, and the file is read on past it.
 
 Each part's state is written only if the file's state is still what this
 import read (compare and set, under the write lock): two imports of one file
@@ -325,17 +329,27 @@ class Writer:
                 known = self.known.get(ulid)
                 if known is not None and known.count > seen:
                     owed[ulid] = known.count - seen
-        final = _encode(stamp, reader, owed)
+        check = None
         if stamp is not None and batch.path is not None:
-            final = _encode(stamp, reader, owed, self.source.check(batch.path, reader))
+            check = self.source.check(batch.path, reader)
+        final = _encode(stamp, reader, owed, check)
         name = self.source.name
+        # A store that commits each part on its own needs each part's state
+        # right should the process die after it: the state the batch started
+        # from with the events committed past it, encoded once (a megabyte
+        # for Cursor's database), not once a part. One that commits them all
+        # together (SQLite) is given the file's final state with each: the
+        # first part checks that the file's state is still what this import
+        # left, the others find what it wrote.
+        atomic = self.store.import_many_atomic
+        started = _dumps(batch.reader) if len(groups) > 1 and not atomic else ""
         for i, (ulid, session, events) in enumerate(groups):
             known = self.known[ulid]
-            if i == len(groups) - 1:
+            if i == len(groups) - 1 or atomic:
                 state = final
             else:
                 committed[ulid] = committed.get(ulid, 0) + len(events)
-                state = _encode(None, batch.reader, committed)
+                state = _encode_with(None, started, committed)
             states = [(name, batch.key, state)]
             new = known.new if known.id is None else None
             if new is not None and new.title is not None:
@@ -436,11 +450,24 @@ def _encode(
     partial: dict[str, int],
     check: str | None = None,
 ) -> str:
-    state: dict[str, Any] = {"v": STATE_VERSION, "stamp": stamp, "reader": reader}
-    state["partial"] = partial
+    return _encode_with(stamp, _dumps(reader), partial, check)
+
+
+def _encode_with(
+    stamp: list[int] | None, reader: str, partial: dict[str, int], check: str | None = None
+) -> str:
+    """`_encode` with the reader's state already encoded (`_dumps`): the same
+    text as `json.dumps` of the whole state gives."""
+    parts = [f'{{"v":{STATE_VERSION},"stamp":{_dumps(stamp)},"reader":', reader]
+    parts.append(f',"partial":{_dumps(partial)}')
     if check is not None:
-        state["check"] = check
-    return json.dumps(state, separators=(",", ":"))
+        parts.append(f',"check":{_dumps(check)}')
+    parts.append("}")
+    return "".join(parts)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
 
 
 def _decode(raw: str | None) -> dict[str, Any] | None:

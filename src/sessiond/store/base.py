@@ -241,20 +241,37 @@ class Derived:
     def count(self, session_id: int) -> int:
         return self.session_by_id(session_id).event_count
 
+    #: Whether `import_many` commits all its parts in one transaction (see
+    #: SqliteStore); here each part is its own.
+    import_many_atomic = False
+
     def import_many(self, parts: Sequence[ImportPart]) -> list[ImportDone]:
         """The parts in order, each on its own (a store that can, in one
-        transaction: see SqliteStore)."""
+        transaction: see SqliteStore). A part whose session was purged or is
+        gone still writes its states (its file is read on past the session,
+        whose events are left out for good); one whose state moved, nothing."""
         done: list[ImportDone] = []
         for part in parts:
             try:
                 done.append(self._import_part(part))
             except StateMoved:
                 done.append(ImportDone(None, problem="moved"))
-            except Purged:
-                done.append(ImportDone(None, problem="purged"))
-            except SessionNotFound:
-                done.append(ImportDone(None, problem="gone"))
+            except (Purged, SessionNotFound) as exc:
+                problem = "purged" if isinstance(exc, Purged) else "gone"
+                try:
+                    self._states_alone(part)
+                except StateMoved:
+                    problem = "moved"
+                done.append(ImportDone(None, problem=problem))
         return done
+
+    def _states_alone(self, part: ImportPart) -> None:
+        store: Any = self
+        states = list(part.states)
+        if states:
+            store.set_import_state(*states[0], expect=part.expect)
+        for state in states[1:]:
+            store.set_import_state(*state)
 
     def _import_part(self, part: ImportPart) -> ImportDone:
         store: Any = self
@@ -262,13 +279,15 @@ class Derived:
         session_id = part.session_id
         states = list(part.states)
         if session_id is None and part.session is None:  # the file's state alone
-            if states:
-                store.set_import_state(*states[0], expect=part.expect)
-            for state in states[1:]:
-                store.set_import_state(*state)
+            self._states_alone(part)
             return ImportDone(None)
         if session_id is None:
             assert part.session is not None
+            # Not even the session when another import has the file (its
+            # events' transaction checks again).
+            moved = states and part.expect != ANY_STATE
+            if moved and store.get_import_state(*states[0][:2]) != part.expect:
+                raise StateMoved(f"another import committed {states[0][1]} first")
             stored, created = store.import_session(part.session)
             session_id = stored.id
         count = (
@@ -507,11 +526,18 @@ class Store(Protocol):
         """The same over titles, previews, milestone values and engine URLs."""
         ...
 
+    #: Whether `import_many` commits all its parts in one transaction (True)
+    #: or each part in its own (False: a part's states must then be right on
+    #: their own, should the process die before the next part).
+    import_many_atomic: bool
+
     def import_many(self, parts: Sequence[ImportPart]) -> list[ImportDone]:
-        """Import several sessions' events (and their files' states) in one
-        transaction: `ImportPart` says what each is, `ImportDone` what became
-        of it. A part refused for its own reason (the state moved, the
-        session purged or gone) is skipped, the others written."""
+        """Import several sessions' events (and their files' states): `ImportPart`
+        says what each is, `ImportDone` what became of it. A part refused for
+        its own reason is skipped, the others written: one whose file's state
+        moved writes nothing; one whose session was purged or is gone still
+        writes its states (its file is read on past that session, whose
+        events are left out for good)."""
         ...
 
     def get_import_state(self, source: str, key: str) -> str | None:

@@ -93,6 +93,8 @@ MEMORY = ":memory:"
 class SqliteStore(Derived):
     """An open sessiond database file. Not thread-safe: use it from one thread."""
 
+    import_many_atomic = True  # one transaction for all its parts
+
     def __init__(
         self,
         path: str,

@@ -353,8 +353,6 @@ def import_session(conn: sqlite3.Connection, session: ImportedSession) -> bool:
     return False
 
 
-_PROBLEMS = {StateMoved: "moved", Purged: "purged", SessionNotFound: "gone"}
-
 #: Import-state rows an `import_parts` transaction has written so far, by
 #: (source, key): read from here, not from the table, by its later parts.
 States = dict[tuple[str, str], str]
@@ -379,56 +377,59 @@ def import_parts(conn: sqlite3.Connection, parts: Sequence[ImportPart]) -> list[
 
 
 def import_part(conn: sqlite3.Connection, part: ImportPart, written: States) -> ImportDone:
-    """One part of `import_many`, inside its transaction. A part refused for
-    its own reason (its file's state moved, its session purged or gone)
-    writes nothing: every reason is found before the part's first write
-    (no savepoint: at each one FTS5 writes out the terms it holds, which
-    made an import of many small parts a third slower)."""
-    try:
-        states = list(part.states)
-        if states:
+    """One part of `import_many`, inside its transaction. A part whose file's
+    state moved writes nothing; one whose session was purged or is gone
+    writes its states alone (its file is read on past that session, whose
+    events are left out for good). Each reason is found before the part's
+    first write, so there is nothing to undo (no savepoint: at each one FTS5
+    writes out the terms it holds, which made an import of many small parts
+    a third slower)."""
+    states = list(part.states)
+    if states:
+        try:
             check_state(conn, states[0][0], states[0][1], part.expect, written)
-        created = False
-        session_id = part.session_id
-        if session_id is None and part.session is None:  # the file's state alone
-            for source, key, state in states:
-                written[source, key] = state
-            return ImportDone(None)
-        if session_id is None:
-            assert part.session is not None
-            session = part.session
-            if (
-                session.parent_ulid is not None
-                and not conn.execute(
-                    "SELECT 1 FROM sessions WHERE ulid = ?", (session.parent_ulid,)
-                ).fetchone()
-            ):
-                session = attrs.evolve(session, parent_ulid=None)
-            created = import_session(conn, session)  # Purged before it writes
-            session_id = conn.execute(
-                "SELECT id FROM sessions WHERE ulid = ?", (session.ulid,)
-            ).fetchone()[0]
-        if part.events:
-            # SessionNotFound (a session id no longer stored) before it writes.
-            count = import_events(conn, session_id, part.events, part.ended_at)
-        else:
-            row = conn.execute(
-                "SELECT event_count FROM sessions WHERE id = ?", (session_id,)
+        except StateMoved:
+            return ImportDone(None, problem="moved")
+    done = ImportDone(None)
+    if part.session_id is not None or part.session is not None:
+        try:
+            done = _import_session_part(conn, part)
+        except Purged:
+            done = ImportDone(None, problem="purged")
+        except SessionNotFound:
+            done = ImportDone(None, problem="gone")
+    for source, key, state in states:
+        written[source, key] = state
+    return done
+
+
+def _import_session_part(conn: sqlite3.Connection, part: ImportPart) -> ImportDone:
+    created = False
+    session_id = part.session_id
+    if session_id is None:
+        assert part.session is not None
+        session = part.session
+        if (
+            session.parent_ulid is not None
+            and not conn.execute(
+                "SELECT 1 FROM sessions WHERE ulid = ?", (session.parent_ulid,)
             ).fetchone()
-            if row is None:
-                raise SessionNotFound(f"no session has the id {session_id}")
-            count = row[0]
-        for source, key, state in states:
-            written[source, key] = state
-    except (StateMoved, Purged, SessionNotFound) as exc:
-        problem = (
-            "moved"
-            if isinstance(exc, StateMoved)
-            else "purged"
-            if isinstance(exc, Purged)
-            else "gone"
-        )
-        return ImportDone(None, problem=problem)
+        ):
+            session = attrs.evolve(session, parent_ulid=None)
+        created = import_session(conn, session)  # Purged before it writes
+        session_id = conn.execute(
+            "SELECT id FROM sessions WHERE ulid = ?", (session.ulid,)
+        ).fetchone()[0]
+    if part.events:
+        # SessionNotFound (a session id no longer stored) before it writes.
+        count = import_events(conn, session_id, part.events, part.ended_at)
+    else:
+        row = conn.execute(
+            "SELECT event_count FROM sessions WHERE id = ?", (session_id,)
+        ).fetchone()
+        if row is None:
+            raise SessionNotFound(f"no session has the id {session_id}")
+        count = row[0]
     return ImportDone(session_id, int(count), created)
 
 
