@@ -19,6 +19,9 @@ from sessiond.daemon.engine import chat_model
 from support.chatting import chat, clean_env, history, wire
 from support.engine import FakeOpenAI, Reply
 
+# slow: a real terminal (pty or tmux) and a daemon per test; out of the fast loop.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def db(tmp_path: Path) -> str:

@@ -84,6 +84,9 @@ import sys, time
 from sessiond.store import SqliteStore
 from sessiond.store.sqlite.migrations import MIGRATIONS, Migration
 
+# slow: kills, floods and broken files, a process each; out of the fast loop.
+pytestmark = pytest.mark.slow
+
 target, kill_at = int(sys.argv[2]), int(sys.argv[3])
 
 def step(n):

@@ -32,6 +32,9 @@ from sessiond.store import SqliteStore as Store
 from sessiond.wire.framing import FrameDecoder, FramingError, Oversize, encode_frame
 from sessiond.wire.methods import structure_params
 
+# slow: many processes and thousands of requests; out of the fast loop.
+pytestmark = pytest.mark.slow
+
 json_scalars = st.one_of(
     st.none(),
     st.booleans(),
