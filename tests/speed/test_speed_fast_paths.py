@@ -52,6 +52,28 @@ append_params = st.one_of(
             "sessionId": st.one_of(st.integers(min_value=-3, max_value=2**64), json_values),
             "kind": st.one_of(st.sampled_from(EVENT_KINDS), json_values),
             "text": st.one_of(st.text(max_size=20), json_values),
+            "meta": st.one_of(
+                json_values,
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "model": st.one_of(st.text(max_size=5), json_scalars),
+                        "usage": st.one_of(
+                            json_values,
+                            st.fixed_dictionaries(
+                                {},
+                                optional={
+                                    "inputTokens": json_scalars,
+                                    "outputTokens": json_scalars,
+                                },
+                            ),
+                        ),
+                        "tool": json_scalars,
+                        "isError": json_scalars,
+                        "other": json_scalars,
+                    },
+                ),
+            ),
             "extra": json_values,
         },
     ),
@@ -65,7 +87,7 @@ def test_plain_append_accepts_exactly_what_the_wire_converter_accepts(params: An
     except InvalidParams:
         assert plain_append(params) is None
     else:
-        assert plain_append(params) == (typed.session_id, typed.kind, typed.text)
+        assert plain_append(params) == (typed.session_id, typed.kind, typed.text, typed.meta)
 
 
 def test_plain_append_spot_checks() -> None:
