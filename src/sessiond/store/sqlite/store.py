@@ -26,6 +26,7 @@ import logging
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import attrs
 
@@ -433,10 +434,14 @@ class SqliteStore(Derived):
         try:
             with self._write() as conn:
                 sums = Sums()
+                opened: dict[int, list[Any]] = {}
                 for index in pending:
                     item = items[index]
                     meta = item[3] if len(item) > 3 else None
-                    outcomes[index] = writes.append_one(conn, item[0], item[1], item[2], meta, sums)
+                    outcomes[index] = writes.append_one(
+                        conn, item[0], item[1], item[2], meta, sums, opened
+                    )
+                writes.write_counts(conn, opened)
                 writes.write_sums(conn, sums)
         except StorageError as exc:
             for index in pending:
