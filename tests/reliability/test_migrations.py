@@ -18,6 +18,9 @@ import pytest
 from sessiond.store.sqlite.migrations import APPLICATION_ID, LATEST_VERSION, MIGRATIONS
 from support.daemon import TIMEOUT, connect, integrity, snapshot, started
 
+# slow: kills, floods and broken files, a process each; out of the fast loop.
+pytestmark = pytest.mark.slow
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -83,9 +86,6 @@ MIGRATE = """
 import sys, time
 from sessiond.store import SqliteStore
 from sessiond.store.sqlite.migrations import MIGRATIONS, Migration
-
-# slow: kills, floods and broken files, a process each; out of the fast loop.
-pytestmark = pytest.mark.slow
 
 target, kill_at = int(sys.argv[2]), int(sys.argv[3])
 
