@@ -226,3 +226,33 @@ def test_a_read_sees_one_snapshot(pg, postgres_url):
         other.close()
     assert [f.session.id for f in found] == [s.id] and not relaxed
     assert store.find("kettle teapot", 5)[0] == []
+
+
+def test_long_queries_asked_in_parts_find_what_the_whole_finds(pg, postgres_url, monkeypatch):
+    """A query of many groups asks the index for the rarest two and checks
+    the rest on its rows; left-out words are checked, never asked: the
+    same hits as the whole query asked of the index at once."""
+    import random
+
+    from sessiond.store.postgres import plan
+
+    rng = random.Random(5)
+    vocabulary = [f"{a}{b}x" for a in "abcdefgh" for b in "klmnop"]
+    s = pg.start_session("t")
+    texts = [" ".join(rng.choices(vocabulary, k=rng.randint(3, 25))) for _ in range(1500)]
+    pg.append_many([(s.id, "prompt", text) for text in texts])
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("ANALYZE events")  # the statistics the parts are chosen by
+    queries = [
+        " ".join(rng.sample(vocabulary, 3)),
+        " ".join(w[:1] + "*" for w in rng.sample(vocabulary, 5)),
+        "ak* -bkx -" + " -".join(rng.sample(vocabulary, 20)),
+        f"{vocabulary[0]} OR {vocabulary[1]} cl* dm* -en* -fo*",
+        " ".join(f'"{a} {b}"' for a, b in zip(vocabulary[:6], vocabulary[6:12], strict=True)),
+    ]
+    parted = {q: [(h.seq, h.snippet) for h in pg.search(q, 50)] for q in queries}
+    assert any(parted.values())  # the queries find something
+    monkeypatch.setattr(plan, "DRIVERS", 1000)
+    monkeypatch.setattr(plan, "_KEPT", type(plan._KEPT)())
+    for q in queries:
+        assert [(h.seq, h.snippet) for h in pg.search(q, 50)] == parted[q], q

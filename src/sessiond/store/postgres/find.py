@@ -41,6 +41,8 @@ class PostgresFind:
         self.conn = conn
         self._unaccent = unaccent
         self._tsqueries = tsqueries
+        self._matches: dict[tuple[Term, int], list[Match]] = {}
+        self._titles: dict[Term, set[int]] = {}
         sql, params = session_filter(
             maybe_to_db(project), maybe_to_db(source), "%s", project_column=PROJECT
         )
@@ -66,6 +68,14 @@ class PostgresFind:
         return found
 
     def term_matches(self, term: Term, limit: int) -> list[Match]:
+        # A query may name a word many times (`the the the`): read it once.
+        key = (term, limit)
+        found = self._matches.get(key)
+        if found is None:
+            found = self._matches[key] = self._term_matches(term, limit)
+        return found
+
+    def _term_matches(self, term: Term, limit: int) -> list[Match]:
         tsquery = self._tsquery(term)
         if not tsquery:
             return []
@@ -81,6 +91,12 @@ class PostgresFind:
         return [Match(row[0], row[1], row[2]) for row in rows]
 
     def title_matches(self, term: Term) -> set[int]:
+        found = self._titles.get(term)
+        if found is None:
+            found = self._titles[term] = self._title_matches(term)
+        return found
+
+    def _title_matches(self, term: Term) -> set[int]:
         tsquery = self._tsquery(term)
         if not tsquery:
             return set()

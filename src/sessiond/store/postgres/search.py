@@ -28,9 +28,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from sessiond.models import Hit
 from sessiond.store.checks import WINDOW, storable
 from sessiond.store.cjk import has_cjk, query_words
+from sessiond.store.postgres.plan import plan
 from sessiond.store.postgres.rows import (
     PROJECT,
     SESSION_FIELDS,
@@ -81,25 +84,48 @@ def term_queries(conn: Connection, unaccent: str, terms: Sequence[Term]) -> list
     return list(row[0])
 
 
-def to_tsquery(query: Query, texts: dict[Term, str]) -> str | None:
-    """The tsquery of the whole query, written from the terms' own (as
-    PostgreSQL wrote them, each in parentheses) with `&`, `|` and `!`, flat:
-    groups and exclusions side by side, never nested in each other. None
-    when some group has no term left (nothing can match)."""
-    parts: list[str] = []
+@attrs.frozen
+class Compiled:
+    """A query as tsqueries (texts PostgreSQL wrote, to bind as `::tsquery`).
+
+    `groups`: each group of the query once, its terms OR-ed; `exclude`: the
+    terms left out, OR-ed (None without). An event matches when it holds
+    every group and none of `exclude`.
+    """
+
+    groups: tuple[str, ...]
+    exclude: str | None
+
+    @property
+    def positive(self) -> str:
+        return " & ".join(self.groups)
+
+    @property
+    def whole(self) -> str:
+        """The whole query in one tsquery, flat (for ts_rank)."""
+        if self.exclude is None:
+            return self.positive
+        return f"{self.positive} & !({self.exclude})"
+
+
+def to_tsquery(query: Query, texts: dict[Term, str]) -> Compiled | None:
+    """The query's tsqueries, written from the terms' own (each in
+    parentheses) with `&`, `|` and `!`, flat: groups side by side, each
+    once (`a a a` is `a`), never nested in each other. None when some
+    group has no term left (nothing can match)."""
+    groups: dict[str, None] = {}
     for group in query.groups:
-        kept = list(dict.fromkeys(texts[term] for term in group if texts[term]))
+        kept = sorted({texts[term] for term in group if texts[term]})
         if not kept:
             return None
-        parts.append("(" + " | ".join(f"({text})" for text in kept) + ")")
-    for text in dict.fromkeys(texts[term] for term in query.exclude):
-        if text:
-            parts.append(f"!({text})")
-    return " & ".join(parts)
+        groups["(" + " | ".join(f"({text})" for text in kept) + ")"] = None
+    left_out = sorted({texts[term] for term in query.exclude if texts[term]})
+    exclude = " | ".join(f"({text})" for text in left_out) or None
+    return Compiled(tuple(groups), exclude)
 
 
-def compile_query(conn: Connection, unaccent: str, query: Query) -> str | None:
-    """The query's tsquery text (to bind as `%s::tsquery`), or None."""
+def compile_query(conn: Connection, unaccent: str, query: Query) -> Compiled | None:
+    """The query's tsqueries, or None when nothing can match."""
     terms = list(dict.fromkeys((*query.terms, *query.exclude)))
     texts = dict(zip(terms, term_queries(conn, unaccent, terms), strict=True))
     return to_tsquery(query, texts)
@@ -147,20 +173,21 @@ def search(
     query = parse(text)
     if limit == 0 or kinds == [] or (session_id is not None and not storable(session_id)):
         return []
-    match = compile_query(conn, unaccent, query)
-    if match is None:
+    compiled = compile_query(conn, unaccent, query)
+    if compiled is None:
         return []
+    match, match_params = plan(conn, compiled)
     where, params = _filters(session_id, kinds, since, until, project, source)
     # Planned with the values (prepare=False): a rare word and a common one
     # want different plans (the GIN index, or the newest events first).
     rows = conn.execute(
         f"WITH m AS (SELECT e.id FROM events AS e JOIN sessions AS s ON s.id = e.session_id"
-        f" WHERE e.tsv @@ %s::tsquery AND {where} ORDER BY e.id DESC LIMIT {WINDOW})"
+        f" WHERE {match} AND {where} ORDER BY e.id DESC LIMIT {WINDOW})"
         f" SELECT {SESSION_FIELDS}, e.seq, e.kind, e.created_at, e.text"
         " FROM m JOIN events AS e ON e.id = m.id JOIN sessions AS s ON s.id = e.session_id"
         " LEFT JOIN sessions AS p ON p.id = s.parent_id"
         " ORDER BY ts_rank(e.tsv, %s::tsquery, 16) DESC, e.created_at DESC, e.id DESC LIMIT %s",
-        [match, *params, match, limit],
+        [*match_params, *params, compiled.whole, limit],
         prepare=False,
     ).fetchall()
     hits = []
