@@ -87,7 +87,16 @@ def tokenizer_file() -> str:
 class Embedder:
     """The model, loaded once. `embed` is safe to call from several threads."""
 
-    def __init__(self, tokens: int = TOKENS, threads: int = 1) -> None:
+    def __init__(
+        self,
+        tokens: int = TOKENS,
+        threads: int = 1,
+        *,
+        other: tuple[str, str, str | None] | None = None,
+    ) -> None:
+        """`other`: another model of the same tokenizer (path, sha256, the
+        output holding the hidden states), for comparing models
+        (bench/semantic.py); the pinned one by default."""
         # The tokenizer's own thread pool is not wanted: batches are small.
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         try:
@@ -98,7 +107,8 @@ class Embedder:
             raise ModelError(
                 "search by meaning needs the extra: pip install 'sessiond[semantic]'"
             ) from None
-        model = _checked(model_file(), MODEL_SHA256, "embedding model")
+        path, checksum, self._output = other or (model_file(), MODEL_SHA256, None)
+        model = _checked(path, checksum, "embedding model")
         vocab = _checked(tokenizer_file(), TOKENIZER_SHA256, "tokenizer")
         self.tokens = tokens
         self._np: Any = numpy
@@ -149,7 +159,8 @@ class Embedder:
         feed = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feed["token_type_ids"] = np.zeros_like(ids)
-        hidden = self._session.run(None, feed)[0]
+        wanted = None if self._output is None else [self._output]
+        hidden = self._session.run(wanted, feed)[0]
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
