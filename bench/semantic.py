@@ -206,9 +206,7 @@ def compare_models(tmp: str, other: tuple[str, str] | None, sample: int) -> dict
                 top = np.argsort(-sims)[: hybrid.NEAREST]
                 near = [(int(ids[i]), float(sims[i])) for i in top]
                 meant = store.find_near(near, hybrid.POOL, query=q["q"])
-                fused = (
-                    words if hybrid.operators(q["q"]) else hybrid.fuse(words, relaxed, meant, 20)
-                )
+                fused = hybrid.fuse(words, relaxed, meant, 20)
                 asked[q["q"]] = ([r.session.ulid for r in fused], relaxed)
             from bench.relevance import run as rel
 
@@ -325,7 +323,7 @@ def finds(db: str, n: int, rounds: int) -> dict[str, Any]:
         t0 = time.perf_counter()
         peer.call("session/find", {"query": "warm the model and the bits", "limit": 20})
         out["first_hybrid_s"] = time.perf_counter() - t0
-        for key, q in queries.items():
+        for key in queries:
             for mode in ("hybrid", "words"):
                 times[f"{mode}: {key}"] = []
         for _ in range(rounds):

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from bench.relevance.words import content_words, stem
+
 from sessiond.models import Found, Session
 from sessiond.semantic import hybrid, indexing, model
 from sessiond.store import SqliteStore
@@ -49,21 +49,6 @@ def test_a_relaxed_words_ranking_does_not_drown_the_meaning() -> None:
     assert strict[0] == 1
 
 
-@pytest.mark.parametrize(
-    ("query", "exact"),
-    [
-        ('"git reset" soft', True),
-        ("migrat*", True),
-        ("commit -amend", True),
-        ("rebase OR merge", True),
-        ("pg_dump keeps failing", False),
-        ("the bug with dates", False),
-    ],
-)
-def test_operators_ask_for_words_alone(query: str, exact: bool) -> None:
-    assert hybrid.operators(query) is exact
-
-
 def test_the_paraphrases_share_no_word_with_their_session() -> None:
     for question, answer in PARAPHRASES.items():
         text = " ".join(t for _, t in SESSIONS[answer])
@@ -103,8 +88,13 @@ def test_filters_and_operators_hold_with_meaning(indexed) -> None:
     store, names = indexed
     results, _ = hybrid.find(store, "the bug with clocks", 5, project="/p/css-layout")
     assert {r.session.id for r in results} <= {names["css-layout"]}
-    results, _ = hybrid.find(store, '"sidebar overlaps"', 5)
-    assert [r.session.id for r in results] == [names["css-layout"]]
+    # Operators shape the words' half; the meaning reads the question as written.
+    results, relaxed = hybrid.find(store, '"sidebar overlaps" -autovacuum', 5)
+    assert not relaxed and results[0].session.id == names["css-layout"]
+    results, _ = hybrid.find(store, "the bug with clocks being off -hour", 5)
+    assert results[0].session.id == names["timezones"]
+    words, _ = hybrid.find(store, "the bug with clocks being off -hour", 5, words=True)
+    assert names["timezones"] not in [r.session.id for r in words]
 
 
 def test_a_store_without_vectors_is_answered_by_words(tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ from urllib.parse import quote
 
 from sessiond.importers.base import SourceUnreadable
 
-
 #: The longest string or blob read from another program's SQLite file.
 MAX_VALUE_BYTES = 64 << 20
 
