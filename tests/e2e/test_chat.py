@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sessiond.cli.chat.daemon_client import Client, daemon_command
+from sessiond.cli.chat.daemon_client import Client
+from support.chatting import SESSIOND, chat, clean_env, history
 from support.engine import RATE_LIMITED, Fail, FakeOpenAI, Reply
 from support.terminal import Terminal
-
-SESSIOND = [sys.executable, "-m", "sessiond"]
 
 
 @pytest.fixture
@@ -42,44 +40,19 @@ def terminal(db: str) -> Any:
         t.close()
 
 
-def chat(db: str, stdin: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*SESSIOND, "chat", "--db", db, *extra],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={k: v for k, v in os.environ.items() if not k.startswith("SESSIOND_ENGINE")},
-    )
-
-
-def history(db: str) -> list[tuple[dict[str, Any], list[tuple[str, str]]]]:
-    """Every session, oldest first, with its events (kind, text): read over the wire."""
-    if not os.path.exists(db):
-        return []
-    client = Client(daemon_command(db))
-    try:
-        client.initialize("test")
-        sessions = client.request("session/list", {"limit": 100})["sessions"]
-        out = []
-        for s in reversed(sessions):
-            events = client.request("session/events", {"sessionId": s["id"], "limit": 100})
-            out.append((s, [(e["kind"], e["text"]) for e in events["events"]]))
-        return out
-    finally:
-        client.close()
-
-
 # At a terminal.
 
 
-def test_ctrl_c_at_the_prompt_leaves_cleanly_and_ends_the_session(db, terminal):
+def test_ctrl_c_at_an_empty_prompt_says_how_to_leave_and_quit_ends_the_session(db, terminal):
     t = terminal()
     t.at_prompt()
     t.type(b"a line before leaving\r")
     t.expect("started")
     t.at_prompt()
     t.type(b"\x03")
+    t.expect("(to leave, press Ctrl-D or type /quit)")
+    t.at_prompt()
+    t.type(b"/quit\r")
     assert t.wait() == 0
     assert "Traceback" not in t.screen and "KeyboardInterrupt" not in t.screen
     [(session, events)] = history(db)
@@ -94,7 +67,7 @@ def test_a_chat_that_records_nothing_leaves_no_session(db, terminal):
     t.type(b"/help\r")
     t.expect("/continue ULID")
     t.at_prompt()
-    t.type(b"\x03")
+    t.type(b"\x04")
     assert t.wait() == 0
     assert "started" not in t.screen
     assert history(db) == []
@@ -207,7 +180,7 @@ KEY = "sk-proj-E2E0123456789abcdefSECRETKEY"
 
 @pytest.fixture(scope="module")
 def chat_send_served() -> bool:
-    client = Client(daemon_command(":memory:"))
+    client = Client.spawn(":memory:")
     try:
         client.initialize("probe")
         return bool(client.capabilities.get("chat"))
@@ -296,7 +269,7 @@ def test_an_engine_error_is_one_line_and_the_chat_goes_on(db, engine):
         capture_output=True,
         text=True,
         timeout=60,
-        env={**os.environ, "SESSIOND_ENGINE_API_KEY": KEY},
+        env=clean_env(SESSIOND_ENGINE_API_KEY=KEY),
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
@@ -312,3 +285,20 @@ def test_an_engine_error_is_one_line_and_the_chat_goes_on(db, engine):
     assert all(KEY not in text for _, text in events)
     for path in Path(db).parent.iterdir():
         assert KEY.encode() not in path.read_bytes(), path
+
+
+def test_continue_ulid_on_the_command_line_continues_that_session_not_the_last(db):
+    # What `sessiond resume` runs for a session held in `sessiond chat`.
+    chat(db, "older turn\n")
+    chat(db, "newer turn\n")
+    (older, _), (newer, _) = history(db)
+    done = chat(db, "goes on\n", "--continue", older["ulid"][:12].lower())
+    assert done.returncode == 0, done.stderr
+    assert f"continuing {older['ulid']}" in done.stdout
+    *_, (child, events) = history(db)
+    assert child["parentUlid"] == older["ulid"] != newer["ulid"]
+    assert events == [("prompt", "goes on")]
+    bad = chat(db, "fresh\n", "--continue", "NOPE")
+    assert "no session's ULID is or starts with 'NOPE'" in bad.stderr
+    *_, (fresh, events) = history(db)
+    assert fresh["parentUlid"] is None and events == [("prompt", "fresh")]

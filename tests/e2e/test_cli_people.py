@@ -149,6 +149,15 @@ def test_rename_takes_a_title_of_several_words(db):
     assert ok(db, "rename", ulid, "").strip() == f"{ulid}: hello"
 
 
+@pytest.mark.parametrize("verb", ["show", "resume", "rm", "export"])
+def test_after_dashes_a_word_like_an_option_is_a_ulid(db, verb):
+    start(db, ("prompt", "hello"))
+    done = run(verb, "--db", db, "--", "-h")
+    assert done.returncode == 3, done.stdout  # not the help page
+    assert "no session's ULID is or starts with '-h'" in done.stderr
+    assert "usage:" not in done.stdout + done.stderr
+
+
 # Short ULIDs, plurals, hints
 
 

@@ -5,18 +5,15 @@ sub-agents two levels deep.
 
 tmux draws what the command prints as a terminal would; `capture-pane -J`
 joins the lines the terminal wrapped, so a table that wrapped reads back
-with fewer lines joined than drawn. The screen is polled for the command's
-end, never waited on blind.
+with fewer lines joined than drawn. The pane (tests/support/tmux.py) is read
+again each time it changes until the command's exit status shows.
 """
 
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
-import subprocess
 import sys
-import time
 import uuid
 
 import pytest
@@ -25,12 +22,12 @@ from sessiond.models import Usage, make_meta
 from sessiond.render import cells
 from sessiond.store import open_store
 from sessiond.store.base import ImportedEvent, ImportedSession
+from support.tmux import Tmux
 
 pytestmark = pytest.mark.skipif(
     shutil.which("tmux") is None, reason="needs tmux (apt-get install tmux)"
 )
 
-DONE = "__sessiond_done__"
 LONG_TITLE = "Why does the write-ahead log keep growing while a reader holds the checkpoint " * 3
 WIDE_TITLE = "日本語のタイトルとても長いタイトルです、幅の広い文字で画面を超えるほど長い" * 2
 DEEP = "/home/someone/projects/clients/a-client-with-a-long-name/monorepo/services/billing-api"
@@ -115,53 +112,17 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> str:
     return path
 
 
-class Tmux:
-    """A tmux server of the test's own, one pane of a given size."""
-
-    def __init__(self, width: int) -> None:
-        self.socket = f"sessiond-cli-{uuid.uuid4().hex[:12]}"
-        self.width = width
-
-    def tmux(self, *args: str) -> str:
-        done = subprocess.run(
-            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=30
-        )
-        return done.stdout
-
-    def screen(self, join: bool = False) -> list[str]:
-        args = ["capture-pane", "-p", "-S", "-", "-t", "t"] + (["-J"] if join else [])
-        lines = self.tmux(*args).split("\n")
-        return lines[: max(i for i, line in enumerate(lines) if DONE in line)]
-
-    def run(self, *args: str) -> tuple[list[str], list[str]]:
-        """The lines `sessiond ARGS` drew, as drawn and with wrapped lines joined."""
-        env = " ".join(
-            f"{k}={shlex.quote(v)}" for k, v in os.environ.items() if k in ("PYTHONPATH", "HOME")
-        )
-        command = shlex.join([sys.executable, "-m", "sessiond", *args])
-        self.tmux(
-            "-u",
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            str(self.width),
-            "-y",
-            "50",
-            f"env -u COLUMNS -u LINES {env} LANG=C.UTF-8 {command}; echo {DONE}; exec sleep 600",
-        )
-        self.tmux("set-option", "-t", "t", "history-limit", "5000")
-        deadline = time.monotonic() + 60
-        while DONE not in self.tmux("capture-pane", "-p", "-S", "-", "-t", "t"):
-            assert time.monotonic() < deadline, self.tmux("capture-pane", "-p", "-t", "t")
-            time.sleep(0.05)  # a poll interval: the end is seen on screen
-        return self.screen(), self.screen(join=True)
-
-    def close(self) -> None:
-        self.tmux("kill-server")
+def drawn_by(width: int, args: list[str]) -> tuple[list[str], list[str]]:
+    """The lines `sessiond ARGS` drew in a pane `width` wide, as drawn and with
+    wrapped lines joined. COLUMNS and LINES are left out: pytest's workers set
+    them, and the command must read the terminal's own size."""
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    pane = Tmux([sys.executable, "-m", "sessiond", *args], {**env, "LANG": "C.UTF-8"}, width, 50)
+    try:
+        assert pane.exit_code(60) == 0, pane.screen
+        return pane.lines(join=False), pane.lines(join=True)
+    finally:
+        pane.close()
 
 
 COMMANDS = {
@@ -179,11 +140,7 @@ COMMANDS = {
 @pytest.mark.parametrize("width", [80, 120])
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_table_fits_without_wrapping(db: str, width: int, command: str) -> None:
-    tmux = Tmux(width)
-    try:
-        drawn, joined = tmux.run(*COMMANDS[command], "--db", db)
-    finally:
-        tmux.close()
+    drawn, joined = drawn_by(width, [*COMMANDS[command], "--db", db])
     shown = "\n".join(drawn)
     assert len(drawn) > 2, shown
     assert drawn == joined, f"a line wrapped at {width} columns:\n{shown}"

@@ -36,11 +36,16 @@ cmd("SessiondUse", "use", {
   complete = ulids,
   desc = "Write your turns to a live session (default: the one in view)",
 })
+cmd("SessiondResume", "resume", {
+  nargs = "?",
+  complete = ulids,
+  desc = "Reopen a session (default: the one in view) in the program it came from, in a terminal",
+})
 cmd("SessiondRefresh", "refresh", { nargs = 0, desc = "Refresh the sidebar and history buffers" })
 cmd("SessiondRestore", "restore", {
   nargs = "?",
   complete = function(lead)
-    return require("sessiond.manage").complete_trash(lead)
+    return require("sessiond.edits").complete_trash(lead)
   end,
   desc = "Bring a session back from the trash",
 })
@@ -60,7 +65,7 @@ end, {
   complete = function(lead, line)
     return require("sessiond.import").complete(lead, line)
   end,
-  desc = "Import another tool's history: claude-code, codex, llm, aider or sessiond",
+  desc = "Import another tool's history (the sources `sessiond import --list` names)",
 })
 
 -- `:edit sessiond://<ULID>` (and session restore) loads a history buffer.

@@ -3,7 +3,11 @@
 --   GET  /v1/models            -> {"object":"list","data":[{"id","object":"model",…}]}
 --   POST /v1/chat/completions  -> 200 text/event-stream, chunked: one
 --        `data: {chat.completion.chunk}\n\n` per piece (delta.role first, then
---        delta.content pieces, then finish_reason "stop"), then `data: [DONE]\n\n`.
+--        delta.content pieces, then finish_reason "stop"), then, when the request
+--        asks for it (`stream_options.include_usage`), one chunk with no choices
+--        and the request's `usage` (prompt_tokens, of which
+--        prompt_tokens_details.cached_tokens came from a cache, completion_tokens,
+--        total_tokens), then `data: [DONE]\n\n`.
 -- A reply can stop after some pieces and wait for E.release(), so a test can
 -- look at the screen while the reply is still streaming.
 local E = { requests = {}, holding = false }
@@ -38,7 +42,26 @@ local function respond(sock, status, ctype, body)
   end)
 end
 
-local function stream(sock, reply)
+-- The usage chunk OpenAI streams last when `stream_options.include_usage` is set.
+local function usage_event(u)
+  return "data: "
+    .. vim.json.encode({
+      id = "chatcmpl-nvim0001",
+      object = "chat.completion.chunk",
+      created = os.time(),
+      model = "nvim-test-model",
+      choices = {},
+      usage = {
+        prompt_tokens = u.prompt,
+        completion_tokens = u.completion,
+        total_tokens = u.prompt + u.completion,
+        prompt_tokens_details = { cached_tokens = u.cached or 0 },
+      },
+    })
+    .. "\n\n"
+end
+
+local function stream(sock, reply, wants_usage)
   sock:write(
     "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
       .. "Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
@@ -57,6 +80,9 @@ local function stream(sock, reply)
     end
     E.holding = false
     sock:write(chunk(event(vim.empty_dict(), "stop")))
+    if wants_usage and reply.usage then
+      sock:write(chunk(usage_event(reply.usage)))
+    end
     sock:write(chunk("data: [DONE]\n\n"))
     sock:write("0\r\n\r\n")
     sock:shutdown(function()
@@ -90,14 +116,16 @@ local function handle(sock, raw)
       })
     )
   elseif method == "POST" and path:find("/chat/completions$") then
-    stream(sock, E.reply)
+    local options = ok and type(decoded) == "table" and decoded.stream_options
+    stream(sock, E.reply, type(options) == "table" and options.include_usage == true)
   else
     respond(sock, "404 Not Found", "application/json", '{"error":{"message":"no such route"}}')
   end
   return true
 end
 
---- Starts serving; `reply` = { pieces = {…}, hold_after = n? } for every chat request.
+--- Starts serving; `reply` = { pieces = {…}, hold_after = n?, usage = { prompt, completion,
+--- cached? }? } for every chat request.
 function E.start(reply)
   E.reply = reply
   local server = vim.uv.new_tcp()

@@ -112,17 +112,30 @@ function H.other(db, ...)
   return vim.trim(res.stdout or "")
 end
 
--- Reads /proc rather than run pgrep (procps is not on every fresh machine): the
--- pid of a process whose command line holds `--db PATH`, or nil.
+-- Reads /proc rather than run pgrep (procps is not on every fresh machine).
+local function read_proc(pid, what)
+  local fh = io.open(("/proc/%s/%s"):format(pid, what), "rb")
+  if not fh then
+    return nil
+  end
+  local text = fh:read("*a") or ""
+  fh:close()
+  return text
+end
+H.read_proc = read_proc
+
+-- The pid of a sessiond process serving the database PATH, or nil. The plugin
+-- hands the database over in the environment (SESSIOND_DB), never on the
+-- command line, so it is looked for in /proc/PID/environ.
 function H.daemon_running(path)
   for _, f in ipairs(vim.fn.glob("/proc/[0-9]*/cmdline", false, true)) do
-    local fh = io.open(f, "rb")
-    local cmdline = fh and (fh:read("*a") or ""):gsub("%z", " ") or ""
-    if fh then
-      fh:close()
-    end
-    if cmdline:find("sessiond", 1, true) and cmdline:find("--db " .. path, 1, true) then
-      return tonumber(f:match("^/proc/(%d+)/"))
+    local pid = f:match("^/proc/(%d+)/")
+    local cmdline = (read_proc(pid, "cmdline") or ""):gsub("%z", " ")
+    if cmdline:find("sessiond", 1, true) and not cmdline:find("import", 1, true) then
+      local environ = "\0" .. (read_proc(pid, "environ") or "")
+      if environ:find("\0SESSIOND_DB=" .. path .. "\0", 1, true) then
+        return tonumber(pid)
+      end
     end
   end
   return nil

@@ -8,6 +8,7 @@ vim.opt.runtimepath:prepend(root)
 vim.opt.swapfile = false
 local engine = dofile(root .. "/tests/engine.lua").start({
   pieces = { "It reads ", "the pane's ", "text and ", "prints it." },
+  usage = { prompt = 24, completion = 9, cached = 4 },
 })
 vim.env.SESSIOND_ENGINE_BASE_URL = engine.base_url
 require("sessiond").setup({ db = vim.env.SESSIOND_TEST_DB })

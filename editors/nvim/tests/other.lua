@@ -1,6 +1,8 @@
 -- Another process writing to the store, as a second editor or a terminal chat
 -- would: its own Neovim and its own sessiond daemon, through the plugin's client.
 --   nvim --headless -u NONE -l tests/other.lua DB start "first prompt" ["reply" …]  -> prints the ULID
+--   nvim --headless -u NONE -l tests/other.lua DB seed JSON "first prompt" ["reply" …] -> prints the ULID
+--     (JSON: session/start's version-3 params, e.g. {"source":"codex","project":"/src/api"})
 --   nvim --headless -u NONE -l tests/other.lua DB append ULID KIND TEXT              -> prints the seq
 --   nvim --headless -u NONE -l tests/other.lua DB end ULID
 --   nvim --headless -u NONE -l tests/other.lua DB rename ULID TITLE
@@ -23,10 +25,14 @@ local function session(ulid)
     or must({ message = "no " .. ulid })
 end
 local out
-if action == "start" then
-  local s = must(client.request_sync(m.start, { cliVersion = "other 1" }, 10000))
-  for i = 3, #arg do
-    local kind = i % 2 == 1 and "prompt" or "system"
+if action == "start" or action == "seed" then
+  local params, first = { cliVersion = "other 1" }, 3
+  if action == "seed" then
+    params, first = vim.tbl_extend("force", params, vim.json.decode(arg[3])), 4
+  end
+  local s = must(client.request_sync(m.start, params, 10000))
+  for i = first, #arg do
+    local kind = (i - first) % 2 == 0 and "prompt" or "system"
     must(client.request_sync(m.append, { sessionId = s.id, kind = kind, text = arg[i] }, 10000))
   end
   out = s.ulid

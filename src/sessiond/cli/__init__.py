@@ -198,8 +198,20 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     rest = list(argv[at + 1 :])
     if getattr(module, "DASH_WORDS", False):
         rest = _dash_words(parser, rest)
+    elif "--" in rest:
+        # After `--` every word is an argument, also one that looks like an
+        # option (a ULID a client chose, `sessiond resume -- -h`): marked,
+        # since argparse's intermixed parsing (3.11) reads options past `--`.
+        at_dashes = rest.index("--")
+        rest = rest[:at_dashes] + [
+            DASH_WORD + w if w.startswith("-") else w for w in rest[at_dashes + 1 :]
+        ]
     parsed = parser.parse_intermixed_args(rest)
     for key, value in vars(parsed).items():
+        if isinstance(value, str) and value.startswith(DASH_WORD):
+            value = value[1:]
+        elif isinstance(value, list) and not getattr(module, "DASH_WORDS", False):
+            value = [v[1:] if isinstance(v, str) and v.startswith(DASH_WORD) else v for v in value]
         setattr(args, key, value)
     args.command = command.name
     return args

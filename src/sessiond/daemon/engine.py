@@ -5,8 +5,8 @@ llama.cpp's server, vLLM, LM Studio, OpenAI). Its base URL is written as
 OpenAI clients take it, `http://localhost:11434/v1`; requests go to
 `{base}/chat/completions` (`stream: true`, answered as server-sent events:
 `data: {chunk}` lines, `choices[0].delta.content` the new text, `data:
-[DONE]` at the end) and `{base}/models` (the first model listed is used when
-none is named).
+[DONE]` at the end) and `{base}/models` (the first chat model listed is used
+when none is named).
 
 Contracts of this module:
 
@@ -113,6 +113,26 @@ def api_key(environ: Mapping[str, str] | None = None) -> str | None:
         value = env.get(name, "").strip()
         if value:
             return value
+    return None
+
+
+# Models an OpenAI-compatible engine lists that do not chat: embeddings,
+# speech and transcription, images (and video), moderation, reranking. The
+# names are the ones OpenAI's and Ollama's lists carry (text-embedding-3-small,
+# nomic-embed-text, bge-m3, all-minilm, whisper-1, tts-1, gpt-4o-transcribe,
+# gpt-4o-mini-tts, dall-e-3, gpt-image-1, sora, omni-moderation-latest).
+_NOT_CHAT = re.compile(
+    r"embed|\bbge\b|minilm|rerank|whisper|\btts\b|-tts|transcribe|\baudio\b|-audio|speech"
+    r"|realtime|dall-e|image|\bsora\b|stable-diffusion|moderation",
+    re.IGNORECASE,
+)
+
+
+def chat_model(ids: list[str]) -> str | None:
+    """The first model in `ids` (the engine's order) that chats, else None."""
+    for model in ids:
+        if not _NOT_CHAT.search(model.replace("_", "-")):
+            return model
     return None
 
 
@@ -246,7 +266,8 @@ class Engine:
         return [m["id"] for m in listed if isinstance(m, dict) and isinstance(m.get("id"), str)]
 
     async def choose_model(self, model: str | None) -> str:
-        """`model`, else the first the engine lists (asked once per engine)."""
+        """`model`, else the first chat model the engine lists (asked once per
+        engine): an embedding, speech, image or moderation model cannot answer."""
         if model:
             return model
         if not self._models:
@@ -256,7 +277,14 @@ class Engine:
                 f"the engine at {self._where} lists no models; install one in the engine, or name "
                 "one with --engine-model or SESSIOND_ENGINE_MODEL"
             )
-        return self._models[0]
+        chosen = chat_model(self._models)
+        if chosen is None:
+            listed = ", ".join(self._models[:5]) + (", ..." if len(self._models) > 5 else "")
+            raise self._fail(
+                f"the engine at {self._where} lists no chat model (only {listed[:300]}); name "
+                "one with --engine-model or SESSIOND_ENGINE_MODEL"
+            )
+        return chosen
 
     async def stream_chat(
         self, messages: list[Message], model: str, reply: Reply | None = None

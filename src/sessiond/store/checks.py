@@ -65,9 +65,21 @@ def redactor(keep_secrets: bool | None) -> Redact:
         keep_secrets = os.environ.get("SESSIOND_KEEP_SECRETS", "") == "1"
     if keep_secrets:
         return keep
-    from sessiond.store.redact import redact
+    return _redact_when_needed
 
-    return redact
+
+_loaded: Redact | None = None
+
+
+def _redact_when_needed(text: str) -> str:
+    """`store.redact.redact`, imported at the first text stored: compiling its
+    patterns would cost a command that only reads (`ls`, `show`) tens of ms."""
+    global _loaded
+    if _loaded is None:
+        from sessiond.store.redact import redact
+
+        _loaded = redact
+    return _loaded(text)
 
 
 def clean_meta(meta: Meta | None, redact: Redact) -> Meta | None:

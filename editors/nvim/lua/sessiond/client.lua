@@ -1,7 +1,8 @@
 -- The one sessiond daemon of this Neovim, spoken to through vim.lsp.rpc (it
 -- does the Content-Length framing). Started on first use, stopped on VimLeavePre.
--- The only module that talks to the wire: views get the server's notifications
--- through the router below, never from the wire themselves.
+-- The only module that talks to the wire, and the bottom floor: it knows no
+-- view. The server's notifications go to whoever registered for them with
+-- M.on(method, fn); a restarted daemon is announced to M.on_restart(fn).
 local config = require("sessiond.config")
 local protocol = require("sessiond.protocol")
 
@@ -42,30 +43,33 @@ local function notify(msg, level)
   vim.notify("sessiond: " .. msg, level or levels.ERROR)
 end
 
---- The server's own notifications, keyed by protocol.lua's names: the one router.
---- Each hands plain data to live.lua or chat.lua, which update what is on screen.
-local sn = protocol.server_notifications
-local routes = {
-  [sn.did_start] = function(p)
-    if type(p.session) == "table" then
-      require("sessiond.live").did_start(p.session)
-    end
-  end,
-  [sn.did_append] = function(p)
-    if type(p.event) == "table" then
-      require("sessiond.live").did_append(p.event)
-    end
-  end,
-  [sn.did_change] = function(p)
-    if type(p.session) == "table" then
-      require("sessiond.live").did_change(p.session)
-    end
-  end,
-  [sn.chat_delta] = function(p)
-    require("sessiond.chat").delta(p)
-  end,
-}
-M.routes = routes
+---@alias sessiond.NotificationHandler fun(params: table)
+
+local handlers = {} ---@type table<string, sessiond.NotificationHandler[]>
+local restart_handlers = {} ---@type fun()[]
+
+--- Calls `fn(params)` for each `method` notification the daemon sends (a name
+--- from protocol.server_notifications), after those registered before it.
+--- Params that are not an object are dropped here.
+---@param method string
+---@param fn sessiond.NotificationHandler
+function M.on(method, fn)
+  handlers[method] = handlers[method] or {}
+  table.insert(handlers[method], fn)
+end
+
+--- Calls `fn()` when a daemon that died was started again: what changed while
+--- none listened was never notified, so views read the store again.
+---@param fn fun()
+function M.on_restart(fn)
+  table.insert(restart_handlers, fn)
+end
+
+local function dispatch(method, params)
+  for _, fn in ipairs(handlers[method] or {}) do
+    fn(params)
+  end
+end
 
 -- A -32601 in words: which method this daemon lacks and what to do.
 local function explain(method, err)
@@ -144,7 +148,9 @@ local function ready(run)
     -- Changes made while no daemon listened were never notified: read the views again.
     state.restarted = false
     vim.schedule(function()
-      require("sessiond").changed()
+      for _, fn in ipairs(restart_handlers) do
+        fn()
+      end
     end)
   end
   local queue = state.queue
@@ -154,17 +160,32 @@ local function ready(run)
   end
 end
 
+-- vim.lsp.rpc.start logs its spawn options at INFO, environment included: a
+-- database URL's password must not reach the LSP log, so the start is not
+-- logged below WARN. Returns pcall's results.
+local function quietly(fn, ...)
+  local log = vim.lsp.log
+  local level = log.get_level()
+  if level < vim.log.levels.WARN then
+    log.set_level(vim.log.levels.WARN)
+  end
+  local res = { pcall(fn, ...) }
+  if level < vim.log.levels.WARN then
+    log.set_level(level)
+  end
+  return unpack(res)
+end
+
 local function start()
   local cmd = config.command()
   if vim.fn.executable(cmd[1]) ~= 1 then
     return not_runnable(cmd[1])
   end
   local run = { exited = false }
-  local ok, rpc = pcall(vim.lsp.rpc.start, cmd, {
+  local ok, rpc = quietly(vim.lsp.rpc.start, cmd, {
     notification = function(method, params) -- already scheduled by vim.lsp.rpc, in order
-      local route = routes[method]
-      if route and state.run == run and type(params) == "table" then
-        route(params)
+      if state.run == run and type(params) == "table" then
+        dispatch(method, params)
       end
     end,
     on_exit = function(code, signal)
@@ -177,14 +198,14 @@ local function start()
       local name = vim.lsp.rpc.client_errors[code] or code -- the table maps both ways
       notify(("RPC error %s: %s"):format(name, vim.inspect(err)))
     end,
-  })
+  }, { env = config.env() })
   if not ok then
-    return ("could not start %s: %s"):format(cmd[1], rpc) -- not the --db URL: it may hold a password
+    return ("could not start %s: %s"):format(cmd[1], rpc) -- not the database: it may hold a password
   end
   state.status, state.rpc, state.run, state.cmd = "starting", rpc, run, cmd
   local params = {
     processId = vim.fn.getpid(),
-    clientInfo = { name = "sessiond.nvim", version = require("sessiond").version },
+    clientInfo = { name = "sessiond.nvim", version = require("sessiond.version") },
     rootUri = vim.NIL,
     capabilities = vim.empty_dict(),
   }
@@ -361,6 +382,17 @@ end
 --- Whether the running daemon answers chat/send (it says `chat: true`).
 function M.offers_chat()
   return ours().chat == true
+end
+
+--- Whether the daemon has an engine of its own (`engine: true|false` in its
+--- capabilities); nil when it does not say (an older daemon: unknown).
+---@return boolean?
+function M.engine()
+  local engine = ours().engine
+  if type(engine) == "boolean" then
+    return engine
+  end
+  return nil
 end
 
 function M.status()

@@ -1,18 +1,22 @@
 -- The session this Neovim writes to, and where a turn goes: to the session in
--- view when it is live, to a continuation of it when it has ended (as the VS
--- Code client does), else to the current one, else to a new one.
+-- view when it is live, to a continuation of it when it has ended or was
+-- imported (as the VS Code client does; said in one line first), else to the
+-- current one, else to a new one. Which session is in view is the caller's to
+-- say (focus.lua knows the windows); changes go out through changes.lua.
+local changes = require("sessiond.changes")
+local chat = require("sessiond.chat")
+local client = require("sessiond.client")
 local config = require("sessiond.config")
+local import_sources = require("sessiond.import.sources")
 local labels = require("sessiond.labels")
+local lookup = require("sessiond.lookup")
 local protocol = require("sessiond.protocol")
+local workspace = require("sessiond.workspace")
 
 local M = {}
 
 local current = nil ---@type sessiond.Session?
 local waiting_for_start = {} -- turns typed while their session is being started
-
-local function client()
-  return require("sessiond.client")
-end
 
 local methods = protocol.methods
 
@@ -28,8 +32,8 @@ end
 local function set(session)
   local changed = not current or not session or current.id ~= session.id
   current = session
-  if changed and package.loaded["sessiond.sidebar"] then
-    require("sessiond.sidebar").redraw() -- the `*` moves
+  if changed then
+    changes.emit("current", session) -- the sidebar's `*` moves
   end
   if changed and session then
     notify("now writing to " .. labels.named(session))
@@ -41,9 +45,36 @@ end
 function M.on_session(s)
   if current and current.id == s.id then
     current = not s.deletedAt and s or nil
-    if not current and package.loaded["sessiond.sidebar"] then
-      require("sessiond.sidebar").redraw()
+    if not current then
+      changes.emit("current", nil)
     end
+  end
+end
+changes.on("session", M.on_session, 10) -- before the views, which ask who is current
+
+--- Whether `s` was brought in by `sessiond import` (its `source` names another
+--- program, or its cliVersion starts with an import source's name): turns
+--- written to it go to a continuation, so the imported history stays as it was.
+---@param s sessiond.Session
+function M.imported(s)
+  if type(s.source) == "string" then
+    return not vim.tbl_contains({ "sessiond-chat", "vscode", "nvim" }, s.source)
+  end
+  local word = (s.cliVersion or ""):match("^(%S+)") or ""
+  if word == "" or word:find("^sessiond") then
+    return false -- sessiond's own clients (sessiond.nvim, sessiond-chat, sessiond-vscode)
+  end
+  return vim.tbl_contains(import_sources.names(), word)
+end
+
+--- Why a turn to `s` goes to a new session continuing it, or nil when it can go to `s`.
+---@param s sessiond.Session
+---@return string?
+function M.continues_why(s)
+  if s.endedAt then
+    return "has ended"
+  elseif M.imported(s) then
+    return "was imported"
   end
 end
 
@@ -52,72 +83,20 @@ function M.reset()
   current = nil
 end
 
---- The session the person is looking at: the history in the current window,
---- else the session under the sidebar's cursor (in the sidebar), else the
---- history last entered, when a window of this tab page still shows it.
----@return sessiond.Session? session
----@return integer? win the window showing its history
-function M.in_view()
-  local history = package.loaded["sessiond.history"]
-  local st = history and history.state(0)
-  if st and st.session then
-    return st.session, vim.api.nvim_get_current_win()
-  end
-  local sidebar = package.loaded["sessiond.sidebar"]
-  local selected = sidebar and sidebar.selected()
-  if selected then
-    return selected, nil
-  end
-  local buf = history and history.last_viewed()
-  st = buf and history.state(buf)
-  if st and st.session then
-    for _, win in ipairs(vim.api.nvim_tabpage_list_wins(0)) do
-      if vim.api.nvim_win_get_buf(win) == buf then
-        return st.session, win
-      end
-    end
-  end
-end
-
---- Finds a session by ULID or by a unique prefix of one (as `sessiond show` does).
----@param ulid string
----@param cb fun(err: sessiond.ClientError?, session: sessiond.Session?)
----@param opts? { deleted?: boolean } look in the trash instead
-function M.resolve(ulid, cb, opts)
-  local deleted = opts and opts.deleted
-  client().request(methods.get, { ulid = ulid }, function(err, session)
-    if err or (session and (not deleted or session.deletedAt)) then
-      return cb(err, session)
-    end
-    local params = { limit = protocol.max_limit, deleted = deleted or nil }
-    client().request(methods.list, params, function(err2, res)
-      if err2 then
-        return cb(err2)
-      end
-      local found = vim.tbl_filter(function(s)
-        return vim.startswith(s.ulid, ulid)
-      end, res.sessions or {})
-      if #found == 1 then
-        return cb(nil, found[1])
-      end
-      local where = deleted and " in the trash" or ""
-      local why = (#found == 0 and "no session%s matches %s" or "%s matches several sessions%s")
-      local msg = #found == 0 and why:format(where, ulid) or why:format(ulid, where)
-      notify(msg, vim.log.levels.ERROR)
-      cb({ message = msg })
-    end)
-  end)
-end
-
+-- Sessions started here say who held them (`nvim`) and where: the working
+-- folder, so the sidebar of that folder lists them first (protocol 3; an
+-- older daemon ignores both).
 local function start_session(extra, cb)
   local params = vim.tbl_extend("force", {
-    cliVersion = "sessiond.nvim " .. require("sessiond").version,
+    cliVersion = "sessiond.nvim " .. require("sessiond.version"),
     engineBaseUrl = config.get().engine_base_url,
+    source = protocol.source,
+    project = workspace.cwd(),
   }, extra or {})
-  client().request(methods.start, params, function(err, session)
+  client.request(methods.start, params, function(err, session)
     if not err then
       set(session)
-      require("sessiond.live").did_start(session)
+      changes.did_start(session)
     end
     if cb then
       cb(err, session)
@@ -129,19 +108,12 @@ function M.new(cb)
   start_session({}, cb)
 end
 
--- Starts a session continuing `parent`; the windows showing the parent's history show the new one.
+-- Starts a session continuing `parent`; the windows showing the parent's
+-- history show the new one (the history listens for "continued").
 local function continue_from(parent, cb)
   start_session({ parentUlid = parent.ulid }, function(err, child)
-    if not err and package.loaded["sessiond.history"] then
-      local history = require("sessiond.history")
-      for _, buf in ipairs(history.bufs()) do
-        local st = history.state(buf)
-        if st.session and st.session.id == parent.id then
-          for _, win in ipairs(vim.fn.win_findbuf(buf)) do
-            history.open(child.ulid, win, { stay = true })
-          end
-        end
-      end
+    if not err then
+      changes.emit("continued", parent, child)
     end
     cb(err, child)
   end)
@@ -163,13 +135,16 @@ end
 
 -- Writes a prompt: through the engine when the daemon offers chat, else as a turn.
 local function write(session, text, cb)
-  if config.get().chat and client().offers_chat() and require("sessiond.chat").wanted(session) then
-    return require("sessiond.chat").send(session, text, cb)
+  if config.get().chat and client.offers_chat() and chat.wanted(session) then
+    return chat.send(session, text, cb)
+  end
+  if config.get().chat and client.offers_chat() then
+    chat.tell_no_engine(session) -- before the note is stored
   end
   local params = { sessionId = session.id, kind = "prompt", text = text }
-  client().request(methods.append, params, function(err, res)
+  client.request(methods.append, params, function(err, res)
     if not err then
-      require("sessiond.live").did_append({
+      changes.did_append({
         sessionId = session.id,
         seq = res.seq,
         kind = "prompt",
@@ -182,11 +157,12 @@ local function write(session, text, cb)
 end
 
 --- Sends `text` as a prompt turn: to the session in view when it is live, to
---- a continuation of it when it has ended, else to the current session, else
---- to a new one.
+--- a continuation of it when it has ended or was imported (said first, in one
+--- line), else to the current session, else to a new one.
 ---@param text string
 ---@param cb? sessiond.Callback
-function M.say(text, cb)
+---@param in_view? sessiond.Session the session the person is looking at
+function M.say(text, cb, in_view)
   cb = cb or function() end
   if not text or vim.trim(text) == "" then
     notify(":SessiondSay needs some text", vim.log.levels.ERROR)
@@ -204,12 +180,12 @@ function M.say(text, cb)
         end)
       end
       if err and err.code ~= protocol.errors.EngineError then
-        notify(err.message, require("sessiond.client").level_for_code(err.code))
+        notify(err.message, client.level_for_code(err.code))
       end
       cb(err, res)
     end)
   end
-  local target = M.in_view() or current
+  local target = in_view or current
   if not target then
     return with_new_session(function(err, session)
       if err then
@@ -226,7 +202,14 @@ function M.say(text, cb)
     notify(msg, vim.log.levels.WARN)
     return cb({ message = msg })
   end
-  if target.endedAt then
+  local why = M.continues_why(target)
+  if why then
+    notify(
+      ("%s %s: your turn goes to a new session that continues it (↳)"):format(
+        labels.named(target),
+        why
+      )
+    )
     return continue_from(target, function(err, child)
       if err then
         return cb(err)
@@ -238,12 +221,11 @@ function M.say(text, cb)
   to(target)
 end
 
---- Makes a live session the current one: ULID (a unique prefix will do), else the one in view.
+--- Makes a live session the current one: ULID (a unique prefix will do).
 ---@param ulid? string
 ---@param cb? sessiond.Callback
 function M.use(ulid, cb)
   cb = cb or function() end
-  ulid = ulid or (M.in_view() or {}).ulid
   if not ulid then
     notify(
       "no session in view: :SessiondUse {ULID}, or open one with :Sessiond",
@@ -251,7 +233,7 @@ function M.use(ulid, cb)
     )
     return cb({ message = "no session" })
   end
-  M.resolve(ulid, function(err, s)
+  lookup.resolve(ulid, function(err, s)
     if err or not s then
       return cb(err or { message = "no session" })
     end
@@ -273,11 +255,12 @@ function M.end_session(cb)
     notify("no current session to end", vim.log.levels.WARN)
     return cb({ message = "no current session" })
   end
-  client().request(methods["end"], { sessionId = current.id }, function(err, session)
+  client.request(methods["end"], { sessionId = current.id }, function(err, session)
     if not err then
       notify("ended " .. labels.named(session))
       current = nil
-      require("sessiond.live").did_change(session)
+      changes.emit("current", nil)
+      changes.did_change(session)
     end
     cb(err, session)
   end)
@@ -286,7 +269,8 @@ end
 --- Continues ULID (default: the session in view, else the current one, else the newest).
 ---@param ulid? string
 ---@param cb? sessiond.Callback
-function M.continue(ulid, cb)
+---@param in_view? sessiond.Session
+function M.continue(ulid, cb, in_view)
   cb = cb or function() end
   local function from(err, parent)
     if err then
@@ -298,13 +282,13 @@ function M.continue(ulid, cb)
     end
     continue_from(parent, cb)
   end
-  local target = not ulid and (M.in_view() or current)
+  local target = not ulid and (in_view or current)
   if ulid then
-    M.resolve(ulid, from)
+    lookup.resolve(ulid, from)
   elseif target then
     from(nil, target)
   else
-    client().request(methods.last, vim.empty_dict(), from)
+    client.request(methods.last, vim.empty_dict(), from)
   end
 end
 

@@ -85,10 +85,13 @@ function M.check()
   )
   local info = client.info()
   if err then
+    local env = require("sessiond.config").env()
+    local shown = table.concat(cmd, " ")
+    if env then -- as the plugin runs it: the database in the environment
+      shown = ("SESSIOND_DB=%s %s"):format(vim.fn.shellescape(util.redact(env.SESSIOND_DB)), shown)
+    end
     health.error("session/last failed: " .. (err.message or vim.inspect(err)), {
-      "Run `"
-        .. util.redact(table.concat(cmd, " "))
-        .. "` in a terminal to see what the daemon says",
+      "Run `" .. shown .. "` in a terminal to see what the daemon says",
       "Its messages are also in " .. vim.lsp.get_log_path(),
     })
     return
@@ -129,6 +132,15 @@ function M.check()
     health.ok("chat: offered (:SessiondSay asks the engine for a reply)")
   else
     health.info("chat: not offered by this daemon (:SessiondSay records your turns)")
+  end
+  if ours.engine == true then
+    health.ok("engine: the daemon has one (replies stream in)")
+  elseif ours.engine == false then
+    health.info(
+      "engine: none, so turns are kept as notes (set engine_base_url in setup(), or start sessiond with --engine-base-url)"
+    )
+  elseif ours.chat == true then
+    health.info("engine: this daemon does not say whether it has one (the first turn finds out)")
   end
 end
 

@@ -1,25 +1,34 @@
--- The public face: setup() (optional) and what the commands do. Other modules
--- are required inside functions so `require("sessiond")` stays cheap.
+-- The public face: setup() (optional) and what the commands do. The top
+-- floor: nothing requires it. Other modules are required inside functions so
+-- `require("sessiond")` stays cheap.
 local config = require("sessiond.config")
 
 local M = {}
 
-M.version = "0.2.0"
+M.version = require("sessiond.version")
 
 local function current()
   return require("sessiond.current")
 end
 
+local function in_view()
+  return require("sessiond.focus").in_view()
+end
+
 --- Sets the options (see |sessiond-config|). Optional: the defaults apply without it.
 ---@param opts? table a partial sessiond.Config
 function M.setup(opts)
-  local before = config.command()
+  local before = { config.command(), config.env() }
   config.set(opts)
   if package.loaded["sessiond.chat"] then
     require("sessiond.chat").reset() -- an engine may be set now
   end
+  if package.loaded["sessiond.import.sources"] then
+    require("sessiond.import.sources").reset() -- another command may know other sources
+  end
   -- A new command or database means a new daemon, started on next use.
-  if package.loaded["sessiond.client"] and not vim.deep_equal(before, config.command()) then
+  local now = { config.command(), config.env() }
+  if package.loaded["sessiond.client"] and not vim.deep_equal(before, now) then
     require("sessiond.client").stop()
     current().reset()
     M.changed() -- open views show the new store
@@ -34,11 +43,8 @@ end
 
 --- Redraws whatever is open after a change the daemon does not report (protocol 1).
 function M.changed()
-  if package.loaded["sessiond.sidebar"] then
-    require("sessiond.sidebar").refresh()
-  end
-  if package.loaded["sessiond.history"] then
-    require("sessiond.history").refresh_all()
+  if package.loaded["sessiond.changes"] then
+    require("sessiond.changes").emit("reread") -- only loaded views listen
   end
 end
 
@@ -47,7 +53,7 @@ end
 ---@param text string
 ---@param cb? sessiond.Callback
 function M.say(text, cb)
-  current().say(text, cb)
+  current().say(text, cb, (in_view()))
 end
 
 --- :SessiondNew: starts a session and makes it current.
@@ -67,13 +73,17 @@ end
 ---@param ulid? string
 ---@param cb? sessiond.Callback
 function M.continue(ulid, cb)
-  current().continue(ulid, cb)
+  current().continue(ulid, cb, (in_view()))
 end
 
 --- :SessiondUse [ULID]: makes a live session (default: the one in view) current.
 ---@param ulid? string
 ---@param cb? sessiond.Callback
 function M.use(ulid, cb)
+  if not ulid then
+    local s = in_view()
+    ulid = s and s.ulid
+  end
   current().use(ulid, cb)
 end
 
@@ -85,11 +95,52 @@ function M.search(query, bang, cb)
   require("sessiond.search").search(query, bang, cb)
 end
 
+--- :SessiondResume [ULID]: reopens ULID (a prefix will do; default: the one in
+--- view) in the program it came from, in a terminal split; a Neovim session
+--- goes on here, in its chat buffer.
+---@param ulid? string
+---@param cb? fun(err: sessiond.ClientError?, resumed: sessiond.Resumed?)
+function M.resume(ulid, cb)
+  cb = cb or function() end
+  -- A Neovim session: its history (the window showing it, else one for it) and a chat buffer under it.
+  local function here(session)
+    local history = require("sessiond.history")
+    local name = history.prefix .. session.ulid
+    local shown = vim.iter(vim.api.nvim_tabpage_list_wins(0)):find(function(w)
+      return vim.api.nvim_buf_get_name(vim.api.nvim_win_get_buf(w)) == name
+    end)
+    if not shown then
+      local windows = require("sessiond.windows")
+      local from = vim.api.nvim_get_current_win()
+      shown = (windows.is_normal(from) and vim.bo.buftype == "") and from or windows.target(from)
+      history.open(session.ulid, shown, { stay = true })
+    end
+    require("sessiond.chat.buffer").open(session, shown)
+  end
+  if not ulid then
+    local s = in_view()
+    if not s then
+      vim.notify(
+        "sessiond: no session in view: :SessiondResume {ULID}, or open one with :Sessiond",
+        vim.log.levels.WARN
+      )
+      return cb({ message = "no session" })
+    end
+    return require("sessiond.resume").run(s, here, cb)
+  end
+  require("sessiond.lookup").resolve(ulid, function(err, found)
+    if err or not found then
+      return cb(err or { message = "no session" })
+    end
+    require("sessiond.resume").run(found, here, cb)
+  end)
+end
+
 --- :SessiondRestore [ULID]: brings a session back from the trash (without ULID: pick one).
 ---@param ulid? string
 ---@param cb? sessiond.Callback
 function M.restore(ulid, cb)
-  require("sessiond.manage").restore(ulid, cb)
+  require("sessiond.edits").restore(ulid, cb)
 end
 
 --- :SessiondImport {source} [path …]: `sessiond import` into this database.

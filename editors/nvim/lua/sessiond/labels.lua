@@ -1,6 +1,8 @@
--- How a session is named on one line (title, else preview), how a time reads
--- ("14:32", "yesterday", "Mar 3"), and one-line text made safe to show.
+-- How a session is named on one line (title, else preview; where it comes
+-- from when that is not here), how a time reads ("14:32", "yesterday",
+-- "Mar 3"), how tokens read, and one-line text made safe to show.
 local util = require("sessiond.util")
+local workspace = require("sessiond.workspace")
 
 local M = {}
 
@@ -73,6 +75,88 @@ function M.label(session, preview)
     return p, "preview"
   end
   return "(no prompt yet)", "none"
+end
+
+--- How a turn's kind reads. Replies (`system` on the wire) read as the model
+--- that wrote them when the event names it (`meta.model`, protocol version 3),
+--- else "reply"; the other kinds as they are.
+---@param kind string
+---@param meta? table the event's meta
+---@return string
+function M.kind(kind, meta)
+  if kind == "system" then
+    local model = type(meta) == "table" and type(meta.model) == "string" and M.one_line(meta.model)
+      or ""
+    return model ~= "" and M.fit(model, 40) or "reply"
+  end
+  return M.one_line(kind)
+end
+
+-- Sources whose names are long for a sidebar, by the name a person uses.
+M.short_sources = {
+  ["claude-code"] = "claude",
+  ["gemini-cli"] = "gemini",
+  ["copilot-chat"] = "copilot",
+  ["sessiond-chat"] = "chat",
+}
+
+--- A session's source, short ("claude" for claude-code); "" when it has none.
+---@param source? string
+---@return string
+function M.source(source)
+  local name = M.one_line(type(source) == "string" and source or "")
+  return M.short_sources[name] or M.fit(name, 12)
+end
+
+--- Where a session comes from, when that is not here, as a sidebar or picker
+--- shows it before its name: its source (short) unless it is this plugin's
+--- own (`nvim`), and its project's last part unless it is `folder`. E.g.
+--- "claude·api", "codex", "api"; "" for a Neovim session of `folder`. The
+--- second result is what to show when that is too wide: the project alone,
+--- else the source alone.
+---@param s sessiond.Session
+---@param folder? string the working folder
+---@param own? string this client's source (`nvim`)
+---@return string where, string[] shorter
+function M.where(s, folder, own)
+  local source, project = "", ""
+  if type(s.source) == "string" and s.source ~= own then
+    source = M.source(s.source)
+  end
+  if type(s.project) == "string" and s.project ~= "" and not workspace.same(s.project, folder) then
+    project = M.fit(M.one_line(workspace.name(s.project)), 16)
+  end
+  if source ~= "" and project ~= "" then
+    return source .. "·" .. project, { project, source }
+  end
+  return source .. project, {}
+end
+
+--- An integer with thousands separated: 52000 -> "52,000".
+---@param n number
+---@return string
+function M.count(n)
+  local digits = tostring(math.floor(tonumber(n) or 0))
+  local out = digits:reverse():gsub("(%d%d%d)", "%1,"):reverse()
+  return (out:gsub("^(%-?),", "%1"))
+end
+
+--- Token counts as `sessiond show` words them: "1,200 in, 3,400 out, 52,000
+--- read from cache, 8,100 written to cache" (the cache parts only when not 0).
+---@param u sessiond.Usage
+---@return string
+function M.tokens(u)
+  local parts = {
+    M.count(u.inputTokens or 0) .. " in",
+    M.count(u.outputTokens or 0) .. " out",
+  }
+  if (tonumber(u.cacheReadTokens) or 0) > 0 then
+    table.insert(parts, M.count(u.cacheReadTokens) .. " read from cache")
+  end
+  if (tonumber(u.cacheWriteTokens) or 0) > 0 then
+    table.insert(parts, M.count(u.cacheWriteTokens) .. " written to cache")
+  end
+  return table.concat(parts, ", ")
 end
 
 --- A short name with the start of its ULID, for messages: “Title” (01JD8X2K4M).

@@ -4,6 +4,7 @@
 -- continuations. The sidebar: a header with the keys, one line per session.
 local labels = require("sessiond.labels")
 local util = require("sessiond.util")
+local workspace = require("sessiond.workspace")
 
 local M = {}
 
@@ -46,6 +47,59 @@ function M.facts(s)
   return table.concat(facts, " · ")
 end
 
+--- Where the session was held (protocol 3): its source, its project folder
+--- and its branch, as far as they are known; "" when none is.
+---@param s sessiond.Session
+---@return string
+function M.where(s)
+  local parts = {}
+  if type(s.source) == "string" and s.source ~= "" then
+    table.insert(parts, labels.one_line(s.source))
+  end
+  if type(s.project) == "string" and s.project ~= "" then
+    table.insert(parts, labels.one_line(workspace.shown(s.project)))
+  end
+  if type(s.branch) == "string" and s.branch ~= "" then
+    table.insert(parts, "branch " .. labels.one_line(s.branch))
+  end
+  return table.concat(parts, " · ")
+end
+
+--- What the session cost (protocol 3): the models that answered, the most
+--- used first, and the tokens of its turns; "" when neither is known.
+---@param s sessiond.Session
+---@return string
+function M.usage(s)
+  local parts = {}
+  local models = vim.tbl_filter(function(m)
+    return type(m) == "string" and labels.one_line(m) ~= ""
+  end, type(s.models) == "table" and s.models or {})
+  if #models > 0 then
+    local names = vim.tbl_map(function(m)
+      return labels.fit(labels.one_line(m), 60)
+    end, models)
+    table.insert(parts, (#names == 1 and "model " or "models ") .. table.concat(names, ", "))
+  end
+  if type(s.usage) == "table" then
+    table.insert(parts, "tokens " .. labels.tokens(s.usage))
+  end
+  return table.concat(parts, " · ")
+end
+
+--- The header's first lines, which follow the session in place: its title,
+--- its facts, then (when known) where it was held and its models and tokens.
+---@param s sessiond.Session
+---@return { [1]: string, [2]: string }[] lines, each { text, highlight group }
+function M.top(s)
+  local lines = { { M.title(s), "SessiondHeader" }, { M.facts(s), "SessiondTime" } }
+  for _, text in ipairs({ M.where(s), M.usage(s) }) do
+    if text ~= "" then
+      table.insert(lines, { text, "SessiondTime" })
+    end
+  end
+  return lines
+end
+
 --- Line 1 of the header: the session's title, else its preview, else its ULID.
 ---@param s sessiond.Session
 function M.title(s)
@@ -66,24 +120,33 @@ end
 ---@param session sessiond.Session
 ---@param parent? sessiond.Session|{ ulid: string } the session it continues (a stub when unread)
 ---@param hidden integer older turns not shown
----@return sessiond.Lines, integer? link_row
-function M.header(session, parent, hidden)
+---@param more? integer how many <CR> on the "earlier" line shows (default: all of them)
+---@return sessiond.Lines, integer? link_row, integer? earlier_row
+function M.header(session, parent, hidden, more)
   local out = new()
-  add(out, M.title(session), "SessiondHeader")
-  add(out, M.facts(session), "SessiondTime")
+  for _, line in ipairs(M.top(session)) do
+    add(out, line[1], line[2])
+  end
   local link_row
   if parent then
     add(out, M.link("↰", "continues", parent), "SessiondLink")
     link_row = #out.lines - 1
   end
+  local earlier_row
   if hidden > 0 then
+    local shows = (not more or more >= hidden) and "shows them" or ("shows %d more"):format(more)
     add(
       out,
-      ("(%d older turn%s not shown)"):format(hidden, hidden == 1 and "" or "s"),
-      "SessiondTime"
+      ("↑ %d earlier turn%s not shown · <CR> %s"):format(
+        hidden,
+        hidden == 1 and "" or "s",
+        shows
+      ),
+      "SessiondLink"
     )
+    earlier_row = #out.lines - 1
   end
-  return out, link_row
+  return out, link_row, earlier_row
 end
 
 --- One turn: a blank line, the day when it changed, "#seq  time  kind", the text.
@@ -97,11 +160,11 @@ function M.event(e, prev_day)
   if day ~= prev_day then
     add(out, "── " .. day, "SessiondTime")
   end
-  local kind = labels.one_line(e.kind)
+  local kind = labels.kind(e.kind, e.meta)
   local head = ("#%d  %s  %s"):format(e.seq, util.local_time(e.createdAt, "%H:%M:%S"), kind)
   add(out, head, "SessiondSeq", 0, #tostring(e.seq) + 1)
   table.insert(out.marks, { #out.lines - 1, #head - #kind - 10, #head - #kind, "SessiondTime" })
-  table.insert(out.marks, { #out.lines - 1, #head - #kind, #head, util.kind_group(kind) })
+  table.insert(out.marks, { #out.lines - 1, #head - #kind, #head, util.kind_group(e.kind) })
   local text_row = #out.lines
   for _, l in ipairs(vim.split(M.text(e.text), "\n", { plain = true })) do
     add(out, M.INDENT .. l)
@@ -121,11 +184,12 @@ function M.pending(p)
   local now = os.date("%H:%M:%S")
   local function block(kind, text, note)
     add(out, "")
-    local head = ("…  %s  %s  %s"):format(now, kind, note)
+    local label = labels.kind(kind)
+    local head = ("…  %s  %s  %s"):format(now, label, note)
     add(out, head, "SessiondStreaming")
     table.insert(
       out.marks,
-      { #out.lines - 1, #head - #note - #kind - 2, #head - #note - 2, util.kind_group(kind) }
+      { #out.lines - 1, #head - #note - #label - 2, #head - #note - 2, util.kind_group(kind) }
     )
     for _, l in ipairs(vim.split(M.text(text), "\n", { plain = true })) do
       add(out, M.INDENT .. l)
@@ -138,61 +202,118 @@ function M.pending(p)
   return out
 end
 
---- Links to the sessions that continue this one.
+--- Links to the sessions that continue this one, then a notice (turns kept as notes).
 ---@param children sessiond.Session[]
+---@param notice? string
 ---@return sessiond.Lines
-function M.footer(children)
+function M.footer(children, notice)
   local out = new()
-  if #children > 0 then
+  if #children > 0 or notice then
     add(out, "")
     for _, child in ipairs(children) do
       add(out, M.link("↳", "continued in", child), "SessiondLink")
     end
   end
+  if notice then
+    add(out, "(" .. notice .. ")", "SessiondWarn")
+  end
   return out
 end
 
 --- A sidebar line for one session, and its highlights (byte columns):
---- `*` current, `↳` continued, the label across the width, when, turns, state.
+--- `*` current, `↳` continued, where it comes from when not here (its source
+--- and project, dim), the label across the width, when, turns, state.
 ---@param s sessiond.Session
 ---@param width integer
 ---@param current? sessiond.Session
 ---@param preview? string the first prompt, read from events (protocol 1)
+---@param where? string labels.where(): "claude·api", or "" when it is from here
+---@param shorter? string[] what to show instead when `where` is too wide (labels.where())
 ---@return string line, table[] marks { from, to, group }
-function M.session_line(s, width, current, preview)
+function M.session_line(s, width, current, preview, where, shorter)
   local live = s.endedAt == nil
-  local when, count = ("%10s"):format(labels.when(s.startedAt)), ("%4d"):format(s.eventCount or 0)
-  local right = ("%s %s %5s"):format(when, count, live and "live" or "ended") -- state right-aligned
+  local when = ("%10s"):format(labels.when(s.lastActivityAt or s.startedAt))
+  local count = ("%4d"):format(s.eventCount or 0)
+  local state = ("%5s"):format(live and "live" or "ended") -- right-aligned
+  -- The label first: a narrow sidebar drops when it was active, then its count.
+  local right = width >= 56 and ("%s %s %s"):format(when, count, state)
+    or width >= 40 and ("%s %s"):format(count, state)
+    or state
+  if width < 56 then
+    when = ""
+  end
   local mark = current and current.ulid == s.ulid and "*" or " "
   local cont = s.parentUlid and "↳" or " "
   local label, kind = labels.label(s, preview)
   local lead = mark .. cont .. " "
   local room = math.max(width - vim.fn.strdisplaywidth(lead) - #right - 2, 8)
-  local text = labels.pad(label, room)
+  local tag, most = "", math.min(20, math.floor(room / 2))
+  for _, t in ipairs(where and where ~= "" and { where, unpack(shorter or {}) } or {}) do
+    if tag == "" and vim.fn.strdisplaywidth(t) <= most then
+      tag = t .. " "
+    end
+  end
+  if tag == "" and where and where ~= "" then
+    tag = labels.fit((shorter or {})[1] or where, most) .. " "
+  end
+  local text = tag .. labels.pad(label, room - vim.fn.strdisplaywidth(tag))
   local line = lead .. text .. " " .. right
   local at = #lead + #text + 1 -- where `right` starts
   local marks = {
     { 0, 1, "SessiondCurrent" },
     { 1, #mark + #cont, "SessiondContinued" },
+    { #lead, #lead + #tag, "SessiondWhere" },
     {
-      #lead,
+      #lead + #tag,
       #lead + #text,
       kind == "title" and "SessiondTitle"
         or kind == "preview" and "SessiondPreview"
         or "SessiondNone",
     },
-    { at, at + #when, "SessiondTime" },
+    { at, at + #when, "SessiondTime" }, -- empty when narrow
     { #line - (live and 4 or 5), #line, live and "SessiondLive" or "SessiondEnded" },
   }
   return line, marks
 end
 
---- The sidebar's two header lines: the count and `g?`, then the main keys.
-function M.sidebar_header(n, width)
+--- A line that heads a group of sessions in the sidebar: "── api (this folder)".
+---@param text string
+---@param width integer
+---@return string
+function M.divider(text, width)
+  return labels.fit(" ── " .. text, math.max(width - 1, 10))
+end
+
+--- What an empty sidebar says: how to start a session, and how to bring in
+--- another tool's history (naming the tools whose history is on this machine).
+---@param found? sessiond.ImportSource[]
+---@return string[]
+function M.empty_sidebar(found)
+  local lines = {
+    "  no sessions yet: :SessiondSay {text} starts one,",
+    "  or I (:SessiondImport {source}) brings in another tool's history",
+  }
+  if found and #found > 0 then
+    local names = vim.tbl_map(function(src)
+      return ("%s (%s)"):format(src.label, src.name)
+    end, found)
+    table.insert(lines, "  found here: " .. table.concat(names, ", "))
+  end
+  return lines
+end
+
+--- The sidebar's two header lines: the count (and where, `what`) and `g?`, then the main keys.
+---@param n integer sessions listed
+---@param width integer
+---@param what? string after the count, e.g. "· 3 here"
+function M.sidebar_header(n, width, what)
   local count = (" %d session%s"):format(n, n == 1 and "" or "s")
+  if what and what ~= "" then
+    count = count .. " " .. what
+  end
   local help = "g? all keys"
-  local gap = math.max(width - #count - #help - 1, 2)
-  local keys = " <CR> open  u use  c continue  R rename  d trash  q close"
+  local gap = math.max(width - vim.fn.strdisplaywidth(count) - #help - 1, 2)
+  local keys = " <CR> open  i say  s search  u undo  d trash  x resume  f folder/all  w write here"
   return { count .. (" "):rep(gap) .. help, labels.fit(keys, math.max(width - 1, 10)) }
 end
 

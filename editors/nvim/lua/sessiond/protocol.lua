@@ -1,5 +1,5 @@
 -- Mirrors the method table, notifications, event kinds and error codes of
--- protocol.md (the sessiond contract, versions 1 and 2). Keep this the only place
+-- protocol.md (the sessiond contract, versions 1 to 3). Keep this the only place
 -- that spells them, so a change to the protocol is a change to this one file;
 -- tests/spec/protocol.lua holds it to protocol.md both ways.
 
@@ -18,6 +18,27 @@
 ---@field title? string version 2: set by session/rename
 ---@field preview? string version 2: the opening of its first prompt
 ---@field deletedAt? string version 2: when it was moved to the trash
+---@field source? string version 3: the program it was held in (`claude-code`, `nvim`, …)
+---@field sourceId? string version 3: its id in that program (what its resume command takes)
+---@field project? string version 3: the folder it worked in, an absolute path
+---@field branch? string version 3: the git branch, when the source records one
+---@field lastActivityAt? string version 3: its newest event's createdAt, else startedAt
+---@field usage? sessiond.Usage version 3: the sums of its events' meta.usage
+---@field models? string[] version 3: the models its events name, the most used first
+
+---Token counts (version 3); in a Session all four are there, in an event's meta any may be.
+---@class sessiond.Usage
+---@field inputTokens? integer read by the model from no cache
+---@field outputTokens? integer written, reasoning included
+---@field cacheReadTokens? integer
+---@field cacheWriteTokens? integer
+
+---What is known of a turn (version 3).
+---@class sessiond.Meta
+---@field model? string
+---@field usage? sessiond.Usage
+---@field tool? string
+---@field isError? boolean
 
 ---@class sessiond.Event
 ---@field sessionId integer
@@ -25,6 +46,7 @@
 ---@field kind sessiond.EventKind
 ---@field text string untrusted: shown, never run
 ---@field createdAt string
+---@field meta? sessiond.Meta version 3
 
 ---A search hit (version 2); `highlights` are [start, end) code point offsets into `snippet`.
 ---@class sessiond.Hit
@@ -35,34 +57,44 @@
 ---@field snippet string
 ---@field highlights integer[][]
 
+---A session/find result (version 3): a session and up to `find_hits` of its best turns.
+---@class sessiond.FindResult
+---@field session sessiond.Session
+---@field score number larger is better
+---@field hits sessiond.Hit[] best first; empty when only its title matched
+
 local M = {}
 
---- The newest protocol version this plugin speaks. Version-2 features are used
---- when the daemon announces 2; on a version-1 daemon they say so instead.
-M.protocol_version = 2
+--- The newest protocol version this plugin speaks. Version-2 and -3 features
+--- are used when the daemon announces them; on an older daemon they say so instead
+--- (a version-3 param an older daemon does not know is ignored there).
+M.protocol_version = 3
 
 -- Request methods: name used here -> wire method. Params in comments; `?` = optional.
 M.methods = {
   initialize = "initialize", -- LSP lifecycle; result.serverInfo, capabilities.experimental.sessiond
   shutdown = "shutdown",
-  start = "session/start", -- {cliVersion, ulid?, engineBaseUrl?, parentUlid?} -> Session
+  start = "session/start", -- {cliVersion, ulid?, engineBaseUrl?, parentUlid?, source?, sourceId?, project?, branch?} -> Session
   ["end"] = "session/end", -- {sessionId} -> Session (idempotent)
-  append = "session/append", -- {sessionId, kind, text} -> {seq, createdAt}
+  append = "session/append", -- {sessionId, kind, text, meta?} -> {seq, createdAt}
   events = "session/events", -- {sessionId, limit, beforeSeq?} -> {events}, oldest first
-  list = "session/list", -- {limit, deleted?} -> {sessions}, newest startedAt first
+  list = "session/list", -- {limit, deleted?, project?, source?, orderBy?} -> {sessions}, newest startedAt (or lastActivityAt) first
   get = "session/get", -- {ulid} -> Session | null
   count = "session/count", -- {sessionId} -> {count}
   last = "session/last", -- {} -> Session | null
   milestone_set = "milestone/set", -- {key, value} -> null
   milestone_get = "milestone/get", -- {key} -> {value} | null
   -- version 2
-  search = "session/search", -- {query, limit, sessionId?, kinds?, since?, until?} -> {hits}
+  search = "session/search", -- {query, limit, sessionId?, kinds?, since?, until?, project?, source?} -> {hits}
   rename = "session/rename", -- {sessionId, title | null} -> Session
   delete = "session/delete", -- {sessionId} -> Session, deletedAt set
   restore = "session/restore", -- {sessionId} -> Session, deletedAt null
   subscribe = "session/subscribe", -- {} -> null; the server_notifications below follow
   unsubscribe = "session/unsubscribe", -- {} -> null
   chat_send = "chat/send", -- {sessionId, text, model?} -> {prompt: {seq, createdAt}, reply: {…}}
+  -- version 3
+  find = "session/find", -- {query, limit?, project?, source?, since?, until?} -> {results, relaxed}
+  stats_usage = "stats/usage", -- {groupBy, since?, until?, project?, source?} -> {rows}
 }
 
 -- Notifications this client sends (no answer).
@@ -105,7 +137,11 @@ M.max_limit = 10000
 -- `session/rename`'s title: 1 to 256 characters.
 M.max_title_chars = 256
 
--- `sessiond import SOURCE`: the sources the command knows.
-M.import_sources = { "claude-code", "codex", "llm", "aider", "sessiond" }
+-- `session/find`: `limit` from 1 to 100, and up to 3 hits per result.
+M.max_find_limit = 100
+M.find_hits = 3
+
+-- `session/start`'s `source` for the sessions this plugin starts.
+M.source = "nvim"
 
 return M

@@ -56,11 +56,13 @@ M.groups = {
   SessiondTitle = "Title",
   SessiondPreview = "Normal",
   SessiondNone = "Comment",
+  SessiondWhere = "Comment",
   SessiondContinued = "Special",
   SessiondLink = "Underlined",
   SessiondMatch = "Search",
   SessiondKey = "Special",
   SessiondStreaming = "Comment",
+  SessiondNewBelow = "PmenuSel",
 }
 
 -- "mode_change" -> "SessiondModeChange"

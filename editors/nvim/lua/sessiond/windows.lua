@@ -44,6 +44,8 @@ end
 -- Never a lone sidebar: `:q` in the last other window closes the sidebar too
 -- (so Neovim quits as it would without one), and a sidebar left alone by
 -- `:close` or `<C-w>o` gets a new window beside it.
+---@param win_of_buf fun(): integer? the sidebar's window
+---@param on_resize fun(ev: table) after WinResized or VimResized
 function M.guard(win_of_buf, on_resize)
   local group = vim.api.nvim_create_augroup("sessiond_sidebar", { clear = true })
   vim.api.nvim_create_autocmd("QuitPre", {
@@ -77,7 +79,7 @@ function M.guard(win_of_buf, on_resize)
           vim.api.nvim_win_call(sidebar, function()
             vim.cmd("rightbelow vnew")
           end)
-          vim.api.nvim_win_set_width(sidebar, require("sessiond.config").get().width)
+          vim.api.nvim_win_set_width(sidebar, require("sessiond.config").sidebar_width())
           if prev ~= sidebar then
             vim.api.nvim_set_current_win(prev)
           end

@@ -10,6 +10,7 @@ local test, wait, eq, truthy = H.test, H.wait, H.eq, H.truthy
 local engine = dofile(H.root .. "/tests/engine.lua").start({
   pieces = { "Hello", " from", " the", " engine." },
   hold_after = 2,
+  usage = { prompt = 24, completion = 9, cached = 4 },
 })
 local db = H.tmpdb()
 H.load_plugin()
@@ -55,13 +56,37 @@ test(":SessiondSay streams the reply into the open history, then stores it", fun
   wait(function()
     return H.line_of(drawn, "Hello from the engine.") and not H.line_of(drawn, "(streaming…)")
   end, "the whole reply, no longer streaming")
-  truthy(
-    vim.fn
-      .getbufline(drawn, H.line_of(drawn, "Hello from the engine.") - 1)[1]
-      :find("^#2  .*system$"),
-    "turn #2"
+  -- The reply reads as the assistant's: the model that wrote it, which the
+  -- daemon records (meta.model, protocol 3) from the engine's stream; never "system".
+  local _, stored = client.request_sync(
+    require("sessiond.protocol").methods.events,
+    { sessionId = session.id, limit = 2 }
+  )
+  eq("system", stored.events[2].kind, "the stored kind")
+  local meta = stored.events[2].meta
+  eq(
+    "nvim-test-model",
+    type(meta) == "table" and meta.model or meta,
+    "the stored reply's meta.model"
+  )
+  local label = meta.model
+  eq(
+    "#2  " .. label,
+    (
+      vim.fn
+        .getbufline(drawn, H.line_of(drawn, "Hello from the engine.") - 1)[1]
+        :gsub("  %d%d:%d%d:%d%d  ", "  ")
+    ),
+    "turn #2, labelled"
   )
   truthy(H.line_of(drawn, "hello engine"), "the prompt as turn #1")
+  -- The engine's usage chunk, as the daemon stores it (cached tokens apart),
+  -- and the history's header naming the model and the tokens once it is stored.
+  eq(20, meta.usage and meta.usage.inputTokens, "input tokens without the cached ones")
+  eq(9, meta.usage and meta.usage.outputTokens, "output tokens")
+  wait(function()
+    return H.line_of(drawn, "model nvim-test-model · tokens 20 in, 9 out, 4 read from cache")
+  end, "the header's models and tokens: " .. H.lines(drawn):sub(1, 300))
   wait(function()
     return H.show(session.ulid, db):find("Hello from the engine.", 1, true)
   end, "the reply stored")
@@ -135,13 +160,22 @@ test("with no engine set, the first turn says so once; later turns are kept as n
     return H.show(s.ulid, plain_db):find("a second note", 1, true)
   end, "the second note stored")
   client.request = request
-  eq(1, sends, "chat/send asked once")
   local said = vim.tbl_filter(function(n)
     return n.msg:find("no engine", 1, true) ~= nil
   end, H.notes)
   eq(1, #said, "messages about the engine")
   local _, shown = H.show(s.ulid, plain_db):gsub("no reply:", "")
-  eq(1, shown, "one 'no reply' note stored, for the first turn only")
+  if client.engine() == false then
+    -- The daemon says it has no engine: known before the first turn, so
+    -- chat/send is never asked and nothing but the turns is stored.
+    eq(0, sends, "chat/send asked")
+    eq(0, shown, "'no reply' notes stored")
+  else
+    -- A daemon that does not say (no `engine` capability): the first turn asks and learns.
+    eq(nil, client.engine(), "engine unknown")
+    eq(1, sends, "chat/send asked once")
+    eq(1, shown, "one 'no reply' note stored, for the first turn only")
+  end
 end)
 
 client.stop()

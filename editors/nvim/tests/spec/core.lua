@@ -53,7 +53,9 @@ test("a missing absolute path says the file does not exist, not 'not on $PATH'",
   truthy(not msg:find("PATH", 1, true), "no word of $PATH: " .. msg)
 end)
 
-require("sessiond").setup({ db = db })
+-- max_share = 1: the sidebar keeps its full 64 columns in this 80-column
+-- headless editor (the third it takes by default is tests/spec/sidebar.lua's).
+require("sessiond").setup({ db = db, max_share = 1 })
 local client = require("sessiond.client")
 local m = require("sessiond.protocol").methods
 local seeded -- Session
@@ -141,7 +143,11 @@ test("<CR> opens the history in a normal window: title, facts, turns", function(
   )
   local text = H.lines()
   truthy(text:find("#1  %d%d:%d%d:%d%d  prompt"), "event 1 with time and kind")
-  truthy(text:find("#2  %d%d:%d%d:%d%d  system"), "event 2 with time and kind")
+  -- A reply reads as the assistant's ("reply"), never "system"; the wire keeps `system`.
+  truthy(text:find("#2  %d%d:%d%d:%d%d  reply\n"), "event 2 with time, labelled a reply")
+  truthy(not text:find("system", 1, true), "no turn labelled system")
+  local _, stored = client.request_sync(m.events, { sessionId = seeded.id, limit = 2 })
+  eq("system", stored.events[2].kind, "the stored kind")
   local groups = {}
   for _, mark in ipairs(vim.api.nvim_buf_get_extmarks(0, -1, 0, -1, { details = true })) do
     groups[mark[4].hl_group] = true

@@ -98,27 +98,32 @@ local function section(tag)
   return doc:sub(from, to)
 end
 
-test("every key of the sidebar and history is in |sessiond-keys|, and the reverse", function()
-  local keys = section("sessiond-keys")
-  local sidebar_part = keys:match("In the sidebar:(.-)In a history buffer:")
-  local history_part = keys:match("In a history buffer:(.*)")
-  truthy(sidebar_part and history_part, "both parts")
-  for part, list in pairs({
-    [sidebar_part] = require("sessiond.sidebar").keys,
-    [history_part] = require("sessiond.history").keys,
-  }) do
-    local documented = {}
-    for lhs in part:gmatch("\n    (%S+)") do
-      documented[lhs] = true
+test(
+  "every key of the sidebar, history and chat buffer is in |sessiond-keys|, and the reverse",
+  function()
+    local keys = section("sessiond-keys")
+    local sidebar_part = keys:match("In the sidebar:(.-)In a history buffer:")
+    local history_part = keys:match("In a history buffer:(.-)In a chat buffer:")
+    local chat_part = keys:match("In a chat buffer:(.*)")
+    truthy(sidebar_part and history_part and chat_part, "the three parts")
+    for part, list in pairs({
+      [sidebar_part] = require("sessiond.sidebar").keys,
+      [history_part] = require("sessiond.history").keys,
+      [chat_part] = require("sessiond.chat.buffer").keys,
+    }) do
+      local documented = {}
+      for lhs in part:gmatch("\n    (%S+)") do
+        documented[lhs] = true
+      end
+      for _, key in ipairs(list) do
+        truthy(documented[key[1]], key[1] .. " documented")
+        documented[key[1]] = nil
+      end
+      documented["g?"] = nil
+      eq({}, documented, "documented keys that are not mapped")
     end
-    for _, key in ipairs(list) do
-      truthy(documented[key[1]], key[1] .. " documented")
-      documented[key[1]] = nil
-    end
-    documented["g?"] = nil
-    eq({}, documented, "documented keys that are not mapped")
   end
-end)
+)
 
 test("every option and its default is in |sessiond-config| and the README", function()
   local config = section("sessiond-config")

@@ -8,7 +8,9 @@ local test, wait, eq, truthy = H.test, H.wait, H.eq, H.truthy
 
 local db = H.tmpdb()
 H.load_plugin()
-require("sessiond").setup({ db = db })
+-- max_share = 1: the sidebar keeps its full 64 columns in this 80-column
+-- headless editor (the third it takes by default is tests/spec/sidebar.lua's).
+require("sessiond").setup({ db = db, max_share = 1 })
 local client = require("sessiond.client")
 local m = require("sessiond.protocol").methods
 

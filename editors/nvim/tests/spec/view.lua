@@ -7,7 +7,9 @@ local test, wait, eq, truthy = H.test, H.wait, H.eq, H.truthy
 
 local db = H.tmpdb()
 H.load_plugin()
-require("sessiond").setup({ db = db })
+-- max_share = 1: the sidebar keeps its full 64 columns in this 80-column
+-- headless editor (the third it takes by default is tests/spec/sidebar.lua's).
+require("sessiond").setup({ db = db, max_share = 1 })
 local client = require("sessiond.client")
 local m = require("sessiond.protocol").methods
 
@@ -101,14 +103,14 @@ test("an unclosed fence in one turn does not swallow the next turn", function()
 end)
 
 test("setup({ conceal = true }) hides markup in history windows", function()
-  require("sessiond.config").set({ db = db, conceal = true })
+  require("sessiond.config").set({ db = db, max_share = 1, conceal = true })
   local buf = open_history(md)
   eq(2, vim.wo.conceallevel, "conceallevel")
   local concealed = vim.tbl_filter(function(mark)
     return mark[4].conceal ~= nil
   end, vim.api.nvim_buf_get_extmarks(buf, -1, 0, -1, { details = true }))
   truthy(#concealed > 0, "some markup concealed")
-  require("sessiond.config").set({ db = db })
+  require("sessiond.config").set({ db = db, max_share = 1 })
   open_history(md)
   eq(0, vim.wo.conceallevel, "off again")
 end)

@@ -1,20 +1,31 @@
 -- History buffers (`sessiond://<ULID>`, filetype `sessiond`, read-only): made
--- here, with their keys and window options, shown in normal windows only, and
--- left with `q` for what the window showed before. What they show, and how it
--- follows the store, is history/draw.lua.
-local draw = require("sessiond.history.draw")
+-- here, with their keys and window options, shown in normal windows only,
+-- opened at the newest turn, and left with `q` for what the window showed
+-- before. What they hold is history/state.lua; reading history/reload.lua
+-- (fetch.lua, draw.lua); following the store in place history/update.lua.
+local changes = require("sessiond.changes")
+local chat = require("sessiond.chat")
+local config = require("sessiond.config")
+local current = require("sessiond.current")
+local edits = require("sessiond.edits")
+local keys = require("sessiond.keys")
+local reload = require("sessiond.history.reload")
+local resume = require("sessiond.resume")
+local state = require("sessiond.history.state")
+local update = require("sessiond.history.update")
+local util = require("sessiond.util")
+local windows = require("sessiond.windows")
 
 local M = {}
 
-M.prefix = draw.prefix
-M.refresh = draw.refresh
-M.refresh_all = draw.refresh_all
-local update = require("sessiond.history.update")
+M.prefix = state.prefix
+M.refresh = reload.refresh
+M.refresh_all = reload.refresh_all
 M.on_append = update.on_append
 M.on_session = update.on_session
 M.set_pending = update.set_pending
-M.state = draw.state
-M.bufs = draw.bufs
+M.state = state.get
+M.bufs = state.bufs
 
 local BACK = "sessiond_back" -- w: variable, the buffers this window showed before, newest last
 local last_viewed = nil -- the history buffer entered last
@@ -25,18 +36,29 @@ function M.last_viewed()
   return last_viewed and vim.api.nvim_buf_is_valid(last_viewed) and last_viewed or nil
 end
 
+-- "↑ N earlier turns not shown": reads `history_limit` more (the view stays on its turn).
+local function show_earlier(buf, st)
+  local first = st.events[1] and st.events[1].seq or ((st.session.eventCount or 0) + 1)
+  st.from_seq = math.max(first - config.get().history_limit, 1)
+  reload.refresh(buf)
+end
+
 local function follow_link()
-  local st = draw.state(0)
+  local buf = vim.api.nvim_get_current_buf()
+  local st = state.get(buf)
   local row = vim.api.nvim_win_get_cursor(0)[1] - 1
   local ulid = st and st.links[row]
   if ulid then
     return M.open(ulid, vim.api.nvim_get_current_win())
   end
+  if st and st.session and st.earlier_row == row then
+    return show_earlier(buf, st)
+  end
   pcall(vim.cmd, "normal! " .. vim.v.count1 .. "+") -- <CR>'s own meaning elsewhere
 end
 
 local function jump(dir)
-  local st = draw.state(0)
+  local st = state.get(0)
   if not st then
     return
   end
@@ -56,19 +78,39 @@ local function jump(dir)
   end
 end
 
-local function rename_here()
-  local st = draw.state(0)
-  if st and st.session then
-    require("sessiond.manage").rename(st.session)
+-- Runs fn(session) for the session of this history, once it is read.
+local function with_session(fn)
+  return function()
+    local st = state.get(0)
+    if st and st.session then
+      fn(st.session)
+    end
   end
+end
+
+-- A chat buffer under this history (the current window).
+local function say_here(s)
+  require("sessiond.chat.buffer").open(s, vim.api.nvim_get_current_win())
 end
 
 ---@type sessiond.Key[]
 M.keys = {
   {
     "<CR>",
-    "open the session named on a link line (↰ continues, ↳ continued in)",
+    "open the session named on a link line (↰ continues, ↳ continued in), or show earlier turns",
     follow_link,
+  },
+  {
+    "i",
+    "say something: a chat buffer below, <CR> sends it",
+    with_session(say_here),
+  },
+  {
+    "x",
+    "resume it in the program it came from, in a terminal (:SessiondResume)",
+    with_session(function(s)
+      resume.run(s, say_here)
+    end),
   },
   {
     "]]",
@@ -85,19 +127,32 @@ M.keys = {
     end,
   },
   {
-    "u",
+    "w",
     "write your next turns here (:SessiondUse)",
+    with_session(function(s)
+      current.use(s.ulid)
+    end),
+  },
+  {
+    "R",
+    "rename this session",
+    with_session(function(s)
+      edits.rename(s)
+    end),
+  },
+  {
+    "u",
+    "undo the last rename or trash",
     function()
-      require("sessiond").use()
+      edits.undo()
     end,
   },
-  { "R", "rename this session", rename_here },
   {
     "<C-c>",
     "stop the reply streaming in (what came is kept)",
     function()
-      local st = draw.state(0)
-      if not (st and st.session and require("sessiond.chat").cancel(st.session.id)) then
+      local st = state.get(0)
+      if not (st and st.session and chat.cancel(st.session.id)) then
         vim.notify("sessiond: no reply is streaming here", vim.log.levels.INFO)
       end
     end,
@@ -106,7 +161,7 @@ M.keys = {
     "r",
     "read it again",
     function()
-      draw.refresh(0)
+      reload.refresh(0)
     end,
   },
   {
@@ -128,11 +183,11 @@ local function style(win)
   set("linebreak", true)
   set("breakindent", true)
   set("spell", false)
-  set("conceallevel", require("sessiond.config").get().conceal and 2 or 0)
+  set("conceallevel", config.get().conceal and 2 or 0)
 end
 
 local function prepare(buf)
-  local st = draw.attach(buf)
+  local st = state.attach(buf)
   if st.prepared then
     return
   end
@@ -145,8 +200,8 @@ local function prepare(buf)
   bo.undolevels = -1
   bo.modifiable = false
   bo.filetype = "sessiond"
-  require("sessiond.util").highlights()
-  require("sessiond.keys").apply(buf, M.keys, "sessiond history: keys")
+  util.highlights()
+  keys.apply(buf, M.keys, "sessiond history: keys")
   local group = vim.api.nvim_create_augroup("sessiond_history_" .. buf, { clear = true })
   vim.api.nvim_create_autocmd("BufWinEnter", {
     group = group,
@@ -166,7 +221,7 @@ local function prepare(buf)
     group = group,
     buffer = buf,
     callback = function()
-      draw.detach(buf)
+      state.detach(buf)
       pcall(vim.api.nvim_del_augroup_by_id, group)
     end,
   })
@@ -191,19 +246,20 @@ end
 
 -- Shows older turns too when `seq` is further back than what is shown.
 local function reach(buf, seq)
-  local st = draw.state(buf)
+  local st = state.get(buf)
   if seq and st and (not st.events[1] or st.events[1].seq > seq) then
     st.from_seq = math.min(st.from_seq or seq, seq)
   end
 end
 
 ---@class sessiond.OpenOpts
----@field seq? integer read turns back to this one (a search hit further back)
+---@field seq? integer read turns back to this one (a search hit further back); the caller places the cursor
 ---@field stay? boolean leave the focus where it is
 ---@field on_drawn? fun(buf: integer) called once it is drawn
 
 --- Shows the history of `ulid` in `win` (default: the current window), focuses
---- it (unless opts.stay), and reads it anew.
+--- it (unless opts.stay), and reads it anew. A window that did not show it
+--- before opens at the newest turn (its cursor on the last line, so it follows).
 ---@param ulid string
 ---@param win? integer
 ---@param opts? sessiond.OpenOpts
@@ -225,7 +281,15 @@ function M.open(ulid, win, opts)
     vim.api.nvim_set_current_win(win)
   end
   reach(buf, opts.seq)
-  draw.refresh(buf, opts.on_drawn)
+  local newest = before ~= buf and not opts.seq
+  reload.refresh(buf, function(b)
+    if newest and vim.api.nvim_win_is_valid(win) and vim.api.nvim_win_get_buf(win) == b then
+      vim.api.nvim_win_set_cursor(win, { vim.api.nvim_buf_line_count(b), 0 })
+    end
+    if opts.on_drawn then
+      opts.on_drawn(b)
+    end
+  end)
   return buf
 end
 
@@ -234,7 +298,7 @@ end
 function M.load(ulid, seq, cb)
   local buf = M.ensure(ulid)
   reach(buf, seq)
-  draw.refresh(buf, cb)
+  reload.refresh(buf, cb)
   return buf
 end
 
@@ -253,7 +317,7 @@ function M.back()
   end
   vim.api.nvim_win_set_var(win, BACK, {})
   local others = vim.tbl_filter(function(w)
-    return w ~= win and require("sessiond.windows").is_normal(w)
+    return w ~= win and windows.is_normal(w)
   end, vim.api.nvim_tabpage_list_wins(0))
   if #others > 0 then
     vim.api.nvim_win_close(win, false)
@@ -265,7 +329,19 @@ end
 -- BufReadCmd: `:edit sessiond://<ULID>`.
 function M.read(buf)
   prepare(buf)
-  draw.refresh(buf)
+  reload.refresh(buf)
 end
+
+-- This Neovim went on from `parent` in `child`: windows showing the parent show the child.
+changes.on("continued", function(parent, child)
+  for _, buf in ipairs(state.bufs()) do
+    local st = state.get(buf)
+    if st.session and st.session.id == parent.id then
+      for _, win in ipairs(vim.fn.win_findbuf(buf)) do
+        M.open(child.ulid, win, { stay = true })
+      end
+    end
+  end
+end)
 
 return M

@@ -1,6 +1,9 @@
--- :SessiondSay through the daemon's engine (`chat/send`): the reply streams
--- into the open histories of the session as `chat/delta` notifications arrive,
--- then the stored turns take its place.
+-- Turns through the daemon's engine (`chat/send`): the reply streams in as
+-- `chat/delta` notifications arrive, handed on as "pending" changes (the open
+-- histories draw it), then the stored turns take its place. Also whether a
+-- session has an engine at all, so that turns without one are kept as notes.
+local changes = require("sessiond.changes")
+local client = require("sessiond.client")
 local protocol = require("sessiond.protocol")
 
 local M = {}
@@ -19,38 +22,78 @@ local streams = {} ---@type table<integer, sessiond.Stream> session id -> its re
 -- their sessions are kept as notes (session/append), as the VS Code client does.
 local notes_only = {}
 
+--- Whether `session` has an engine: true when it names its own or the daemon
+--- says it has one, false when the daemon says it has none (or said "no engine
+--- is set" to an earlier turn), nil when nobody said (a daemon without the
+--- `engine` capability: the first turn asks and learns).
+---@param session sessiond.Session
+---@return boolean?
+function M.engine_for(session)
+  if notes_only[session.engineBaseUrl or ""] then
+    return false
+  end
+  if session.engineBaseUrl then
+    return true
+  end
+  return client.engine()
+end
+
 --- Whether a prompt to `session` should ask the engine.
 ---@param session sessiond.Session
 function M.wanted(session)
-  return not notes_only[session.engineBaseUrl or ""]
+  return M.engine_for(session) ~= false
 end
+
+--- The line a live session's history ends with when its turns are kept as notes, or nil.
+---@param session sessiond.Session
+---@return string?
+function M.no_engine_line(session)
+  if not session.endedAt and not session.deletedAt and M.engine_for(session) == false then
+    return "no engine: what you say here is kept as a note (set engine_base_url for replies)"
+  end
+end
+
+--- What to tell a person whose turns to `session` are kept as notes, or nil.
+---@param session sessiond.Session
+---@return string?
+function M.no_engine_note(session)
+  if M.engine_for(session) == false then
+    return "no engine is set, so your turns are kept as notes; for replies, set engine_base_url in setup() (e.g. http://localhost:11434/v1 for Ollama) or start sessiond with --engine-base-url"
+  end
+end
+
+local told = false -- said once that turns are kept as notes
 
 --- Forgets which engines were missing (setup() may have set one).
 function M.reset()
   notes_only = {}
+  told = false
 end
 
-local function history()
-  return package.loaded["sessiond.history"]
-end
-
-local function redraw(s)
-  local h = history()
-  if h then
-    local pending = not s.finished
-        and { prompt = not s.prompt_shown and s.prompt or nil, reply = s.reply }
-      or nil
-    h.set_pending(s.session_id, pending)
+--- Says, once per Neovim, that turns to `session` are kept as notes (when they are).
+---@param session sessiond.Session
+function M.tell_no_engine(session)
+  local note = M.no_engine_note(session)
+  if note and not told then
+    told = true
+    vim.notify("sessiond: " .. note, vim.log.levels.INFO)
   end
+end
+
+-- Tells the views what is streaming now (nil: nothing any more).
+local function redraw(s)
+  local pending = not s.finished
+      and { prompt = not s.prompt_shown and s.prompt or nil, reply = s.reply }
+    or nil
+  changes.emit("pending", s.session_id, pending)
 end
 
 -- Reads the stored turns from `from` on and hands them to the views.
 local function catch_up(session_id, from)
-  local client = require("sessiond.client")
   client.request(protocol.methods.events, { sessionId = session_id, limit = 20 }, function(err, res)
     for _, e in ipairs(not err and res and res.events or {}) do
       if e.seq >= from then
-        require("sessiond.live").did_append(e)
+        changes.did_append(e)
       end
     end
   end, { silent = true })
@@ -65,7 +108,6 @@ function M.send(session, text, cb)
     { session_id = session.id, prompt = text, reply = "", prompt_shown = false, finished = false }
   streams[session.id] = s
   redraw(s)
-  local client = require("sessiond.client")
   s.handle = client.request(
     protocol.methods.chat_send,
     { sessionId = session.id, text = text },
@@ -83,10 +125,7 @@ function M.send(session, text, cb)
         local msg = err.message or "the engine failed"
         if msg:lower():find("no engine", 1, true) then
           notes_only[session.engineBaseUrl or ""] = true
-          vim.notify(
-            "sessiond: no engine is set, so your turns are kept as notes; for replies, set engine_base_url in setup() (e.g. http://localhost:11434/v1 for Ollama) or start sessiond with --engine-base-url",
-            vim.log.levels.INFO
-          )
+          M.tell_no_engine(session)
         else
           vim.notify("sessiond: no reply: " .. msg .. " (your turn is stored)", vim.log.levels.WARN)
         end
@@ -133,9 +172,13 @@ end
 function M.cancel(session_id)
   local s = streams[session_id]
   if s then
-    require("sessiond.client").cancel(s.handle)
+    client.cancel(s.handle)
   end
   return s ~= nil
 end
+
+client.on(protocol.server_notifications.chat_delta, M.delta)
+-- After the history drew the turn, so the streaming block moves below it.
+changes.on("append", M.on_append, 90)
 
 return M
