@@ -108,7 +108,7 @@ def test_index_stopped_half_way_goes_on_where_it_stopped(tmp_path: Path, how: in
     try:
         wait_for_some(db, proc)
         proc.send_signal(how)
-        out, err = proc.communicate(timeout=DEADLINE_S)
+        _out, err = proc.communicate(timeout=DEADLINE_S)
     finally:
         if proc.poll() is None:
             proc.kill()
