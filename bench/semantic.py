@@ -235,13 +235,24 @@ def speeds(tmp: str, sample: int) -> dict[str, Any]:
 
     texts = [t for _, t in embeddable(os.path.join(tmp, "semantic-relevance.db"))][:sample]
     out: dict[str, Any] = {}
-    embedders = {n: model.Embedder(n) for n in (128, 64)}
-    runs: dict[int, list[dict[str, float]]] = {128: [], 64: []}
+    embedders = {
+        "128": model.Embedder(128),
+        "64": model.Embedder(64),
+        "128, 2 threads": model.Embedder(128, threads=2),
+    }
+    runs: dict[str, list[dict[str, float]]] = {n: [] for n in embedders}
     for _ in range(2):
         for n, e in embedders.items():
             runs[n].append(embed_speed(e, texts))
+    from tokenizers import Tokenizer
+
+    whole = Tokenizer.from_file(model.tokenizer_file())
+    whole.no_truncation()
+    whole.no_padding()
+    pieces = [len(e.ids) for e in whole.encode_batch(texts)]
+    out["word pieces"] = {"mean": statistics.mean(pieces), "median": statistics.median(pieces)}
     for n, got in runs.items():
-        out[str(n)] = {
+        out[n] = {
             "per_s": statistics.median(r["per_s"] for r in got),
             "per_cpu_s": statistics.median(r["per_cpu_s"] for r in got),
             "turns": len(texts),
@@ -340,6 +351,26 @@ def finds(db: str, n: int, rounds: int) -> dict[str, Any]:
     }
     out["all"] = {m: {"p50": pct(v, 0.5), "p99": pct(v, 0.99)} for m, v in every.items()}
     return out
+
+
+def cli_find(db: str, runs: int) -> dict[str, float]:
+    """`sessiond find` as a person runs it (a new process: the model and the
+    bits loaded each time), hybrid and --words, medians."""
+    times: dict[str, list[float]] = {"hybrid": [], "words": []}
+    query = FIND_QUERIES["a question in other words"]
+    assert query is not None
+    for _ in range(runs):
+        for mode, extra in (("hybrid", ()), ("words", ("--words",))):
+            t0 = time.perf_counter()
+            done = subprocess.run(
+                [sys.executable, "-m", "sessiond", "find", query, "--db", db, *extra],
+                capture_output=True,
+                timeout=600,
+            )
+            times[mode].append(time.perf_counter() - t0)
+            if done.returncode not in (0, 1):
+                raise AssertionError(f"sessiond find failed: {done.stderr.decode()[-300:]}")
+    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def index_sample(db: str, n: int) -> dict[str, Any]:
@@ -457,6 +488,8 @@ def measure(tmp: str, big_db: str, s: dict[str, Any]) -> dict[str, Any]:
         f["fill"] = fill_vectors(big, s["semantic_base"])
         log("semantic: session/find at the big store, hybrid and words alone")
         f["find"] = finds(big, s["search_requests"], s["search_rounds"])
+        log("semantic: sessiond find at the big store, a new process each time")
+        f["cli_find"] = cli_find(big, 3)
         log(f"semantic: sessiond index of the newest {s['semantic_index']:,} turns")
         f["index"] = index_sample(big, s["semantic_index"])
     finally:
@@ -512,6 +545,8 @@ def rows(f: dict[str, Any]) -> list[tuple[str, str]]:
             )
         )
     for n, sp in f["speed"].items():
+        if n == "word pieces":
+            continue
         out.append(
             (
                 f"embedding, {n} word pieces: turns/s (per CPU-s)",
@@ -526,6 +561,13 @@ def rows(f: dict[str, Any]) -> list[tuple[str, str]]:
             "daemon RSS with the model and 1M bits: now / peak",
             f"{fd['rss_after']['rss_mb']:.0f} / {fd['rss_after']['peak_mb']:.0f} MB "
             f"(before any search {fd['rss_before']['rss_mb']:.0f} MB)",
+        )
+    )
+    c = f["cli_find"]
+    out.append(
+        (
+            "`sessiond find` at 1M, a new process: hybrid / --words",
+            f"{c['hybrid']:.2f} s / {c['words']:.2f} s",
         )
     )
     ix = f["index"]
