@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import goal, log, ms, pct, sessiond_cmd
-from bench.rpc import Peer
+from bench.rpc import Peer, request
 
 BIG = "/work/big/v3.db"
 #: paraphrase-MiniLM-L3-v2 (fp32 ONNX, from the PyPI package
@@ -442,14 +442,20 @@ def appends_beside(tmp: str, relevance_db: str, n: int, rounds: int) -> dict[str
 
 
 def _pipelined(peer: Peer, sid: int, texts: list[str]) -> tuple[float, float]:
-    from bench import v3
-
     first = peer.next_id
     peer.next_id += len(texts)
-    chunks = [
-        c.replace(b'"sessionId":1,', b'"sessionId":%d,' % sid)
-        for c in v3._chunks(first, texts, False, 1000)
-    ]
+    chunks = []
+    for start in range(0, len(texts), 1000):
+        chunks.append(
+            b"".join(
+                request(
+                    first + i,
+                    "session/append",
+                    {"sessionId": sid, "kind": "system" if i & 1 else "prompt", "text": texts[i]},
+                )
+                for i in range(start, min(len(texts), start + 1000))
+            )
+        )
     cpu0 = _proc_cpu(peer.pid)
     t0 = time.perf_counter()
     answers = peer.pipelined(chunks, len(texts), 1000, 4)
