@@ -24,7 +24,6 @@ import os
 import subprocess
 import sys
 import time
-from typing import Any
 
 from sessiond.semantic import installed
 from sessiond.store import MEMORY, Store
@@ -130,8 +129,15 @@ class Background:
                 except Exception as exc:
                     logger.warning("vectors of %d new turns were not written: %s", len(rows), exc)
         except asyncio.IncompleteReadError:
-            if proc.returncode not in (None, 0):
-                logger.warning("the background embedder ended with %s", proc.returncode)
+            pass
+        if self._proc is proc:  # it ended on its own, not by close(): no restart
+            code = await proc.wait()
+            logger.warning(
+                "the background embedder ended (exit %s); new turns are found by words, and "
+                "by meaning after `sessiond index`",
+                code,
+            )
+            self._possible = False
 
     def _dims(self) -> int:
         space = self._store.embedding_space()
@@ -154,6 +160,3 @@ class Background:
         if self._reader is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._reader, 2.0)
-
-    def status(self) -> dict[str, Any]:
-        return {"ready": self._ready, "written": self.written}

@@ -56,7 +56,11 @@ def main() -> int:
             assert kept is not None
             while rows := store.unembedded(after, BATCH):
                 if embedder is None:
-                    embedder = model.Embedder(kept.tokens, threads=1)
+                    try:
+                        embedder = model.Embedder(kept.tokens, threads=1)
+                    except model.ModelError as exc:
+                        logger.error("the background embedder cannot run: %s", exc)
+                        return 3
                 made = indexing.embed_rows(embedder, kept, rows)
                 out.write(HEADER.pack(len(made), kept.created_at))
                 for event_id, q8, bits in made:
