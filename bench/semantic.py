@@ -326,6 +326,7 @@ def finds(db: str, n: int, rounds: int) -> dict[str, Any]:
     queries = {k: (q if q is not None else corpus.RARE) for k, q in FIND_QUERIES.items()}
     peer = Peer(sessiond_cmd(db))
     times: dict[str, list[float]] = {}
+    cpu: dict[str, float] = {"hybrid": 0.0, "words": 0.0}
     out: dict[str, Any] = {}
     try:
         init = peer.initialize()
@@ -341,7 +342,9 @@ def finds(db: str, n: int, rounds: int) -> dict[str, Any]:
             for key, q in queries.items():
                 for mode, extra in (("hybrid", {}), ("words", {"words": True})):
                     params = {"query": q, "limit": 20, **extra}
+                    used = _proc_cpu(peer.pid)
                     times[f"{mode}: {key}"] += peer.timed("session/find", params, n)
+                    cpu[mode] += _proc_cpu(peer.pid) - used
         out["rss_after"] = rss(peer.pid)
     finally:
         peer.close()
@@ -350,6 +353,10 @@ def finds(db: str, n: int, rounds: int) -> dict[str, Any]:
         m: [t for k, v in times.items() if k.startswith(m) for t in v] for m in ("hybrid", "words")
     }
     out["all"] = {m: {"p50": pct(v, 0.5), "p99": pct(v, 0.99)} for m, v in every.items()}
+    # The daemon's CPU (every thread) per question: what a machine that is
+    # not shared would take at least, whatever the load here.
+    out["cpu_per_query"] = {m: cpu[m] / len(every[m]) for m in cpu}
+    out["load"] = os.getloadavg()[0]
     return out
 
 
@@ -562,6 +569,20 @@ def rows(f: dict[str, Any]) -> list[tuple[str, str]]:
     fd = f["find"]
     for key, t in fd["times"].items():
         out.append((f"`session/find` {key}: p50 / p99", f"{ms(t['p50'])} / {ms(t['p99'])}"))
+    out.append(
+        (
+            "`session/find` at 1M, all kinds: hybrid / words alone, p50 / p99 (wall)",
+            f"{ms(fd['all']['hybrid']['p50'])} / {ms(fd['all']['hybrid']['p99'])}  vs  "
+            f"{ms(fd['all']['words']['p50'])} / {ms(fd['all']['words']['p99'])} "
+            f"(load {fd['load']:.1f})",
+        )
+    )
+    out.append(
+        (
+            "the daemon's CPU per `session/find` at 1M: hybrid / words alone (mean)",
+            f"{ms(fd['cpu_per_query']['hybrid'])} / {ms(fd['cpu_per_query']['words'])}",
+        )
+    )
     out.append(
         (
             "daemon RSS with the model and 1M bits: now / peak",

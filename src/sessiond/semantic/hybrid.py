@@ -98,9 +98,23 @@ def find(
     kept = target.embedding_space()
     if not usable(kept):
         return target.find(query, limit, **filters)  # type: ignore[no-any-return]
-    # The words first: a query the language refuses is refused as before.
-    found, relaxed = target.find(query, max(limit, POOL), **filters)
-    near = nearest(target, kept, query, NEAREST)
+    from sessiond.semantic import model, vectors
+
+    index = _index_of(target)
+    index.refresh(target, kept)
+    # The words' half reads the store on a thread of its own while this one
+    # embeds the question and makes the first pass over the bits in memory
+    # (the model, numpy and SQLite all let go of the interpreter): on two
+    # cores the two halves take the time of the longer, not their sum.
+    # Nothing here reads the store until the words' half is done.
+    words_half = _helper().submit(target.find, query, max(limit, POOL), **filters)
+    try:
+        vector = model.shared().embed([query])[0]
+        first = vectors.candidates(index, kept, vector)
+    finally:
+        # A query the language refuses is refused as before (raised here).
+        found, relaxed = words_half.result()
+    near = vectors.rescore(target, kept, vector, first, NEAREST)
     meant = target.find_near(near, max(limit, POOL), query=query, **filters)
     return fuse(found, relaxed, meant, limit), relaxed
 
@@ -113,6 +127,20 @@ def nearest(target: Any, kept: Space, query: str, k: int) -> list[tuple[int, flo
     index.refresh(target, kept)
     vector = model.shared().embed([query])[0]
     return vectors.nearest(target, index, kept, vector, k)
+
+
+_pool: Any = None
+
+
+def _helper() -> Any:
+    """Threads for the words' half of questions (one per question at once)."""
+    global _pool
+    with _lock:
+        if _pool is None:
+            import concurrent.futures
+
+            _pool = concurrent.futures.ThreadPoolExecutor(4, "sessiond-words")
+        return _pool
 
 
 def _index_of(target: Any) -> Any:

@@ -143,9 +143,14 @@ class BitIndex:
         if len(ids) <= n:
             return np.unique(ids)
         q = np.frombuffer(query_bits, dtype="<u8")
+        # A column at a time, into buffers made once per question.
+        xor = np.empty(len(ids), dtype=np.uint64)
+        count = np.empty(len(ids), dtype=np.uint8)
         distance = np.zeros(len(ids), dtype=np.uint16)
         for word in range(WORDS):
-            distance += np.bitwise_count(cols[word] ^ q[word])
+            np.bitwise_xor(cols[word], q[word], out=xor)
+            np.bitwise_count(xor, out=count)
+            distance += count
         counts = np.bincount(distance, minlength=DIMS + 1)
         threshold = int(np.searchsorted(np.cumsum(counts), n))
         return np.unique(ids[distance <= threshold])
@@ -156,10 +161,23 @@ def nearest(
 ) -> list[tuple[int, float]]:
     """The `k` turns nearest to the unit vector `query`: (event id, cosine),
     nearest first."""
+    return rescore(reader, kept, query, candidates(index, kept, query), k)
+
+
+def candidates(index: BitIndex, kept: Space, query: np.ndarray) -> np.ndarray:
+    """The first pass (memory only, no store): the turns whose bits are
+    nearest the question's."""
+    ((_q8, bits),) = quantize(query[None, :], kept)
+    return index.candidates(bits)
+
+
+def rescore(
+    reader: Any, kept: Space, query: np.ndarray, ids: np.ndarray, k: int
+) -> list[tuple[int, float]]:
+    """The `k` of `ids` nearest to `query` by their int8 vectors (read from
+    the store), nearest first."""
     import numpy as np
 
-    ((_q8, bits),) = quantize(query[None, :], kept)
-    ids = index.candidates(bits)
     if not len(ids):
         return []
     rows = reader.embedding_q8([int(i) for i in ids])
