@@ -65,6 +65,19 @@ def test_a_store_without_vectors_says_no_meaning(tmp_path: Path) -> None:
         assert daemon.stop() == 0
 
 
+def test_words_must_be_true_or_false(tmp_path: Path) -> None:
+    from support.daemon import RpcError
+
+    with Daemon(tmp_path / "new.db") as daemon:
+        daemon.initialize()
+        with pytest.raises(RpcError) as refused:
+            daemon.call("session/find", {"query": "x", "words": "yes"})
+        assert refused.value.code == -32602 and "words" in str(refused.value.message)
+        answer = daemon.call("session/find", {"query": "x", "words": True})
+        assert answer == {"results": [], "relaxed": False}
+        assert daemon.stop() == 0
+
+
 @pytest.mark.slow
 def test_a_new_turn_is_found_by_words_at_once_and_by_meaning_within_seconds(
     tmp_path: Path,
