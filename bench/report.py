@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench import appends, export, live, search, v3
+from bench import appends, export, live, search, semantic, v3
 from bench.common import goal, ms
 
 Rows = list[tuple[str, str]]
@@ -198,6 +198,8 @@ def sections(r: dict[str, Any]) -> list[tuple[str, str, int, Any, Any]]:
         ("postgres", "PostgreSQL", 15, lambda: pg_rows(r), lambda: pg_goals(r)),
         ("v3", "Version 3: rich history, finding, privacy, hardening", 22,
          lambda: v3.rows(f["v3"]), lambda: v3.goals(f["v3"], f.get("search", {}))),
+        ("semantic", "Search by meaning (synthetic vectors at 1M)", 27,
+         lambda: semantic.rows(f["semantic"]), lambda: semantic.goals(f["semantic"])),
     ]  # fmt: skip
 
 

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import appends, chat_start, export, imports, live, mcp, report, search, v3
+from bench import appends, chat_start, export, imports, live, mcp, report, search, semantic, v3
 from bench.common import (  # noqa: F401 (bench.postgres imports these from here)
     append_chunks,
     append_params,
@@ -74,6 +74,7 @@ FULL: dict[str, Any] = {
     "v3_appends": 20_000,  # per round, per daemon
     "v3_rounds": 4,
     "chat_rounds": 10,
+    **semantic.SIZES_FOR_RUN,
 }
 QUICK: dict[str, Any] = {
     **FULL,
@@ -106,6 +107,7 @@ QUICK: dict[str, Any] = {
     "v3_appends": 2_000,
     "v3_rounds": 2,
     "chat_rounds": 3,
+    **semantic.QUICK_FOR_RUN,
 }
 
 # search_history beside session/find: the rare word (where the fixed cost
@@ -221,6 +223,10 @@ def main(argv: list[str] | None = None) -> int:
         f["search"] = guarded("search", lambda: search.measure(tmp, s))
         f["mcp"] = guarded("mcp", lambda: run_mcp(f["search"]["v2"], s))
         f["v3"] = guarded("v3", lambda: v3.measure(tmp, f["search"]["v2"], s))
+        # Search by meaning over a copy of the same million turns (the
+        # search part's store; SESSIOND_BENCH_BIG_DB names another).
+        big = os.environ.get("SESSIOND_BENCH_BIG_DB") or f["search"].get("v2", "")
+        f["semantic"] = guarded("semantic", lambda: semantic.measure(tmp, big, s))
         for key in ("v1", "v2"):  # a gigabyte between them
             with contextlib.suppress(KeyError, OSError):
                 os.remove(f["search"][key])

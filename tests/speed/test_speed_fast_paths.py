@@ -161,6 +161,7 @@ def test_initialize_result_is_what_lsprotocol_makes(server: Any) -> None:
                         "maxTextBytes": 4321,
                         "chat": True,
                         "engine": server.engine_set,
+                        "semantic": False,
                     }
                 }
             ),

@@ -318,6 +318,10 @@ def purge(conn: sqlite3.Connection, session_ids: Sequence[int]) -> int:
                 )
         title = conn.execute("SELECT title FROM sessions WHERE id = ?", (session_id,)).fetchone()
         index_title(conn, session_id, title[0], None)
+        conn.execute(
+            "DELETE FROM embeddings WHERE event_id IN (SELECT id FROM events WHERE session_id = ?)",
+            (session_id,),
+        )
         conn.execute("DELETE FROM events WHERE session_id = ?", (session_id,))
         conn.execute("DELETE FROM changes WHERE session_id = ?", (session_id,))
         conn.execute("DELETE FROM usage_daily WHERE session_id = ?", (session_id,))
@@ -528,6 +532,8 @@ def redact_events(
             found[kind] = found.get(kind, 0) + n
         changed += 1
         conn.execute("UPDATE events SET text = ?, meta = ? WHERE id = ?", (new, new_meta, rowid))
+        # Its vector was made from the secret: embedded again from the new text.
+        conn.execute("DELETE FROM embeddings WHERE event_id = ?", (rowid,))
         if new != text:
             reindex_event(conn, rowid, text, new)
     last = rows[-1][0] if rows else None
