@@ -26,23 +26,17 @@ import statistics
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 from bench import appends, floors
 from bench.common import append_chunks, goal, log, ms, pct, sessiond_cmd
-from bench.rpc import Decoder, Peer, frame, request
+from bench.rpc import Decoder, Peer, cpu_seconds, frame, request
 
 PROBE = b"lagprobe-"
 
 
 class NotServed(Exception):
     pass
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def daemon(db: str) -> Peer:

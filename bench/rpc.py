@@ -13,6 +13,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 
@@ -55,6 +56,12 @@ class Decoder:
 
 class ServerGone(Exception):
     pass
+
+
+def cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far (user + system), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Peer:
@@ -164,6 +171,10 @@ class Peer:
         if error:
             raise error[0]
         return answers
+
+    def cpu_seconds(self) -> float:
+        """The process's CPU time so far (user + system), from /proc."""
+        return cpu_seconds(self.pid)
 
     def rss_kb(self) -> tuple[int, int]:
         """(VmRSS, VmHWM) in kB, from /proc."""

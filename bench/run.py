@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import appends, export, imports, live, mcp, report, search, v3
+from bench import appends, chat_start, export, imports, live, mcp, report, search, semantic, v3
 from bench.common import (  # noqa: F401 (bench.postgres imports these from here)
     append_chunks,
     append_params,
@@ -73,6 +73,8 @@ FULL: dict[str, Any] = {
     "export_rounds": 5,
     "v3_appends": 20_000,  # per round, per daemon
     "v3_rounds": 4,
+    "chat_rounds": 10,
+    **semantic.SIZES_FOR_RUN,
 }
 QUICK: dict[str, Any] = {
     **FULL,
@@ -104,6 +106,8 @@ QUICK: dict[str, Any] = {
     "export_rounds": 3,
     "v3_appends": 2_000,
     "v3_rounds": 2,
+    "chat_rounds": 3,
+    **semantic.QUICK_FOR_RUN,
 }
 
 # search_history beside session/find: the rare word (where the fixed cost
@@ -124,19 +128,18 @@ def run_mcp(db: str, s: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_imports(tmp: str, s: dict[str, Any], pipelined_db: str) -> dict[str, Any]:
-    log(f"imports: {s['import_size']:,} Claude Code lines, {s['import_size']:,} llm responses")
-    rates: list[float] = []
+    log(f"imports: every source, {s['import_size']:,} events each")
     root = Path(tmp) / "imports"
     root.mkdir()
-    f = imports.measure(
+    # A round of pipelined appends right before and right after each first
+    # import: each source's ratio is to the mean of its two rounds.
+    return imports.measure(
         s["import_size"],
         s["import_size"],
         0,
         root,
-        beside=lambda: rates.append(appends.pipelined(pipelined_db, s["pipelined"])),
+        beside=lambda: appends.pipelined(pipelined_db, s["pipelined"]),
     )
-    f["pipelined_beside"] = rates
-    return f
 
 
 def run_idle(tmp: str, s: dict[str, Any]) -> dict[str, Any]:
@@ -220,6 +223,10 @@ def main(argv: list[str] | None = None) -> int:
         f["search"] = guarded("search", lambda: search.measure(tmp, s))
         f["mcp"] = guarded("mcp", lambda: run_mcp(f["search"]["v2"], s))
         f["v3"] = guarded("v3", lambda: v3.measure(tmp, f["search"]["v2"], s))
+        # Search by meaning over a copy of the same million turns (the
+        # search part's store; SESSIOND_BENCH_BIG_DB names another).
+        big = os.environ.get("SESSIOND_BENCH_BIG_DB") or f["search"].get("v2", "")
+        f["semantic"] = guarded("semantic", lambda: semantic.measure(tmp, big, s))
         for key in ("v1", "v2"):  # a gigabyte between them
             with contextlib.suppress(KeyError, OSError):
                 os.remove(f["search"][key])
@@ -231,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
         f["export"] = guarded(
             "export", lambda: export.measure(s["export_events"], s["export_rounds"])
         )
+        log(f"chat: time to a prompt that reads keys, {s['chat_rounds']} rounds")
+        f["chat"] = guarded("chat", lambda: chat_start.measure(s["chat_rounds"]))
         pg = (args.quick, tmp, s["lag_probes"], s["lag_gap_s"])
         f["postgres"] = guarded("postgres", lambda: run_postgres(*pg))
     finally:

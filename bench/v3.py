@@ -100,8 +100,10 @@ def _chunks(first: int, texts: list[str], meta: bool, per_chunk: int) -> list[by
 
 def pipelined(
     db: str, texts: list[str], meta: bool, env: dict[str, str] | None, extra: tuple[str, ...] = ()
-) -> float:
-    """Appends per second, all in flight, on a new database."""
+) -> tuple[float, float]:
+    """Appends per second, all in flight, on a new database: per second of
+    wall time, and per second of the daemon's CPU time (which other work on
+    a shared machine moves far less)."""
     if env is None:
         floors.new_db(db)
     else:
@@ -112,14 +114,14 @@ def pipelined(
         first = peer.next_id
         peer.next_id += len(texts)
         chunks = _chunks(first, texts, meta, 1000)
-        t0 = time.perf_counter()
+        cpu0, t0 = peer.cpu_seconds(), time.perf_counter()
         answers = peer.pipelined(chunks, len(texts), 1000, 4)
-        elapsed = time.perf_counter() - t0
+        elapsed, cpu = time.perf_counter() - t0, peer.cpu_seconds() - cpu0
     finally:
         peer.close()
     if len(answers) != len(texts):
         raise AssertionError("pipelined appends: not every append was answered")
-    return len(texts) / elapsed
+    return len(texts) / elapsed, len(texts) / max(cpu, 1e-3)
 
 
 def _new_v2_db(db: str, env: dict[str, str]) -> None:
@@ -150,14 +152,24 @@ def appends(tmp: str, n: int, rounds: int) -> dict[str, Any]:
         "v3 cjk": [],
     }
     db = os.path.join(tmp, "v3-appends.db")
+    cpu: dict[str, list[float]] = {k: [] for k in runs}
     for _ in range(rounds):
-        runs["v2"].append(pipelined(db, plain, False, v2))
-        runs["v3"].append(pipelined(db, plain, False, None))
-        runs["v3 meta"].append(pipelined(db, plain, True, None))
-        runs["v3 keep-secrets"].append(pipelined(db, plain, False, None, ("--keep-secrets",)))
-        runs["v2 cjk"].append(pipelined(db, mixed, False, v2))
-        runs["v3 cjk"].append(pipelined(db, mixed, False, None))
-    return {k: statistics.median(v) for k, v in runs.items()} | {"runs": runs, "n": n}
+        for key, got in (
+            ("v2", lambda: pipelined(db, plain, False, v2)),
+            ("v3", lambda: pipelined(db, plain, False, None)),
+            ("v3 meta", lambda: pipelined(db, plain, True, None)),
+            ("v3 keep-secrets", lambda: pipelined(db, plain, False, None, ("--keep-secrets",))),
+            ("v2 cjk", lambda: pipelined(db, mixed, False, v2)),
+            ("v3 cjk", lambda: pipelined(db, mixed, False, None)),
+        ):
+            wall, per_cpu = got()
+            runs[key].append(wall)
+            cpu[key].append(per_cpu)
+    return (
+        {k: statistics.median(v) for k, v in runs.items()}
+        | {"cpu": {k: statistics.median(v) for k, v in cpu.items()}}
+        | {"runs": runs, "cpu runs": cpu, "n": n}
+    )
 
 
 # Finding sessions at a million turns
@@ -308,19 +320,17 @@ def measure(tmp: str, big_db: str, s: dict[str, Any]) -> dict[str, Any]:
 
 def rows(f: dict[str, Any]) -> list[tuple[str, str]]:
     a = f["appends"]
+    c = a["cpu"]
+
+    def both(*keys: str) -> str:
+        wall = " / ".join(f"{a[k]:,.0f}" for k in keys)
+        per_cpu = " / ".join(f"{c[k]:,.0f}" for k in keys)
+        return f"{wall} /s (per daemon CPU-second: {per_cpu})"
+
     out = [
-        (
-            f"pipelined appends, {a['n']:,} a round: v2 release / v3",
-            f"{a['v2']:,.0f} / {a['v3']:,.0f} /s",
-        ),
-        (
-            "v3 with meta on every reply / with redaction off",
-            f"{a['v3 meta']:,.0f} / {a['v3 keep-secrets']:,.0f} /s",
-        ),
-        (
-            "a tenth of the texts with Chinese/Japanese/Korean: v2 / v3",
-            f"{a['v2 cjk']:,.0f} / {a['v3 cjk']:,.0f} /s",
-        ),
+        (f"pipelined appends, {a['n']:,} a round: v2 release / v3", both("v2", "v3")),
+        ("v3 with meta on every reply / with redaction off", both("v3 meta", "v3 keep-secrets")),
+        ("a tenth of the texts with Chinese/Japanese/Korean: v2 / v3", both("v2 cjk", "v3 cjk")),
     ]
     from bench.relevance import run as relevance_run
 
@@ -347,26 +357,33 @@ def rows(f: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def goals(f: dict[str, Any], search_f: dict[str, Any]) -> list[dict[str, Any]]:
-    a, c = f["appends"], f["cli"]
+    # Append rates compared per CPU-second of the daemon: the wall rates of
+    # rounds taken in turns on a shared 2-core machine differ by 2x and more.
+    c, r = f["cli"], f["appends"]["cpu"]
     out = [
         goal(
-            "appends with metadata vs the v2 release's rate",
-            a["v3 meta"] / a["v2"],
+            "appends with metadata vs the v2 release's rate (CPU)",
+            r["v3 meta"] / r["v2"],
             0.9,
             ">=",
             "x",
             21,
         ),
         goal(
-            "appends with the CJK index vs without it (v2), a tenth CJK",
-            a["v3 cjk"] / a["v2 cjk"],
+            "appends with the CJK index vs without it (v2), a tenth CJK (CPU)",
+            r["v3 cjk"] / r["v2 cjk"],
             0.9,
             ">=",
             "x",
             22,
         ),
         goal(
-            "appends with redaction on vs off", a["v3"] / a["v3 keep-secrets"], 0.9, ">=", "x", 24
+            "appends with redaction on vs off (CPU)",
+            r["v3"] / r["v3 keep-secrets"],
+            0.9,
+            ">=",
+            "x",
+            24,
         ),
         goal("`sessiond stats` over 1,000,000 events", c["stats"], 1.0, "<=", "s", 21),
         goal("`ls --project` vs plain `ls`", c["ls --project"] / c["ls"], 1.2, "<=", "x", 21),

@@ -20,6 +20,9 @@ from support.chatting import SESSIOND, chat, clean_env, history
 from support.engine import RATE_LIMITED, Fail, FakeOpenAI, Reply
 from support.terminal import Terminal
 
+# slow: a real terminal (pty or tmux) and a daemon per test; out of the fast loop.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def db(tmp_path: Path) -> str:

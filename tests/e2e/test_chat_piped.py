@@ -9,6 +9,7 @@ own, over the wire.
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,9 @@ from sessiond.cli.chat.daemon_client import Client
 from sessiond.daemon.engine import chat_model
 from support.chatting import chat, clean_env, history, wire
 from support.engine import FakeOpenAI, Reply
+
+# slow: a real terminal (pty or tmux) and a daemon per test; out of the fast loop.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
@@ -205,3 +209,29 @@ def test_without_model_an_engine_of_no_chat_model_gets_a_model_suggestion(db, en
     assert "lists no chat model (only text-embedding-3-small, whisper-1)" in done.stdout
     assert "Start the chat with --model NAME" in done.stdout
     assert engine.chat_requests() == []
+
+
+def test_an_answer_too_large_to_read_is_an_error_line_not_a_hang(db):
+    # A store written before titles were clipped (version 2's `import
+    # sessiond` kept 4 MiB titles): /sessions asks for more than the chat's
+    # client reads (16 MiB a message), which used to wait forever.
+    chat(db, "first\n")
+    client = Client.spawn(db)
+    try:
+        client.initialize("seed")
+        for _ in range(24):
+            client.request("session/start", {"cliVersion": "seed"})
+    finally:
+        client.close()
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE sessions SET title = ?", ("t" * (4 * 2**20),))
+    conn.close()
+    done = chat(db, "/sessions\nafter\n")
+    assert done.returncode == 0, done.stderr
+    assert "error: the daemon's answer to session/list was " in done.stdout
+    assert "more than this client reads (16 MiB)" in done.stdout
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE sessions SET title = NULL")
+    conn.close()
+    *_, (_, events) = history(db)
+    assert events == [("prompt", "after")]  # the chat went on

@@ -21,7 +21,8 @@ from support.chatting import SESSIOND, chat, clean_env, history, wire
 from support.engine import FakeOpenAI, Reply
 from support.tmux import PROMPT_READY, TMUX, Tmux
 
-pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
+# slow: a real terminal (pty or tmux) and a daemon per test; out of the fast loop.
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(TMUX is None, reason="tmux is not installed")]
 
 STOPPED = "(reply stopped; what came is kept)"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sessiond.cli import redact
-from sessiond.store import SqliteStore, open_store
+from sessiond.store import SqliteStore, is_postgres, open_store
 from support.cli import run
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "secrets"
@@ -35,8 +35,8 @@ def everything(db: str) -> str:
         return "\n".join(parts)
 
 
-def test_redact_takes_every_secret_out_and_says_what_kinds(tmp_path):
-    db = str(tmp_path / "old.db")
+def test_redact_takes_every_secret_out_and_says_what_kinds(store_db):
+    db = store_db
     seeded(db)
     assert SECRETS[0]["secret"] in everything(db)
     done = run("redact", "--db", db)
@@ -61,11 +61,20 @@ class Killed(Exception):
     pass
 
 
-def test_a_killed_redact_goes_on_where_it_stopped(tmp_path, monkeypatch, capsys):
-    db = str(tmp_path / "old.db")
+def store_class(db: str) -> type:
+    if is_postgres(db):
+        from sessiond.store.postgres.store import PostgresStore
+
+        return PostgresStore
+    return SqliteStore
+
+
+def test_a_killed_redact_goes_on_where_it_stopped(store_db, monkeypatch, capsys):
+    db = store_db
     seeded(db)
     monkeypatch.setattr(redact, "BATCH", 10)
-    real = SqliteStore.redact_events
+    store_cls = store_class(db)
+    real = store_cls.redact_events
     calls = {"n": 0}
 
     def dies_after_three(self, *args, **kwargs):
@@ -74,13 +83,13 @@ def test_a_killed_redact_goes_on_where_it_stopped(tmp_path, monkeypatch, capsys)
             raise Killed
         return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(SqliteStore, "redact_events", dies_after_three)
+    monkeypatch.setattr(store_cls, "redact_events", dies_after_three)
     args = argparse.Namespace(db=db, again=False)
     with pytest.raises(Killed):
         redact.run(args)
     with open_store(db) as store:
         assert 0 < store.redact_progress() < len(SECRETS)
-    monkeypatch.setattr(SqliteStore, "redact_events", real)
+    monkeypatch.setattr(store_cls, "redact_events", real)
     assert redact.run(args) == 0
     left = everything(db)
     assert not any(e["secret"] in left for e in SECRETS)

@@ -24,9 +24,11 @@ from sessiond.store import open_store
 from sessiond.store.base import ImportedEvent, ImportedSession
 from support.tmux import Tmux
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("tmux") is None, reason="needs tmux (apt-get install tmux)"
-)
+# slow: a real terminal (pty or tmux) and a daemon per test; out of the fast loop.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux (apt-get install tmux)"),
+]
 
 LONG_TITLE = "Why does the write-ahead log keep growing while a reader holds the checkpoint " * 3
 WIDE_TITLE = "日本語のタイトルとても長いタイトルです、幅の広い文字で画面を超えるほど長い" * 2

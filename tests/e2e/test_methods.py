@@ -51,6 +51,8 @@ def test_initialize_result(args, env, engine):
             "maxTextBytes": 1048576,
             "chat": True,
             "engine": engine,
+            # A new store has no vectors: `sessiond index` makes them.
+            "semantic": False,
         }
         error = d.call(1, "initialize", {"capabilities": {}})["error"]
         assert error["code"] == -32600

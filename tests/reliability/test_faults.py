@@ -29,6 +29,9 @@ from support.daemon import (
     started,
 )
 
+# slow: kills, floods and broken files, a process each; out of the fast loop.
+pytestmark = pytest.mark.slow
+
 
 def filled(db: Path, sessions: int = 3, events: int = 200) -> None:
     """A database with some history in it, closed cleanly."""
@@ -147,7 +150,6 @@ def locked(db: Path, hold: str = "until-told") -> Iterator[subprocess.Popen[str]
             holder.communicate("go\n", timeout=TIMEOUT)
 
 
-@pytest.mark.slow
 def test_a_lock_past_the_busy_timeout_then_released(tmp_path: Path) -> None:
     db = tmp_path / "locked.db"
     with started(db) as daemon:

@@ -34,6 +34,9 @@ from support.daemon import (
     started,
 )
 
+# slow: kills, floods and broken files, a process each; out of the fast loop.
+pytestmark = pytest.mark.slow
+
 # protocol.md, "Only its own files": the application_id every sessiond file carries.
 SESSIOND_MARK = 0x53455353
 V1_FIXTURE = Path(__file__).parent / "fixtures" / "v1.db"

@@ -20,6 +20,9 @@ from hypothesis import strategies as st
 from sessiond.wire.framing import FrameDecoder
 from support.daemon import SERVE, TIMEOUT, events_of, frame, integrity, request_bytes, started
 
+# slow: kills, floods and broken files, a process each; out of the fast loop.
+pytestmark = pytest.mark.slow
+
 APPEND = b'{"jsonrpc":"2.0","id":99,"method":"session/append","params":{"sessionId":1,"kind":"prompt","text":"after"}}'
 
 BROKEN = {
@@ -47,7 +50,6 @@ def test_broken_framing_stops_the_daemon_cleanly(tmp_path: Path, name: str) -> N
     assert integrity(db) == "ok"
 
 
-@pytest.mark.slow
 @settings(max_examples=12, deadline=None)
 @given(delta=st.integers(-40, 40).filter(bool), chunks=st.integers(1, 3))
 def test_a_wrong_content_length_never_hangs_or_breaks_the_store(
@@ -89,7 +91,6 @@ def test_input_ending_inside_a_message_exits_non_zero(tmp_path: Path) -> None:
         assert code != 0
 
 
-@pytest.mark.slow
 def test_every_request_is_answered_before_the_daemon_exits(tmp_path: Path) -> None:
     """Pipelined appends, then shutdown and exit, all written before reading a
     byte: every append is stored, and every one must be answered too."""

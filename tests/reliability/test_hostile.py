@@ -22,6 +22,9 @@ from hypothesis import strategies as st
 
 from support.daemon import CONTRACT_CODES, Daemon, frame, integrity, request_bytes, started
 
+# slow: kills, floods and broken files, a process each; out of the fast loop.
+pytestmark = pytest.mark.slow
+
 MAX_TEXT = 4096  # small, so that PayloadTooLarge is cheap to reach
 METHODS = [
     "session/start",

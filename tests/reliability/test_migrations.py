@@ -18,6 +18,9 @@ import pytest
 from sessiond.store.sqlite.migrations import APPLICATION_ID, LATEST_VERSION, MIGRATIONS
 from support.daemon import TIMEOUT, connect, integrity, snapshot, started
 
+# slow: kills, floods and broken files, a process each; out of the fast loop.
+pytestmark = pytest.mark.slow
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -195,6 +198,46 @@ def test_a_v2_file_opens_with_every_session_event_and_search(tmp_path: Path) -> 
         assert sum(r["prompts"] for r in stats) == 1 + 40  # the trashed session's left out
         assert daemon.stop() == 0
     assert schema(db)["version"] == LATEST_VERSION
+
+
+V4_STEPS = len(MIGRATIONS[3].statements)  # no Python step
+
+
+@pytest.mark.parametrize("step", range(V4_STEPS))
+def test_killed_during_v3_to_v4(tmp_path: Path, step: int) -> None:
+    db = tmp_path / "v3.db"
+    shutil.copy(FIXTURES / "v3.db", db)
+    old = snapshot(db)
+    old_schema = schema(db)
+    killed_after(db, 4, step)
+    assert integrity(db) == "ok"
+    assert schema(db) == old_schema  # the kill always lands inside the one transaction
+    assert snapshot(db) == old
+
+
+def test_a_v3_file_opens_with_everything_and_gets_the_embeddings(tmp_path: Path) -> None:
+    db = tmp_path / "v3.db"
+    shutil.copy(FIXTURES / "v3.db", db)
+    expected = json.loads((FIXTURES / "v3.json").read_text())
+    with started(db) as daemon:
+        listed = daemon.call("session/list", {"limit": 100})["sessions"]
+        assert listed == expected["sessions"]
+        trash = daemon.call("session/list", {"limit": 100, "deleted": True})["sessions"]
+        assert trash == expected["trash"]
+        for sid, events in expected["events"].items():
+            got = daemon.call("session/events", {"sessionId": int(sid), "limit": 10000})["events"]
+            assert got == events
+        for query, ulids in expected["find"].items():
+            found = daemon.call("session/find", {"query": query, "words": True})["results"]
+            assert [r["session"]["ulid"] for r in found] == ulids
+        assert daemon.call("stats/usage", {"groupBy": "model"})["rows"] == expected["stats"]
+        assert daemon.stop() == 0
+    got = schema(db)
+    assert got["version"] == LATEST_VERSION == 4
+    assert {"embeddings", "embedding_space"} <= got["names"]
+    with contextlib.closing(connect(db)) as conn:
+        assert conn.execute("SELECT count(*) FROM embeddings").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM embedding_space").fetchone() == (0,)
 
 
 @pytest.mark.parametrize("step", range(4))

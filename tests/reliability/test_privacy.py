@@ -12,6 +12,9 @@ import pytest
 
 from support.daemon import Daemon, frame, started
 
+# slow: kills, floods and broken files, a process each; out of the fast loop.
+pytestmark = pytest.mark.slow
+
 SECRET = "SECRET-7f3a the person's private words"
 
 

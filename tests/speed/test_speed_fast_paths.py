@@ -32,6 +32,9 @@ from sessiond.store import SqliteStore as Store
 from sessiond.wire.framing import FrameDecoder, FramingError, Oversize, encode_frame
 from sessiond.wire.methods import structure_params
 
+# slow: many processes and thousands of requests; out of the fast loop.
+pytestmark = pytest.mark.slow
+
 json_scalars = st.one_of(
     st.none(),
     st.booleans(),
@@ -49,6 +52,28 @@ append_params = st.one_of(
             "sessionId": st.one_of(st.integers(min_value=-3, max_value=2**64), json_values),
             "kind": st.one_of(st.sampled_from(EVENT_KINDS), json_values),
             "text": st.one_of(st.text(max_size=20), json_values),
+            "meta": st.one_of(
+                json_values,
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "model": st.one_of(st.text(max_size=5), json_scalars),
+                        "usage": st.one_of(
+                            json_values,
+                            st.fixed_dictionaries(
+                                {},
+                                optional={
+                                    "inputTokens": json_scalars,
+                                    "outputTokens": json_scalars,
+                                },
+                            ),
+                        ),
+                        "tool": json_scalars,
+                        "isError": json_scalars,
+                        "other": json_scalars,
+                    },
+                ),
+            ),
             "extra": json_values,
         },
     ),
@@ -62,7 +87,7 @@ def test_plain_append_accepts_exactly_what_the_wire_converter_accepts(params: An
     except InvalidParams:
         assert plain_append(params) is None
     else:
-        assert plain_append(params) == (typed.session_id, typed.kind, typed.text)
+        assert plain_append(params) == (typed.session_id, typed.kind, typed.text, typed.meta)
 
 
 def test_plain_append_spot_checks() -> None:
@@ -136,6 +161,7 @@ def test_initialize_result_is_what_lsprotocol_makes(server: Any) -> None:
                         "maxTextBytes": 4321,
                         "chat": True,
                         "engine": server.engine_set,
+                        "semantic": False,
                     }
                 }
             ),

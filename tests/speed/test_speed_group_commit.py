@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from support.speed import Daemon, append, req
+
+# slow: many processes and thousands of requests; out of the fast loop.
+pytestmark = pytest.mark.slow
 
 
 def test_answered_appends_survive_sigkill(tmp_path):

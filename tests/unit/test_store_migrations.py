@@ -44,6 +44,14 @@ SEEDS = {
         "INSERT INTO events_fts (rowid, text) SELECT id, text FROM events",
         "INSERT INTO milestones (key, value, updated_at) VALUES ('m', 'kept', 0)",
     ],
+    3: [
+        "INSERT INTO sessions (id, ulid, started_at, cli_version, event_count, title, preview, last_activity_at) VALUES (1, 'OLD', 0, 'v0', 2, 't', 'a', 0)",
+        "INSERT INTO events (session_id, seq, kind, text, created_at) VALUES (1, 1, 'prompt', 'a', 0)",
+        "INSERT INTO events (session_id, seq, kind, text, created_at) VALUES (1, 2, 'system', 'b', 0)",
+        "INSERT INTO events_fts (rowid, text) SELECT id, text FROM events",
+        "INSERT INTO usage_daily (day, session_id, model, prompts, replies) VALUES (0, 1, '', 1, 1)",
+        "INSERT INTO milestones (key, value, updated_at) VALUES ('m', 'kept', 0)",
+    ],
 }
 
 
@@ -73,6 +81,9 @@ def test_upgrade_from_each_older_schema(tmp_path, start):
             assert store.append(old.id, "prompt", "c").seq == 3
             if start >= 2:
                 assert [h.seq for h in store.search("a", 5)] == [1]
+            # Version 4: no vectors yet (`sessiond index` makes them).
+            assert store.embedding_space() is None
+            assert store.embedding_counts()[0] == 0
 
 
 def test_a_newer_schema_is_refused_and_not_modified(tmp_path):

@@ -58,6 +58,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("trash", "list the trash; 'trash empty' removes it for good", "trash"),
     Command("import", "bring in another tool's history", "importing"),
     Command("redact", "replace credentials stored before by [redacted:KIND]", "redact"),
+    Command("index", "make the history searchable by meaning (needs the extra)", "index"),
     Command("mcp", "serve the history to agents over MCP (stdio)", "mcp"),
 )
 _BY_NAME = {c.name: c for c in COMMANDS}

@@ -44,6 +44,11 @@ def add_arguments(parser: argparse.ArgumentParser, _name: str) -> None:
     )
     add_filters(parser)
     parser.add_argument(
+        "--words",
+        action="store_true",
+        help="by words alone, not by meaning too (when `sessiond index` made that possible)",
+    )
+    parser.add_argument(
         "--json", action="store_true", help="the results ({session, score, hits}) as JSON lines"
     )
     parser.add_argument("--utc", action="store_true", help="dates in UTC, not local time")
@@ -58,9 +63,16 @@ def run(args: argparse.Namespace) -> int:
     from sessiond.cli.common import more_hint, short_ids, terminal_width
 
     query = " ".join(unmark(args.query))
+    from sessiond.semantic import hybrid
+
     with open_for_reading(db_of(args)) as store:
-        results, relaxed = store.find(
-            query, min(args.limit + 1, MAX_FIND), project=project, source=source
+        results, relaxed = hybrid.find(
+            store,
+            query,
+            min(args.limit + 1, MAX_FIND),
+            project=project,
+            source=source,
+            words=args.words,
         )
         more = len(results) > args.limit
         results = results[: args.limit]

@@ -31,6 +31,7 @@ import attrs
 
 from sessiond.errors import InvalidParams
 from sessiond.models import EVENT_KINDS
+from sessiond.semantic import hybrid
 from sessiond.store import Store
 from sessiond.store.base import Reader
 from sessiond.wire.convert import parse_time
@@ -174,13 +175,17 @@ def append_answer(msg_id: Id, seq: int, created_at: str) -> bytes:
 
 def _find(store: Store | Reader, p: FindParams) -> FindResult:
     try:
-        results, relaxed = store.find(
+        # By words and meaning when the store has vectors and the extra is
+        # installed (sessiond.semantic.hybrid), else by words as before.
+        results, relaxed = hybrid.find(
+            store,
             p.query,
             p.limit,
             project=p.project,
             source=p.source,
             since=_ms(p.since, "since"),
             until=_ms(p.until, "until"),
+            words=p.words,
         )
     except InvalidParams as exc:  # the query language's refusal, named as the others are
         raise InvalidParams(f"session/find: {exc.message}") from None

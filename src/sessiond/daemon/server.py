@@ -47,6 +47,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import JsonRPCNotification, LanguageServerProtocol, default_converter
 
 from sessiond import PROTOCOL_VERSION, __version__
+from sessiond.daemon.embedding import Background
 from sessiond.daemon.methods import (
     APPEND,
     SERVED,
@@ -347,6 +348,10 @@ class SessiondProtocol(LanguageServerProtocol):
                         # Whether chat/send has an engine (a session's own
                         # engineBaseUrl aside): clients say so before a turn.
                         "engine": self._server.engine_set,
+                        # Whether session/find ranks by meaning too: the
+                        # extra is installed and `sessiond index` made the
+                        # store's vectors.
+                        "semantic": self._server.background.ready(),
                     }
                 }
             },
@@ -364,6 +369,7 @@ class SessiondProtocol(LanguageServerProtocol):
         await self._server.reads.close()
         self.commit_appends()
         self.flush_output()
+        await self._server.background.close()
 
     def commit_appends(self) -> None:
         """Commit the queued appends in one transaction, then answer each."""
@@ -385,6 +391,7 @@ class SessiondProtocol(LanguageServerProtocol):
                 _log_unanswered(APPEND, error)
             else:
                 self._error(msg_id, error)
+        self._server.background.appended()
 
 
 def _log_unanswered(method: str, error: SessiondError) -> None:
@@ -419,6 +426,8 @@ class SessiondServer(LanguageServer):
         # Server-initiated traffic goes through pygls's own notification path.
         self.notifier = Notifier(store, self.protocol.notify, self._output_full, self._hold)
         self.reads = Reads(store, self.protocol.answer_later, self.protocol.fail_later)
+        # New turns embedded by a worker process, when the store has vectors.
+        self.background = Background(store, getattr(store, "path", None))
 
     def _output_full(self) -> bool:
         return self.protocol.output_full

@@ -42,7 +42,9 @@ from sessiond.models import EVENT_KINDS, META_KEYS, USAGE_KEYS
 from sessiond.store.base import ImportedEvent, ImportedSession
 
 CHUNK = 500
-KNOWN_VERSIONS = (1, 2, 3)
+#: Version 4 only adds vectors for search by meaning, which are not brought
+#: along: `sessiond index` makes them for what was merged.
+KNOWN_VERSIONS = (1, 2, 3, 4)
 #: The version-3 columns of `sessions` copied when the other database has them.
 V3_COLUMNS = ("source", "source_id", "project", "branch")
 _LIMITS = {"source": 256, "source_id": 256, "project": 4096, "branch": 256}

@@ -25,6 +25,7 @@ import attrs
 from sessiond.errors import InvalidParams
 from sessiond.mcp import schemas, text
 from sessiond.models import EVENT_KINDS, Event, Found, Session
+from sessiond.semantic import hybrid
 from sessiond.store import Store
 from sessiond.wire.convert import describe, parse_time, unstructure
 
@@ -233,8 +234,10 @@ def search_history(store: Store, args: Args) -> Answer:
     def fetch(n: int) -> list[Found]:
         nonlocal relaxed
         try:
-            found, relaxed = store.find(
-                query, n, project=project, source=source, since=since, until=until
+            # As session/find answers: by words and meaning when the store
+            # has vectors and the extra is installed (sessiond.semantic).
+            found, relaxed = hybrid.find(
+                store, query, n, project=project, source=source, since=since, until=until
             )
         except InvalidParams as exc:
             raise ToolError(exc.message) from None

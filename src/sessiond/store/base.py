@@ -26,7 +26,7 @@ from typing import Any, Protocol, Self
 
 import attrs
 
-from sessiond.errors import SessionNotFound
+from sessiond.errors import SessionNotFound, StorageError
 from sessiond.models import Appended, Event, Found, Hit, Meta, Session, UsageRow
 
 # One append: (sessionId, kind, text), or with the event's meta (version 3).
@@ -50,6 +50,26 @@ class Purged(SessionNotFound):
 
 #: `expect` left out: the import state is written whatever it was.
 ANY_STATE = "\0any"
+
+#: The kinds of turns that are embedded for search by meaning: the person's
+#: and the replies (tool calls and their output, warnings and the like are
+#: found by words).
+EMBEDDED_KINDS = ("prompt", "system")
+
+
+@attrs.frozen
+class Space:
+    """How a store's vectors were made and kept (`sessiond.semantic`): the
+    model, the word pieces embedded per turn, the int8 scale and the mean the
+    sign bits are taken around (float32, little-endian). `created_at`
+    (milliseconds) tells one index from the one made anew after it."""
+
+    model: str
+    dims: int
+    tokens: int
+    scale: float
+    mean: bytes
+    created_at: int
 
 
 @attrs.frozen
@@ -202,6 +222,39 @@ class Reader(Protocol):
         source: str | None = None,
     ) -> list[UsageRow]: ...
 
+    # Search by meaning (`sessiond.semantic`)
+
+    def embedding_space(self) -> Space | None:
+        """How the store's vectors were made; None when it has none."""
+        ...
+
+    def embedding_bits(self, after: int, limit: int) -> tuple[int, list[int], bytes]:
+        """Up to `limit` vectors' sign bits stored after the vector row `after`,
+        in the order they were stored: the last row read, their event ids,
+        and their bits one after the other."""
+        ...
+
+    def embedding_q8(self, event_ids: Sequence[int]) -> list[tuple[int, bytes]]:
+        """(event id, int8 vector) of those of `event_ids` that have one."""
+        ...
+
+    def find_near(
+        self,
+        near: Sequence[tuple[int, float]],
+        limit: int,
+        *,
+        query: str,
+        project: str | None = None,
+        source: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
+    ) -> list[Found]:
+        """Sessions of the turns `near` ((event id, similarity), nearest
+        first), within the filters and never in the trash, ranked by their
+        nearest turn; each with up to 3 of its nearest turns as hits (the
+        snippet around `query`'s words when a turn holds one)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -306,6 +359,48 @@ class Derived:
         for state in states[1:]:
             store.set_import_state(*state)
         return ImportDone(session_id, count, created)
+
+    # Search by meaning: a store that keeps no vectors (these defaults) has
+    # none, and `initialize` says meaning search is off.
+
+    def embedding_space(self) -> Space | None:
+        return None
+
+    def make_embedding_space(self, space: Space) -> Space:
+        raise StorageError(f"{self._where()} keeps no vectors for search by meaning yet")
+
+    def unembedded(
+        self, above: int, limit: int, *, below: int | None = None, newest_first: bool = False
+    ) -> list[tuple[int, str]]:
+        return []
+
+    def put_embeddings(self, rows: Sequence[tuple[int, bytes, bytes]], created_at: int) -> int:
+        raise StorageError(f"{self._where()} keeps no vectors for search by meaning yet")
+
+    def embedding_counts(self) -> tuple[int, int, int]:
+        return 0, 0, 0
+
+    def embedding_bits(self, after: int, limit: int) -> tuple[int, list[int], bytes]:
+        return after, [], b""
+
+    def embedding_q8(self, event_ids: Sequence[int]) -> list[tuple[int, bytes]]:
+        return []
+
+    def find_near(
+        self,
+        near: Sequence[tuple[int, float]],
+        limit: int,
+        *,
+        query: str,
+        project: str | None = None,
+        source: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
+    ) -> list[Found]:
+        return []
+
+    def _where(self) -> str:
+        return f"the store {getattr(self, 'where', '')}".rstrip()
 
     def __enter__(self) -> Self:
         return self
@@ -460,6 +555,64 @@ class Store(Protocol):
         project or source ("day", "model", "project", "source"), largest
         first (newest first by day); the trash left out. `since`/`until`
         (milliseconds) bound the events counted."""
+        ...
+
+    # Search by meaning (`sessiond.semantic`; the vectors are made above the
+    # store, which keeps their bytes)
+
+    def embedding_space(self) -> Space | None:
+        """How the store's vectors were made; None when it has none (nobody
+        ran `sessiond index` on it, or the store keeps no vectors)."""
+        ...
+
+    def make_embedding_space(self, space: Space) -> Space:
+        """Record how vectors are made from now on and return it as stored.
+        The same making as the stored one keeps it (and every vector); any
+        other removes every vector, in the same transaction, and is recorded
+        with a new `created_at`."""
+        ...
+
+    def unembedded(
+        self, above: int, limit: int, *, below: int | None = None, newest_first: bool = False
+    ) -> list[tuple[int, str]]:
+        """Up to `limit` turns of `EMBEDDED_KINDS` with an id above `above`
+        (and below `below`) that have no vector: (event id, the opening of
+        its text: enough for any model's word pieces), oldest first or
+        newest first."""
+        ...
+
+    def put_embeddings(self, rows: Sequence[tuple[int, bytes, bytes]], created_at: int) -> int:
+        """Store (event id, int8 vector, sign bits) rows in one transaction,
+        replacing a turn's earlier vector, while the space recorded is still
+        the one made at `created_at` (else nothing: it was made anew). Rows
+        of turns removed meanwhile are left out. Returns how many were kept."""
+        ...
+
+    def embedding_counts(self) -> tuple[int, int, int]:
+        """(turns with a vector, turns of `EMBEDDED_KINDS`, the newest event
+        id with a vector), for progress."""
+        ...
+
+    def embedding_bits(self, after: int, limit: int) -> tuple[int, list[int], bytes]:
+        """As `Reader.embedding_bits`."""
+        ...
+
+    def embedding_q8(self, event_ids: Sequence[int]) -> list[tuple[int, bytes]]:
+        """As `Reader.embedding_q8`."""
+        ...
+
+    def find_near(
+        self,
+        near: Sequence[tuple[int, float]],
+        limit: int,
+        *,
+        query: str,
+        project: str | None = None,
+        source: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
+    ) -> list[Found]:
+        """As `Reader.find_near`."""
         ...
 
     def reader(self) -> Reader | None:

@@ -43,6 +43,7 @@ from typing import Any, NamedTuple, Protocol
 
 import attrs
 
+from sessiond.errors import InvalidParams
 from sessiond.models import Found, Session
 from sessiond.store.cjk import has_cjk
 from sessiond.store.query import Query, Term, parse
@@ -100,6 +101,11 @@ class Backend(Protocol):
 
     def title_matches(self, term: Term) -> set[int]:
         """Sessions (within the filters) whose title holds `term`."""
+        ...
+
+    def placed(self, ids: Sequence[int]) -> dict[int, int]:
+        """event id -> session id, of those of `ids` within the filters (not
+        in the trash, the project and source, since/until)."""
         ...
 
     def sessions(self, ids: Sequence[int]) -> dict[int, Session]: ...
@@ -238,6 +244,49 @@ def find(
         ]
         found.append(Found(session, round(score[session_id], 4), hits))
     return found, relaxed
+
+
+def found_near(
+    backend: Backend, near: Sequence[tuple[int, float]], limit: int, text: str
+) -> list[Found]:
+    """Sessions of the turns `near` ((event id, similarity), nearest first)
+    within the backend's filters, ranked by their nearest turn (then their
+    second), each with its up to `HITS` nearest turns: the meaning's half of
+    a hybrid `session/find` (`sessiond.semantic.hybrid`)."""
+    if limit <= 0 or not near:
+        return []
+    places = backend.placed([event_id for event_id, _ in near])
+    turns: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    for event_id, similarity in near:  # nearest first: each session's too
+        session_id = places.get(event_id)
+        if session_id is not None:
+            turns[session_id].append((event_id, similarity))
+    ranked = sorted(
+        turns,
+        key=lambda sid: (
+            -turns[sid][0][1],
+            -(turns[sid][1][1] if len(turns[sid]) > 1 else 0.0),
+            -sid,
+        ),
+    )[:limit]
+    sessions = backend.sessions(ranked)
+    best = {sid: [e for e, _ in turns[sid][:HITS]] for sid in ranked}
+    texts = backend.events([e for sid in ranked for e in best[sid]])
+    try:
+        query = plan(text)
+    except InvalidParams:
+        query = Query(())
+    found: list[Found] = []
+    for session_id in ranked:
+        session = sessions.get(session_id)
+        if session is None:
+            continue
+        hits = [
+            make_hit(session, seq, kind, created, body, query)
+            for seq, kind, created, body in (texts[e] for e in best[session_id] if e in texts)
+        ]
+        found.append(Found(session, turns[session_id][0][1], hits))
+    return found
 
 
 def _idf(total: int, df: int) -> float:

@@ -251,6 +251,8 @@ class FindParams:
     source: str | None = attrs.field(default=None, validator=_length(1, 256))
     since: str | None = attrs.field(default=None, validator=_time)
     until: str | None = attrs.field(default=None, validator=_time)
+    #: By words alone, even when the server can search by meaning.
+    words: bool = False
 
 
 @attrs.frozen

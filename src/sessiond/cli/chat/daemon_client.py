@@ -34,9 +34,13 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO, Any
 
-from sessiond.wire.framing import FrameDecoder, encode_frame
+from sessiond.wire.framing import FrameDecoder, Oversize, encode_frame
 
 Notification = Callable[[str, Any], None]
+
+
+#: The code of an RpcError for an answer too large to read (no daemon sends it).
+OVERSIZE = -32099
 
 
 class RpcError(Exception):
@@ -156,6 +160,12 @@ class Client:
             self._send(message)
             while True:
                 reply = self._next()
+                if "oversize" in reply:
+                    raise RpcError(
+                        OVERSIZE,
+                        f"the daemon's answer to {method} was {reply['oversize'] / 2**20:,.0f} MiB,"
+                        f" more than this client reads ({reply['limit'] // 2**20} MiB)",
+                    )
                 if "id" not in reply and "method" in reply:
                     if on_notification is not None:
                         on_notification(reply["method"], reply.get("params"))
@@ -201,7 +211,11 @@ class Client:
             if not chunk:
                 raise DaemonGone(f"sessiond exited with code {self.proc.wait()}")
             for frame in self._decoder.feed(chunk):
-                if isinstance(frame, bytes):
+                if isinstance(frame, Oversize):
+                    # Skipped unread: the answer to the request waiting now
+                    # (notifications are small), which must not wait forever.
+                    self._ready.append({"oversize": frame.length, "limit": frame.limit})
+                else:
                     self._ready.append(json.loads(frame))
         return self._ready.pop(0)
 

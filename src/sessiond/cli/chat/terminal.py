@@ -43,7 +43,14 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
 from sessiond import __version__
-from sessiond.cli.chat.daemon_client import Client, Daemon, DaemonGone, Interrupted, RpcError
+from sessiond.cli.chat.daemon_client import (
+    OVERSIZE,
+    Client,
+    Daemon,
+    DaemonGone,
+    Interrupted,
+    RpcError,
+)
 
 if TYPE_CHECKING:
     from prompt_toolkit import PromptSession
@@ -468,8 +475,14 @@ class Chat:
         if len(listed) > SESSIONS_SHOWN:
             # No method counts sessions: list the most one can, and count those.
             most = 10_000
-            total = len(self.client.request("session/list", {"limit": most})["sessions"])
+            try:
+                total = len(self.client.request("session/list", {"limit": most})["sessions"])
+            except RpcError as exc:
+                if exc.code != OVERSIZE:
+                    raise
+                total = 0  # too much to count this way
             more = f"{total - SESSIONS_SHOWN:,}" + (" or more" if total == most else "")
+            more = more if total else "some"
             self.say(f"... and {more} more (`sessiond ls -n N` lists more)")
 
     def _session_events(self, session: Session, limit: int) -> list[Event]:

@@ -11,9 +11,12 @@ from sessiond.store.base import Store
 from sessiond.store.postgres.uri import redact
 
 
-def open_postgres(uri: str, *, max_text_bytes: int, read_only: bool = False) -> Store:
+def open_postgres(
+    uri: str, *, max_text_bytes: int, read_only: bool = False, keep_secrets: bool | None = None
+) -> Store:
     """The store on the PostgreSQL server `uri` names, connected and migrated
-    (unless `read_only`). Raises StorageError (or a subclass) saying why when
+    (unless `read_only`). Every text is redacted before it is stored unless
+    `keep_secrets` (`store.checks.redactor`). Raises StorageError (or a subclass) saying why when
     it cannot be opened, naming the extra to install when psycopg is missing."""
     try:
         import psycopg  # noqa: F401
@@ -24,4 +27,6 @@ def open_postgres(uri: str, *, max_text_bytes: int, read_only: bool = False) -> 
         ) from None
     from sessiond.store.postgres.store import PostgresStore
 
-    return PostgresStore(uri, max_text_bytes=max_text_bytes, read_only=read_only)
+    return PostgresStore(
+        uri, max_text_bytes=max_text_bytes, read_only=read_only, keep_secrets=keep_secrets
+    )

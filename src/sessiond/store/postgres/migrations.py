@@ -35,6 +35,9 @@ VERSION_TABLE = "sessiond_schema_version"
 # log takes (LOG_LOCK, hashtext(current_schema())), one per schema.
 MIGRATE_LOCK = 0x73657331
 LOG_LOCK = 0x73657332
+# The seed of the advisory lock an import's checkpoint takes on its (schema,
+# source, key): hashtextextended's 64 bits, so two files rarely share one.
+STATE_LOCK = 0x73657333
 # Milliseconds since the epoch on the server's clock: every time sessiond
 # writes comes from the one server, so machines with skewed clocks agree.
 NOW_MS = "floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
@@ -244,6 +247,46 @@ def _fill_v3(conn: Connection) -> None:
         done += int(cursor[0]) if cursor else 0  # type: ignore[call-overload]
         logger.info("schema version 3: %d of %d events summed by day", done, total)
     conn.execute("UPDATE sessions SET last_activity_at = started_at WHERE last_activity_at IS NULL")
+    _index_cjk(conn)
+
+
+#: Events re-indexed per statement when version 3 adds the bigrams of
+#: Chinese, Japanese and Korean text.
+CJK_CHUNK = 2_000
+
+
+def _index_cjk(conn: Connection) -> None:
+    """The search words of events holding Chinese, Japanese or Korean text
+    again, now with their bigrams (`rows.index_words`), and every title's
+    (session/find looks in titles)."""
+    from sessiond.store.cjk import CJK_CHARS
+    from sessiond.store.postgres.rows import from_db, index_words
+    from sessiond.store.postgres.words import tsvector_sql
+
+    unaccent = unaccent_function(conn)
+    pattern = f"[{CJK_CHARS}]"
+    last, done = 0, 0
+    while True:
+        rows = conn.execute(
+            "SELECT id, text FROM events WHERE id > %s AND text ~ %s ORDER BY id LIMIT %s",
+            (last, pattern, CJK_CHUNK),
+        ).fetchall()
+        if not rows:
+            break
+        conn.execute(
+            f"UPDATE events AS e SET tsv = {tsvector_sql(unaccent, 'x.words')}"
+            " FROM unnest(%s::bigint[], %s::text[]) AS x(id, words) WHERE e.id = x.id",
+            ([r[0] for r in rows], [index_words(from_db(str(r[1]))) for r in rows]),
+        )
+        last = int(rows[-1][0])  # type: ignore[call-overload]
+        done += len(rows)
+        logger.info("schema version 3: %d events in Chinese, Japanese or Korean indexed", done)
+    titles = conn.execute("SELECT id, title FROM sessions WHERE title IS NOT NULL").fetchall()
+    conn.execute(
+        f"UPDATE sessions AS s SET title_tsv = {tsvector_sql(unaccent, 'x.words')}"
+        " FROM unnest(%s::bigint[], %s::text[]) AS x(id, words) WHERE s.id = x.id",
+        ([r[0] for r in titles], [index_words(from_db(str(r[1]))) for r in titles]),
+    )
 
 
 MIGRATIONS += (
@@ -271,6 +314,11 @@ MIGRATIONS += (
             # `stats/usage` over a million events in milliseconds: per UTC day,
             # session and model ('' for none; through rows.to_db), what the
             # events of that day added. Kept in the appending transaction.
+            # The words of the title (as rows.index_words gives them), for
+            # session/find; kept by every write of a title.
+            "ALTER TABLE sessions ADD COLUMN title_tsv tsvector",
+            # Sessions removed for good: an import never brings them back.
+            'CREATE TABLE purged (ulid text COLLATE "C" PRIMARY KEY, purged_at bigint NOT NULL)',
             """
             CREATE TABLE usage_daily (
                 day bigint NOT NULL,
@@ -294,6 +342,7 @@ MIGRATIONS += (
             'CREATE INDEX sessions_project ON sessions (project COLLATE "C")'
             " WHERE project IS NOT NULL",
             "CREATE INDEX usage_daily_session ON usage_daily (session_id)",
+            "CREATE INDEX sessions_title_search ON sessions USING gin (title_tsv)",
         ),
     ),
 )

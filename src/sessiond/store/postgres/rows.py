@@ -16,7 +16,7 @@ import re
 import attrs
 
 from sessiond.models import Event, Session
-from sessiond.store import rows
+from sessiond.store import cjk, rows
 from sessiond.store.query import _TOKEN, fold
 
 _ESCAPED = re.compile("\x01(.)", re.DOTALL)
@@ -55,11 +55,17 @@ MAX_POSITION = 16383
 def index_words(text: str) -> str:
     """The words of `text` as search sees them (the shared tokenizer and
     folding of `sessiond.store.query`), one space apart, for the index
-    (`words.tsvector_sql`): a word is the same thing on both stores."""
+    (`words.tsvector_sql`): a word is the same thing on both stores.
+
+    Chinese, Japanese and Korean runs are held as their bigrams
+    (`store.cjk.index_text`: `最新の状態` as `最新 新の の状 状態`), which a
+    query word in those scripts matches as the phrase of its own bigrams
+    (`search.term_words`); every other word is held as it is."""
     if text.isascii():
         words = _TOKEN.findall(text.lower())
     else:
-        words = [fold(word) for word in _TOKEN.findall(text)]
+        bigrams = cjk.index_text(text)
+        words = [fold(word) for word in _TOKEN.findall(text if bigrams is None else bigrams)]
     if 4 * (sum(map(len, words)) + len(words)) > INDEX_BUDGET:
         words = _within_budget(words)
     return " ".join(words)

@@ -5,9 +5,12 @@ Nothing a person typed is ever read as tsquery syntax. Each term's words
 parameter, turned into the phrase of its lexemes by `words.tsquery_sql`
 (each lexeme quoted by SQL, `:*` after the last for a prefix). A first
 statement turns each term into its tsquery (so that a term left with no
-word is dropped, not read as "match all"); the second combines those
-tsqueries, bound again as PostgreSQL wrote them, with `&&` (AND), `||`
-(OR) and `!!` (NOT).
+word is dropped, not read as "match all"); the query's tsquery is then
+written from those as PostgreSQL wrote them, each in parentheses, with `&`
+(AND), `|` (OR) and `!` (NOT), flat (a thousand-character query of many
+exclusions is one level deep, not hundreds), and bound once. A word in
+Chinese, Japanese or Korean is looked for as the phrase of its bigrams,
+which the index holds for such runs (`term_words`, `rows.index_words`).
 
 What is ranked is what the SQLite store ranks: the newest `WINDOW` events
 that match (newest by when they were stored; the same window as
@@ -25,8 +28,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from sessiond.models import Hit
 from sessiond.store.checks import WINDOW, storable
+from sessiond.store.cjk import has_cjk, query_words
+from sessiond.store.postgres.plan import plan
 from sessiond.store.postgres.rows import (
     PROJECT,
     SESSION_FIELDS,
@@ -36,7 +43,7 @@ from sessiond.store.postgres.rows import (
     session_row,
 )
 from sessiond.store.postgres.words import tsquery_sql
-from sessiond.store.query import Query, Term, parse
+from sessiond.store.query import Query, Term, fold, parse
 from sessiond.store.rows import session_filter
 from sessiond.store.snippet import make_hit
 
@@ -46,40 +53,82 @@ if TYPE_CHECKING:
     Connection = psycopg.Connection[tuple[Any, ...]]
 
 
-def _term_sql(unaccent: str, term: Term) -> str:
-    """The tsquery of one term, its words bound as one parameter."""
-    return tsquery_sql(unaccent, "%s", term.prefix)
+def term_words(term: Term) -> tuple[str, bool]:
+    """A term as the index holds its words: (the words, one space apart;
+    whether the last is a prefix). A word in Chinese, Japanese or Korean
+    becomes its bigrams (the index holds such runs as bigrams,
+    `rows.index_words`), so that it matches wherever its characters stand
+    together; a lone such character at the end matches as the start of a
+    bigram."""
+    if not any(has_cjk(word) for word in term.raw):
+        return " ".join(term.words), term.prefix
+    words = query_words(term.raw)
+    lone = len(words[-1]) == 1 and has_cjk(words[-1])
+    return " ".join(fold(word) for word in words), term.prefix or lone
 
 
 def term_queries(conn: Connection, unaccent: str, terms: Sequence[Term]) -> list[str]:
-    """Each term's tsquery, as PostgreSQL writes it ('' when it has no word)."""
-    columns = ", ".join(_term_sql(unaccent, term) for term in terms)
+    """Each term's tsquery, as PostgreSQL writes it ('' when it has no word):
+    one round trip for them all, each term's words one bound parameter."""
+    if not terms:
+        return []
+    columns, params = [], []
+    for term in terms:
+        words, prefix = term_words(term)
+        columns.append(tsquery_sql(unaccent, "%s", prefix))
+        params.append(words)
     row = conn.execute(
-        f"SELECT ARRAY[{columns}]::text[]",
-        [" ".join(term.words) for term in terms],
-        prepare=False,
+        f"SELECT ARRAY[{', '.join(columns)}]::text[]", params, prepare=False
     ).fetchone()
     assert row is not None
     return list(row[0])
 
 
-def to_tsquery(query: Query, texts: dict[Term, str]) -> tuple[str, list[str]] | None:
-    """The SQL expression of the whole query over bound tsqueries, or None
-    when some group has no term left (nothing can match)."""
-    parts: list[str] = []
-    params: list[str] = []
+@attrs.frozen
+class Compiled:
+    """A query as tsqueries (texts PostgreSQL wrote, to bind as `::tsquery`).
+
+    `groups`: each group of the query once, its terms OR-ed; `exclude`: the
+    terms left out, OR-ed (None without). An event matches when it holds
+    every group and none of `exclude`.
+    """
+
+    groups: tuple[str, ...]
+    exclude: str | None
+
+    @property
+    def positive(self) -> str:
+        return " & ".join(self.groups)
+
+    @property
+    def whole(self) -> str:
+        """The whole query in one tsquery, flat (for ts_rank)."""
+        if self.exclude is None:
+            return self.positive
+        return f"{self.positive} & !({self.exclude})"
+
+
+def to_tsquery(query: Query, texts: dict[Term, str]) -> Compiled | None:
+    """The query's tsqueries, written from the terms' own (each in
+    parentheses) with `&`, `|` and `!`, flat: groups side by side, each
+    once (`a a a` is `a`), never nested in each other. None when some
+    group has no term left (nothing can match)."""
+    groups: dict[str, None] = {}
     for group in query.groups:
-        kept = [texts[term] for term in group if texts[term]]
+        kept = sorted({texts[term] for term in group if texts[term]})
         if not kept:
             return None
-        parts.append("(" + " || ".join(["%s::tsquery"] * len(kept)) + ")")
-        params.extend(kept)
-    expression = " && ".join(parts)
-    for term in query.exclude:
-        if texts[term]:
-            expression = f"({expression}) && !!%s::tsquery"
-            params.append(texts[term])
-    return expression, params
+        groups["(" + " | ".join(f"({text})" for text in kept) + ")"] = None
+    left_out = sorted({texts[term] for term in query.exclude if texts[term]})
+    exclude = " | ".join(f"({text})" for text in left_out) or None
+    return Compiled(tuple(groups), exclude)
+
+
+def compile_query(conn: Connection, unaccent: str, query: Query) -> Compiled | None:
+    """The query's tsqueries, or None when nothing can match."""
+    terms = list(dict.fromkeys((*query.terms, *query.exclude)))
+    texts = dict(zip(terms, term_queries(conn, unaccent, terms), strict=True))
+    return to_tsquery(query, texts)
 
 
 def _filters(
@@ -124,23 +173,21 @@ def search(
     query = parse(text)
     if limit == 0 or kinds == [] or (session_id is not None and not storable(session_id)):
         return []
-    terms = list(dict.fromkeys((*query.terms, *query.exclude)))
-    texts = dict(zip(terms, term_queries(conn, unaccent, terms), strict=True))
-    compiled = to_tsquery(query, texts)
+    compiled = compile_query(conn, unaccent, query)
     if compiled is None:
         return []
-    match, match_params = compiled
+    match, match_params = plan(conn, compiled)
     where, params = _filters(session_id, kinds, since, until, project, source)
     # Planned with the values (prepare=False): a rare word and a common one
     # want different plans (the GIN index, or the newest events first).
     rows = conn.execute(
         f"WITH m AS (SELECT e.id FROM events AS e JOIN sessions AS s ON s.id = e.session_id"
-        f" WHERE e.tsv @@ ({match}) AND {where} ORDER BY e.id DESC LIMIT {WINDOW})"
+        f" WHERE {match} AND {where} ORDER BY e.id DESC LIMIT {WINDOW})"
         f" SELECT {SESSION_FIELDS}, e.seq, e.kind, e.created_at, e.text"
         " FROM m JOIN events AS e ON e.id = m.id JOIN sessions AS s ON s.id = e.session_id"
         " LEFT JOIN sessions AS p ON p.id = s.parent_id"
-        f" ORDER BY ts_rank(e.tsv, ({match}), 16) DESC, e.created_at DESC, e.id DESC LIMIT %s",
-        [*match_params, *params, *match_params, limit],
+        " ORDER BY ts_rank(e.tsv, %s::tsquery, 16) DESC, e.created_at DESC, e.id DESC LIMIT %s",
+        [*match_params, *params, compiled.whole, limit],
         prepare=False,
     ).fetchall()
     hits = []

@@ -16,16 +16,38 @@ server, so that sessiond processes on several machines share one history.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import time
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import psycopg
 
 from sessiond import DEFAULT_MAX_TEXT_BYTES
 from sessiond.errors import SessionNotFound, StorageError
-from sessiond.models import Appended, Event, Hit, Session, UsageRow, rfc3339
-from sessiond.store.base import AppendItem, Derived, Feed, ImportedEvent, ImportedSession
-from sessiond.store.checks import SQL_INT_MAX, check_kind, check_text, screen, storable
+from sessiond.models import Appended, Event, Found, Hit, Session, UsageRow, rfc3339
+from sessiond.store.base import (
+    ANY_STATE,
+    AppendItem,
+    Derived,
+    Feed,
+    ImportedEvent,
+    ImportedSession,
+    Reader,
+    Scan,
+)
+from sessiond.store.checks import (
+    SQL_INT_MAX,
+    bare_url,
+    check_kind,
+    check_text,
+    clean_events,
+    clean_items,
+    clean_session,
+    redactor,
+    screen,
+    storable,
+)
 from sessiond.store.postgres import writes
 from sessiond.store.postgres.connect import Target, describe
 from sessiond.store.postgres.link import Link
@@ -53,16 +75,13 @@ from sessiond.store.rows import list_filter, list_order
 if TYPE_CHECKING:
     Connection = psycopg.Connection[tuple[Any, ...]]
 
+logger = logging.getLogger(__name__)
+
+#: Rows imported (by this store) before the statistics are refreshed
+#: (`PostgresStore._grown`); a module value, so that a test can lower it.
+ANALYZE_AFTER = 50_000
+
 _END = f"UPDATE sessions SET ended_at = {NOW_MS} WHERE id = %(id)s AND ended_at IS NULL"
-_RENAME = (
-    "UPDATE sessions SET title = %(title)s WHERE id = %(id)s"
-    " AND title IS DISTINCT FROM %(title)s::text"
-)
-_DELETE = (
-    f"WITH t AS (SELECT {NOW_MS} AS now) UPDATE sessions SET deleted_at = t.now,"
-    " ended_at = coalesce(ended_at, t.now) FROM t WHERE id = %(id)s AND deleted_at IS NULL"
-)
-_RESTORE = "UPDATE sessions SET deleted_at = NULL WHERE id = %(id)s AND deleted_at IS NOT NULL"
 
 
 class PostgresStore(Derived):
@@ -76,6 +95,7 @@ class PostgresStore(Derived):
         read_only: bool = False,
         lock_timeout_s: float = 5.0,
         migrations: tuple[Migration, ...] = MIGRATIONS,
+        keep_secrets: bool | None = None,
     ) -> None:
         """Connect and migrate (unless `read_only`, which creates, migrates
         and writes nothing, and refuses an older schema saying what to do).
@@ -87,9 +107,11 @@ class PostgresStore(Derived):
         self.where = redact(uri)
         self.max_text_bytes = max_text_bytes
         self.read_only = read_only
+        self.redact = redactor(keep_secrets)
         target = Target(uri, self.where, secrets_of(uri), lock_timeout_s)
         self._target = target
         self._link = Link(target, read_only)
+        self._unanalyzed = 0  # rows imported since the statistics were refreshed
         conn = self._link.connection()
         try:
             if read_only:
@@ -137,7 +159,7 @@ class PostgresStore(Derived):
                 tx,
                 new,
                 cli_version,
-                engine_base_url,
+                bare_url(engine_base_url),
                 parent_ulid,
                 where=(source, source_id, project, branch),
             )
@@ -150,15 +172,29 @@ class PostgresStore(Derived):
         return self._change(session_id, _END)
 
     def rename_session(self, session_id: int, title: str | None) -> Session:
-        return self._change(session_id, _RENAME, title=None if title is None else to_db(title))
+        if title is not None:
+            title = self.redact(title)[:256]
+        return self._session_write(session_id, lambda tx: writes.rename(tx, session_id, title))
 
     def delete_session(self, session_id: int) -> Session:
-        """Move to the trash (ending it when live); idempotent."""
-        return self._change(session_id, _DELETE)
+        """Move to the trash (ending it when live), with its sub-agent
+        sessions; idempotent."""
+        return self._session_write(session_id, lambda tx: writes.trash(tx, session_id, False))
 
     def restore_session(self, session_id: int) -> Session:
-        """Bring back from the trash (it stays ended); idempotent."""
-        return self._change(session_id, _RESTORE)
+        """Bring back from the trash (it stays ended), with the sub-agent
+        sessions that went with it; idempotent."""
+        return self._session_write(session_id, lambda tx: writes.trash(tx, session_id, True))
+
+    def _session_write(self, session_id: int, change: Callable[[writes.Tx], None]) -> Session:
+        if not storable(session_id):
+            raise SessionNotFound(f"no session has the id {session_id}")
+
+        def work(tx: writes.Tx) -> Session:
+            change(tx)
+            return _session_by_id(tx.conn, session_id)
+
+        return self._link.write(work)
 
     def _change(self, session_id: int, change: str, **params: Any) -> Session:
         if not storable(session_id):
@@ -243,6 +279,7 @@ class PostgresStore(Derived):
         (unknown or ended session, bad text) does not stop the others. A
         storage failure fails every item, and nothing of the batch is kept.
         """
+        items = clean_items(items, self.redact)
         outcomes, pending = screen(items, self.max_text_bytes)
         if not pending:
             return outcomes
@@ -290,6 +327,7 @@ class PostgresStore(Derived):
 
     def set_milestone(self, key: str, value: str) -> None:
         check_text(value, self.max_text_bytes, "value")
+        value = self.redact(value)
 
         def work(tx: writes.Tx) -> None:
             tx.conn.execute(
@@ -341,6 +379,31 @@ class PostgresStore(Derived):
             )
         )
 
+    def find(
+        self,
+        query: str,
+        limit: int,
+        *,
+        project: str | None = None,
+        source: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
+    ) -> tuple[list[Found], bool]:
+        from sessiond.store.postgres.find import find_sessions
+
+        return self._link.read(
+            lambda conn: find_sessions(
+                conn, self._link.unaccent(conn), query, limit, project, source, since, until
+            )
+        )
+
+    def reader(self) -> Reader | None:
+        """Reads (search, find, stats) on a connection of their own, for
+        another thread, each in one snapshot and stopped past `deadline_s`."""
+        from sessiond.store.postgres.reader import PostgresReader
+
+        return PostgresReader(self._target)
+
     def usage(
         self,
         group_by: str,
@@ -362,8 +425,9 @@ class PostgresStore(Derived):
     # Import
 
     def import_session(self, session: ImportedSession) -> tuple[Session, bool]:
+        session = clean_session(session, self.redact)
         existing = self.get_session(session.ulid)
-        if existing is not None and (session.title is None or existing.title is not None):
+        if existing is not None and not _news(existing, session):
             return existing, False
 
         def work(tx: writes.Tx) -> tuple[Session, bool]:
@@ -379,7 +443,9 @@ class PostgresStore(Derived):
         *,
         ended_at: int | None = None,
         checkpoint: tuple[str, str, str] | None = None,
+        expect: str | None = ANY_STATE,
     ) -> int:
+        events = clean_events(events, self.redact)
         for event in events:
             check_kind(event.kind)
             check_text(event.text, self.max_text_bytes)
@@ -387,12 +453,47 @@ class PostgresStore(Derived):
             raise SessionNotFound(f"no session has the id {session_id}")
 
         def work(tx: writes.Tx) -> int:
+            if checkpoint is not None:
+                writes.check_state(tx, checkpoint[0], checkpoint[1], expect)
             count = writes.import_events(tx, session_id, events, ended_at)
             if checkpoint is not None:
                 writes.set_import_state(tx, *checkpoint)
             return count
 
-        return self._link.write(work)
+        count = self._link.write(work)
+        self._grown(len(events))
+        return count
+
+    def _grown(self, added: int) -> None:
+        """Count rows an import added; past `ANALYZE_AFTER` (and a tenth of
+        what the planner thinks the events are), refresh the statistics of
+        the tables that grew, between two import transactions. Without
+        them, a search right after a big import is planned for the small
+        table the events were (12.4 s instead of 0.12 s at 1M events):
+        autovacuum analyzes only once a minute, and only after the fact."""
+        self._unanalyzed += added
+        if self._unanalyzed < ANALYZE_AFTER:
+            return
+        try:
+            conn = self._link.connection()
+            row = conn.execute(
+                "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'events'::regclass"
+            ).fetchone()
+            if row is not None and self._unanalyzed * 10 < int(row[0]):
+                return  # a tenth more rows changes no plan
+            started = time.monotonic()
+            conn.execute("ANALYZE events, sessions, usage_daily")
+            logger.info(
+                "statistics of the events refreshed after %d imported rows (%.2f s)",
+                self._unanalyzed,
+                time.monotonic() - started,
+            )
+            self._unanalyzed = 0
+        except (psycopg.Error, StorageError) as exc:
+            # The role may not own the tables (a warning, no error, then),
+            # or the connection broke: autovacuum still does it in time.
+            logger.debug("could not analyze after an import: %s", exc)
+            self._unanalyzed = 0
 
     def get_import_state(self, source: str, key: str) -> str | None:
         def work(conn: Connection) -> str | None:
@@ -404,8 +505,32 @@ class PostgresStore(Derived):
 
         return self._link.read(work)
 
-    def set_import_state(self, source: str, key: str, state: str) -> None:
-        self._link.write(lambda tx: writes.set_import_state(tx, source, key, state))
+    def set_import_state(
+        self, source: str, key: str, state: str, expect: str | None = ANY_STATE
+    ) -> None:
+        def work(tx: writes.Tx) -> None:
+            writes.check_state(tx, source, key, expect)
+            writes.set_import_state(tx, source, key, state)
+
+        self._link.write(work)
+
+    # Redacting what was stored before (`sessiond redact`)
+
+    def redact_events(
+        self, after_id: int, limit: int, scan: Scan
+    ) -> tuple[int | None, int, dict[str, int]]:
+        return self._link.write(lambda tx: writes.redact_events(tx, after_id, limit, scan))
+
+    def newest_event_id(self) -> int:
+        return self._link.read(
+            lambda conn: int(conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])  # type: ignore[index]
+        )
+
+    def redact_progress(self) -> int:
+        return int(self.get_import_state(*writes.REDACT_KEY) or 0)
+
+    def redact_rest(self, scan: Scan) -> dict[str, int]:
+        return self._link.write(lambda tx: writes.redact_rest(tx, scan))
 
 
 def _session_by_id(conn: Connection, session_id: int) -> Session:
@@ -440,6 +565,19 @@ def _events(
     if not rows:
         raise SessionNotFound(f"no session has the id {session_id}")
     return sorted(row[1:] for row in rows if row[1] is not None)
+
+
+def _news(stored: Session, read: ImportedSession) -> bool:
+    """Whether an imported session brings what its stored one lacks."""
+    return (read.title is not None and stored.title is None) or any(
+        new is not None and old is None
+        for new, old in (
+            (read.source, stored.source),
+            (read.source_id, stored.source_id),
+            (read.project, stored.project),
+            (read.branch, stored.branch),
+        )
+    )
 
 
 __all__ = ["PostgresStore"]

@@ -16,14 +16,24 @@ sessions, so that two processes never deadlock.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sessiond.errors import SessionEnded, SessionExists, SessionNotFound
-from sessiond.store.base import AppendItem, ImportedEvent, ImportedSession
+from sessiond.store.base import (
+    ANY_STATE,
+    AppendItem,
+    ImportedEvent,
+    ImportedSession,
+    Purged,
+    Scan,
+    StateMoved,
+)
+from sessiond.store.checks import bare_url
 from sessiond.store.postgres.changelog import FLUSH, log_sql
-from sessiond.store.postgres.migrations import NOW_MS, day_sql
-from sessiond.store.postgres.rows import index_words, maybe_to_db, models_json, to_db
+from sessiond.store.postgres.migrations import NOW_MS, STATE_LOCK, day_sql
+from sessiond.store.postgres.rows import from_db, index_words, maybe_to_db, models_json, to_db
 from sessiond.store.postgres.words import tsvector_sql
 from sessiond.store.rows import meta_json
 from sessiond.store.snippet import make_preview
@@ -47,7 +57,9 @@ class Tx:
         self.log.append(("s", session_id, None, None))
 
     def changed(self, session_id: int) -> None:
-        self.log.append(("c", session_id, None, None))
+        note = ("c", session_id, None, None)
+        if note not in self.log:  # a title and a project given at once: one change
+            self.log.append(note)
 
     def appended(self, session_id: int, first: int, last: int) -> None:
         self.log.append(("a", session_id, first, last))
@@ -327,8 +339,8 @@ def insert_session(
     row = tx.conn.execute(
         f"WITH t AS (SELECT coalesce(%s::bigint, {NOW_MS}) AS at)"
         " INSERT INTO sessions (ulid, started_at, engine_base_url, cli_version, parent_id,"
-        " title, ended_at, source, source_id, project, branch, last_activity_at)"
-        " SELECT %s, t.at, %s, %s, %s, %s, %s, %s, %s, %s, %s, t.at FROM t"
+        " title, ended_at, source, source_id, project, branch, last_activity_at, title_tsv)"
+        f" SELECT %s, t.at, %s, %s, %s, %s, %s, %s, %s, %s, %s, t.at, {_title_tsv(tx)} FROM t"
         " ON CONFLICT (ulid) DO NOTHING RETURNING id",
         (
             started_at,
@@ -339,12 +351,74 @@ def insert_session(
             maybe_to_db(title),
             ended_at,
             *(maybe_to_db(value) for value in where),
+            None if title is None else index_words(title),
         ),
     ).fetchone()
     if row is None:
         return None
     tx.started(row[0])
     return int(row[0])
+
+
+def _title_tsv(tx: Tx, param: str = "%s") -> str:
+    """The title index of a title's words (`param`: `index_words` of the
+    title; NULL for none gives an empty one)."""
+    return tsvector_sql(tx.unaccent, f"{param}::text")
+
+
+def rename(tx: Tx, session_id: int, title: str | None) -> None:
+    """Set the title and its index entry (noted for the feed when it changed)."""
+    change_session(
+        tx,
+        session_id,
+        f"UPDATE sessions SET title = %(title)s, title_tsv = {_title_tsv(tx, '%(words)s')}"
+        " WHERE id = %(id)s AND title IS DISTINCT FROM %(title)s::text",
+        title=maybe_to_db(title),
+        words=None if title is None else index_words(title),
+    )
+
+
+# A session and its sub-agent sessions (those whose parent it is and whose
+# ulid starts with its own), and theirs, for the trash.
+_FAMILY = """
+    WITH RECURSIVE family(id, ulid) AS (
+        SELECT id, ulid FROM sessions WHERE id = %s
+        UNION
+        SELECT s.id, s.ulid FROM sessions AS s JOIN family AS f ON s.parent_id = f.id
+        WHERE starts_with(s.ulid, f.ulid) AND s.id <> f.id
+    )
+    SELECT id FROM family
+"""
+
+
+def trash(tx: Tx, session_id: int, restore: bool) -> None:
+    """Move a session to the trash with its sub-agent sessions (ending the
+    live ones), or bring it back with those that went with it (trashed at
+    the same moment). Rows locked in id order."""
+    conn = tx.conn
+    family = [r[0] for r in conn.execute(_FAMILY, (session_id,)).fetchall()]
+    if not family:
+        raise SessionNotFound(f"no session has the id {session_id}")
+    conn.execute(
+        "SELECT id FROM sessions WHERE id = ANY(%s::bigint[]) ORDER BY id FOR NO KEY UPDATE",
+        (sorted(family),),
+    )
+    if restore:
+        changed = conn.execute(
+            "UPDATE sessions AS s SET deleted_at = NULL FROM sessions AS top"
+            " WHERE top.id = %s AND s.id = ANY(%s::bigint[]) AND s.deleted_at = top.deleted_at"
+            " RETURNING s.id",
+            (session_id, family),
+        ).fetchall()
+    else:
+        changed = conn.execute(
+            f"WITH t AS (SELECT {NOW_MS} AS now) UPDATE sessions SET deleted_at = t.now,"
+            " ended_at = coalesce(ended_at, t.now) FROM t"
+            " WHERE id = ANY(%s::bigint[]) AND deleted_at IS NULL RETURNING id",
+            (family,),
+        ).fetchall()
+    for (changed_id,) in sorted(changed):
+        tx.changed(changed_id)
 
 
 def start_session(
@@ -388,6 +462,12 @@ def purge(tx: Tx, session_ids: Sequence[int]) -> int:
     conn.execute("DELETE FROM events WHERE session_id = ANY(%s::bigint[])", (ids,))
     conn.execute("DELETE FROM changes WHERE session_id = ANY(%s::bigint[])", (ids,))
     conn.execute("DELETE FROM usage_daily WHERE session_id = ANY(%s::bigint[])", (ids,))
+    # An import never brings them back (a transcript that grows again).
+    conn.execute(
+        f"INSERT INTO purged (ulid, purged_at) SELECT ulid, {NOW_MS} FROM sessions"
+        " WHERE id = ANY(%s::bigint[]) ON CONFLICT (ulid) DO NOTHING",
+        (ids,),
+    )
     # Sessions that continued these keep their history, without the link.
     conn.execute("UPDATE sessions SET parent_id = NULL WHERE parent_id = ANY(%s::bigint[])", (ids,))
     conn.execute("DELETE FROM sessions WHERE id = ANY(%s::bigint[])", (ids,))
@@ -395,12 +475,18 @@ def purge(tx: Tx, session_ids: Sequence[int]) -> int:
 
 
 def import_session(tx: Tx, session: ImportedSession) -> tuple[int, bool]:
-    """(id, True) for a new session, or (id, False) for the existing one
-    (given the source's title when it has none)."""
-    found = tx.conn.execute(
-        "SELECT id, title FROM sessions WHERE ulid = %s", (to_db(session.ulid),)
-    ).fetchone()
+    """(id, True) for a new session, or (id, False) for the existing one,
+    given what it lacks: the source's title when it never had one, the
+    source, sourceId, project and branch it does not know yet. Purged for
+    a session removed for good."""
+    ulid = to_db(session.ulid)
+    found = tx.conn.execute("SELECT id, title FROM sessions WHERE ulid = %s", (ulid,)).fetchone()
     if found is None:
+        if tx.conn.execute("SELECT 1 FROM purged WHERE ulid = %s", (ulid,)).fetchone():
+            raise Purged(
+                f"the session {session.ulid} was removed from the trash for good; "
+                "it is not imported again"
+            )
         session_id = insert_session(
             tx,
             session.ulid,
@@ -414,17 +500,56 @@ def import_session(tx: Tx, session: ImportedSession) -> tuple[int, bool]:
         if session_id is not None:
             return session_id, True
         found = tx.conn.execute(  # made by another process just now
-            "SELECT id, title FROM sessions WHERE ulid = %s", (to_db(session.ulid),)
+            "SELECT id, title FROM sessions WHERE ulid = %s", (ulid,)
         ).fetchone()
         assert found is not None
+    session_id = int(found[0])
     if session.title is not None and found[1] is None:
         change_session(
             tx,
-            found[0],
-            "UPDATE sessions SET title = %(title)s WHERE id = %(id)s AND title IS NULL",
+            session_id,
+            f"UPDATE sessions SET title = %(title)s, title_tsv = {_title_tsv(tx, '%(words)s')}"
+            " WHERE id = %(id)s AND title IS NULL",
             title=to_db(session.title),
+            words=index_words(session.title),
         )
-    return int(found[0]), False
+    fields = ("source", "source_id", "project", "branch")
+    where = (session.source, session.source_id, session.project, session.branch)
+    if any(value is not None for value in where):
+        change_session(
+            tx,
+            session_id,
+            "UPDATE sessions SET source = coalesce(source, %(source)s),"
+            " source_id = coalesce(source_id, %(source_id)s),"
+            " project = coalesce(project, %(project)s), branch = coalesce(branch, %(branch)s)"
+            " WHERE id = %(id)s AND ((source IS NULL AND %(source)s::text IS NOT NULL)"
+            " OR (source_id IS NULL AND %(source_id)s::text IS NOT NULL)"
+            " OR (project IS NULL AND %(project)s::text IS NOT NULL)"
+            " OR (branch IS NULL AND %(branch)s::text IS NOT NULL))",
+            **{name: maybe_to_db(value) for name, value in zip(fields, where, strict=True)},
+        )
+    return session_id, False
+
+
+def check_state(tx: Tx, source: str, key: str, expect: str | None) -> None:
+    """StateMoved unless the import state of (source, key) is still
+    `expect` (ANY_STATE: any). The check holds until the transaction
+    ends: an advisory lock on the pair (a row lock cannot hold a row not
+    there yet) makes a second import of the same file wait, then read
+    what the first committed."""
+    if expect == ANY_STATE:
+        return
+    tx.conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended("
+        "current_schema() || ' ' || %s || ' ' || %s, %s))",
+        (to_db(source), to_db(key), STATE_LOCK),
+    )
+    row = tx.conn.execute(
+        "SELECT state FROM import_state WHERE source = %s AND key = %s",
+        (to_db(source), to_db(key)),
+    ).fetchone()
+    if (None if row is None else from_db(row[0])) != expect:
+        raise StateMoved(f"another import of {source} committed {key} first")
 
 
 def import_events(
@@ -485,3 +610,99 @@ def set_import_state(tx: Tx, source: str, key: str, state: str) -> None:
         " ON CONFLICT (source, key) DO UPDATE SET state = excluded.state",
         (to_db(source), to_db(key), to_db(state)),
     )
+
+
+# Where `sessiond redact` got to, kept as an import state.
+REDACT_KEY = ("sessiond redact", "events")
+
+
+def _add(found: dict[str, int], counts: dict[str, int]) -> None:
+    for kind, n in counts.items():
+        found[kind] = found.get(kind, 0) + n
+
+
+def redact_events(
+    tx: Tx, after_id: int, limit: int, scan: Scan
+) -> tuple[int | None, int, dict[str, int]]:
+    """`scan` over the texts and meta strings of up to `limit` events past
+    `after_id`: the changed ones rewritten with their index entries, and
+    the progress recorded, all in the caller's transaction."""
+    conn = tx.conn
+    rows = conn.execute(
+        "SELECT id, text, meta FROM events WHERE id > %s ORDER BY id LIMIT %s", (after_id, limit)
+    ).fetchall()
+    found: dict[str, int] = {}
+    ids: list[int] = []
+    texts: list[str] = []
+    metas: list[str | None] = []
+    words: list[str | None] = []
+    for rowid, stored, meta in rows:
+        text = from_db(stored)
+        new, counts = scan(text)
+        new_meta = meta
+        if meta is not None and "[redacted:" not in meta:
+            parsed = json.loads(meta)
+            for key in ("model", "tool"):
+                if isinstance(parsed.get(key), str):
+                    clean, more = scan(parsed[key])
+                    if more:
+                        parsed[key] = clean[:256]
+                        _add(counts, more)
+            new_meta = meta_json(parsed)
+        if not counts:
+            continue
+        _add(found, counts)
+        ids.append(rowid)
+        texts.append(to_db(new))
+        metas.append(new_meta)
+        words.append(index_words(new) if new != text else None)
+    if ids:
+        conn.execute(
+            "UPDATE events AS e SET text = x.text, meta = x.meta, tsv = CASE WHEN x.words IS NULL"
+            f" THEN e.tsv ELSE {tsvector_sql(tx.unaccent, 'x.words')} END"
+            " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[])"
+            " AS x(id, text, meta, words) WHERE e.id = x.id",
+            (ids, texts, metas, words),
+        )
+    last = int(rows[-1][0]) if rows else None
+    if last is not None:
+        set_import_state(tx, *REDACT_KEY, str(last))
+    return last, len(ids), found
+
+
+def redact_rest(tx: Tx, scan: Scan) -> dict[str, int]:
+    """The same over titles (and their index), previews, milestone values
+    and engine URLs (stored bare)."""
+    conn = tx.conn
+    found: dict[str, int] = {}
+    for sid, stored_title, stored_preview, url in conn.execute(
+        "SELECT id, title, preview, engine_base_url FROM sessions ORDER BY id FOR NO KEY UPDATE"
+    ).fetchall():
+        if stored_title is not None:
+            new, counts = scan(from_db(stored_title))
+            if counts:
+                _add(found, counts)
+                title = new[:256]
+                conn.execute(
+                    f"UPDATE sessions SET title = %s, title_tsv = {_title_tsv(tx)} WHERE id = %s",
+                    (to_db(title), index_words(title), sid),
+                )
+                tx.changed(sid)
+        if stored_preview is not None:
+            new, counts = scan(from_db(stored_preview))
+            if counts:
+                conn.execute("UPDATE sessions SET preview = %s WHERE id = %s", (to_db(new), sid))
+        if url:
+            bare = bare_url(from_db(url))
+            if bare != from_db(url):
+                _add(found, {"password": 1})
+                conn.execute(
+                    "UPDATE sessions SET engine_base_url = %s WHERE id = %s",
+                    (maybe_to_db(bare), sid),
+                )
+    for key, value in conn.execute("SELECT key, value FROM milestones FOR UPDATE").fetchall():
+        new, counts = scan(from_db(value))
+        if counts:
+            _add(found, counts)
+            conn.execute("UPDATE milestones SET value = %s WHERE key = %s", (to_db(new), key))
+    return found

@@ -69,6 +69,19 @@ class SqliteFind:
                 found = [merged[rowid] for rowid in sorted(merged, reverse=True)[:limit]]
         return found
 
+    def placed(self, ids: Sequence[int]) -> dict[int, int]:
+        join = " JOIN sessions AS s ON s.id = e.session_id" if self._join else ""
+        out: dict[int, int] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            rows = self.conn.execute(
+                f"SELECT e.id, e.session_id FROM events AS e{join}"
+                f" WHERE e.id IN ({', '.join('?' * len(chunk))}) AND {self._events_where}",
+                (*chunk, *self._events_params),
+            ).fetchall()
+            out.update(rows)
+        return out
+
     def title_matches(self, term: Term) -> set[int]:
         rows = self.conn.execute(
             "SELECT t.rowid FROM titles_fts AS t JOIN sessions AS s ON s.id = t.rowid"

@@ -342,6 +342,42 @@ MIGRATIONS += (
     ),
 )
 
+MIGRATIONS += (
+    Migration(
+        4,
+        "embeddings: vectors of turns for search by meaning",
+        (
+            # How the vectors were made (one row, written by `sessiond index`
+            # the first time; none: no search by meaning). A new model or a
+            # new way of keeping them replaces it and every vector.
+            """
+            CREATE TABLE embedding_space (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                model TEXT NOT NULL,
+                dims INTEGER NOT NULL,
+                tokens INTEGER NOT NULL,
+                scale REAL NOT NULL,
+                mean BLOB NOT NULL,
+                created_at INTEGER NOT NULL
+            )
+            """,
+            # One vector per embedded turn: int8 (scoring) and sign bits (the
+            # first pass, read into memory by the searching process). The
+            # row's own id grows with every write (AUTOINCREMENT: never
+            # reused), so a process holding the bits reads only what came
+            # after the last row it read.
+            """
+            CREATE TABLE embeddings (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                event_id INTEGER NOT NULL UNIQUE,
+                q8 BLOB NOT NULL,
+                bits BLOB NOT NULL
+            )
+            """,
+        ),
+    ),
+)
+
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 
 from sessiond.errors import StorageError
 from sessiond.models import Found, Hit, UsageRow
+from sessiond.store.base import Space
 from sessiond.store.sqlite.files import describe_sqlite_error, reader_uri
 
 #: A read running longer than this is stopped (StorageError), whatever it is.
@@ -109,6 +110,42 @@ class SqliteReader:
 
         with self._reading("stats/usage") as conn:
             return usage(conn, group_by, since, until, project, source)
+
+    # Search by meaning (store.sqlite.embeddings)
+
+    def embedding_space(self) -> Space | None:
+        from sessiond.store.sqlite import embeddings
+
+        with self._reading("session/find") as conn:
+            return embeddings.space(conn)
+
+    def embedding_bits(self, after: int, limit: int) -> tuple[int, list[int], bytes]:
+        from sessiond.store.sqlite import embeddings
+
+        with self._reading("session/find") as conn:
+            return embeddings.bits(conn, after, limit)
+
+    def embedding_q8(self, event_ids: Sequence[int]) -> list[tuple[int, bytes]]:
+        from sessiond.store.sqlite import embeddings
+
+        with self._reading("session/find") as conn:
+            return embeddings.q8(conn, event_ids)
+
+    def find_near(
+        self,
+        near: Sequence[tuple[int, float]],
+        limit: int,
+        *,
+        query: str,
+        project: str | None = None,
+        source: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
+    ) -> list[Found]:
+        from sessiond.store.sqlite import embeddings
+
+        with self._reading("session/find") as conn:
+            return embeddings.find_near(conn, near, limit, query, project, source, since, until)
 
     def close(self) -> None:
         self._conn.close()

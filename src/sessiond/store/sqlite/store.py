@@ -26,6 +26,7 @@ import logging
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import attrs
 
@@ -47,6 +48,7 @@ from sessiond.store.base import (
     ImportPart,
     Reader,
     Scan,
+    Space,
 )
 from sessiond.store.checks import (
     bare_url,
@@ -435,10 +437,14 @@ class SqliteStore(Derived):
         try:
             with self._write() as conn:
                 sums = Sums()
+                opened: dict[int, list[Any]] = {}
                 for index in pending:
                     item = items[index]
                     meta = item[3] if len(item) > 3 else None
-                    outcomes[index] = writes.append_one(conn, item[0], item[1], item[2], meta, sums)
+                    outcomes[index] = writes.append_one(
+                        conn, item[0], item[1], item[2], meta, sums, opened
+                    )
+                writes.write_counts(conn, opened)
                 writes.write_sums(conn, sums)
         except StorageError as exc:
             for index in pending:
@@ -522,6 +528,68 @@ class SqliteStore(Derived):
 
         with self._errors() as conn:
             return find_sessions(conn, query, limit, project, source, since, until)
+
+    # Search by meaning: the vectors' bytes (store.sqlite.embeddings)
+
+    def embedding_space(self) -> Space | None:
+        from sessiond.store.sqlite import embeddings
+
+        with self._errors() as conn:
+            return embeddings.space(conn)
+
+    def make_embedding_space(self, space: Space) -> Space:
+        from sessiond.store.sqlite import embeddings
+
+        with self._write() as conn:
+            return embeddings.make_space(conn, space)
+
+    def unembedded(
+        self, above: int, limit: int, *, below: int | None = None, newest_first: bool = False
+    ) -> list[tuple[int, str]]:
+        from sessiond.store.sqlite import embeddings
+
+        with self._errors() as conn:
+            return embeddings.unembedded(conn, above, limit, below, newest_first)
+
+    def put_embeddings(self, rows: Sequence[tuple[int, bytes, bytes]], created_at: int) -> int:
+        from sessiond.store.sqlite import embeddings
+
+        with self._write() as conn:
+            return embeddings.put(conn, rows, created_at)
+
+    def embedding_counts(self) -> tuple[int, int, int]:
+        from sessiond.store.sqlite import embeddings
+
+        with self._errors() as conn:
+            return embeddings.counts(conn)
+
+    def embedding_bits(self, after: int, limit: int) -> tuple[int, list[int], bytes]:
+        from sessiond.store.sqlite import embeddings
+
+        with self._errors() as conn:
+            return embeddings.bits(conn, after, limit)
+
+    def embedding_q8(self, event_ids: Sequence[int]) -> list[tuple[int, bytes]]:
+        from sessiond.store.sqlite import embeddings
+
+        with self._errors() as conn:
+            return embeddings.q8(conn, event_ids)
+
+    def find_near(
+        self,
+        near: Sequence[tuple[int, float]],
+        limit: int,
+        *,
+        query: str,
+        project: str | None = None,
+        source: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
+    ) -> list[Found]:
+        from sessiond.store.sqlite import embeddings
+
+        with self._errors() as conn:
+            return embeddings.find_near(conn, near, limit, query, project, source, since, until)
 
     def reader(self) -> Reader | None:
         """Reads (search, find, stats) on a connection of their own, for

@@ -208,34 +208,48 @@ def append_one(
     text: str,
     meta: Meta | None,
     sums: Sums,
+    opened: dict[int, list[Any]],
 ) -> Appended | SessiondError:
+    """One append of a batch. A session's count and preview are read once per
+    batch into `opened` and written back once by `write_counts`: an UPDATE
+    per append (with RETURNING, as version 2 had) cost half an append's time."""
     if not storable(session_id):
         return SessionNotFound(f"no session has the id {session_id}")
-    preview = make_preview(text) if kind == "prompt" else None
-    created = now_ms()
-    row = conn.execute(
-        "UPDATE sessions SET event_count = event_count + 1, preview = coalesce(preview, ?)"
-        " WHERE id = ? AND ended_at IS NULL RETURNING event_count",
-        (preview, session_id),
-    ).fetchone()
-    if row is None:
+    state = opened.get(session_id)
+    if state is None:
         found = conn.execute(
-            "SELECT ulid, deleted_at FROM sessions WHERE id = ?", (session_id,)
+            "SELECT event_count, preview, ended_at, deleted_at, ulid FROM sessions WHERE id = ?",
+            (session_id,),
         ).fetchone()
         if found is None:
             return SessionNotFound(f"no session has the id {session_id}")
-        if found[1] is not None:
+        count, preview, ended_at, deleted_at, ulid = found
+        if ended_at is not None:
+            if deleted_at is not None:
+                return SessionEnded(
+                    f"session {session_id} ({ulid}) is in the trash; restore it "
+                    "(session/restore), then continue it with session/start and parentUlid"
+                )
             return SessionEnded(
-                f"session {session_id} ({found[0]}) is in the trash; restore it "
-                "(session/restore), then continue it with session/start and parentUlid"
+                f"session {session_id} ({ulid}) has ended; continue it with "
+                "session/start and parentUlid"
             )
-        return SessionEnded(
-            f"session {session_id} ({found[0]}) has ended; continue it with "
-            "session/start and parentUlid"
-        )
-    _insert_event(conn, session_id, row[0], kind, text, created, meta)
+        state = opened[session_id] = [count, preview]
+    state[0] += 1
+    if state[1] is None and kind == "prompt":
+        state[1] = make_preview(text)
+    created = now_ms()
+    _insert_event(conn, session_id, state[0], kind, text, created, meta)
     sums.add(session_id, kind, created, meta)
-    return Appended(seq=row[0], created_at=rfc3339(created))
+    return Appended(seq=state[0], created_at=rfc3339(created))
+
+
+def write_counts(conn: sqlite3.Connection, opened: dict[int, list[Any]]) -> None:
+    """The event counts and previews of a batch's sessions, once each."""
+    conn.executemany(
+        "UPDATE sessions SET event_count = ?, preview = coalesce(preview, ?) WHERE id = ?",
+        [(count, preview, session_id) for session_id, (count, preview) in opened.items()],
+    )
 
 
 def write_sums(conn: sqlite3.Connection, sums: Sums) -> None:
@@ -304,6 +318,10 @@ def purge(conn: sqlite3.Connection, session_ids: Sequence[int]) -> int:
                 )
         title = conn.execute("SELECT title FROM sessions WHERE id = ?", (session_id,)).fetchone()
         index_title(conn, session_id, title[0], None)
+        conn.execute(
+            "DELETE FROM embeddings WHERE event_id IN (SELECT id FROM events WHERE session_id = ?)",
+            (session_id,),
+        )
         conn.execute("DELETE FROM events WHERE session_id = ?", (session_id,))
         conn.execute("DELETE FROM changes WHERE session_id = ?", (session_id,))
         conn.execute("DELETE FROM usage_daily WHERE session_id = ?", (session_id,))
@@ -574,6 +592,8 @@ def redact_events(
             found[kind] = found.get(kind, 0) + n
         changed += 1
         conn.execute("UPDATE events SET text = ?, meta = ? WHERE id = ?", (new, new_meta, rowid))
+        # Its vector was made from the secret: embedded again from the new text.
+        conn.execute("DELETE FROM embeddings WHERE event_id = ?", (rowid,))
         if new != text:
             reindex_event(conn, rowid, text, new)
     last = rows[-1][0] if rows else None
