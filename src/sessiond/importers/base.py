@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -211,23 +212,34 @@ def load_json_line(line: bytes) -> dict[str, Json] | str:
 
 def walk_files(root: Path, wanted: Any, skip_dirs: Sequence[str] = ()) -> Iterator[Path]:
     """Files under `root` (recursively, sorted, symlinked folders not
-    followed) for which `wanted(path)` is true."""
+    followed) for which `wanted(path)` is true. A folder's entries are told
+    apart by the type its listing gives (no stat for each, but for a
+    symbolic link, followed to what it names)."""
     try:
-        entries = sorted(root.iterdir())
+        with os.scandir(root) as listing:
+            entries = sorted(listing, key=_by_name)
     except OSError:
         return
     dirs = []
     for entry in entries:
         try:
-            if entry.is_dir() and not entry.is_symlink():
+            if entry.is_dir(follow_symlinks=False):
                 if entry.name not in skip_dirs:
-                    dirs.append(entry)
-            elif entry.is_file() and wanted(entry):
-                yield entry
+                    dirs.append(entry.name)
+            elif entry.is_file():
+                path = root / entry.name
+                if wanted(path):
+                    yield path
         except OSError:
             continue
-    for folder in dirs:
-        yield from walk_files(folder, wanted, skip_dirs)
+    for name in dirs:
+        yield from walk_files(root / name, wanted, skip_dirs)
+
+
+def _by_name(entry: os.DirEntry[str]) -> str:
+    """The order pathlib sorts a folder's entries in (by name; without case
+    on Windows)."""
+    return os.path.normcase(entry.name)
 
 
 # --- claude-code, codex, llm, aider, sessiond: telling a file's format and

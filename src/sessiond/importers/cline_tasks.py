@@ -41,6 +41,7 @@ import json
 import os
 import re
 import sqlite3
+import stat
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -73,7 +74,7 @@ from sessiond.importers.json_stream import (
     parse_element,
     read_elements,
 )
-from sessiond.importers.source import Source, file_stamp
+from sessiond.importers.source import Source, file_stamp, stat_signature
 from sessiond.importers.sqlite_source import open_read_only
 from sessiond.models import Usage, make_meta
 from sessiond.store.base import ImportedEvent, ImportedSession
@@ -548,6 +549,33 @@ class TaskSource(Source[TaskRun]):
             newest = max(newest, more[1])
         stale = time.time_ns() - newest > STALE_MS * 1_000_000
         return [*parts, int(stale)]
+
+    def signature(self, path: Path) -> str | None:
+        """The chat's and the model history's stat, and whether the task has
+        been left alone for STALE_MS (what `stamp` reads, without `api_path`'s
+        two looks)."""
+        if path.name != UI_FILE:
+            return stat_signature(path)
+        try:
+            newest = os.stat(path).st_mtime_ns
+        except OSError:
+            return None
+        api = None
+        for name in (API_FILE, OLD_API_FILE):
+            try:
+                st = os.stat(path.parent / name)
+            except FileNotFoundError:
+                continue
+            except OSError:
+                return None
+            if stat.S_ISREG(st.st_mode):
+                api, newest = path.parent / name, max(newest, st.st_mtime_ns)
+                break
+        found = stat_signature(path, api) if api is not None else stat_signature(path)
+        if found is None:
+            return None
+        stale = time.time_ns() - newest > STALE_MS * 1_000_000
+        return f"{found} {'stale' if stale else 'fresh'}"
 
     def size(self, path: Path, state: Mapping[str, Json] | None) -> int:
         total = path.stat().st_size

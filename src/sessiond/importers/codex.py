@@ -785,6 +785,11 @@ class Codex(FileSource[_Run]):
                 return [n for doc in chain for n in file_stamp(doc.path)]
         return file_stamp(path)
 
+    def signature(self, path: Path) -> str | None:
+        """None for a TypeScript-era file: its key and stamp are its session's
+        other files' too."""
+        return None if path.suffix == ".json" else super().signature(path)
+
     def legacy_keys(self, path: Path) -> list[str]:
         """The keys an import before version 3 kept this file's state under
         (its path, where the key is now what the file is): for the writer to

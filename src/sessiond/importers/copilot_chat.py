@@ -87,7 +87,7 @@ from sessiond.importers.base import (
     workspace_folder,
 )
 from sessiond.importers.lines import read_lines
-from sessiond.importers.source import Source, file_stamp
+from sessiond.importers.source import Source, file_stamp, stat_signature
 from sessiond.models import Usage, make_meta
 from sessiond.store.base import ImportedEvent, ImportedSession
 
@@ -892,6 +892,10 @@ class CopilotChat(Source[_Run]):
             except FileNotFoundError:
                 parts += [0, 0]
         return parts
+
+    def signature(self, path: Path) -> str | None:
+        as_json, as_log = _pair(path)
+        return stat_signature(path, as_log if path == as_json else as_json)
 
     def size(self, path: Path, state: Mapping[str, Json] | None) -> int:
         as_json, as_log = _pair(path)

@@ -84,7 +84,7 @@ from sessiond.importers.base import (
     workspace_folder,
 )
 from sessiond.importers.lines import read_lines
-from sessiond.importers.source import Source, file_stamp
+from sessiond.importers.source import Source, file_stamp, stat_signature
 from sessiond.importers.sqlite_source import open_read_only
 from sessiond.models import Usage, make_meta
 from sessiond.store.base import ImportedEvent, ImportedSession
@@ -744,6 +744,11 @@ class Cursor(Source[_Run]):
             except FileNotFoundError:
                 parts += [0, 0]
         return parts
+
+    def signature(self, path: Path) -> str | None:
+        if self.is_transcript(path):
+            return stat_signature(path)
+        return stat_signature(path, f"{path}-wal")
 
     def size(self, path: Path, state: Mapping[str, Json] | None) -> int:
         if self.is_transcript(path):

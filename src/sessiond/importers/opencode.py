@@ -63,7 +63,7 @@ from sessiond.importers.base import (
     ms_from_epoch,
     session_id,
 )
-from sessiond.importers.source import Source
+from sessiond.importers.source import Source, stat_signature
 from sessiond.importers.sqlite_source import open_read_only
 from sessiond.models import Usage, make_meta
 from sessiond.store.base import ImportedEvent, ImportedSession
@@ -867,6 +867,13 @@ class OpenCode(Source[_Run]):
             else:
                 parts += [st.st_size, st.st_mtime_ns]
         return parts
+
+    def signature(self, path: Path) -> str | None:
+        """None for a `storage/` session: its stamp is its messages' and
+        parts' files' too."""
+        if path.suffix == ".json":
+            return None
+        return stat_signature(path, f"{path}-wal")
 
     def size(self, path: Path, state: Mapping[str, Json] | None) -> int:
         if path.suffix == ".json":

@@ -84,7 +84,7 @@ def _pass(
         from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
 
         total = 0
-        for path, state in iter_states(store, source, files):
+        for path, state in iter_states(store, source, files, writer.seen()):
             try:
                 total += source.size(path, state)
             except Exception:  # a file that cannot be sized is reported when read

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import abc
 import os
+import stat
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import ClassVar, Generic, TypeVar
@@ -83,6 +84,15 @@ class Source(abc.ABC, Generic[RunT]):
         rewritten before that point, and is read again from its start."""
         return None
 
+    def signature(self, path: Path) -> str | None:
+        """A fingerprint of everything `key` and `stamp` read of `path`, from
+        stat alone (no file opened): when it is the one noted the last time
+        `path` was found read to its end, the file is skipped, its key, stamp
+        and import state not looked at. None: no such shortcut for this file
+        (it is checked by its key and stamp). The default: the file's own
+        stat, for a source whose key and stamp read only the file."""
+        return stat_signature(path)
+
     def legacy_keys(self, path: Path) -> list[str]:
         """Keys an older sessiond kept this file's state under, taken over
         once when `key` has none (so an upgrade imports nothing twice)."""
@@ -107,6 +117,28 @@ class Source(abc.ABC, Generic[RunT]):
 
 class NoRun:
     """The run object of a source that keeps nothing across files."""
+
+
+def stat_signature(*paths: Path | str) -> str | None:
+    """Device, inode, size, modification and change times of each of
+    `paths` ("-" for one that does not exist): what any write to them, a
+    replacement or a copy over them changes (the change time cannot be set
+    back). None when the first is not a regular file or cannot be read."""
+    parts = []
+    for i, path in enumerate(paths):
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            if i == 0:
+                return None
+            parts.append("-")
+            continue
+        except OSError:
+            return None
+        if i == 0 and not stat.S_ISREG(st.st_mode):
+            return None
+        parts.append(f"{st.st_dev}.{st.st_ino}.{st.st_size}.{st.st_mtime_ns}.{st.st_ctime_ns}")
+    return " ".join(parts)
 
 
 def file_stamp(path: Path) -> list[int]:
@@ -195,6 +227,9 @@ class DatabaseSource(Source[RunT]):
             else:
                 parts += [st.st_size, st.st_mtime_ns]
         return parts
+
+    def signature(self, path: Path) -> str | None:
+        return stat_signature(path, f"{path}-wal")
 
     def watched(self, path: Path) -> Path | None:
         """The database itself, for a change to it or to its journal files."""

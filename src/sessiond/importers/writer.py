@@ -54,6 +54,9 @@ from sessiond.store.base import (
 )
 
 STATE_VERSION = 1
+#: The prefix of the keys of the rows noting, per file, where (its absolute
+#: path) it was last found read to its end, with its `Source.signature` then.
+SEEN = "seen "
 RACED = "files another import was reading at the same time (left to it)"
 PURGED = "sessions removed for good earlier (trash empty), not brought back"
 GONE = "sessions removed for good while importing"
@@ -99,6 +102,17 @@ class Writer:
         self.pending_events = 0
         self.raced: set[str] = set()  # files another import committed first
         self.progress: Any = None  # a tqdm bar, when shown
+        self._seen: dict[str, str] | None = None
+        self._seen_read = False
+
+    def seen(self) -> dict[str, str] | None:
+        """Where each file of the source was last found read to its end: SEEN
+        and its absolute path -> its `Source.signature` then (None: the store
+        cannot list them, and each file is checked by its key and stamp)."""
+        if not self._seen_read:
+            self._seen_read = True
+            self._seen = self.store.import_states(self.source.name, SEEN)
+        return self._seen
 
     # One file
 
@@ -106,6 +120,12 @@ class Writer:
         self.summary.files += 1
         name = self.source.name
         try:
+            seen = self.seen()
+            noted = None if seen is None else seen_row(self.source, path)
+            if noted is not None and seen is not None and seen.get(noted[0]) == noted[1]:
+                # Not changed since it was last found read to its end.
+                self.summary.unchanged += 1
+                return
             if not regular(path):
                 # A pipe or a device put where a file was: reading it could
                 # wait forever for a writer that never comes.
@@ -126,6 +146,9 @@ class Writer:
             stamp = self.source.stamp(path)
             if saved is not None and saved["stamp"] == stamp and not saved["partial"]:
                 self.summary.unchanged += 1
+                if noted is not None:  # next time, known by its signature alone
+                    part = ImportPart((), states=[(name, *noted)])
+                    self.pending.append((part, "", 0, noted[0]))
                 return
             reader = saved["reader"] if saved is not None else None
             partial = dict(saved["partial"]) if saved else {}
@@ -139,7 +162,7 @@ class Writer:
                 # read it all again, taking only what each session lacks.
                 self.summary.reread += 1
                 reader, partial, again = None, {}, True
-            self._read(path, key, stamp, reader, partial, run, expect, again)
+            self._read(path, key, stamp, reader, partial, run, expect, again, noted)
         except StateMoved:
             self.summary.notes[
                 "files another import was reading at the same time (left to it)"
@@ -162,8 +185,10 @@ class Writer:
         run: Any,
         expect: str | None,
         again: bool,
+        noted: tuple[str, str] | None = None,
     ) -> None:
         batch = _Batch(key, reader, partial, path=path, expect=expect, again=again)
+        batch.noted = noted
         done = 0
         for item in self.source.read(path, reader, run):
             if isinstance(item, Turns):
@@ -371,6 +396,11 @@ class Writer:
             part = ImportPart((), states=[(name, batch.key, final)], expect=batch.expect)
             self.pending.append((part, "", 0, batch.key))
             batch.expect = final
+        if stamp is not None and not owed and batch.noted is not None:
+            # Read to its end: next time, known by its signature alone (only
+            # if this import's state of it is the one written).
+            states = [(name, batch.key, final), (name, *batch.noted)]
+            self.pending.append((ImportPart((), states=states, expect=final), "", 0, batch.key))
         batch.reader, batch.partial, batch.skip = reader, owed, dict(owed)
         if (
             stamp is None
@@ -439,6 +469,7 @@ class _Batch:
     groups: dict[str, tuple[ImportedSession, list[ImportedEvent]]] = attrs.field(factory=dict)
     pending: int = 0
     last: Mark | None = None
+    noted: tuple[str, str] | None = None  # the file's SEEN row, once read to its end
 
     def __attrs_post_init__(self) -> None:
         self.skip = dict(self.partial)
@@ -523,9 +554,26 @@ def same_file(a: str, b: Path) -> bool:
         return False
 
 
-def iter_states(store: Store, source: Source[Any], files: list[Path]) -> Iterator[tuple[Path, Any]]:
-    """Each file with its reader state (for the progress bar's total)."""
+def seen_row(source: Source[Any], path: Path) -> tuple[str, str] | None:
+    """The key and value of the row noting `path` as read to its end as it
+    is now (`Writer.seen`): its absolute path; its signature, after the
+    version of the import states (a sessiond that keeps them otherwise
+    must not take the file as read). None: no signature for this file."""
+    signature = source.signature(path)
+    if signature is None:
+        return None
+    return SEEN + os.path.abspath(path), f"{STATE_VERSION} {signature}"
+
+
+def iter_states(
+    store: Store, source: Source[Any], files: list[Path], seen: dict[str, str] | None = None
+) -> Iterator[tuple[Path, Any]]:
+    """Each file with its reader state (for the progress bar's total), but
+    those not changed since they were read to their end (`Writer.seen`)."""
     for path in files:
+        noted = seen_row(source, path) if seen else None
+        if seen and noted is not None and seen.get(noted[0]) == noted[1]:
+            continue
         if not regular(path):
             continue
         try:

@@ -318,6 +318,11 @@ class Derived:
                 done.append(ImportDone(None, problem=problem))
         return done
 
+    def import_states(self, source: str, prefix: str) -> dict[str, str] | None:
+        """Every import state of `source` whose key starts with `prefix`, in
+        one read; None: this store reads them one by one."""
+        return None
+
     def _states_alone(self, part: ImportPart) -> None:
         store: Any = self
         states = list(part.states)
@@ -695,6 +700,12 @@ class Store(Protocol):
 
     def get_import_state(self, source: str, key: str) -> str | None:
         """What an importer recorded for one of its sources (a file)."""
+        ...
+
+    def import_states(self, source: str, prefix: str) -> dict[str, str] | None:
+        """Key -> state of every import state of `source` whose key starts
+        with `prefix`, in one read (None: the store cannot; the importer
+        then reads what it needs a key at a time)."""
         ...
 
     def set_import_state(

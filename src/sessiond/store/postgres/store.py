@@ -505,6 +505,18 @@ class PostgresStore(Derived):
 
         return self._link.read(work)
 
+    def import_states(self, source: str, prefix: str) -> dict[str, str] | None:
+        def work(conn: Connection) -> dict[str, str]:
+            # starts_with, not a range of keys: a range follows the
+            # database's collation, which need not order by code point.
+            rows = conn.execute(
+                "SELECT key, state FROM import_state WHERE source = %s AND starts_with(key, %s)",
+                (to_db(source), to_db(prefix)),
+            ).fetchall()
+            return {from_db(key): from_db(state) for key, state in rows}
+
+        return self._link.read(work)
+
     def set_import_state(
         self, source: str, key: str, state: str, expect: str | None = ANY_STATE
     ) -> None:

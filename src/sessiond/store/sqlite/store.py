@@ -703,6 +703,17 @@ class SqliteStore(Derived):
             ).fetchone()
         return None if row is None else row[0]
 
+    def import_states(self, source: str, prefix: str) -> dict[str, str] | None:
+        # The keys from `prefix` up to the first past all that begin with it
+        # (the primary key's order: by code point).
+        after = prefix[:-1] + chr(ord(prefix[-1]) + 1) if prefix else "\U0010ffff"
+        with self._errors() as conn:
+            rows = conn.execute(
+                "SELECT key, state FROM import_state WHERE source = ? AND key >= ? AND key < ?",
+                (source, prefix, after),
+            )
+            return dict(rows.fetchall())
+
     def set_import_state(
         self, source: str, key: str, state: str, expect: str | None = ANY_STATE
     ) -> None:
