@@ -234,3 +234,40 @@ def test_a_file_that_is_not_an_aider_history_is_not_recognised(store, tmp_path):
     assert summary.exit_code == 1
     with pytest.raises(Exception, match="is not an aider chat history"):
         list(SOURCE.read(path, None, SOURCE.new_run()))
+
+
+def test_a_history_read_in_pieces_stores_what_one_read_does(tmp_path, copy, monkeypatch):
+    """A mark at every line, and the import killed after any batch and run
+    again: a multi-line prompt, or aider's notices that follow each other,
+    stay one event each (a mark inside one split it in two: 100,053 events
+    for 100,023 in a history of 100,000)."""
+    from sessiond.importers import aider, writer
+    from sessiond.store import open_store
+    from support.importing import Died, PartByPart
+
+    history = copy("aider") / HISTORY
+    with open_store(str(tmp_path / "whole.db")) as whole:
+        run_import(whole, "aider", [history])
+        expected = everything(whole)
+    prompts = [text for texts in expected.values() for _, text, _ in texts]
+    assert "The add function is wrong.\nIt should add, not subtract.\nFix it and add a test." in (
+        prompts
+    )
+
+    monkeypatch.setattr(aider, "MARK_EVERY", 1)
+    monkeypatch.setattr(writer, "BATCH_EVENTS", 1)
+    with open_store(str(tmp_path / "marked.db")) as marked:
+        run_import(marked, "aider", [history])
+        assert everything(marked) == expected
+    kills = 0
+    for parts in range(100):
+        with open_store(str(tmp_path / f"killed-{parts}.db")) as store:
+            try:
+                run_import(PartByPart(store, parts), "aider", [history])
+            except Died:
+                kills += 1
+            else:
+                break
+            run_import(store, "aider", [history])
+            assert everything(store) == expected, f"killed after {parts} parts"
+    assert kills >= 5

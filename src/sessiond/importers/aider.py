@@ -208,6 +208,21 @@ class _History:
         self.lines.append(text)
         return None
 
+    def ends_block(self, text: str) -> bool:
+        """Whether the line `text` ends the block being read, or there is
+        none: only then may a mark go at its start (its state keeps no
+        block, so a block the mark cut would be two events). The person's
+        input goes on with each `#### ` line ending in two spaces, aider's
+        output with each `>` line (the notices that follow join it); a
+        notice or a reply may go on with any line."""
+        if self.block is None:
+            return True
+        if self.block == "user":
+            return not (text.startswith("#### ") and text.endswith("  "))
+        if self.block == "tool":
+            return not text.startswith(">")
+        return False
+
     def enter(self, block: str) -> None:
         if block != self.block:
             self.close_block()
@@ -296,7 +311,7 @@ def _read(path: Path, state: Mapping[str, Json] | None, origin: str) -> Iterator
         if not line.finished:
             break  # aider is still writing it: read it next time
         text = line.data.decode("utf-8", "replace").rstrip("\r")
-        if count >= MARK_EVERY and history.block in (None, "user", "tool") and text.strip():
+        if count >= MARK_EVERY and text.strip() and history.ends_block(text):
             # Between blocks: a mark at this line's start loses nothing.
             history.close_block()
             history.flush()
