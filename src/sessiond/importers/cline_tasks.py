@@ -71,6 +71,7 @@ from sessiond.importers.json_stream import (
     Element,
     EmptyDocument,
     NotAJsonDocument,
+    Piece,
     parse_element,
     read_elements,
 )
@@ -423,6 +424,83 @@ def is_new(mark: list[int], ts: int, seen: int) -> bool:
     return ts > mark[0] or (ts == mark[0] and seen >= mark[1])
 
 
+class ApiFile:
+    """A task's model history, split once for all that looks at it (whether
+    it times its messages, the first environment, its messages in turn): its
+    first pieces are kept, parsed once, for those that look only at its head.
+    Each looker catches `OSError` and `NotAJsonDocument` as a read of its
+    own would raise them, at the same piece."""
+
+    HEAD = 6
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self._pieces: Iterator[Piece] | None = None
+        self._error: OSError | NotAJsonDocument | None = None
+        self._ended = path is None
+        self.head: list[Piece] = []
+        self._parsed: dict[int, dict[str, object] | str] = {}
+        self.pulled = 0
+
+    def _pull(self) -> Piece | None:
+        if self._error is not None:
+            raise self._error
+        if self._ended:
+            return None
+        if self._pieces is None:
+            assert self.path is not None
+            self._pieces = read_elements(self.path)
+        try:
+            piece = next(self._pieces)
+        except StopIteration:
+            self._ended = True
+            return None
+        except (OSError, NotAJsonDocument) as exc:
+            self._error = exc
+            raise
+        if len(self.head) < self.HEAD:
+            self.head.append(piece)
+        self.pulled += 1
+        return piece
+
+    def first(self, count: int) -> Iterator[Piece]:
+        """Its first `count` pieces (at most HEAD)."""
+        for i in range(min(count, self.HEAD)):
+            if i < len(self.head):
+                yield self.head[i]
+            elif self.pulled > i:
+                return  # ended, or read on by `__iter__` past an error
+            else:
+                piece = self._pull()
+                if piece is None:
+                    return
+                yield piece
+
+    def parsed(self, index: int, piece: Element) -> dict[str, object] | str:
+        """`parse_element` of the head's piece `index`, once."""
+        assert piece.data is not None
+        found = self._parsed.get(index)
+        if found is None:
+            found = self._parsed[index] = parse_element(piece.data)
+        return found
+
+    def __iter__(self) -> Iterator[Piece]:
+        """Every piece, once (those of the head first, as kept)."""
+        i = 0
+        while True:
+            if i < self.pulled:
+                if i >= len(self.head):
+                    raise RuntimeError("the model history is read once")
+                piece: Piece | None = self.head[i]
+            else:
+                piece = self._pull()
+                if piece is None:
+                    return
+            i += 1
+            assert piece is not None
+            yield piece
+
+
 @attrs.frozen
 class ApiItem:
     """What the model-side history adds to the chat: a tool result, or the
@@ -659,6 +737,7 @@ class TaskReader:
         self.ui_seen: dict[int, int] = {}
         self.api_seen: dict[int, int] = {}
         self.api_items: Iterator[ApiItem] = iter(())
+        self.api_file: ApiFile | None = None  # once looked for
         self.api_next: ApiItem | None = None
         self.ui_offset = 0
         self.api_offset = 0
@@ -696,17 +775,23 @@ class TaskReader:
             parent = self.source.task_ulid(tasks_dir, parent_id, self.run)
         self.session_state = [ulid, started, cli[:256], project, branch, parent]
 
+    def api(self) -> ApiFile:
+        """The model history, split once for this read (`ApiFile`)."""
+        if self.api_file is None:
+            self.api_file = ApiFile(api_path(self.task_dir))
+        return self.api_file
+
     def first_environment(self) -> Environment:
         """The first `<environment_details>` of the model history (the folder,
         branch and model the task started with)."""
-        api = api_path(self.task_dir)
-        if api is None:
+        api = self.api()
+        if api.path is None:
             return Environment()
         try:
-            for count, piece in enumerate(read_elements(api)):
-                if count >= 6 or not isinstance(piece, Element) or piece.data is None:
+            for count, piece in enumerate(api.first(6)):
+                if not isinstance(piece, Element) or piece.data is None:
                     break
-                message = parse_element(piece.data)
+                message = api.parsed(count, piece)
                 if isinstance(message, str) or message.get("role") != "user":
                     continue
                 for text in _texts(message.get("content")):
@@ -761,13 +846,13 @@ class TaskReader:
         taken from the chat. None while it has no message yet (Cline writes
         it once the first request is sent): then no result is taken at all,
         and the next read decides."""
-        api = api_path(self.task_dir)
-        if api is None:
+        api = self.api()
+        if api.path is None:
             return None
         try:
-            for piece in read_elements(api):
+            for piece in api.first(1):
                 if isinstance(piece, Element) and piece.data is not None:
-                    message = parse_element(piece.data)
+                    message = api.parsed(0, piece)
                     return (
                         isinstance(message, dict) and ms_from_epoch(message.get("ts")) is not None
                     )
@@ -1096,19 +1181,22 @@ class TaskReader:
             )
 
     def _api_items(self) -> Iterator[ApiItem]:
-        api = api_path(self.task_dir)
-        if api is None:
+        api = self.api()
+        if api.path is None:
             return
         names: dict[str, str] = {}
         last = 0
         try:
-            for piece in read_elements(api):
+            for index, piece in enumerate(api):
                 if not isinstance(piece, Element):
                     break
                 self.api_offset = piece.end
                 if piece.data is None:
                     continue
-                message = parse_element(piece.data)
+                if index < ApiFile.HEAD:
+                    message = api.parsed(index, piece)
+                else:
+                    message = parse_element(piece.data)
                 if isinstance(message, str):
                     continue
                 ts = ms_from_epoch(message.get("ts"))
