@@ -73,6 +73,9 @@ NAME = "opencode"
 MAX_RECORD_BYTES = 16 * 1024 * 1024
 #: Messages read between two marks.
 MARK_EVERY = 500
+#: Messages whose parts are read in one query (under SQLite's least limit
+#: of parameters, 999).
+PARTS_AT_ONCE = 500
 #: How far before the last change seen a database is looked at again: a
 #: write that committed late with an earlier time is still found.
 SLACK_MS = 60_000
@@ -315,6 +318,12 @@ class _Reader:
         """A message's parts in order, and how many could not be read."""
         raise NotImplementedError
 
+    def parts_of(
+        self, messages: Sequence[_Message]
+    ) -> dict[str, tuple[list[dict[str, Json]], int]]:
+        """`parts` of each of `messages`, by message id."""
+        return {message.id: self.parts(message) for message in messages}
+
     def message(self, sid: str, mid: str) -> _Message | None:
         raise NotImplementedError
 
@@ -378,11 +387,16 @@ def _read_sessions(
         shells: set[str] = set()
         place.pending.discard(session.id)
         listed = list(reader.messages(session.id, after))
+        fetched: dict[str, tuple[list[dict[str, Json]], int]] = {}
         for i, message in enumerate(listed):
             if isinstance(message, str):
                 yield Skipped(message)
                 continue
-            parts, unreadable = reader.parts(message)
+            if message.id not in fetched:
+                # The parts of this message and of the next ones, together.
+                ahead = listed[i : i + PARTS_AT_ONCE]
+                fetched = reader.parts_of([m for m in ahead if isinstance(m, _Message)])
+            parts, unreadable = fetched.pop(message.id)
             if unreadable:
                 yield Skipped(f"parts over {MAX_RECORD_BYTES >> 20} MiB or not JSON", unreadable)
             if not _finished(message, parts, later=i + 1 < len(listed)):
@@ -572,6 +586,34 @@ class _Database(_Reader):
             return None
         found = self._message(str(row[0]), row[1], row[2], row[3])
         return found if isinstance(found, _Message) else None
+
+    def parts_of(
+        self, messages: Sequence[_Message]
+    ) -> dict[str, tuple[list[dict[str, Json]], int]]:
+        """In one query (not one a message: 50,000 of them for 100,000
+        events), each message's parts in the order `parts` gives."""
+        order = "time_created, id" if "time_created" in self.part_cols else "id"
+        data = f"CASE WHEN length(data) > {MAX_RECORD_BYTES} THEN NULL ELSE data END"
+        found: dict[str, tuple[list[dict[str, Json]], int]] = {}
+        bad: dict[str, int] = {}
+        for message in messages:
+            found[message.id], bad[message.id] = ([], 0), 0
+        ids = list(found)
+        if not ids:
+            return found
+        marks = ", ".join("?" * len(ids))
+        rows = self.conn.execute(
+            f"SELECT message_id, id, {data} FROM part WHERE message_id IN ({marks})"
+            f" ORDER BY {order}",
+            ids,
+        )
+        for mid, pid, raw in rows:
+            part, key = _json(raw), str(mid)
+            if part is None:
+                bad[key] += 1
+            else:
+                found[key][0].append({**part, "id": pid})
+        return {mid: (parts, bad[mid]) for mid, (parts, _) in found.items()}
 
     def parts(self, message: _Message) -> tuple[list[dict[str, Json]], int]:
         order = "time_created, id" if "time_created" in self.part_cols else "id"
