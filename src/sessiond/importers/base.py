@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -214,10 +215,15 @@ def walk_files(root: Path, wanted: Any, skip_dirs: Sequence[str] = ()) -> Iterat
     """Files under `root` (recursively, sorted, symlinked folders not
     followed) for which `wanted(path)` is true. A folder's entries are told
     apart by the type its listing gives (no stat for each, but for a
-    symbolic link, followed to what it names)."""
+    symbolic link, followed to what it names), and walked as strings: a
+    Path is made for each file only."""
+    return _walk(os.fspath(root), wanted, skip_dirs)
+
+
+def _walk(root: str, wanted: Any, skip_dirs: Sequence[str]) -> Iterator[Path]:
     try:
         with os.scandir(root) as listing:
-            entries = sorted(listing, key=_by_name)
+            entries = sorted(listing, key=_BY_NAME)
     except OSError:
         return
     dirs = []
@@ -225,21 +231,24 @@ def walk_files(root: Path, wanted: Any, skip_dirs: Sequence[str] = ()) -> Iterat
         try:
             if entry.is_dir(follow_symlinks=False):
                 if entry.name not in skip_dirs:
-                    dirs.append(entry.name)
+                    dirs.append(entry.path)
             elif entry.is_file():
-                path = root / entry.name
+                path = Path(entry.path)
                 if wanted(path):
                     yield path
         except OSError:
             continue
-    for name in dirs:
-        yield from walk_files(root / name, wanted, skip_dirs)
+    for folder in dirs:
+        yield from _walk(folder, wanted, skip_dirs)
 
 
 def _by_name(entry: os.DirEntry[str]) -> str:
-    """The order pathlib sorts a folder's entries in (by name; without case
-    on Windows)."""
+    """The order pathlib sorts a folder's entries in: by name, without case
+    on Windows."""
     return os.path.normcase(entry.name)
+
+
+_BY_NAME: Any = operator.attrgetter("name") if os.name == "posix" else _by_name
 
 
 # --- claude-code, codex, llm, aider, sessiond: telling a file's format and

@@ -556,13 +556,17 @@ def same_file(a: str, b: Path) -> bool:
 
 def seen_row(source: Source[Any], path: Path) -> tuple[str, str] | None:
     """The key and value of the row noting `path` as read to its end as it
-    is now (`Writer.seen`): its absolute path; its signature, after the
+    is now (`Writer.seen`): its absolute path (as given when it is one: a
+    Path has no '.' or '//' in it); its signature, after the
     version of the import states (a sessiond that keeps them otherwise
     must not take the file as read). None: no signature for this file."""
     signature = source.signature(path)
     if signature is None:
         return None
-    return SEEN + os.path.abspath(path), f"{STATE_VERSION} {signature}"
+    where = os.fspath(path)
+    if not os.path.isabs(where):
+        where = os.path.abspath(where)
+    return SEEN + where, f"{STATE_VERSION} {signature}"
 
 
 def iter_states(
