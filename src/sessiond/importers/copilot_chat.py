@@ -809,8 +809,9 @@ class _Session:
 
 
 def _pair(path: Path) -> tuple[Path, Path]:
-    base = path.with_suffix("")
-    return base.with_name(base.name + ".json"), base.with_name(base.name + ".jsonl")
+    """A session's document and its log (either may not exist)."""
+    base = os.path.splitext(path)[0]
+    return Path(base + ".json"), Path(base + ".jsonl")
 
 
 class CopilotChat(Source[_Run]):
@@ -864,20 +865,31 @@ class CopilotChat(Source[_Run]):
         files = []
         for folder in sorted(set(folders)):
             try:
-                entries = sorted(folder.iterdir())
+                with os.scandir(folder) as listing:  # the type from the listing: no stat
+                    names = sorted(
+                        entry.name
+                        for entry in listing
+                        if os.path.splitext(entry.name)[1] in SUFFIXES and entry.is_file()
+                    )
             except OSError:
                 continue
-            files += [p for p in entries if p.suffix in SUFFIXES and p.is_file()]
+            files += [folder / name for name in names]
         return files
 
     def sources(self, paths: Sequence[Path]) -> list[Path]:
         found: list[Path] = []
+        given: list[Path] = []
         for path in paths:
             if path.is_dir():
                 found.extend(self.found(path))
             elif path.is_file():
-                found.append(path)
-        return sorted(dict.fromkeys(self.representative(p) for p in found), key=str)
+                given.append(path)
+        # A session's log, when listed beside its document, stands for both
+        # (no look for it on disk: the listing has every file of the folder).
+        listed = {os.fspath(p): p for p in found}
+        chosen = [listed.get(os.path.splitext(name)[0] + ".jsonl", p) for name, p in listed.items()]
+        chosen += [self.representative(p) for p in given]
+        return sorted(dict.fromkeys(chosen), key=str)
 
     def key(self, path: Path) -> str:
         """A session is known by its id (the file's name), whichever of its
@@ -894,8 +906,9 @@ class CopilotChat(Source[_Run]):
         return parts
 
     def signature(self, path: Path) -> str | None:
-        as_json, as_log = _pair(path)
-        return stat_signature(path, as_log if path == as_json else as_json)
+        name = os.fspath(path)
+        base, suffix = os.path.splitext(name)
+        return stat_signature(path, base + (".json" if suffix == ".jsonl" else ".jsonl"))
 
     def size(self, path: Path, state: Mapping[str, Json] | None) -> int:
         as_json, as_log = _pair(path)
