@@ -211,16 +211,19 @@ def load_json_line(line: bytes) -> dict[str, Json] | str:
     return value
 
 
-def walk_files(root: Path, wanted: Any, skip_dirs: Sequence[str] = ()) -> Iterator[Path]:
+def walk_files(
+    root: Path, wanted: Any, skip_dirs: Sequence[str] = (), names: Any = None
+) -> Iterator[Path]:
     """Files under `root` (recursively, sorted, symlinked folders not
-    followed) for which `wanted(path)` is true. A folder's entries are told
-    apart by the type its listing gives (no stat for each, but for a
-    symbolic link, followed to what it names), and walked as strings: a
-    Path is made for each file only."""
-    return _walk(os.fspath(root), wanted, skip_dirs)
+    followed) for which `wanted(path)` is true (and `names(name)`, when
+    given: a check of the name alone, before a Path is made). A folder's
+    entries are told apart by the type its listing gives (no stat for each,
+    but for a symbolic link, followed to what it names), and walked as
+    strings: a Path is made for each file only."""
+    return _walk(os.fspath(root), wanted, skip_dirs, names)
 
 
-def _walk(root: str, wanted: Any, skip_dirs: Sequence[str]) -> Iterator[Path]:
+def _walk(root: str, wanted: Any, skip_dirs: Sequence[str], names: Any) -> Iterator[Path]:
     try:
         with os.scandir(root) as listing:
             entries = sorted(listing, key=_BY_NAME)
@@ -232,14 +235,14 @@ def _walk(root: str, wanted: Any, skip_dirs: Sequence[str]) -> Iterator[Path]:
             if entry.is_dir(follow_symlinks=False):
                 if entry.name not in skip_dirs:
                     dirs.append(entry.path)
-            elif entry.is_file():
+            elif (names is None or names(entry.name)) and entry.is_file():
                 path = Path(entry.path)
                 if wanted(path):
                     yield path
         except OSError:
             continue
     for folder in dirs:
-        yield from _walk(folder, wanted, skip_dirs)
+        yield from _walk(folder, wanted, skip_dirs, names)
 
 
 def _by_name(entry: os.DirEntry[str]) -> str:

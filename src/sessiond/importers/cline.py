@@ -220,8 +220,8 @@ class Cline(TaskSource):
 
     # Both kinds of files
 
-    def wanted(self, path: Path) -> bool:
-        return path.name == UI_FILE or path.name.endswith(SESSION_SUFFIX)
+    def wanted_name(self, name: str) -> bool:
+        return name == UI_FILE or name.endswith(SESSION_SUFFIX)
 
     def _task_file(self, path: Path) -> Path:
         if path.parent.name and path.name == f"{path.parent.name}.json":

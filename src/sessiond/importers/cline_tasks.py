@@ -75,7 +75,7 @@ from sessiond.importers.json_stream import (
     parse_element,
     read_elements,
 )
-from sessiond.importers.source import Source, file_stamp, stat_signature
+from sessiond.importers.source import Source, file_stamp, stat_part, stat_signature
 from sessiond.importers.sqlite_source import open_read_only
 from sessiond.models import Usage, make_meta
 from sessiond.store.base import ImportedEvent, ImportedSession
@@ -569,13 +569,17 @@ class TaskSource(Source[TaskRun]):
         return [user / "globalStorage" / ext for user in user_dirs() for ext in self.extension_ids]
 
     def wanted(self, path: Path) -> bool:
-        return path.name == UI_FILE
+        return self.wanted_name(path.name)
+
+    def wanted_name(self, name: str) -> bool:
+        """`wanted` by a file's name alone (what it looks at)."""
+        return name == UI_FILE
 
     def sources(self, paths: Sequence[Path]) -> list[Path]:
         found: list[Path] = []
         for path in paths:
             if path.is_dir():
-                found.extend(walk_files(path, self.wanted, SKIP_DIRS))
+                found.extend(walk_files(path, self.wanted, SKIP_DIRS, self.wanted_name))
             elif path.is_file():
                 found.append(self._task_file(path))
         found = list(dict.fromkeys(found))
@@ -634,26 +638,29 @@ class TaskSource(Source[TaskRun]):
         two looks)."""
         if path.name != UI_FILE:
             return stat_signature(path)
+        name = os.fspath(path)
         try:
-            newest = os.stat(path).st_mtime_ns
+            ui = os.stat(name)
         except OSError:
             return None
-        api = None
-        for name in (API_FILE, OLD_API_FILE):
+        if not stat.S_ISREG(ui.st_mode):
+            return None
+        parts, newest = [stat_part(ui)], ui.st_mtime_ns
+        folder = os.path.dirname(name)
+        for each in (API_FILE, OLD_API_FILE):
             try:
-                st = os.stat(path.parent / name)
+                st = os.stat(os.path.join(folder, each))
             except FileNotFoundError:
                 continue
             except OSError:
                 return None
             if stat.S_ISREG(st.st_mode):
-                api, newest = path.parent / name, max(newest, st.st_mtime_ns)
+                parts.append(stat_part(st))
+                newest = max(newest, st.st_mtime_ns)
                 break
-        found = stat_signature(path, api) if api is not None else stat_signature(path)
-        if found is None:
-            return None
         stale = time.time_ns() - newest > STALE_MS * 1_000_000
-        return f"{found} {'stale' if stale else 'fresh'}"
+        parts.append("stale" if stale else "fresh")
+        return " ".join(parts)
 
     def size(self, path: Path, state: Mapping[str, Json] | None) -> int:
         total = path.stat().st_size

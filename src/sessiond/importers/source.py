@@ -137,8 +137,13 @@ def stat_signature(*paths: Path | str) -> str | None:
             return None
         if i == 0 and not stat.S_ISREG(st.st_mode):
             return None
-        parts.append(f"{st.st_dev}.{st.st_ino}.{st.st_size}.{st.st_mtime_ns}.{st.st_ctime_ns}")
+        parts.append(stat_part(st))
     return " ".join(parts)
+
+
+def stat_part(st: os.stat_result) -> str:
+    """One file's share of a `stat_signature`."""
+    return f"{st.st_dev}.{st.st_ino}.{st.st_size}.{st.st_mtime_ns}.{st.st_ctime_ns}"
 
 
 def file_stamp(path: Path) -> list[int]:
