@@ -99,6 +99,7 @@ class Writer:
         # Parts read, not committed yet: the last batch of many small files
         # go together in one transaction (one fsync, not two per file).
         self.pending: list[tuple[ImportPart, str, int, str]] = []  # part, ulid, events, file
+        self.pending_keys: set[str] = set()  # the files of those parts
         self.pending_events = 0
         self.raced: set[str] = set()  # files another import committed first
         self.progress: Any = None  # a tqdm bar, when shown
@@ -132,7 +133,7 @@ class Writer:
                 self.summary.failed.append((str(path), "is not a regular file"))
                 return
             key = self.source.key(path)
-            if any(pending_key == key for *_, pending_key in self.pending):
+            if key in self.pending_keys:
                 self.commit()  # another file of the same key: read what it wrote
             raw = self.store.get_import_state(name, key)
             expect = raw  # what a checkpoint of this read must still find
@@ -148,7 +149,7 @@ class Writer:
                 self.summary.unchanged += 1
                 if noted is not None:  # next time, known by its signature alone
                     part = ImportPart((), states=[(name, *noted)])
-                    self.pending.append((part, "", 0, noted[0]))
+                    self._send((part, "", 0, noted[0]))
                 return
             reader = saved["reader"] if saved is not None else None
             partial = dict(saved["partial"]) if saved else {}
@@ -388,19 +389,19 @@ class Writer:
                 states=states,
                 expect=batch.expect,
             )
-            self.pending.append((part, ulid, len(events), batch.key))
+            self._send((part, ulid, len(events), batch.key))
             self.pending_events += len(events)
             known.count += len(events)
             batch.expect = state
         if batch.expect != final:
             part = ImportPart((), states=[(name, batch.key, final)], expect=batch.expect)
-            self.pending.append((part, "", 0, batch.key))
+            self._send((part, "", 0, batch.key))
             batch.expect = final
         if stamp is not None and not owed and batch.noted is not None:
             # Read to its end: next time, known by its signature alone (only
             # if this import's state of it is the one written).
             states = [(name, batch.key, final), (name, *batch.noted)]
-            self.pending.append((ImportPart((), states=states, expect=final), "", 0, batch.key))
+            self._send((ImportPart((), states=states, expect=final), "", 0, batch.key))
         batch.reader, batch.partial, batch.skip = reader, owed, dict(owed)
         if (
             stamp is None
@@ -410,11 +411,17 @@ class Writer:
         ):
             self.commit()
 
+    def _send(self, pending: tuple[ImportPart, str, int, str]) -> None:
+        """Add a part to those the next commit sends."""
+        self.pending.append(pending)
+        self.pending_keys.add(pending[3])
+
     def commit(self) -> None:
         """Commit the parts sent so far, in one transaction."""
         if not self.pending:
             return
         pending, self.pending, self.pending_events = self.pending, [], 0
+        self.pending_keys = set()
         outcomes = self.store.import_many([part for part, *_ in pending])
         for (_part, ulid, n, key), done in zip(pending, outcomes, strict=True):
             known = self.known.get(ulid) if ulid else None
