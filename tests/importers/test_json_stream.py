@@ -135,3 +135,35 @@ def test_a_file_that_is_no_json_array_is_refused(tmp_path, content, why):
 
     with pytest.raises(js.NotAJsonDocument, match=why):
         list(js.read_elements(path))
+
+
+def test_records_whole_in_a_chunk_come_out_as_those_walked_byte_by_byte(monkeypatch, tmp_path):
+    """A record whole in its chunk is found by a C scan of the chunk read as
+    Latin-1 (a character a byte); one cut by the chunk's end, a number that
+    may go on in the next, or one the scan refuses (a raw control character
+    in a string) is walked as before: the same data and ends either way."""
+    records = [
+        *RECORDS[:5],
+        1234567,
+        "plain \u00e9\U0001f600 text",
+        [1, [2, [3]]],
+        -0.5e-3,
+        {"raw": "tab\there"},
+        True,
+        None,
+    ]
+    text = json.dumps(records, ensure_ascii=False).replace("\\t", "\t")  # a raw tab
+    path = tmp_path / "mixed.json"
+    path.write_bytes(text.encode())
+
+    def ends_and_data() -> list[tuple[int, bytes | None]]:
+        return [(p.end, p.data) for p in js.read_elements(path) if isinstance(p, js.Element)]
+
+    walked = []
+    for chunk in (1, 5, 1 << 20):
+        monkeypatch.setattr(js, "CHUNK", chunk)
+        walked.append(ends_and_data())
+    assert walked[0] == walked[1] == walked[2]
+    assert len(walked[2]) == len(records)
+    parsed = [json.loads(data, strict=False) for _, data in walked[2] if data is not None]
+    assert parsed == [*records[:9], {"raw": "tab\there"}, True, None]

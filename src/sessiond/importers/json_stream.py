@@ -86,6 +86,24 @@ def parse_element(data: bytes) -> dict[str, object] | str:
     return value
 
 
+_DECODER = json.JSONDecoder()
+
+
+def _value_end(text: str, start: int) -> int | None:
+    """Where the JSON value starting at `start` of `text` ends, when it is
+    whole in it; None when it is not (cut by the chunk's end), or not JSON.
+    `text` is the chunk decoded as Latin-1, a character for each byte: the
+    end found is a byte offset, and UTF-8 text in strings reads as other
+    characters, every one of them allowed in a JSON string. A value that
+    ends with the chunk (a number that may go on in the next) is left to
+    the byte scan."""
+    try:
+        end = _DECODER.raw_decode(text, start)[1]
+    except (ValueError, RecursionError):
+        return None
+    return end if end < len(text) else None
+
+
 class _Splitter:
     """The state machine: depths, strings, and the element being gathered."""
 
@@ -150,6 +168,7 @@ class _Splitter:
     def feed(self, chunk: bytes, base: int) -> None:
         pos, size = 0, len(chunk)
         mark = 0  # where the not yet kept part of the gathered element starts
+        text: str | None = None  # the chunk, a character a byte (`_value_end`)
         if self.escaped:
             pos, self.escaped = 1, False
         while pos < size and not self.closed:
@@ -178,6 +197,16 @@ class _Splitter:
                     continue
                 self.gathering, self.pieces, self.held, self.over = True, [], 0, False
                 pos = mark = found.start()
+                if self.records:
+                    if text is None:
+                        text = chunk.decode("latin-1")
+                    end = _value_end(text, pos)
+                    if end is not None:
+                        # The whole element is in this chunk: kept at once,
+                        # its inside never walked (a C scan, not one regular
+                        # expression per bracket, quote and comma of it).
+                        self._keep(chunk, pos, end)
+                        pos = mark = end
                 continue
             found = _STRUCTURE.search(chunk, pos)
             if found is None:
