@@ -384,7 +384,8 @@ def _read_sessions(
         after = place.frontier.get(session.id)
         first_seq = 1 if after is None and counted(session.id) else None
         events: list[ImportedEvent] = []
-        shells: set[str] = set()
+        shells: set[str] = set()  # user messages read that mark a command run
+        plain: set[str] = set()  # and those that do not
         place.pending.discard(session.id)
         listed = list(reader.messages(session.id, after))
         fetched: dict[str, tuple[list[dict[str, Json]], int]] = {}
@@ -402,11 +403,14 @@ def _read_sessions(
             if not _finished(message, parts, later=i + 1 < len(listed)):
                 place.pending.add(session.id)
                 break
-            if message.info.get("role") == "user" and _is_shell(parts):
-                shells.add(message.id)
+            if message.info.get("role") == "user":
+                (shells if _is_shell(parts) else plain).add(message.id)
             parent_id = _str(message.info.get("parentID"))
+            # A parent read in this import is known; one read before is
+            # looked up (its row and parts again).
             shell = parent_id is not None and (
-                parent_id in shells or _shell_message(reader, session.id, parent_id)
+                parent_id in shells
+                or (parent_id not in plain and _shell_message(reader, session.id, parent_id))
             )
             events += _events(message, parts, shell)
             place.frontier[session.id] = [message.created, message.id]
