@@ -151,13 +151,22 @@ def test_records_whole_in_a_chunk_come_out_as_those_walked_byte_by_byte(monkeypa
         {"raw": "tab\there"},
         True,
         None,
+        {"ascii": "only", "n": [1, {"m": "\\u00e9"}]},
     ]
     text = json.dumps(records, ensure_ascii=False).replace("\\t", "\t")  # a raw tab
     path = tmp_path / "mixed.json"
     path.write_bytes(text.encode())
 
+    parsed_once = []
+
     def ends_and_data() -> list[tuple[int, bytes | None]]:
-        return [(p.end, p.data) for p in js.read_elements(path) if isinstance(p, js.Element)]
+        elements = [p for p in js.read_elements(path) if isinstance(p, js.Element)]
+        for p in elements:
+            if p.data is not None:
+                # parsed while found (an object in ASCII) or now: the same
+                assert js.element_object(p) == js.parse_element(p.data)
+        parsed_once.append(sum(p.parsed is not None for p in elements))
+        return [(p.end, p.data) for p in elements]
 
     walked = []
     for chunk in (1, 5, 1 << 20):
@@ -166,4 +175,5 @@ def test_records_whole_in_a_chunk_come_out_as_those_walked_byte_by_byte(monkeypa
     assert walked[0] == walked[1] == walked[2]
     assert len(walked[2]) == len(records)
     parsed = [json.loads(data, strict=False) for _, data in walked[2] if data is not None]
-    assert parsed == [*records[:9], {"raw": "tab\there"}, True, None]
+    assert parsed == [*records[:9], {"raw": "tab\there"}, True, None, records[-1]]
+    assert parsed_once[0] == 0 and parsed_once[2] >= 1  # the byte walk parses nothing

@@ -76,7 +76,7 @@ from sessiond.importers.json_stream import (
     EmptyDocument,
     Member,
     NotAJsonDocument,
-    parse_element,
+    element_object,
     read_elements,
 )
 from sessiond.importers.source import file_stamp
@@ -419,7 +419,7 @@ class SessionReader:
     def element(self, piece: Element, header: dict[str, Json]) -> str | None:
         if piece.data is None:
             return "records over 32 MiB"
-        message = parse_element(piece.data)
+        message = element_object(piece)
         if isinstance(message, str):
             return message
         role = message.get("role")

@@ -72,7 +72,7 @@ from sessiond.importers.json_stream import (
     EmptyDocument,
     NotAJsonDocument,
     Piece,
-    parse_element,
+    element_object,
     read_elements,
 )
 from sessiond.importers.source import Source, file_stamp, stat_part, stat_signature
@@ -481,7 +481,7 @@ class ApiFile:
         assert piece.data is not None
         found = self._parsed.get(index)
         if found is None:
-            found = self._parsed[index] = parse_element(piece.data)
+            found = self._parsed[index] = element_object(piece)
         return found
 
     def __iter__(self) -> Iterator[Piece]:
@@ -872,7 +872,7 @@ class TaskReader:
         if piece.data is None:
             self.index += 1
             return "records over 32 MiB"
-        message = parse_element(piece.data)
+        message = element_object(piece)
         if isinstance(message, str):
             self.index += 1
             return message
@@ -1203,7 +1203,7 @@ class TaskReader:
                 if index < ApiFile.HEAD:
                     message = api.parsed(index, piece)
                 else:
-                    message = parse_element(piece.data)
+                    message = element_object(piece)
                 if isinstance(message, str):
                     continue
                 ts = ms_from_epoch(message.get("ts"))

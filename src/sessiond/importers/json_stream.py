@@ -41,6 +41,9 @@ class Element:
 
     data: bytes | None
     end: int
+    #: The element as parsed while it was found, when it is an object all
+    #: in ASCII (`element_object`); None: parse `data`.
+    parsed: dict[str, object] | None = None
 
 
 @attrs.frozen
@@ -89,7 +92,7 @@ def parse_element(data: bytes) -> dict[str, object] | str:
 _DECODER = json.JSONDecoder()
 
 
-def _value_end(text: str, start: int) -> int | None:
+def _value_end(text: str, start: int) -> tuple[int, object] | None:
     """Where the JSON value starting at `start` of `text` ends, when it is
     whole in it; None when it is not (cut by the chunk's end), or not JSON.
     `text` is the chunk decoded as Latin-1, a character for each byte: the
@@ -98,10 +101,18 @@ def _value_end(text: str, start: int) -> int | None:
     ends with the chunk (a number that may go on in the next) is left to
     the byte scan."""
     try:
-        end = _DECODER.raw_decode(text, start)[1]
+        value, end = _DECODER.raw_decode(text, start)
     except (ValueError, RecursionError):
         return None
-    return end if end < len(text) else None
+    return (end, value) if end < len(text) else None
+
+
+def element_object(piece: Element) -> dict[str, object] | str:
+    """`parse_element` of the element, parsed once."""
+    if piece.parsed is not None:
+        return piece.parsed
+    assert piece.data is not None
+    return parse_element(piece.data)
 
 
 class _Splitter:
@@ -123,6 +134,9 @@ class _Splitter:
         self.held = 0
         self.over = False
         self.out: list[Piece] = []
+        # The element being gathered as the C scan found it: its length, its
+        # value (an object in ASCII, `Element.parsed`).
+        self.fast: tuple[int, dict[str, object]] | None = None
 
     # The element being gathered
 
@@ -142,7 +156,11 @@ class _Splitter:
         if self.gathering:
             data = None if self.over else b"".join(self.pieces).strip()
             if self.records:
-                self.out.append(Element(data, end))
+                fast, self.fast = self.fast, None
+                if fast is not None and data is not None and len(data) == fast[0]:
+                    self.out.append(Element(data, end, fast[1]))
+                else:
+                    self.out.append(Element(data, end))
             elif data:
                 self._member(data)
         self.gathering, self.pieces, self.held, self.over = False, [], 0, False
@@ -196,16 +214,21 @@ class _Splitter:
                     pos = found.start()
                     continue
                 self.gathering, self.pieces, self.held, self.over = True, [], 0, False
+                self.fast = None
                 pos = mark = found.start()
                 if self.records:
                     if text is None:
                         text = chunk.decode("latin-1")
-                    end = _value_end(text, pos)
-                    if end is not None:
+                    found_end = _value_end(text, pos)
+                    if found_end is not None:
                         # The whole element is in this chunk: kept at once,
                         # its inside never walked (a C scan, not one regular
                         # expression per bracket, quote and comma of it).
+                        end, value = found_end
                         self._keep(chunk, pos, end)
+                        if isinstance(value, dict) and self.pieces and self.pieces[-1].isascii():
+                            # Read right as Latin-1: no need to parse it again.
+                            self.fast = (end - pos, value)
                         pos = mark = end
                 continue
             found = _STRUCTURE.search(chunk, pos)
