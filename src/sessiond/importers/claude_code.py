@@ -591,9 +591,12 @@ class ClaudeCode(FileSource[_Run]):
         return path.suffix == ".jsonl"
 
     def order(self, path: Path) -> tuple[object, ...]:
-        # Main transcripts before sub-agents' files, so a parent exists first.
-        side = path.name.startswith("agent-") or path.parent.name == "subagents"
-        return (1 if side else 0, str(path))
+        # Main transcripts before sub-agents' files, so a parent exists first
+        # (told from the path as a string: no Path made for its parent).
+        name = os.fspath(path)
+        folder, base = os.path.split(name)
+        side = base.startswith("agent-") or os.path.basename(folder) == "subagents"
+        return (1 if side else 0, name)
 
     def key(self, path: Path) -> str:
         """A transcript named by its session's uuid is known by that name (and
