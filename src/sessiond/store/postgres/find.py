@@ -90,6 +90,16 @@ class PostgresFind:
         ).fetchall()
         return [Match(row[0], row[1], row[2]) for row in rows]
 
+    def placed(self, ids: Sequence[int]) -> dict[int, int]:
+        if not ids:
+            return {}
+        rows = self.conn.execute(
+            "SELECT e.id, e.session_id FROM events AS e JOIN sessions AS s ON s.id = e.session_id"
+            f" WHERE e.id = ANY(%s::bigint[]) AND {self._events_where}",
+            (list(ids), *self._events_params),
+        ).fetchall()
+        return {int(row[0]): int(row[1]) for row in rows}
+
     def title_matches(self, term: Term) -> set[int]:
         found = self._titles.get(term)
         if found is None:
