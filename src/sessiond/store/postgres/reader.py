@@ -21,6 +21,7 @@ import psycopg
 
 from sessiond.errors import InvalidParams, StorageError
 from sessiond.models import Found, Hit, UsageRow
+from sessiond.store.base import Space
 from sessiond.store.postgres.connect import Target, connect, describe, is_broken
 from sessiond.store.postgres.migrations import unaccent_function
 
@@ -160,6 +161,31 @@ class PostgresReader:
             "stats/usage",
             lambda conn, _unaccent: usage(conn, group_by, since, until, project, source),
         )
+
+    # Search by meaning: this store keeps no vectors yet (as `Derived`'s
+    # defaults), so `initialize` says meaning search is off.
+
+    def embedding_space(self) -> Space | None:
+        return None
+
+    def embedding_bits(self, after: int, limit: int) -> tuple[int, list[int], bytes]:
+        return after, [], b""
+
+    def embedding_q8(self, event_ids: Sequence[int]) -> list[tuple[int, bytes]]:
+        return []
+
+    def find_near(
+        self,
+        near: Sequence[tuple[int, float]],
+        limit: int,
+        *,
+        query: str,
+        project: str | None = None,
+        source: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
+    ) -> list[Found]:
+        return []
 
     def close(self) -> None:
         conn, self._conn = self._conn, None
