@@ -57,6 +57,18 @@ class PostgresFind:
             bounds.append(until)
         self._events_where, self._events_params = " AND ".join(turns), bounds
 
+    def placed(self, ids: Sequence[int]) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            rows = self.conn.execute(
+                "SELECT e.id, e.session_id FROM events AS e JOIN sessions AS s"
+                f" ON s.id = e.session_id WHERE e.id = ANY(%s) AND {self._events_where}",
+                (chunk, *self._events_params),
+            ).fetchall()
+            out.update((int(a), int(b)) for a, b in rows)
+        return out
+
     def event_total(self) -> int:
         row = self.conn.execute("SELECT max(id) FROM events").fetchone()
         return int(row[0] or 0) if row else 0
@@ -89,16 +101,6 @@ class PostgresFind:
             prepare=False,
         ).fetchall()
         return [Match(row[0], row[1], row[2]) for row in rows]
-
-    def placed(self, ids: Sequence[int]) -> dict[int, int]:
-        if not ids:
-            return {}
-        rows = self.conn.execute(
-            "SELECT e.id, e.session_id FROM events AS e JOIN sessions AS s ON s.id = e.session_id"
-            f" WHERE e.id = ANY(%s::bigint[]) AND {self._events_where}",
-            (list(ids), *self._events_params),
-        ).fetchall()
-        return {int(row[0]): int(row[1]) for row in rows}
 
     def title_matches(self, term: Term) -> set[int]:
         found = self._titles.get(term)
