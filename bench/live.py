@@ -116,14 +116,20 @@ class Subscriber:
 
 
 class Loader:
-    """A daemon appending to its own session at full speed until `stop`."""
+    """A daemon appending to its own session until `stop`: at full speed
+    (pipelined, two chunks of 500 in flight), or at `rate` appends a second
+    (chunks of 50, paced). `peer`: an initialized daemon (else one on `db`)."""
 
-    PER_CHUNK = 500
-
-    def __init__(self, db: str, session_id: int) -> None:
-        self.peer = Peer(sessiond_cmd(db))
-        self.peer.initialize()
+    def __init__(
+        self, db: str, session_id: int, rate: float | None = None, peer: Peer | None = None
+    ) -> None:
+        if peer is None:
+            peer = Peer(sessiond_cmd(db))
+            peer.initialize()
+        self.peer = peer
         self.session_id = session_id
+        self.per_chunk = 500 if rate is None else 50
+        self.gap_s = 0.0 if rate is None else self.per_chunk / rate
         self.stopping = threading.Event()
         self.written: queue.SimpleQueue[int | None] = queue.SimpleQueue()
         self.answered = 0
@@ -137,13 +143,18 @@ class Loader:
 
     def _write(self) -> None:
         try:
+            due = time.monotonic()
             while not self.stopping.is_set():
+                if self.gap_s:
+                    due += self.gap_s
+                    if self.stopping.wait(max(0.0, due - time.monotonic())):
+                        break
                 self.slots.acquire()
                 if self.stopping.is_set():
                     break
                 first = self.peer.next_id
-                self.peer.next_id += self.PER_CHUNK
-                (chunk,) = append_chunks(self.PER_CHUNK, self.PER_CHUNK, first, self.session_id)
+                self.peer.next_id += self.per_chunk
+                (chunk,) = append_chunks(self.per_chunk, self.per_chunk, first, self.session_id)
                 self.peer.write(chunk)
                 self.written.put(1)
         finally:
@@ -151,8 +162,8 @@ class Loader:
 
     def _read(self) -> None:
         while self.written.get() is not None:
-            self.peer.read_frames(self.PER_CHUNK)
-            self.answered += self.PER_CHUNK
+            self.peer.read_frames(self.per_chunk)
+            self.answered += self.per_chunk
             self.slots.release()
 
     def stop(self) -> int:

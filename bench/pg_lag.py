@@ -48,7 +48,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.common import append_chunks, pct
+from bench.common import pct
+from bench.live import Loader
 from bench.rpc import Decoder, Peer, frame, request
 
 PROBE = b"pglagprobe-"
@@ -123,60 +124,13 @@ class Subscriber:
         self.peer.proc.wait(timeout=60)
 
 
-class Loader:
-    """A daemon appending to its own session until stopped: at full speed
-    (pipelined, two chunks of 500 in flight), or at `rate` appends a second
-    (chunks of 50, paced)."""
-
-    def __init__(self, url: str, rate: float | None = None) -> None:
-        self.peer = daemon(url)
-        self.peer.initialize()
-        self.session_id = int(self.peer.call("session/start", {"cliVersion": "pg_lag"})["id"])
-        self.per_chunk = 500 if rate is None else 50
-        self.gap_s = 0.0 if rate is None else self.per_chunk / rate
-        self.stopping = threading.Event()
-        self.written: queue.SimpleQueue[int | None] = queue.SimpleQueue()
-        self.answered = 0
-        self.slots = threading.Semaphore(2)
-        self.threads = [
-            threading.Thread(target=self._write, daemon=True),
-            threading.Thread(target=self._read, daemon=True),
-        ]
-        for thread in self.threads:
-            thread.start()
-
-    def _write(self) -> None:
-        try:
-            due = time.monotonic()
-            while not self.stopping.is_set():
-                if self.gap_s:
-                    due += self.gap_s
-                    if self.stopping.wait(max(0.0, due - time.monotonic())):
-                        break
-                self.slots.acquire()
-                if self.stopping.is_set():
-                    break
-                first = self.peer.next_id
-                self.peer.next_id += self.per_chunk
-                (chunk,) = append_chunks(self.per_chunk, self.per_chunk, first, self.session_id)
-                self.peer.write(chunk)
-                self.written.put(1)
-        finally:
-            self.written.put(None)
-
-    def _read(self) -> None:
-        while self.written.get() is not None:
-            self.peer.read_frames(self.per_chunk)
-            self.answered += self.per_chunk
-            self.slots.release()
-
-    def stop(self) -> int:
-        self.stopping.set()
-        self.slots.release()
-        for thread in self.threads:
-            thread.join(timeout=60)
-        self.peer.close()
-        return self.answered
+def loader(url: str, rate: float | None) -> Loader:
+    """A daemon on `url` (through its environment) appending to a session
+    of its own (`bench.live.Loader`)."""
+    peer = daemon(url)
+    peer.initialize()
+    session_id = int(peer.call("session/start", {"cliVersion": "pg_lag"})["id"])
+    return Loader(url, session_id, rate, peer)
 
 
 class TrashLoop:
@@ -282,7 +236,7 @@ def _load(url: str, loaders: int, rate: float | None, import_lines: int, out: _C
     parts: list[Any] = []
     t0 = time.perf_counter()
     try:
-        load = [Loader(url, rate) for _ in range(loaders)]
+        load = [loader(url, rate) for _ in range(loaders)]
         parts.extend(load)
         trash = TrashLoop(url)
         parts.append(trash)

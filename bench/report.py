@@ -146,6 +146,15 @@ def pg_rows(r: dict[str, Any]) -> Rows:
         else f"not measured ({lag['why']})"
     )
     rows.append(("notification lag across two daemons, p50 / p99 / max", value))
+    loaded = pg.get("lag_under_load")
+    if loaded:
+        load = loaded["load"]
+        rows.append((
+            f"notification lag under load ({load['loaders']} daemons appending"
+            f" {load['loader_appends_per_s']:,.0f}/s in all, imports, a trash loop):"
+            " p50 / p99 / max",
+            f"{ms(loaded['lag_p50_s'])} / {ms(loaded['lag_p99_s'])} / {ms(loaded['lag_max_s'])}",
+        ))  # fmt: skip
     return rows
 
 
@@ -175,6 +184,18 @@ def pg_goals(r: dict[str, Any]) -> list[dict[str, Any]]:
             "ms",
             15,
             None if served else "not served yet",
+        )
+    )
+    loaded = pg.get("lag_under_load")
+    out.append(
+        goal(
+            "PostgreSQL: notification lag p99 under issue 25's load",
+            loaded["lag_p99_s"] * 1000 if loaded else None,
+            1000,
+            "<=",
+            "ms",
+            25,
+            None if loaded else "not measured",
         )
     )
     return out

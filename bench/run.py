@@ -199,6 +199,13 @@ def run_postgres(quick: bool, tmp: str, lag_probes: int, lag_gap_s: float) -> di
         result["live_lag"] = {"served": False, "why": str(exc)}
     finally:
         schemas.close()
+    from bench import pg_lag
+
+    seconds = 15.0 if quick else 40.0
+    log(f"postgres: notification lag under issue 25's load, {seconds:.0f} s (bench.pg_lag)")
+    result["lag_under_load"] = pg_lag.measure(
+        url, seconds=seconds, import_lines=4_000 if quick else 20_000
+    )
     return result
 
 

@@ -320,11 +320,16 @@ def rss(pid: int) -> dict[str, float]:
 
 def finds(db: str, n: int, rounds: int) -> dict[str, Any]:
     """p50/p99 of `session/find` per query kind, hybrid and words alone in
-    turn, through one daemon; its RSS after."""
+    turn, through one daemon (on a file, or a PostgreSQL URI:
+    bench.semantic_pg); its RSS after."""
     from bench import corpus
 
     queries = {k: (q if q is not None else corpus.RARE) for k, q in FIND_QUERIES.items()}
-    peer = Peer(sessiond_cmd(db))
+    if db.startswith(("postgresql:", "postgres:")):
+        # Its password in the environment, never on a command line.
+        peer = Peer([sys.executable, "-m", "sessiond"], env={**os.environ, "SESSIOND_DB": db})
+    else:
+        peer = Peer(sessiond_cmd(db))
     times: dict[str, list[float]] = {}
     cpu: dict[str, float] = {"hybrid": 0.0, "words": 0.0}
     out: dict[str, Any] = {}

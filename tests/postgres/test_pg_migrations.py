@@ -135,6 +135,17 @@ SEEDS = {
         "INSERT INTO milestones (key, value, updated_at) VALUES ('m', 'kept', 0)",
         "INSERT INTO import_state (source, key, state) VALUES ('llm', 'k', 's')",
     ],
+    3: [
+        "INSERT INTO sessions (ulid, started_at, cli_version, event_count, title, preview,"
+        f" last_activity_at) VALUES ('OLD', 1000, 'v0', 2, 'Titled', 'Où est le café', {DAY + 3000})",
+        "INSERT INTO events (session_id, seq, kind, text, created_at, tsv)"
+        " VALUES (1, 1, 'prompt', 'Où est   le café', 2000, $$'ou':1 'est':2 'le':3 'cafe':4$$)",
+        "INSERT INTO events (session_id, seq, kind, text, created_at, tsv)"
+        f" VALUES (1, 2, 'system', 'ici', {DAY + 3000}, $$'ici':1$$)",
+        "INSERT INTO sessions (ulid, started_at, cli_version, event_count, last_activity_at)"
+        " VALUES ('QUIET', 5000, 'v0', 0, 5000)",
+        "INSERT INTO milestones (key, value, updated_at) VALUES ('m', 'kept', 0)",
+    ],
 }
 
 
@@ -368,6 +379,7 @@ print("done", flush=True)
 """
 V3 = MIGRATIONS[2]
 V3_STEPS = len(V3.statements) + 1 + len(V3.after)
+V4 = MIGRATIONS[3]
 
 
 def killed_after(url, version, step):
@@ -442,4 +454,19 @@ def test_an_unkilled_slow_migration_reaches_v3(postgres_url):
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == [*(w for n in range(V3_STEPS) for w in ("ran", str(n))), "done"]
+    assert version(postgres_url) == [(LATEST_VERSION,)]
+
+
+@pytest.mark.parametrize("step", range(len(V4.statements)))
+def test_killed_during_v3_to_v4_leaves_version_3(postgres_url, step):
+    at_version(postgres_url, 3)
+    old, old_rows = snapshot(postgres_url), rows(postgres_url)
+    killed_after(postgres_url, 4, step)
     assert version(postgres_url) == [(3,)]
+    assert snapshot(postgres_url) == old
+    assert rows(postgres_url) == old_rows
+    with open_store(postgres_url) as store:
+        assert store.schema_version == LATEST_VERSION == 4
+        old_session = store.get_session("OLD")
+        assert old_session is not None and store.embedding_space() is None
+        assert store.embedding_counts() == (0, 2, 0)

@@ -1,28 +1,20 @@
-"""The store's side of search by meaning (SQLite): the space, the turns
-without a vector, vectors written and read, removed with their turns, and
-the sessions of the nearest turns within the filters."""
+"""The store's side of search by meaning, on each store (SQLite and
+PostgreSQL, the root conftest's `store`): the space, the turns without a
+vector, vectors written and read, removed with their turns, and the
+sessions of the nearest turns within the filters; the same through the
+store's reader."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import attrs
 import pytest
 
 from sessiond.errors import StorageError
 from sessiond.semantic import vectors
-from sessiond.store import SqliteStore
 from sessiond.store.redact import scan
 from support.semantic import fill
 
 Q8, BITS = bytes(384), bytes(48)
-
-
-@pytest.fixture
-def store(tmp_path: Path):
-    s = SqliteStore(str(tmp_path / "history.db"))
-    yield s
-    s.close()
 
 
 def test_a_new_store_has_no_space_and_nothing_is_embedded(store) -> None:
@@ -85,12 +77,11 @@ def test_vectors_go_with_their_turns_when_the_trash_is_emptied(store) -> None:
     assert store.embedding_counts()[:2] == (6, 6)
 
 
-def test_a_redacted_turn_loses_its_vector(store, tmp_path: Path) -> None:
-    keeping = SqliteStore(str(tmp_path / "history.db"), keep_secrets=True)
+def test_a_redacted_turn_loses_its_vector(store, open_db) -> None:
+    keeping = open_db(keep_secrets=True)
     session = keeping.start_session("t")
     secret = "ghp_" + "abcdefghijkLMNOPQRS0123456789abcdefg"[:36]
     keeping.append(session.id, "prompt", f"db postgresql://bob:hunter2@db/app and {secret}")
-    keeping.close()
     made = store.make_embedding_space(vectors.space())
     ((event_id, _),) = store.unembedded(0, 10)
     store.put_embeddings([(event_id, Q8, BITS)], made.created_at)
@@ -124,18 +115,56 @@ def test_find_near_ranks_sessions_by_their_nearest_turn_within_the_filters(store
     assert store.find_near(near, 1, query="x")[0].session.id == names["ci-cache"]
 
 
-def test_a_read_only_store_refuses_to_write_vectors(store, tmp_path: Path) -> None:
+def test_a_read_only_store_refuses_to_write_vectors(store, open_db) -> None:
     fill(store)
     made = store.make_embedding_space(vectors.space())
-    reading = SqliteStore(str(tmp_path / "history.db"), read_only=True)
-    try:
-        assert reading.embedding_space() == made
-        with pytest.raises(StorageError):
-            reading.put_embeddings([(1, Q8, BITS)], made.created_at)
-    finally:
-        reading.close()
+    reading = open_db(read_only=True)
+    assert reading.embedding_space() == made
+    with pytest.raises(StorageError):
+        reading.put_embeddings([(1, Q8, BITS)], made.created_at)
+    with pytest.raises(StorageError):
+        reading.make_embedding_space(vectors.space(tokens=64))
+    assert store.embedding_space() == made
 
 
 def test_the_space_round_trips(store) -> None:
     made = store.make_embedding_space(vectors.space())
     assert attrs.evolve(made, created_at=0) == vectors.space()
+
+
+def test_the_reader_reads_what_the_store_keeps(store) -> None:
+    names = fill(store)
+    made = store.make_embedding_space(vectors.space())
+    ids = [e for e, _ in store.unembedded(0, 100)]
+    store.put_embeddings(
+        [(e, bytes([i]) * 384, bytes([i]) * 48) for i, e in enumerate(ids)], made.created_at
+    )
+    reader = store.reader()
+    assert reader is not None
+    try:
+        assert reader.embedding_space() == made
+        assert reader.embedding_bits(0, 100) == store.embedding_bits(0, 100)
+        last, got, _ = reader.embedding_bits(0, 100)
+        assert got == ids and reader.embedding_bits(last, 100) == (last, [], b"")
+        assert sorted(reader.embedding_q8(ids[:2])) == [(ids[0], bytes(384)), (ids[1], b"\1" * 384)]
+        near = [(ids[0], 0.9), (ids[2], 0.5)]
+        assert [f.session.id for f in reader.find_near(near, 10, query="pipeline")] == [
+            names["ci-cache"],
+            names["timezones"],
+        ]
+        store.delete_session(names["ci-cache"])
+        assert [f.session.id for f in reader.find_near(near, 10, query="x")] == [names["timezones"]]
+    finally:
+        reader.close()
+
+
+def test_a_turn_given_twice_keeps_its_last_vector(store) -> None:
+    fill(store)
+    made = store.make_embedding_space(vectors.space())
+    a, b = [e for e, _ in store.unembedded(0, 2)]
+    kept = store.put_embeddings(
+        [(a, Q8, b"\1" * 48), (b, Q8, b"\2" * 48), (a, Q8, b"\3" * 48)], made.created_at
+    )
+    assert kept in (2, 3)  # SQLite counts the replaced row, PostgreSQL each turn once
+    _, got, bits = store.embedding_bits(0, 100)
+    assert got == [b, a] and bits == b"\2" * 48 + b"\3" * 48

@@ -98,5 +98,5 @@ def run(args: argparse.Namespace) -> int:
     store = open_store(db, max_text_bytes=max_bytes, keep_secrets=keep)
     logging.getLogger("sessiond").info("serving %s on stdio", store.where)
     return run_stdio(
-        store, getattr(args, "engine_base_url", None), getattr(args, "engine_model", None)
+        store, getattr(args, "engine_base_url", None), getattr(args, "engine_model", None), db
     )

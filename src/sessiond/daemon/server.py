@@ -410,7 +410,11 @@ class SessiondServer(LanguageServer):
     protocol: SessiondProtocol
 
     def __init__(
-        self, store: Store, engine_base_url: str | None = None, engine_model: str | None = None
+        self,
+        store: Store,
+        engine_base_url: str | None = None,
+        engine_model: str | None = None,
+        db: str | None = None,
     ) -> None:
         self.store = store
         self.engine_options = (engine_base_url, engine_model)
@@ -426,8 +430,10 @@ class SessiondServer(LanguageServer):
         # Server-initiated traffic goes through pygls's own notification path.
         self.notifier = Notifier(store, self.protocol.notify, self._output_full, self._hold)
         self.reads = Reads(store, self.protocol.answer_later, self.protocol.fail_later)
-        # New turns embedded by a worker process, when the store has vectors.
-        self.background = Background(store, getattr(store, "path", None))
+        # New turns embedded by a worker process, when the store has vectors:
+        # it opens the store's file, or the PostgreSQL URI `db` the store was
+        # opened with (handed over in its environment, never on a command line).
+        self.background = Background(store, getattr(store, "path", None) or db)
 
     def _output_full(self) -> bool:
         return self.protocol.output_full
@@ -467,9 +473,13 @@ class SessiondServer(LanguageServer):
 
 
 def run_stdio(
-    store: Store, engine_base_url: str | None = None, engine_model: str | None = None
+    store: Store,
+    engine_base_url: str | None = None,
+    engine_model: str | None = None,
+    db: str | None = None,
 ) -> int:
     """Serve JSON-RPC on this process's stdin/stdout; return the exit code.
+    `db` is what `store` was opened from (for the background embedder).
 
     The wire gets its own copy of stdout, and file descriptor 1 is pointed at
     stderr, so that a stray print anywhere can never corrupt a frame.
@@ -477,7 +487,7 @@ def run_stdio(
     wire_out = os.dup(1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    server = SessiondServer(store, engine_base_url, engine_model)
+    server = SessiondServer(store, engine_base_url, engine_model, db)
     # pygls logs every message it sends at debug level, with its text: event
     # text must never reach a log.
     logging.getLogger("pygls").setLevel(max(logging.INFO, logging.getLogger().level))

@@ -57,6 +57,18 @@ class PostgresFind:
             bounds.append(until)
         self._events_where, self._events_params = " AND ".join(turns), bounds
 
+    def placed(self, ids: Sequence[int]) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            rows = self.conn.execute(
+                "SELECT e.id, e.session_id FROM events AS e JOIN sessions AS s"
+                f" ON s.id = e.session_id WHERE e.id = ANY(%s) AND {self._events_where}",
+                (chunk, *self._events_params),
+            ).fetchall()
+            out.update((int(a), int(b)) for a, b in rows)
+        return out
+
     def event_total(self) -> int:
         row = self.conn.execute("SELECT max(id) FROM events").fetchone()
         return int(row[0] or 0) if row else 0

@@ -38,6 +38,10 @@ LOG_LOCK = 0x73657332
 # The seed of the advisory lock an import's checkpoint takes on its (schema,
 # source, key): hashtextextended's 64 bits, so two files rarely share one.
 STATE_LOCK = 0x73657333
+# Writing vectors takes (EMBED_LOCK, hashtext(current_schema())) for the rest
+# of its transaction (`embeddings.py`): one writer at a time, so that the
+# vectors' row ids are handed out in commit order.
+EMBED_LOCK = 0x73657334
 # Milliseconds since the epoch on the server's clock: every time sessiond
 # writes comes from the one server, so machines with skewed clocks agree.
 NOW_MS = "floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
@@ -343,6 +347,46 @@ MIGRATIONS += (
             " WHERE project IS NOT NULL",
             "CREATE INDEX usage_daily_session ON usage_daily (session_id)",
             "CREATE INDEX sessions_title_search ON sessions USING gin (title_tsv)",
+        ),
+    ),
+)
+
+MIGRATIONS += (
+    Migration(
+        4,
+        "embeddings: vectors of turns for search by meaning",
+        (
+            # How the vectors were made (one row, written by `sessiond index`
+            # the first time; none: no search by meaning). A new model or a
+            # new way of keeping them replaces it and every vector. The
+            # scale in double precision: it is compared with the one this
+            # sessiond makes, as SQLite's REAL (a double) keeps it.
+            """
+            CREATE TABLE embedding_space (
+                id integer PRIMARY KEY CHECK (id = 1),
+                model text NOT NULL,
+                dims integer NOT NULL,
+                tokens integer NOT NULL,
+                scale double precision NOT NULL,
+                mean bytea NOT NULL,
+                created_at bigint NOT NULL
+            )
+            """,
+            # One vector per embedded turn: int8 (scoring) and sign bits (the
+            # first pass, read into memory by the searching process), as
+            # bytes: the numbers are made and compared above the store, as
+            # on SQLite. The row's own id grows with every write and is
+            # handed out in commit order (EMBED_LOCK), so a process holding
+            # the bits reads only the rows after the last one it read. A
+            # turn removed for good takes its vector with it.
+            """
+            CREATE TABLE embeddings (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                event_id bigint NOT NULL UNIQUE REFERENCES events(id) ON DELETE CASCADE,
+                q8 bytea NOT NULL,
+                bits bytea NOT NULL
+            )
+            """,
         ),
     ),
 )

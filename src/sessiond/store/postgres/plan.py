@@ -30,9 +30,32 @@ import attrs
 if TYPE_CHECKING:
     import psycopg
 
-    from sessiond.store.postgres.search import Compiled
-
     Connection = psycopg.Connection[tuple[Any, ...]]
+
+
+@attrs.frozen
+class Compiled:
+    """A query as tsqueries (texts PostgreSQL wrote, to bind as `::tsquery`).
+
+    `groups`: each group of the query once, its terms OR-ed; `exclude`: the
+    terms left out, OR-ed (None without). An event matches when it holds
+    every group and none of `exclude`.
+    """
+
+    groups: tuple[str, ...]
+    exclude: str | None
+
+    @property
+    def positive(self) -> str:
+        return " & ".join(self.groups)
+
+    @property
+    def whole(self) -> str:
+        """The whole query in one tsquery, flat (for ts_rank)."""
+        if self.exclude is None:
+            return self.positive
+        return f"{self.positive} & !({self.exclude})"
+
 
 DRIVERS = 2
 #: How long a connection keeps the statistics it read (they change with

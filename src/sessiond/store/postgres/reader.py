@@ -21,6 +21,7 @@ import psycopg
 
 from sessiond.errors import InvalidParams, StorageError
 from sessiond.models import Found, Hit, UsageRow
+from sessiond.store.base import Space
 from sessiond.store.postgres.connect import Target, connect, describe, is_broken
 from sessiond.store.postgres.migrations import unaccent_function
 
@@ -38,6 +39,9 @@ _CANCELED = "57014"  # query_canceled: statement_timeout, or a cancel request
 class PostgresReader:
     def __init__(self, target: Target, deadline_s: float = DEADLINE_S) -> None:
         self._target = target
+        # Where it reads, shown without secrets: its store's `where` (the
+        # key of the bits held in memory for search by meaning).
+        self.where = target.where
         self.deadline_s = deadline_s
         self._conn: Connection | None = None
         self._unaccent = ""
@@ -159,6 +163,45 @@ class PostgresReader:
         return self._read(
             "stats/usage",
             lambda conn, _unaccent: usage(conn, group_by, since, until, project, source),
+        )
+
+    # Search by meaning (store.postgres.embeddings)
+
+    def embedding_space(self) -> Space | None:
+        from sessiond.store.postgres import embeddings
+
+        return self._read("session/find", lambda conn, _unaccent: embeddings.space(conn))
+
+    def embedding_bits(self, after: int, limit: int) -> tuple[int, list[int], bytes]:
+        from sessiond.store.postgres import embeddings
+
+        return self._read(
+            "session/find", lambda conn, _unaccent: embeddings.bits(conn, after, limit)
+        )
+
+    def embedding_q8(self, event_ids: Sequence[int]) -> list[tuple[int, bytes]]:
+        from sessiond.store.postgres import embeddings
+
+        return self._read("session/find", lambda conn, _unaccent: embeddings.q8(conn, event_ids))
+
+    def find_near(
+        self,
+        near: Sequence[tuple[int, float]],
+        limit: int,
+        *,
+        query: str,
+        project: str | None = None,
+        source: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
+    ) -> list[Found]:
+        from sessiond.store.postgres import embeddings
+
+        return self._read(
+            "session/find",
+            lambda conn, unaccent: embeddings.find_near(
+                conn, unaccent, near, limit, query, project, source, since, until
+            ),
         )
 
     def close(self) -> None:

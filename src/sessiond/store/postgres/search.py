@@ -28,12 +28,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from sessiond.models import Hit
 from sessiond.store.checks import WINDOW, storable
 from sessiond.store.cjk import has_cjk, query_words
-from sessiond.store.postgres.plan import plan
+from sessiond.store.postgres.plan import Compiled, plan
 from sessiond.store.postgres.rows import (
     PROJECT,
     SESSION_FIELDS,
@@ -82,30 +80,6 @@ def term_queries(conn: Connection, unaccent: str, terms: Sequence[Term]) -> list
     ).fetchone()
     assert row is not None
     return list(row[0])
-
-
-@attrs.frozen
-class Compiled:
-    """A query as tsqueries (texts PostgreSQL wrote, to bind as `::tsquery`).
-
-    `groups`: each group of the query once, its terms OR-ed; `exclude`: the
-    terms left out, OR-ed (None without). An event matches when it holds
-    every group and none of `exclude`.
-    """
-
-    groups: tuple[str, ...]
-    exclude: str | None
-
-    @property
-    def positive(self) -> str:
-        return " & ".join(self.groups)
-
-    @property
-    def whole(self) -> str:
-        """The whole query in one tsquery, flat (for ts_rank)."""
-        if self.exclude is None:
-            return self.positive
-        return f"{self.positive} & !({self.exclude})"
 
 
 def to_tsquery(query: Query, texts: dict[Term, str]) -> Compiled | None:

@@ -35,6 +35,7 @@ from sessiond.store.base import (
     ImportedSession,
     Reader,
     Scan,
+    Space,
 )
 from sessiond.store.checks import (
     SQL_INT_MAX,
@@ -394,6 +395,74 @@ class PostgresStore(Derived):
         return self._link.read(
             lambda conn: find_sessions(
                 conn, self._link.unaccent(conn), query, limit, project, source, since, until
+            )
+        )
+
+    # Search by meaning: the vectors' bytes (store.postgres.embeddings)
+
+    def embedding_space(self) -> Space | None:
+        from sessiond.store.postgres import embeddings
+
+        return self._link.read(embeddings.space)
+
+    def make_embedding_space(self, space: Space) -> Space:
+        from sessiond.store.postgres import embeddings
+
+        return self._link.write(lambda tx: embeddings.make_space(tx.conn, space))
+
+    def unembedded(
+        self, above: int, limit: int, *, below: int | None = None, newest_first: bool = False
+    ) -> list[tuple[int, str]]:
+        from sessiond.store.postgres import embeddings
+
+        return self._link.read(
+            lambda conn: embeddings.unembedded(conn, above, limit, below, newest_first)
+        )
+
+    def put_embeddings(self, rows: Sequence[tuple[int, bytes, bytes]], created_at: int) -> int:
+        from sessiond.store.postgres import embeddings
+
+        return self._link.write(lambda tx: embeddings.put(tx.conn, rows, created_at))
+
+    def embedding_counts(self) -> tuple[int, int, int]:
+        from sessiond.store.postgres import embeddings
+
+        return self._link.read(embeddings.counts)
+
+    def embedding_bits(self, after: int, limit: int) -> tuple[int, list[int], bytes]:
+        from sessiond.store.postgres import embeddings
+
+        return self._link.read(lambda conn: embeddings.bits(conn, after, limit))
+
+    def embedding_q8(self, event_ids: Sequence[int]) -> list[tuple[int, bytes]]:
+        from sessiond.store.postgres import embeddings
+
+        return self._link.read(lambda conn: embeddings.q8(conn, event_ids))
+
+    def find_near(
+        self,
+        near: Sequence[tuple[int, float]],
+        limit: int,
+        *,
+        query: str,
+        project: str | None = None,
+        source: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
+    ) -> list[Found]:
+        from sessiond.store.postgres import embeddings
+
+        return self._link.read(
+            lambda conn: embeddings.find_near(
+                conn,
+                self._link.unaccent(conn),
+                near,
+                limit,
+                query,
+                project,
+                source,
+                since,
+                until,
             )
         )
 

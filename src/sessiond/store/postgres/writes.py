@@ -664,6 +664,8 @@ def redact_events(
             " AS x(id, text, meta, words) WHERE e.id = x.id",
             (ids, texts, metas, words),
         )
+        # Their vectors were made from the secrets: embedded again from the new texts.
+        conn.execute("DELETE FROM embeddings WHERE event_id = ANY(%s::bigint[])", (ids,))
     last = int(rows[-1][0]) if rows else None
     if last is not None:
         set_import_state(tx, *REDACT_KEY, str(last))
