@@ -60,9 +60,17 @@ export function parseImportList(stdout: string): ImportSource[] {
   return sources;
 }
 
-/** The picker's order: the sources found on this machine first, each part in the CLI's order. */
+/** VS Code's own chat: the history a VS Code user most likely wants, offered first when found. */
+export const OWN_SOURCE = 'copilot-chat';
+
+/**
+ * The picker's order: the sources found on this machine first (VS Code's own chat, Copilot Chat,
+ * before the others), each part otherwise in the CLI's order.
+ */
 export function pickerOrder(sources: readonly ImportSource[]): ImportSource[] {
-  return [...sources.filter((s) => s.found), ...sources.filter((s) => !s.found)];
+  const found = sources.filter((s) => s.found);
+  const own = found.filter((s) => s.name === OWN_SOURCE);
+  return [...own, ...found.filter((s) => s.name !== OWN_SOURCE), ...sources.filter((s) => !s.found)];
 }
 
 /** `~/x` for a path under `home`. */

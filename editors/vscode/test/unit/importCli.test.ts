@@ -16,6 +16,15 @@ const CANNED = [
   { name: 'sessiond', label: 'Another sessiond database', description: 'Merge another machine', paths: [], found: false },
 ].map((o) => JSON.stringify(o)).join('\n') + '\n';
 
+test('Copilot Chat, VS Code\'s own chat, comes first when it is found, and keeps its place when it is not', () => {
+  const copilot = (found: boolean) =>
+    JSON.stringify({ name: 'copilot-chat', label: 'Copilot Chat', description: "VS Code's chat", paths: ['/home/x/.config/Code/User'], found });
+  const withFound = parseImportList(CANNED + copilot(true) + '\n');
+  assert.deepEqual(pickerOrder(withFound).map((s) => s.name), ['copilot-chat', 'codex', 'gemini-cli', 'claude-code', 'sessiond']);
+  const without = parseImportList(CANNED + copilot(false) + '\n');
+  assert.deepEqual(pickerOrder(without).map((s) => s.name), ['codex', 'gemini-cli', 'claude-code', 'sessiond', 'copilot-chat']);
+});
+
 test('the list is read in the CLI\'s order, and the picker puts the sources found here first', () => {
   const sources = parseImportList(CANNED);
   assert.deepEqual(sources.map((s) => s.name), ['claude-code', 'codex', 'gemini-cli', 'sessiond']);
