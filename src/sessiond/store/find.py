@@ -37,9 +37,9 @@ from __future__ import annotations
 
 import functools
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
-from typing import Any, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 import attrs
 
@@ -162,10 +162,15 @@ def find(
     per_term = max(MIN_PER_TERM, min(PER_TERM, BUDGET // max(1, terms)))
     groups: dict[int, set[int]] = defaultdict(set)  # session -> the groups it holds
     score: dict[int, float] = defaultdict(float)
-    newest: dict[int, int] = defaultdict(int)
-    # event id -> [session, time, groups held (bits), weight]: for hits and
-    # for turns that hold several of the words.
-    events: dict[int, list[Any]] = {}
+    newest: dict[int, int] = {}
+    # Of each event read, for hits and for turns that hold several of the
+    # words: its session and time, the groups it holds (bits), its weight.
+    # Flat dicts of numbers, not a list per event: nothing for the cyclic
+    # garbage collector to follow, however many events a query reads.
+    owner: dict[int, int] = {}
+    when: dict[int, int] = {}
+    held: dict[int, int] = {}
+    weight: dict[int, float] = {}
     for index, group in enumerate(query.groups):
         bit = 1 << min(index, 62)
         per_session: dict[int, float] = {}
@@ -175,34 +180,35 @@ def find(
             df = len(matches)
             # Past the limit, all that is known is that the word is common.
             idf = _idf(total, df if df < per_term else max(df, total // 4))
-            turns: dict[int, int] = defaultdict(int)
+            turns = Counter(session_id for _, session_id, _ in matches)
             for event_id, session_id, created in matches:
-                turns[session_id] += 1
-                held = events.get(event_id)
-                if held is None:
-                    events[event_id] = [session_id, created, bit, idf]
+                if event_id in owner:
+                    held[event_id] |= bit
+                    weight[event_id] += idf
                 else:
-                    held[2] |= bit
-                    held[3] += idf
-                if created > newest[session_id]:
+                    owner[event_id] = session_id
+                    when[event_id] = created
+                    held[event_id] = bit
+                    weight[event_id] = idf
+                if created > newest.get(session_id, 0):
                     newest[session_id] = created
             for session_id in turns.keys() | titled:
                 tf = turns.get(session_id, 0) + (TITLE if session_id in titled else 0.0)
-                weight = idf * tf * (K1 + 1) / (tf + K1)
-                if weight > per_session.get(session_id, 0.0):
-                    per_session[session_id] = weight
-        for session_id, weight in per_session.items():
+                w = idf * tf * (K1 + 1) / (tf + K1)
+                if w > per_session.get(session_id, 0.0):
+                    per_session[session_id] = w
+        for session_id, w in per_session.items():
             groups[session_id].add(index)
-            score[session_id] += weight
+            score[session_id] += w
     for term in query.exclude:
         out = {m[1] for m in backend.term_matches(term, per_term * 2)}
         for session_id in out | backend.title_matches(term):
             groups.pop(session_id, None)
     # A turn holding several of the words adds to its session: the question
     # and its answer in one place.
-    for session_id, _created, bits, weight in events.values():
+    for event_id, bits in held.items():
         if bits & (bits - 1):
-            score[session_id] += 0.5 * weight
+            score[owner[event_id]] += 0.5 * weight[event_id]
     candidates = [sid for sid in groups if not bounded or newest.get(sid)]
     if not candidates:
         return [], False
@@ -218,19 +224,14 @@ def find(
     sessions = backend.sessions(chosen)
     own: dict[int, list[int]] = defaultdict(list)
     wanted = set(chosen)
-    for event_id, held in events.items():
-        if held[0] in wanted:
-            own[held[0]].append(event_id)
+    for event_id, session_id in owner.items():
+        if session_id in wanted:
+            own[session_id].append(event_id)
     best: dict[int, list[int]] = {}
     for session_id in chosen:
         best[session_id] = sorted(
             own.get(session_id, []),
-            key=lambda e: (
-                -bin(events[e][2]).count("1"),
-                -events[e][3],
-                -events[e][1],
-                -e,
-            ),
+            key=lambda e: (-held[e].bit_count(), -weight[e], -when[e], -e),
         )[:HITS]
     texts = backend.events([e for session_id in chosen for e in best[session_id]])
     found: list[Found] = []
