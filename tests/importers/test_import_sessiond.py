@@ -208,3 +208,27 @@ def test_another_program_s_database_is_not_recognised(store, tmp_path):
     [(_, why)] = summary.failed
     assert why == f"{logs} is not a sessiond database: it looks like llm's logs.db"
     assert summary.exit_code == 1
+
+
+def test_a_database_of_this_sessiond_s_schema_merges_and_a_newer_one_is_refused(store, tmp_path):
+    from sessiond.store.sqlite.migrations import LATEST_VERSION
+
+    other = tmp_path / "laptop.db"
+    _laptop(other)
+    conn = sqlite3.connect(other)
+    assert conn.execute("PRAGMA user_version").fetchone() == (LATEST_VERSION,)
+    conn.close()
+    assert run_import(store, "sessiond", [other]).sessions_added >= 1
+
+    newer = tmp_path / "newer.db"
+    shutil.copy(other, newer)
+    conn = sqlite3.connect(newer)
+    conn.execute(f"PRAGMA user_version = {LATEST_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    summary = run_import(store, "sessiond", [newer])
+    [(_, why)] = summary.failed
+    assert why == (
+        f"{newer} was written by a newer sessiond (schema {LATEST_VERSION + 1}); "
+        "upgrade this one to merge it"
+    )

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from sessiond.store import SqliteStore
 from sessiond.store.sqlite.migrations import APPLICATION_ID, LATEST_VERSION, MIGRATIONS
 from support.daemon import TIMEOUT, connect, integrity, snapshot, started
 
@@ -233,11 +234,46 @@ def test_a_v3_file_opens_with_everything_and_gets_the_embeddings(tmp_path: Path)
         assert daemon.call("stats/usage", {"groupBy": "model"})["rows"] == expected["stats"]
         assert daemon.stop() == 0
     got = schema(db)
-    assert got["version"] == LATEST_VERSION == 4
-    assert {"embeddings", "embedding_space"} <= got["names"]
+    assert got["version"] == LATEST_VERSION == 5
+    assert {"embeddings", "embedding_space", "events_place"} <= got["names"]
     with contextlib.closing(connect(db)) as conn:
         assert conn.execute("SELECT count(*) FROM embeddings").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM embedding_space").fetchone() == (0,)
+
+
+def v4_file(tmp_path: Path) -> Path:
+    """The v3 fixture brought to version 4 by the migrations of then."""
+    db = tmp_path / "v4.db"
+    shutil.copy(FIXTURES / "v3.db", db)
+    SqliteStore(str(db), migrations=MIGRATIONS[:4]).close()
+    assert schema(db)["version"] == 4
+    return db
+
+
+def test_killed_during_v4_to_v5(tmp_path: Path) -> None:
+    db = v4_file(tmp_path)
+    old, old_schema = snapshot(db), schema(db)
+    killed_after(db, 5, 0)  # its one statement run, not committed
+    assert integrity(db) == "ok"
+    assert schema(db) == old_schema
+    assert snapshot(db) == old
+
+
+def test_v4_to_v5_adds_the_place_index_that_find_reads(tmp_path: Path) -> None:
+    db = v4_file(tmp_path)
+    with started(db) as daemon:
+        found = daemon.call("session/find", {"query": "CI cache", "words": True})["results"]
+        assert found
+        assert daemon.stop() == 0
+    assert "events_place" in schema(db)["names"]
+    with contextlib.closing(connect(db)) as conn:
+        plan = conn.execute(
+            "EXPLAIN QUERY PLAN SELECT f.rowid, e.session_id, e.created_at FROM events_fts AS f"
+            " JOIN events AS e INDEXED BY events_place ON e.id = f.rowid"
+            " WHERE events_fts MATCH 'cache'"
+        ).fetchall()
+        assert any("COVERING INDEX events_place" in row[-1] for row in plan)
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 @pytest.mark.parametrize("step", range(4))

@@ -43,8 +43,9 @@ from sessiond.store.base import ImportedEvent, ImportedSession
 
 CHUNK = 500
 #: Version 4 only adds vectors for search by meaning, which are not brought
-#: along: `sessiond index` makes them for what was merged.
-KNOWN_VERSIONS = (1, 2, 3, 4)
+#: along: `sessiond index` makes them for what was merged. Version 5 only
+#: adds an index.
+KNOWN_VERSIONS = (1, 2, 3, 4, 5)
 #: The version-3 columns of `sessions` copied when the other database has them.
 V3_COLUMNS = ("source", "source_id", "project", "branch")
 _LIMITS = {"source": 256, "source_id": 256, "project": 4096, "branch": 256}

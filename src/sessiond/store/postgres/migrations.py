@@ -391,6 +391,18 @@ MIGRATIONS += (
     ),
 )
 
+MIGRATIONS += (
+    Migration(
+        5,
+        "events_place: each event's session and time, for session/find",
+        # Nothing to add here: on SQLite, session/find reads the session and
+        # time of thousands of matches from a narrow index instead of the
+        # rows holding the texts; PostgreSQL's find reads them from the rows
+        # its word index matched. The version is kept in step with SQLite's.
+        (),
+    ),
+)
+
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

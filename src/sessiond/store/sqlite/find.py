@@ -58,7 +58,7 @@ class SqliteFind:
         for table, match in (("events_fts", quoted(term)), ("events_cjk", quoted_cjk(term))):
             rows = self.conn.execute(
                 f"SELECT f.rowid, e.session_id, e.created_at FROM {table} AS f"
-                f" JOIN events AS e ON e.id = f.rowid{join}"
+                f" JOIN events AS e INDEXED BY events_place ON e.id = f.rowid{join}"
                 f" WHERE {table} MATCH ? AND {self._events_where} ORDER BY f.rowid DESC LIMIT ?",
                 (match, *self._events_params, limit),
             ).fetchall()
@@ -75,7 +75,7 @@ class SqliteFind:
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])
             rows = self.conn.execute(
-                f"SELECT e.id, e.session_id FROM events AS e{join}"
+                f"SELECT e.id, e.session_id FROM events AS e INDEXED BY events_place{join}"
                 f" WHERE e.id IN ({', '.join('?' * len(chunk))}) AND {self._events_where}",
                 (*chunk, *self._events_params),
             ).fetchall()

@@ -378,6 +378,21 @@ MIGRATIONS += (
     ),
 )
 
+MIGRATIONS += (
+    Migration(
+        5,
+        "events_place: each event's session and time, for session/find",
+        (
+            # session/find reads thousands of matches of a common word and
+            # needs each one's session and time: from this narrow index (a
+            # few bytes an event) instead of the event's row, which holds its
+            # text (measured at a million turns: 3.2 ms instead of 5.2 for
+            # 4,000 matches). A new index, nothing rewritten.
+            "CREATE INDEX events_place ON events(id, session_id, created_at)",
+        ),
+    ),
+)
+
 LATEST_VERSION = MIGRATIONS[-1].version
 
 
