@@ -29,7 +29,7 @@ def indexed(tmp_path: Path) -> str:
     db = str(tmp_path / "history.db")
     store = SqliteStore(db)
     fill(store)
-    indexing.index(store, model.shared(), indexing.prepare(store))
+    indexing.index(store, model.documents(), indexing.prepare(store))
     store.close()
     return db
 

@@ -62,7 +62,7 @@ def indexed(tmp_path_factory: pytest.TempPathFactory):
     store = SqliteStore(str(db))
     names = fill(store)
     kept = indexing.prepare(store)
-    assert indexing.index(store, model.shared(), kept) == 8
+    assert indexing.index(store, model.documents(), kept) == 8
     yield store, names
     store.close()
 

@@ -22,7 +22,7 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> str:
     db = str(tmp_path_factory.mktemp("imports") / "history.db")
     store = SqliteStore(db)
     fill(store)
-    indexing.index(store, model.shared(), indexing.prepare(store))
+    indexing.index(store, model.documents(), indexing.prepare(store))
     store.close()
     return db
 

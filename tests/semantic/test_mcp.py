@@ -15,7 +15,7 @@ def test_search_history_finds_a_question_in_other_words(tmp_path: Path) -> None:
     db = str(tmp_path / "history.db")
     store = SqliteStore(db)
     names = fill(store)
-    indexing.index(store, model.shared(), indexing.prepare(store))
+    indexing.index(store, model.documents(), indexing.prepare(store))
     store.close()
     reading = SqliteStore(db, read_only=True)
     try:

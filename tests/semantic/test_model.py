@@ -49,3 +49,48 @@ def test_the_carried_tokenizer_is_the_known_file() -> None:
     assert model._sha256(model.tokenizer_file()) == model.TOKENIZER_SHA256
     notice = Path(model.tokenizer_file()).with_name("NOTICE").read_text()
     assert "Apache License, Version 2.0" in notice
+
+
+# The turns' embedder: the pinned model made int8 throughout, on this machine.
+
+
+def test_turns_are_embedded_near_where_the_exact_model_puts_them() -> None:
+    texts = [t for turns in SESSIONS.values() for _, t in turns]
+    exact = model.shared(tokens=model.TOKENS).embed(texts)
+    turns = model.documents().embed(texts)
+    assert turns.shape == exact.shape and turns.dtype == np.float32
+    assert np.allclose(np.linalg.norm(turns, axis=1), 1.0, atol=1e-5)
+    cosines = (exact * turns).sum(axis=1)
+    assert cosines.min() >= model.NEAR_ENOUGH and cosines.mean() >= model.NEAR_ON_AVERAGE
+    # In a batch or alone, nearly the same: the int8 scale is the batch's.
+    alone = np.stack([model.documents().embed([t])[0] for t in texts[:5]])
+    assert ((alone * turns[:5]).sum(axis=1) > 0.97).all()
+
+
+def test_a_question_by_the_exact_model_finds_turns_embedded_by_the_fast_one() -> None:
+    # As session/find ranks them: each session by its nearest turn.
+    owners = [name for name, turns in SESSIONS.items() for _ in turns]
+    turns = model.documents().embed([t for turns in SESSIONS.values() for _, t in turns])
+    for question, answer in PARAPHRASES.items():
+        sims = turns @ model.shared().embed([question])[0]
+        assert owners[int(np.argmax(sims))] == answer, question
+
+
+@pytest.mark.slow
+def test_the_turns_model_is_made_once_and_made_again_when_its_file_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SESSIOND_CACHE", str(tmp_path / "cache"))
+    path = Path(model.derived_model())
+    assert path.parent == tmp_path / "cache" and path.stat().st_size > 10_000_000
+    digest = Path(f"{path}.sha256").read_text().strip()
+    assert digest == model._sha256(str(path))
+    made_at = path.stat().st_mtime_ns
+    assert model.derived_model() == str(path) and path.stat().st_mtime_ns == made_at
+    # Damaged in the cache: made again, never loaded as it is.
+    with path.open("r+b") as f:
+        f.seek(5_000_000)
+        f.write(b"\0" * 64)
+    assert model.derived_model() == str(path)
+    assert model._sha256(str(path)) == digest
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".making-")]

@@ -31,8 +31,8 @@ def test_the_same_making_keeps_the_vectors_another_removes_them(store) -> None:
     assert store.put_embeddings([(e, Q8, BITS) for e, _ in rows], made.created_at) == 8
     again = store.make_embedding_space(vectors.space())
     assert again == made and store.embedding_counts()[0] == 8
-    other = store.make_embedding_space(vectors.space(tokens=64))
-    assert other.created_at > made.created_at and other.tokens == 64
+    other = store.make_embedding_space(vectors.space(tokens=128))
+    assert other.created_at > made.created_at and other.tokens == 128
     assert store.embedding_counts()[0] == 0
     # Vectors made for the old space are refused once it was made anew.
     assert store.put_embeddings([(rows[0][0], Q8, BITS)], made.created_at) == 0
@@ -123,7 +123,7 @@ def test_a_read_only_store_refuses_to_write_vectors(store, open_db) -> None:
     with pytest.raises(StorageError):
         reading.put_embeddings([(1, Q8, BITS)], made.created_at)
     with pytest.raises(StorageError):
-        reading.make_embedding_space(vectors.space(tokens=64))
+        reading.make_embedding_space(vectors.space(tokens=128))
     assert store.embedding_space() == made
 
 

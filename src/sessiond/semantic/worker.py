@@ -57,7 +57,7 @@ def main() -> int:
             while rows := store.unembedded(after, BATCH):
                 if embedder is None:
                     try:
-                        embedder = model.Embedder(kept.tokens, threads=1)
+                        embedder = model.documents(kept.tokens, threads=1)
                     except model.ModelError as exc:
                         logger.error("the background embedder cannot run: %s", exc)
                         return 3
