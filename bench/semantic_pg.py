@@ -7,7 +7,9 @@ store (`--big`, default /work/big/v3.db; never modified), their events
 imported through the stores' own import (`Store.import_events`), and the
 same **synthetic vectors** as bench.semantic's million-turn part (real
 embeddings of a sample of the turns, each turn's vector a mix of two of them
-plus noise), written through `Store.put_embeddings`. The daemon on
+plus noise), written through `Store.put_embeddings`. With pgvector
+in the database, PostgreSQL keeps them in its HNSW index too and finds the
+nearest turns itself (`pgvector_rows` says whether it did). The daemon on
 PostgreSQL gets its URI in its environment (`SESSIOND_DB`), never on its
 command line; the URI is $SESSIOND_BENCH_PG_URL, else $SESSIOND_TEST_PG_URL
 (a schema of its own, dropped at the end).
@@ -112,6 +114,19 @@ def schema_url(url: str, name: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query, quote_via=quote)))
 
 
+def pgvector_rows(url: str, schema: str) -> int | None:
+    """Vectors in pgvector's table of `schema` (None: no such table, the
+    store answers from the bits in memory)."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        found = conn.execute("SELECT to_regclass(%s)", (f"{schema}.embedding_vectors",)).fetchone()
+        if not found or found[0] is None:
+            return None
+        row = conn.execute(f"SELECT count(*) FROM {schema}.embedding_vectors").fetchone()
+        return int(row[0]) if row else None
+
+
 def measure(url: str, big: str, sessions: int, sample: int, n: int, rounds: int) -> dict[str, Any]:
     import psycopg
 
@@ -140,6 +155,7 @@ def measure(url: str, big: str, sessions: int, sample: int, n: int, rounds: int)
                 copied.update(synthetic_vectors(store, sample))
             if kind == "postgres":
                 admin(f"ANALYZE {name}.events, {name}.sessions, {name}.embeddings")
+                copied["pgvector_rows"] = pgvector_rows(url, name)
             log(f"semantic on {kind}: session/find, hybrid and words alone")
             out[kind] = {**copied, "find": finds(db, n, rounds)}
     finally:
@@ -165,8 +181,13 @@ def main(argv: list[str] | None = None) -> int:
     f = measure(url, args.big, args.sessions, args.sample, args.requests, args.rounds)
     for kind in ("sqlite", "postgres"):
         k = f[kind]
+        where = ""
+        if kind == "postgres":
+            rows = k.get("pgvector_rows")
+            where = " (none in pgvector)" if rows is None else f" ({rows:,} in pgvector's HNSW)"
         print(
-            f"{kind}: {k['sessions']:,} sessions, {k['events']:,} events, {k['vectors']:,} vectors"
+            f"{kind}: {k['sessions']:,} sessions, {k['events']:,} events,"
+            f" {k['vectors']:,} vectors{where}"
         )
         for mode in ("hybrid", "words"):
             a = k["find"]["all"][mode]

@@ -103,8 +103,11 @@ def find(
         return target.find(query, limit, **filters)  # type: ignore[no-any-return]
     from sessiond.semantic import model, vectors
 
-    index = _index_of(target)
-    index.refresh(target, kept)
+    server = _server_side(target, kept)
+    index = None
+    if not server:
+        index = _index_of(target)
+        index.refresh(target, kept)
     # The words' half reads the store on a thread of its own while this one
     # embeds the question and makes the first pass over the bits in memory
     # (the model, numpy and SQLite all let go of the interpreter): on two
@@ -113,23 +116,60 @@ def find(
     words_half = _helper().submit(target.find, query, max(limit, POOL), **filters)
     try:
         vector = model.shared().embed([query])[0]
-        first = vectors.candidates(index, kept, vector)
+        first = None if index is None else vectors.candidates(index, kept, vector)
     finally:
         # A query the language refuses is refused as before (raised here).
         found, relaxed = words_half.result()
-    near = vectors.rescore(target, kept, vector, first, NEAREST)
+    if first is None:
+        near = _nearest(target, kept, vector, NEAREST)
+    else:
+        near = vectors.rescore(target, kept, vector, first, NEAREST)
     meant = target.find_near(near, max(limit, POOL), query=query, **filters)
     return fuse(found, relaxed, meant, limit), relaxed
 
 
 def nearest(target: Any, kept: Space, query: str, k: int) -> list[tuple[int, float]]:
     """The `k` turns nearest in meaning to `query`: (event id, cosine)."""
-    from sessiond.semantic import model, vectors
+    from sessiond.semantic import model
 
+    return _nearest(target, kept, model.shared().embed([query])[0], k)
+
+
+def _nearest(target: Any, kept: Space, vector: Any, k: int) -> list[tuple[int, float]]:
+    from sessiond.semantic import vectors
+
+    if _server_side(target, kept):
+        ((q8, _bits),) = vectors.quantize(vector[None, :], kept)
+        near: list[tuple[int, float]] | None = target.embedding_nearest(q8, k)
+        if near is not None:
+            return near
+        _servers.pop(_key(target), None)  # its index went: the bits from now on
     index = _index_of(target)
     index.refresh(target, kept)
-    vector = model.shared().embed([query])[0]
     return vectors.nearest(target, index, kept, vector, k)
+
+
+#: Per store, whether it finds the nearest vectors itself (pgvector), for
+#: the index of vectors of one making (its created_at).
+_servers: dict[str, tuple[int, bool]] = {}
+
+
+def _server_side(target: Any, kept: Space) -> bool:
+    """Whether `target` finds the nearest vectors itself (asked once per
+    index of vectors, with a vector of zeros)."""
+    key = _key(target)
+    with _lock:
+        known = _servers.get(key)
+    if known is not None and known[0] == kept.created_at:
+        return known[1]
+    answer = target.embedding_nearest(bytes(kept.dims), 1) is not None
+    with _lock:
+        _servers[key] = (kept.created_at, answer)
+    return answer
+
+
+def _key(target: Any) -> str:
+    return str(getattr(target, "where", None) or getattr(target, "path", ""))
 
 
 _pool: Any = None
@@ -149,7 +189,7 @@ def _helper() -> Any:
 def _index_of(target: Any) -> Any:
     from sessiond.semantic.vectors import BitIndex
 
-    key = str(getattr(target, "where", None) or getattr(target, "path", ""))
+    key = _key(target)
     with _lock:
         index = _indexes.get(key)
         if index is None:

@@ -238,6 +238,13 @@ class Reader(Protocol):
         """(event id, int8 vector) of those of `event_ids` that have one."""
         ...
 
+    def embedding_nearest(self, q8: bytes, k: int) -> list[tuple[int, float]] | None:
+        """The `k` turns whose vectors are nearest `q8` (an int8 vector as
+        the space keeps them), found by the store's own vector index: (event
+        id, cosine), nearest first. None when the store has no such index
+        (the caller then reads the bits and rescores, `sessiond.semantic`)."""
+        ...
+
     def find_near(
         self,
         near: Sequence[tuple[int, float]],
@@ -390,6 +397,9 @@ class Derived:
 
     def embedding_q8(self, event_ids: Sequence[int]) -> list[tuple[int, bytes]]:
         return []
+
+    def embedding_nearest(self, q8: bytes, k: int) -> list[tuple[int, float]] | None:
+        return None
 
     def find_near(
         self,
@@ -604,6 +614,10 @@ class Store(Protocol):
 
     def embedding_q8(self, event_ids: Sequence[int]) -> list[tuple[int, bytes]]:
         """As `Reader.embedding_q8`."""
+        ...
+
+    def embedding_nearest(self, q8: bytes, k: int) -> list[tuple[int, float]] | None:
+        """As `Reader.embedding_nearest`."""
         ...
 
     def find_near(

@@ -1,9 +1,18 @@
 """Vectors for search by meaning on PostgreSQL: the bytes `sessiond.semantic`
 makes, kept in `embeddings` (one row per turn, `bytea`) under
-`embedding_space` (how they were made), as the SQLite store keeps them. The
-same code above the store makes the vectors, holds the bits in memory for
-the first pass and rescores with the int8 vectors; nothing here knows numpy
-(pgvector is not needed: the server only keeps and hands back bytes).
+`embedding_space` (how they were made), as the SQLite store keeps them;
+nothing here knows numpy.
+
+With pgvector (the `vector` extension) in the database, each int8 vector is
+also kept as a `halfvec` in `embedding_vectors`, under an HNSW index by
+cosine distance, and the nearest turns to a question are found by the server
+(`nearest`): the process asking holds nothing in memory. `sessiond index`
+(`make_space`) makes that table when the extension is there, or can be made
+by this role (`CREATE EXTENSION vector` needs a superuser: pgvector is not
+a trusted extension), and fills it from the vectors already kept. Without
+pgvector the server only keeps and hands back bytes, and the code above the
+store holds the bits in memory for the first pass and rescores with the
+int8 vectors, as on SQLite.
 
 Writing vectors (`make_space`, `put`) takes an advisory lock of the schema
 for the rest of the transaction (`migrations.EMBED_LOCK`): writers take
@@ -15,6 +24,8 @@ made for a space another process replaced meanwhile are refused.
 
 from __future__ import annotations
 
+import array
+import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +38,11 @@ if TYPE_CHECKING:
     import psycopg
 
     Connection = psycopg.Connection[tuple[Any, ...]]
+
+logger = logging.getLogger(__name__)
+
+#: Turns the HNSW index is asked for at most (pgvector's hnsw.ef_search).
+MOST_NEAREST = 1000
 
 #: Characters of a turn handed to the embedder (as on SQLite, `OPENING`
 #: there): more than any model's word pieces take.
@@ -59,9 +75,12 @@ def make_space(conn: Connection, wanted: Space) -> Space:
         stored.scale,
         stored.mean,
     ) == (wanted.model, wanted.dims, wanted.tokens, wanted.scale, wanted.mean):
+        _make_vectors(conn, stored)  # pgvector may have come since
         return stored
     # DELETE, not TRUNCATE: readers in a snapshot taken before still see
     # the rows (TRUNCATE would empty their snapshot too), and no reader waits.
+    # pgvector's table is made anew (its vectors' size is the space's).
+    conn.execute("DROP TABLE IF EXISTS embedding_vectors")
     conn.execute("DELETE FROM embeddings")
     conn.execute(
         "INSERT INTO embedding_space (id, model, dims, tokens, scale, mean, created_at)"
@@ -80,7 +99,112 @@ def make_space(conn: Connection, wanted: Space) -> Space:
     )
     made = space(conn)
     assert made is not None
+    _make_vectors(conn, made)
     return made
+
+
+# pgvector
+
+
+def vector_schema(conn: Connection) -> str | None:
+    """The schema pgvector's types live in, or None when it is not
+    installed in this database."""
+    row = conn.execute(
+        "SELECT n.nspname FROM pg_extension AS x JOIN pg_namespace AS n"
+        " ON n.oid = x.extnamespace WHERE x.extname = 'vector'"
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _has_vectors(conn: Connection) -> bool:
+    row = conn.execute("SELECT to_regclass('embedding_vectors') IS NOT NULL").fetchone()
+    return bool(row and row[0])
+
+
+def _halfvec(q8: bytes) -> str:
+    """An int8 vector as pgvector's text form (cosine does not see the scale)."""
+    return "[" + ",".join(map(str, array.array("b", q8))) + "]"
+
+
+def _make_vectors(conn: Connection, made: Space) -> None:
+    """(In `make_space`'s transaction.) The pgvector table and its index,
+    when pgvector is there (or can be made), filled from `embeddings`."""
+    from psycopg import sql
+
+    if _has_vectors(conn):
+        return
+    ext = vector_schema(conn)
+    if ext is None:
+        available = conn.execute(
+            "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'"
+        ).fetchone()
+        if available is None:
+            return
+        try:
+            with conn.transaction():  # a savepoint: refused, nothing else is undone
+                conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        except Exception as exc:  # psycopg.Error: not allowed to this role
+            logger.info("pgvector is installed but cannot be enabled here: %s", exc)
+            return
+        ext = vector_schema(conn)
+        if ext is None:
+            return
+    halfvec = sql.SQL("{}.halfvec({})").format(sql.Identifier(ext), sql.Literal(made.dims))
+    ops = sql.SQL("{}.halfvec_cosine_ops").format(sql.Identifier(ext))
+    conn.execute(
+        sql.SQL(
+            "CREATE TABLE embedding_vectors (event_id bigint PRIMARY KEY"
+            " REFERENCES embeddings(event_id) ON DELETE CASCADE, v {} NOT NULL)"
+        ).format(halfvec)
+    )
+    conn.execute(
+        sql.SQL(
+            "CREATE INDEX embedding_vectors_near ON embedding_vectors USING hnsw (v {})"
+        ).format(ops)
+    )
+    with conn.cursor(name="embedding_vectors_fill") as cursor:
+        cursor.execute("SELECT event_id, q8 FROM embeddings ORDER BY id")
+        while rows := cursor.fetchmany(5000):
+            _put_vectors(conn, [(int(e), bytes(q)) for e, q in rows])
+
+
+def _put_vectors(conn: Connection, rows: Sequence[tuple[int, bytes]]) -> None:
+    from psycopg import sql
+
+    ext = vector_schema(conn)
+    if ext is None or not rows:
+        return
+    conn.execute(
+        sql.SQL(
+            "INSERT INTO embedding_vectors (event_id, v) SELECT x.id, x.v::{}.halfvec"
+            " FROM unnest(%s::bigint[], %s::text[]) AS x(id, v)"
+        ).format(sql.Identifier(ext)),
+        ([e for e, _ in rows], [_halfvec(q) for _, q in rows]),
+    )
+
+
+def nearest(conn: Connection, q8: bytes, k: int) -> list[tuple[int, float]] | None:
+    """The `k` turns nearest `q8` by pgvector's HNSW index, (event id,
+    cosine) nearest first; None without pgvector's table."""
+    from psycopg import sql
+
+    if not _has_vectors(conn):
+        return None
+    ext = vector_schema(conn)
+    if ext is None:
+        return None
+    k = max(1, min(k, MOST_NEAREST))
+    with conn.transaction():
+        # The index returns at most ef_search rows (40 by default).
+        conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(max(k, 40)),))
+        rows = conn.execute(
+            sql.SQL(
+                "SELECT event_id, v OPERATOR({ext}.<=>) %s::{ext}.halfvec FROM embedding_vectors"
+                " ORDER BY v OPERATOR({ext}.<=>) %s::{ext}.halfvec LIMIT %s"
+            ).format(ext=sql.Identifier(ext)),
+            (_halfvec(q8), _halfvec(q8), k),
+        ).fetchall()
+    return [(int(e), 1.0 - float(d)) for e, d in rows]
 
 
 def unembedded(
@@ -135,6 +259,8 @@ def put(conn: Connection, rows: Sequence[tuple[int, bytes, bytes]], created_at: 
         " WITH ORDINALITY AS x(id, q8, bits, n) ORDER BY x.n",
         (ids, [r[1] for r in kept], [r[2] for r in kept]),
     )
+    if _has_vectors(conn):
+        _put_vectors(conn, [(r[0], r[1]) for r in kept])
     return len(kept)
 
 

@@ -179,6 +179,11 @@ class PostgresReader:
             "session/find", lambda conn, _unaccent: embeddings.bits(conn, after, limit)
         )
 
+    def embedding_nearest(self, q8: bytes, k: int) -> list[tuple[int, float]] | None:
+        from sessiond.store.postgres import embeddings
+
+        return self._read("session/find", lambda conn, _unaccent: embeddings.nearest(conn, q8, k))
+
     def embedding_q8(self, event_ids: Sequence[int]) -> list[tuple[int, bytes]]:
         from sessiond.store.postgres import embeddings
 

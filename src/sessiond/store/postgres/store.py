@@ -434,6 +434,11 @@ class PostgresStore(Derived):
 
         return self._link.read(lambda conn: embeddings.bits(conn, after, limit))
 
+    def embedding_nearest(self, q8: bytes, k: int) -> list[tuple[int, float]] | None:
+        from sessiond.store.postgres import embeddings
+
+        return self._link.read(lambda conn: embeddings.nearest(conn, q8, k))
+
     def embedding_q8(self, event_ids: Sequence[int]) -> list[tuple[int, bytes]]:
         from sessiond.store.postgres import embeddings
 

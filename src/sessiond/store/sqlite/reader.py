@@ -125,6 +125,9 @@ class SqliteReader:
         with self._reading("session/find") as conn:
             return embeddings.bits(conn, after, limit)
 
+    def embedding_nearest(self, q8: bytes, k: int) -> list[tuple[int, float]] | None:
+        return None  # the bits in memory, then the int8 vectors (sessiond.semantic)
+
     def embedding_q8(self, event_ids: Sequence[int]) -> list[tuple[int, bytes]]:
         from sessiond.store.sqlite import embeddings
 
