@@ -33,7 +33,7 @@ from sessiond.errors import InvalidParams
 from sessiond.models import EVENT_KINDS
 from sessiond.semantic import hybrid
 from sessiond.store import Store
-from sessiond.store.base import Reader
+from sessiond.store.base import Reader, TooSlow
 from sessiond.wire.convert import parse_time
 from sessiond.wire.methods import METHODS, structure_params
 from sessiond.wire.params import (
@@ -93,9 +93,13 @@ class Streamed:
 @attrs.frozen
 class Offloaded:
     """Read beside the dispatch: `call(reads, params)` on the store's reader
-    in a worker thread (on the store itself, in turn, when it has none)."""
+    in a worker thread (on the store itself, in turn, when it has none).
+    With `quick`, first tried in turn on the store's quick reader, whose
+    reads stop past a millisecond (`TooSlow`): a read that finishes by then
+    (a rare word) is answered without the trip to a worker thread."""
 
     call: Callable[[Any, Any], Any]
+    quick: Callable[[Any, Any], Any] | None = None
 
 
 Served = Plain | Queued | Streamed | Offloaded
@@ -192,6 +196,13 @@ def _find(store: Store | Reader, p: FindParams) -> FindResult:
     return FindResult(results, relaxed)
 
 
+def _find_quick(reader: Reader, p: FindParams) -> FindResult:
+    # By meaning, the question is embedded first: never quick.
+    if not p.words and reader.embedding_space() is not None:
+        raise TooSlow("session/find by meaning")
+    return _find(reader, p)
+
+
 def _stats(store: Store | Reader, p: StatsParams) -> StatsResult:
     rows = store.usage(
         p.group_by,
@@ -243,13 +254,13 @@ SERVED: dict[str, Served] = {
     "session/last": _plain(lambda s, _p: s.last_session()),
     "milestone/set": _plain(lambda s, p: s.set_milestone(p.key, p.value)),
     "milestone/get": _plain(lambda s, p: MilestoneValue(s.get_milestone(p.key))),
-    "session/search": Offloaded(_search),
+    "session/search": Offloaded(_search, quick=_search),
     "session/rename": _plain(lambda s, p: s.rename_session(p.session_id, p.title)),
     "session/delete": _plain(lambda s, p: s.delete_session(p.session_id)),
     "session/restore": _plain(lambda s, p: s.restore_session(p.session_id)),
     "session/subscribe": Plain(lambda d, _p: d.notifier.subscribe()),
     "session/unsubscribe": Plain(lambda d, _p: d.notifier.unsubscribe()),
     "chat/send": Streamed(_chat),
-    "session/find": Offloaded(_find),
+    "session/find": Offloaded(_find, quick=_find_quick),
     "stats/usage": Offloaded(_stats),
 }

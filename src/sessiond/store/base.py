@@ -37,6 +37,11 @@ AppendItem = tuple[int, str, str] | tuple[int, str, str, Meta | None]
 Scan = Callable[[str], tuple[str, dict[str, int]]]
 
 
+class TooSlow(Exception):
+    """A quick read (`Store.quick_reader`) ran past its budget and was
+    stopped: it is to be done again where slow reads are done."""
+
+
 class StateMoved(Exception):
     """An import's checkpoint found the file's import state other than the
     importer read it: another import of the same file committed in between.
@@ -636,6 +641,13 @@ class Store(Protocol):
 
     def reader(self) -> Reader | None:
         """A `Reader` of this store for another thread (None: read here)."""
+        ...
+
+    def quick_reader(self) -> Reader | None:
+        """A `Reader` for the dispatching thread itself, whose reads stop
+        (`TooSlow`) past `QUICK_S`: a read that finishes within it is
+        answered at once, without a trip to another thread. None: the store
+        has none."""
         ...
 
     # Live changes

@@ -478,6 +478,9 @@ class PostgresStore(Derived):
 
         return PostgresReader(self._target)
 
+    def quick_reader(self) -> Reader | None:
+        return None  # every read is a round trip to the server: beside the dispatch
+
     def usage(
         self,
         group_by: str,

@@ -604,6 +604,13 @@ class SqliteStore(Derived):
 
         return SqliteReader(self.path, self.busy_timeout_s)
 
+    def quick_reader(self) -> Reader | None:
+        if self.path == MEMORY:
+            return None
+        from sessiond.store.sqlite.reader import QUICK_S, SqliteReader
+
+        return SqliteReader(self.path, self.busy_timeout_s, QUICK_S, quick=True)
+
     def usage(
         self,
         group_by: str,

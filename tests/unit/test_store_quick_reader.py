@@ -1,0 +1,80 @@
+"""The SQLite store's quick reader: the dispatching thread answers a find or
+a search of a few rare plain words itself, and hands everything else back
+(`TooSlow`) at once, before FTS5 reads a common word's matches; what it
+answers is what the worker threads' reader answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from sessiond.errors import InvalidParams
+from sessiond.store import SqliteStore
+from sessiond.store.base import TooSlow
+from sessiond.store.sqlite.reader import QUICK_MATCHES
+
+
+@pytest.fixture
+def filled(tmp_path):
+    store = SqliteStore(str(tmp_path / "s.db"))
+    s = store.start_session("t", project="/p/a")
+    common = [(s.id, "prompt", f"the deploy step {i} of the pipeline") for i in range(150)]
+    store.append_many(common)
+    rare = store.start_session("t", project="/p/b")
+    store.append_many([(rare.id, "prompt", "the xylophone in the deploy notes")])
+    store.rename_session(rare.id, "marimba")
+    yield store, rare
+    store.close()
+
+
+def test_a_rare_word_is_answered_as_the_slow_reader_answers_it(filled) -> None:
+    store, rare = filled
+    quick, slow = store.quick_reader(), store.reader()
+    assert quick is not None and slow is not None
+    for query in ("xylophone", "marimba", "xylophone marimba"):
+        got = quick.find(query, 5)
+        assert got == slow.find(query, 5)
+        assert got[0][0].session.id == rare.id
+    assert quick.search("xylophone", 5) == slow.search("xylophone", 5)
+    quick.close()
+    slow.close()
+
+
+@pytest.mark.parametrize(
+    "query", ["deploy", "pipeline", '"of the"', "dep*", "xylophone OR marimba", "xylophone -deploy"]
+)
+def test_common_words_and_operators_are_handed_back(filled, query) -> None:
+    store, _ = filled
+    quick = store.quick_reader()
+    assert quick is not None
+    with pytest.raises(TooSlow):
+        quick.find(query, 5)
+    with pytest.raises(TooSlow):
+        quick.search(query, 5)
+    # ... and the quick reader goes on answering.
+    assert quick.find("xylophone", 5)[0]
+    quick.close()
+
+
+def test_a_refused_query_is_refused_where_the_slow_reads_are(filled) -> None:
+    store, _ = filled
+    quick = store.quick_reader()
+    assert quick is not None
+    with pytest.raises(TooSlow):
+        quick.find("-", 5)
+    with pytest.raises(InvalidParams):
+        store.find("-", 5)
+    quick.close()
+
+
+def test_a_word_in_as_many_events_as_the_threshold_is_handed_back(tmp_path) -> None:
+    store = SqliteStore(str(tmp_path / "t.db"))
+    s = store.start_session("t")
+    store.append_many([(s.id, "prompt", f"ocarina {i}") for i in range(QUICK_MATCHES - 1)])
+    quick = store.quick_reader()
+    assert quick is not None
+    assert quick.find("ocarina", 1)[0]
+    store.append(s.id, "prompt", "ocarina again")
+    with pytest.raises(TooSlow):
+        quick.find("ocarina", 1)
+    quick.close()
+    store.close()
