@@ -200,7 +200,18 @@ def _find_quick(reader: Reader, p: FindParams) -> FindResult:
     # By meaning, the question is embedded first: never quick.
     if not p.words and reader.embedding_space() is not None:
         raise TooSlow("session/find by meaning")
-    return _find(reader, p)
+    try:
+        results, relaxed = reader.find(
+            p.query,
+            p.limit,
+            project=p.project,
+            source=p.source,
+            since=_ms(p.since, "since"),
+            until=_ms(p.until, "until"),
+        )
+    except InvalidParams as exc:
+        raise InvalidParams(f"session/find: {exc.message}") from None
+    return FindResult(results, relaxed)
 
 
 def _stats(store: Store | Reader, p: StatsParams) -> StatsResult:
