@@ -497,7 +497,7 @@ def measure(tmp: str, big_db: str, s: dict[str, Any]) -> dict[str, Any]:
     log("semantic: models compared in-process")
     other = (s.get("semantic_other") or OTHER, s.get("semantic_other_output") or OTHER_OUTPUT)
     f["models"] = compare_models(tmp, other, s["semantic_sample"])
-    log("semantic: embedding speed at 128 and 64 word pieces")
+    log("semantic: embedding speed, the turns' model and the exact one")
     f["speed"] = speeds(tmp, s["semantic_sample"])
     big = os.path.join(tmp, "semantic-big.db")
     log(f"semantic: copying {big_db}")
