@@ -3,6 +3,7 @@ loaded; texts become unit vectors, and the same meaning lands near."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -94,3 +95,24 @@ def test_the_turns_model_is_made_once_and_made_again_when_its_file_changed(
     assert model.derived_model() == str(path)
     assert model._sha256(str(path)) == digest
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".making-")]
+
+
+@pytest.mark.slow
+def test_two_processes_making_the_turns_model_at_once_both_get_it(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SESSIOND_CACHE": str(tmp_path / "cache")}
+    code = "from sessiond.semantic import model; print(model.derived_model())"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    paths = {p.communicate(timeout=120)[0].strip() for p in procs}
+    assert all(p.returncode == 0 for p in procs)
+    (path,) = paths
+    assert Path(f"{path}.sha256").read_text().strip() == model._sha256(path)
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [
+        Path(path).name,
+        Path(path).name + ".sha256",
+    ]

@@ -301,9 +301,12 @@ def derived_model() -> str:
                 f"used with onnxruntime {onnxruntime.__version__}"
             )
         os.replace(made, path)
-    with open(mark + ".tmp", "w", encoding="ascii") as f:
+    # A name of its own: two processes making the model at once (a daemon's
+    # worker and `sessiond index`) never write or move each other's file.
+    fd, written = tempfile.mkstemp(dir=folder, prefix=".mark-")
+    with os.fdopen(fd, "w", encoding="ascii") as f:
         f.write(digest + "\n")
-    os.replace(mark + ".tmp", mark)
+    os.replace(written, mark)
     return path
 
 
