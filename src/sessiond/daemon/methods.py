@@ -197,21 +197,11 @@ def _find(store: Store | Reader, p: FindParams) -> FindResult:
 
 
 def _find_quick(reader: Reader, p: FindParams) -> FindResult:
-    # By meaning, the question is embedded first: never quick.
+    # By meaning, the question is embedded first: never quick. Without
+    # vectors, by words is what `_find` answers anyway.
     if not p.words and reader.embedding_space() is not None:
         raise TooSlow("session/find by meaning")
-    try:
-        results, relaxed = reader.find(
-            p.query,
-            p.limit,
-            project=p.project,
-            source=p.source,
-            since=_ms(p.since, "since"),
-            until=_ms(p.until, "until"),
-        )
-    except InvalidParams as exc:
-        raise InvalidParams(f"session/find: {exc.message}") from None
-    return FindResult(results, relaxed)
+    return _find(reader, attrs.evolve(p, words=True))
 
 
 def _stats(store: Store | Reader, p: StatsParams) -> StatsResult:

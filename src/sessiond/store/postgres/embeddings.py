@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from sessiond.models import Found
 from sessiond.store.base import EMBEDDED_KINDS, Space
-from sessiond.store.postgres.migrations import EMBED_LOCK, NOW_MS
+from sessiond.store.postgres.migrations import EMBED_LOCK, NOW_MS, extension_schema
 from sessiond.store.postgres.rows import from_db
 
 if TYPE_CHECKING:
@@ -109,16 +109,18 @@ def make_space(conn: Connection, wanted: Space) -> Space:
 def vector_schema(conn: Connection) -> str | None:
     """The schema pgvector's types live in, or None when it is not
     installed in this database."""
+    return extension_schema(conn, "vector")
+
+
+def _vectors_at(conn: Connection) -> str | None:
+    """pgvector's schema when this store keeps its vectors there (the table
+    `embedding_vectors` exists), else None: one read."""
     row = conn.execute(
         "SELECT n.nspname FROM pg_extension AS x JOIN pg_namespace AS n"
         " ON n.oid = x.extnamespace WHERE x.extname = 'vector'"
+        " AND to_regclass('embedding_vectors') IS NOT NULL"
     ).fetchone()
     return None if row is None else str(row[0])
-
-
-def _has_vectors(conn: Connection) -> bool:
-    row = conn.execute("SELECT to_regclass('embedding_vectors') IS NOT NULL").fetchone()
-    return bool(row and row[0])
 
 
 def _halfvec(q8: bytes) -> str:
@@ -131,7 +133,7 @@ def _make_vectors(conn: Connection, made: Space) -> None:
     when pgvector is there (or can be made), filled from `embeddings`."""
     from psycopg import sql
 
-    if _has_vectors(conn):
+    if _vectors_at(conn) is not None:
         return
     ext = vector_schema(conn)
     if ext is None:
@@ -165,14 +167,13 @@ def _make_vectors(conn: Connection, made: Space) -> None:
     with conn.cursor(name="embedding_vectors_fill") as cursor:
         cursor.execute("SELECT event_id, q8 FROM embeddings ORDER BY id")
         while rows := cursor.fetchmany(5000):
-            _put_vectors(conn, [(int(e), bytes(q)) for e, q in rows])
+            _put_vectors(conn, ext, [(int(e), bytes(q)) for e, q in rows])
 
 
-def _put_vectors(conn: Connection, rows: Sequence[tuple[int, bytes]]) -> None:
+def _put_vectors(conn: Connection, ext: str, rows: Sequence[tuple[int, bytes]]) -> None:
     from psycopg import sql
 
-    ext = vector_schema(conn)
-    if ext is None or not rows:
+    if not rows:
         return
     conn.execute(
         sql.SQL(
@@ -188,12 +189,11 @@ def nearest(conn: Connection, q8: bytes, k: int) -> list[tuple[int, float]] | No
     cosine) nearest first; None without pgvector's table."""
     from psycopg import sql
 
-    if not _has_vectors(conn):
-        return None
-    ext = vector_schema(conn)
+    ext = _vectors_at(conn)
     if ext is None:
         return None
     k = max(1, min(k, MOST_NEAREST))
+    near = _halfvec(q8)
     with conn.transaction():
         # The index returns at most ef_search rows (40 by default).
         conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(max(k, 40)),))
@@ -202,7 +202,7 @@ def nearest(conn: Connection, q8: bytes, k: int) -> list[tuple[int, float]] | No
                 "SELECT event_id, v OPERATOR({ext}.<=>) %s::{ext}.halfvec FROM embedding_vectors"
                 " ORDER BY v OPERATOR({ext}.<=>) %s::{ext}.halfvec LIMIT %s"
             ).format(ext=sql.Identifier(ext)),
-            (_halfvec(q8), _halfvec(q8), k),
+            (near, near, k),
         ).fetchall()
     return [(int(e), 1.0 - float(d)) for e, d in rows]
 
@@ -259,8 +259,9 @@ def put(conn: Connection, rows: Sequence[tuple[int, bytes, bytes]], created_at: 
         " WITH ORDINALITY AS x(id, q8, bits, n) ORDER BY x.n",
         (ids, [r[1] for r in kept], [r[2] for r in kept]),
     )
-    if _has_vectors(conn):
-        _put_vectors(conn, [(r[0], r[1]) for r in kept])
+    ext = _vectors_at(conn)
+    if ext is not None:
+        _put_vectors(conn, ext, [(r[0], r[1]) for r in kept])
     return len(kept)
 
 

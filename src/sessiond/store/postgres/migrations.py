@@ -59,21 +59,28 @@ class Migration:
     after: tuple[str, ...] = ()
 
 
-def unaccent_function(conn: Connection) -> str:
-    """`unaccent`, qualified with the schema its extension lives in (which
-    need not be on sessiond's search_path)."""
-    from psycopg import sql
-
+def extension_schema(conn: Connection, name: str) -> str | None:
+    """The schema the extension `name` lives in (which need not be on
+    sessiond's search_path), or None when it is not installed here."""
     row = conn.execute(
         "SELECT n.nspname FROM pg_extension AS x JOIN pg_namespace AS n"
-        " ON n.oid = x.extnamespace WHERE x.extname = 'unaccent'"
+        " ON n.oid = x.extnamespace WHERE x.extname = %s",
+        (name,),
     ).fetchone()
-    if row is None:
+    return None if row is None else str(row[0])
+
+
+def unaccent_function(conn: Connection) -> str:
+    """`unaccent`, qualified with the schema its extension lives in."""
+    from psycopg import sql
+
+    schema = extension_schema(conn, "unaccent")
+    if schema is None:
         raise StorageError(
             "the PostgreSQL extension unaccent (search without diacritics) is not installed "
             "in this database; ask its owner to run CREATE EXTENSION unaccent once"
         )
-    return sql.SQL("{}.unaccent").format(sql.Identifier(str(row[0]))).as_string(conn)
+    return sql.SQL("{}.unaccent").format(sql.Identifier(schema)).as_string(conn)
 
 
 def _fill_v2(conn: Connection) -> None:
