@@ -135,8 +135,10 @@ def widened(term: Term) -> Term:
     return attrs.evolve(term, words=(stem,), raw=(stem,), prefix=True)
 
 
+@functools.lru_cache(maxsize=256)
 def plan(text: str) -> Query:
-    """The query as find uses it: framing words out, words widened to their stems."""
+    """The query as find uses it: framing words out, words widened to their stems
+    (kept for the last questions asked: a Query is immutable)."""
     query = parse(text)
     kept = tuple(
         group

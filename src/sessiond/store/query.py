@@ -19,6 +19,7 @@ their own syntax; nothing here is ever spliced into a query raw.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import TypeVar
@@ -113,8 +114,10 @@ def _items(query: str) -> list[_Item]:
     return items
 
 
+@functools.lru_cache(maxsize=256)
 def parse(query: str) -> Query:
-    """The tree of `query`, or InvalidParams saying why it has none."""
+    """The tree of `query`, or InvalidParams saying why it has none (the
+    trees of the last queries asked are kept: a Query is immutable)."""
     if len(query) > MAX_QUERY_CHARS:
         raise InvalidParams(
             f"'query' is {len(query)} characters long; a query may have at most {MAX_QUERY_CHARS}"
