@@ -493,3 +493,26 @@ def test_an_empty_chat_file_is_nothing_yet_not_a_failure(store, tmp_path):
     summary = run_import(store, "roo", [tmp_path])
 
     assert summary.failed == [] and summary.files == 1 and sessions(store) == {}
+
+
+@pytest.mark.parametrize("listed_in", ["history_item.json", "_index.json", "both"])
+def test_a_subtask_named_before_its_parent_is_still_read_after_it(tmp_path, listed_in):
+    # Roo before 3.2x named tasks by random UUIDs: a subtask's may sort first.
+    # Its parent is found in the task list (`tasks/_index.json`, one read for
+    # every task) or in its own `history_item.json`, whichever it is in.
+    parent, child = "9e1f0c2a-0000-4000-8000-000000000001", "1a2b3c4d-0000-4000-8000-000000000002"
+    tasks = tmp_path / "globalStorage" / "rooveterinaryinc.roo-cline" / "tasks"
+    items = [{"id": parent}, {"id": child, "parentTaskId": parent}]
+    for item in items:
+        folder = tasks / item["id"]
+        folder.mkdir(parents=True)
+        (folder / "ui_messages.json").write_text("[]")
+        if listed_in != "_index.json":
+            (folder / "history_item.json").write_text(json.dumps(item))
+    if listed_in != "history_item.json":
+        (tasks / "_index.json").write_text(json.dumps({"version": 1, "entries": items}))
+    (tasks / "no-chat-yet").mkdir()  # a task folder without its chat is no file
+
+    order = [p.parent.name for p in load("roo").sources([tmp_path / "globalStorage"])]
+
+    assert order == [parent, child]

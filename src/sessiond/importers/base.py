@@ -21,6 +21,7 @@ import json
 import operator
 import os
 import re
+import stat
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -212,28 +213,53 @@ def load_json_line(line: bytes) -> dict[str, Json] | str:
 
 
 def walk_files(
-    root: Path, wanted: Any, skip_dirs: Sequence[str] = (), names: Any = None
+    root: Path,
+    wanted: Any,
+    skip_dirs: Sequence[str] = (),
+    names: Any = None,
+    each: tuple[str, str] | None = None,
 ) -> Iterator[Path]:
     """Files under `root` (recursively, sorted, symlinked folders not
     followed) for which `wanted(path)` is true (and `names(name)`, when
     given: a check of the name alone, before a Path is made). A folder's
     entries are told apart by the type its listing gives (no stat for each,
     but for a symbolic link, followed to what it names), and walked as
-    strings: a Path is made for each file only."""
-    return _walk(os.fspath(root), wanted, skip_dirs, names)
+    strings: a Path is made for each file only.
+
+    `each`, (folder, file): in a folder of that name, each folder is one
+    item whose only file of interest is `file`: looked up by one stat,
+    the item's folder not listed (Cline's `tasks/<id>/ui_messages.json`:
+    a stat is a fifth of a listing)."""
+    return _walk(os.fspath(root), wanted, skip_dirs, names, each)
 
 
-def _walk(root: str, wanted: Any, skip_dirs: Sequence[str], names: Any) -> Iterator[Path]:
+def _walk(
+    root: str,
+    wanted: Any,
+    skip_dirs: Sequence[str],
+    names: Any,
+    each: tuple[str, str] | None = None,
+) -> Iterator[Path]:
     try:
         with os.scandir(root) as listing:
             entries = sorted(listing, key=_BY_NAME)
     except OSError:
         return
+    items = each is not None and os.path.basename(root) == each[0]
     dirs = []
     for entry in entries:
         try:
             if entry.is_dir(follow_symlinks=False):
-                if entry.name not in skip_dirs:
+                if items:
+                    assert each is not None
+                    held = os.path.join(entry.path, each[1])
+                    try:
+                        regular = stat.S_ISREG(os.stat(held).st_mode)
+                    except OSError:
+                        continue
+                    if regular and wanted(path := Path(held)):
+                        yield path
+                elif entry.name not in skip_dirs:
                     dirs.append(entry.path)
             elif (names is None or names(entry.name)) and entry.is_file():
                 path = Path(entry.path)
@@ -242,7 +268,7 @@ def _walk(root: str, wanted: Any, skip_dirs: Sequence[str], names: Any) -> Itera
         except OSError:
             continue
     for folder in dirs:
-        yield from _walk(folder, wanted, skip_dirs, names)
+        yield from _walk(folder, wanted, skip_dirs, names, each)
 
 
 def _by_name(entry: os.DirEntry[str]) -> str:

@@ -296,19 +296,32 @@ class Histories:
 
     def __init__(self, source: TaskSource):
         self.source = source
-        self.loaded: dict[Path, dict[str, dict[str, Json]]] = {}
+        self.loaded: dict[str, dict[str, dict[str, Json]]] = {}
         self.vscdb: dict[Path, dict[str, dict[str, Json]]] = {}
 
     def item(self, tasks_dir: Path, task_id: str) -> dict[str, Json] | None:
         own = self.source.own_history_item(tasks_dir / task_id)
         if own is not None:
             return own
-        if tasks_dir not in self.loaded:
-            self.loaded[tasks_dir] = _by_id(self.source.history_index(tasks_dir))
-        found = self.loaded[tasks_dir].get(task_id)
+        found = self._index(tasks_dir).get(task_id)
         if found is not None:
             return found
         return self._from_vscdb(tasks_dir.parent.parent / "state.vscdb").get(task_id)
+
+    def parent(self, tasks_dir: Path, task_id: str) -> str | None:
+        """The task's parent, from the task list when it has the task (one
+        file read for every task: a parent never changes), else as `item`."""
+        listed = self._index(tasks_dir).get(task_id)
+        if listed is not None:
+            return self.source.parent_task(listed)
+        return self.source.parent_task(self.item(tasks_dir, task_id))
+
+    def _index(self, tasks_dir: Path) -> dict[str, dict[str, Json]]:
+        where = os.fspath(tasks_dir)  # a string's hash is kept, a new Path's is not
+        found = self.loaded.get(where)
+        if found is None:
+            found = self.loaded[where] = _by_id(self.source.history_index(tasks_dir))
+        return found
 
     def _from_vscdb(self, path: Path) -> dict[str, dict[str, Json]]:
         """`taskHistory` in VS Code's `state.vscdb` (the extension's global
@@ -579,7 +592,9 @@ class TaskSource(Source[TaskRun]):
         found: list[Path] = []
         for path in paths:
             if path.is_dir():
-                found.extend(walk_files(path, self.wanted, SKIP_DIRS, self.wanted_name))
+                found.extend(
+                    walk_files(path, self.wanted, SKIP_DIRS, self.wanted_name, ("tasks", UI_FILE))
+                )
             elif path.is_file():
                 found.append(self._task_file(path))
         found = list(dict.fromkeys(found))
@@ -599,11 +614,12 @@ class TaskSource(Source[TaskRun]):
         task_id = path.parent.name
         depth, seen = 0, {task_id}
         if path.name == UI_FILE and self.has_subtasks:
-            parent = self.parent_task(histories.item(path.parent.parent, task_id))
+            tasks_dir = path.parent.parent
+            parent = histories.parent(tasks_dir, task_id)
             while parent is not None and parent not in seen and depth < 32:
                 depth += 1
                 seen.add(parent)
-                parent = self.parent_task(histories.item(path.parent.parent, parent))
+                parent = histories.parent(tasks_dir, parent)
         return (depth, task_id.zfill(20), str(path))
 
     def key(self, path: Path) -> str:
