@@ -70,8 +70,8 @@ _LENGTHS = {
     "branch": 256,
 }
 _SURROGATE = re.compile("[\ud800-\udfff]")
-BATCH_EVENTS = 5000
-BATCH_SESSIONS = 500
+BATCH_EVENTS = 10000
+BATCH_SESSIONS = 1000
 
 
 @attrs.define

@@ -79,7 +79,11 @@ def meta_json(meta: Meta | None) -> str | None:
     """How an event's meta is stored."""
     if not meta:
         return None
-    return json.dumps(meta, ensure_ascii=False, separators=(",", ":"))
+    return _COMPACT.encode(meta)
+
+
+# json.dumps with options makes an encoder each call: a third of its time here.
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def read_meta(stored: object) -> Meta | None:
