@@ -128,13 +128,13 @@ class PurgesMidway:
     def __getattr__(self, name):
         return getattr(self._store, name)
 
-    def import_many(self, parts, *args, **kwargs):
+    def import_many_later(self, parts, *args, **kwargs):
         session = self._store.get_session(SID)
         if session is not None and not self.batches:  # after its first batch
             self.batches += 1
             self._store.delete_session(session.id)
             self._store.purge([session.id])
-        return self._store.import_many(parts, *args, **kwargs)
+        return self._store.import_many_later(parts, *args, **kwargs)
 
 
 def test_trash_empty_during_an_import_does_not_stop_it(store, tmp_path, monkeypatch):

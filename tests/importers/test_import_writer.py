@@ -30,11 +30,12 @@ class DiesAfter:
     def __getattr__(self, name):
         return getattr(self._store, name)
 
-    def import_many(self, *args, **kwargs):
+    def import_many_later(self, *args, **kwargs):
+        # What the writer commits by (the commit goes on beside the reading).
         if self.left == 0:
             raise Killed
         self.left -= 1
-        return self._store.import_many(*args, **kwargs)
+        return self._store.import_many_later(*args, **kwargs)
 
 
 def test_an_import_killed_between_any_two_batches_ends_the_same_when_run_again(
@@ -204,9 +205,9 @@ def test_a_stop_request_ends_at_a_committed_batch_and_the_next_import_goes_on(
         stop = threading.Event()
 
         class StopsAfterOne(DiesAfter):
-            def import_many(self, *args, **kwargs):
+            def import_many_later(self, *args, **kwargs):
                 stop.set()  # as Ctrl-C does: the import ends at its next mark
-                return self._store.import_many(*args, **kwargs)
+                return self._store.import_many_later(*args, **kwargs)
 
         stopped = run_import(StopsAfterOne(store, 0), "claude-code", [projects], stop=stop)
         assert stopped.stopped and 0 < stopped.events_added < 29

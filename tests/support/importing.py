@@ -147,6 +147,9 @@ class PartByPart:
     def import_many(self, parts: Any) -> Any:
         return self._derived.import_many(self, parts)  # type: ignore[arg-type]
 
+    def import_many_later(self, parts: Any) -> Any:
+        return self._derived.import_many_later(self, parts)  # type: ignore[arg-type]
+
     def _states_alone(self, part: Any) -> None:
         self._derived._states_alone(self, part)  # type: ignore[arg-type]
 

@@ -127,3 +127,39 @@ def test_each_part_checks_the_state_the_parts_before_it_left(store):
         assert _state(store, "f") == "3" and _state(store, "title c") == "C"
         assert store.get_session("x") is None
         assert [store.get_session(u).event_count for u in "abc"] == [1, 1, 1]
+
+
+def test_a_commit_going_on_beside_is_seen_by_the_next_call_and_its_outcomes_kept(tmp_path):
+    # SQLite's `import_many_later` leaves the word index and the commit to a
+    # thread of their own: any call meanwhile waits for them, and the
+    # outcomes stay for whoever sent the parts.
+    with SqliteStore(str(tmp_path / "s.db"), keep_secrets=True) as store:
+        parts = [ImportPart(_events("delta one", "delta two"), session=_session("d"))]
+        outcomes = store.import_many_later(parts)
+        assert store.get_session("d").event_count == 2  # waited for the commit
+        assert [hit.snippet for hit in store.search("delta", 10)] == ["delta two", "delta one"]
+        assert [(d.problem, d.count, d.created) for d in outcomes()] == [(None, 2, True)]
+
+
+def test_a_commit_failing_beside_rolls_the_parts_back_and_says_why(tmp_path, monkeypatch):
+    import sqlite3
+
+    from sessiond.errors import StorageError
+    from sessiond.store.sqlite import writes
+
+    def full(conn: Any, before: int) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    with SqliteStore(str(tmp_path / "s.db"), keep_secrets=True) as store:
+        with monkeypatch.context() as patched:
+            patched.setattr(writes, "index_events_after", full)
+            outcomes = store.import_many_later(
+                [ImportPart(_events("lost"), session=_session("l"), states=[("tool", "f", "1")])]
+            )
+            with pytest.raises(StorageError, match="full"):
+                outcomes()
+        assert store.get_session("l") is None and _state(store, "f") is None
+        # ... and the store goes on: the same parts again are stored whole.
+        again = [ImportPart(_events("kept"), session=_session("l"), states=[("tool", "f", "1")])]
+        assert [d.count for d in store.import_many(again)] == [1]
+        assert [hit.snippet for hit in store.search("kept", 10)] == ["kept"]

@@ -108,8 +108,11 @@ def _pass(
             writer.import_file(path, run)
         writer.finish(run)
     finally:
-        if bar is not None:
-            bar.close()
+        try:
+            writer.settle()  # a commit still under way, when the pass stopped early
+        finally:
+            if bar is not None:
+                bar.close()
 
 
 def _watch_pass(

@@ -6,11 +6,16 @@ import-state row, JSON: `stamp` (size and time when last read to its end),
 `partial`. A file whose stamp has not changed is not opened again; one that
 grew is read from `reader` on.
 
-Events are stored in batches through `Store.import_many`: one transaction
-holds the parts of many sessions (the last parts of many small files go
-together: one fsync, not two per file), each part carrying its file's new
-state, so events and state never disagree, even when the process is killed
-between two transactions. A store that commits each part on its own
+Events are stored in batches through `Store.import_many_later`: one
+transaction holds the parts of many sessions (the last parts of many small
+files go together: one fsync, not two per file), each part carrying its
+file's new state, so events and state never disagree, even when the process
+is killed between two transactions. A batch's commit may go on (on SQLite:
+its word index and the commit, on a thread of their own) while the next
+files are read; what became of it is taken in (`settle`) before the next
+batch is sent and before anything else is asked of the store. The files'
+states and the stored sessions' ulids are read once, when first needed, and
+kept as this import writes them. A store that commits each part on its own
 (`import_many_atomic` false) is given, with each part but a file's last, the
 state before the batch and `partial`: per session, the events already
 committed past `reader` (the first ones the reader will yield again for
@@ -105,6 +110,18 @@ class Writer:
         self.progress: Any = None  # a tqdm bar, when shown
         self._seen: dict[str, str] | None = None
         self._seen_read = False
+        # The batch whose commit is under way (`Store.import_many_later`),
+        # with what to call for its outcomes; the files it holds.
+        self.committing: tuple[list[tuple[ImportPart, str, int, str]], Any] | None = None
+        self.committing_keys: set[str] = set()
+        # The source's import states (read once, kept as this import writes
+        # them) and the stored sessions' ulids, read when first needed: a
+        # file's state and whether a session is new are then known without
+        # asking the store, which a commit under way holds.
+        self._states: dict[str, str] | None = None
+        self._states_read = False
+        self._ulids: set[str] | None = None
+        self._ulids_read = False
 
     def seen(self) -> dict[str, str] | None:
         """Where each file of the source was last found read to its end: SEEN
@@ -112,6 +129,7 @@ class Writer:
         cannot list them, and each file is checked by its key and stamp)."""
         if not self._seen_read:
             self._seen_read = True
+            self.settle()
             self._seen = self.store.import_states(self.source.name, SEEN)
         return self._seen
 
@@ -133,14 +151,15 @@ class Writer:
                 self.summary.failed.append((str(path), "is not a regular file"))
                 return
             key = self.source.key(path)
-            if key in self.pending_keys:
+            if key in self.pending_keys or key in self.committing_keys:
                 self.commit()  # another file of the same key: read what it wrote
-            raw = self.store.get_import_state(name, key)
+                self.settle()
+            raw = self.state(key)
             expect = raw  # what a checkpoint of this read must still find
             if raw is None:
                 # State an older sessiond kept under the file's path: taken over.
                 for legacy in self.source.legacy_keys(path):
-                    raw = self.store.get_import_state(name, legacy)
+                    raw = self.state(legacy)
                     if raw is not None:
                         break
             saved = _decode(raw)
@@ -220,7 +239,7 @@ class Writer:
         if turns.update_only:
             # Only a title, for a session that must already be stored.
             fresh = session.title is not None and (known is None or known.title != session.title)
-            if fresh and (known is not None or self.store.get_session(session.ulid) is not None):
+            if fresh and (known is not None or self.stored(session.ulid)):
                 self._session(session)
             return 0
         if known is None or (session.title is not None and known.title != session.title):
@@ -276,18 +295,18 @@ class Writer:
 
     def _session(self, session: ImportedSession) -> _Known | None:
         parent = session.parent_ulid
-        if parent is not None and parent not in self.known and not self.store.get_session(parent):
+        if parent is not None and parent not in self.known and not self.stored(parent):
             self.summary.notes["sessions whose parent is not in the store (kept unlinked)"] += 1
             session = attrs.evolve(session, parent_ulid=None)
         known = self.known.get(session.ulid)
         if known is not None and known.id is None:
             known.new, known.title = session, session.title  # still to be created
             return known
-        stored = self.store.get_session(session.ulid) if known is None else None
-        if known is None and stored is None:
+        if known is None and not self.stored(session.ulid):
             # Created with its first part, in that part's transaction.
             known = self.known[session.ulid] = _Known(None, 0, session.title, True, session)
             return known
+        self.settle()
         try:
             stored, created = self.store.import_session(session)
         except Purged:
@@ -311,13 +330,15 @@ class Writer:
         one the person gave, a rename in the tool), but never over a title
         given in sessiond: only while the stored one is the last imported."""
         key = f"title {stored.ulid}"
-        last = self.store.get_import_state(self.source.name, key)
+        last = self.state(key)
         if stored.title != title:
             if stored.title is not None and stored.title != last:
                 return  # renamed in sessiond since: the person's title stays
             self.store.rename_session(stored.id, title)
         if last != title:
             self.store.set_import_state(self.source.name, key, title)
+            if self._states is not None:
+                self._states[key] = title
 
     def _clean(self, event: ImportedEvent, limit: int) -> ImportedEvent:
         text = event.text
@@ -417,18 +438,36 @@ class Writer:
         self.pending_keys.add(pending[3])
 
     def commit(self) -> None:
-        """Commit the parts sent so far, in one transaction."""
+        """Send the parts sent so far to the store, in one transaction, once
+        the one before is committed (its commit may go on beside the reading
+        of the next: `settle` waits for it)."""
+        self.settle()
         if not self.pending:
             return
         pending, self.pending, self.pending_events = self.pending, [], 0
-        self.pending_keys = set()
-        outcomes = self.store.import_many([part for part, *_ in pending])
-        for (_part, ulid, n, key), done in zip(pending, outcomes, strict=True):
+        self.committing_keys, self.pending_keys = self.pending_keys, set()
+        self.committing = pending, self.store.import_many_later([part for part, *_ in pending])
+
+    def settle(self) -> None:
+        """Wait for the commit under way, and take in what became of it."""
+        if self.committing is None:
+            return
+        (pending, outcomes_of), self.committing = self.committing, None
+        self.committing_keys = set()
+        outcomes = outcomes_of()
+        # Events read since, in parts not sent yet: counted in `known` too.
+        unsent: dict[str, int] = {}
+        for _part, ulid, n, _key in self.pending:
+            unsent[ulid] = unsent.get(ulid, 0) + n
+        for (part, ulid, n, key), done in zip(pending, outcomes, strict=True):
+            if done.problem != "moved" and self._states is not None:
+                for _source, state_key, state in part.states:
+                    self._states[state_key] = state
             known = self.known.get(ulid) if ulid else None
             if done.problem is None:
                 if known is None:
                     continue
-                known.id, known.count = done.session_id, done.count
+                known.id, known.count = done.session_id, done.count + unsent.get(ulid, 0)
                 if known.new is not None and done.created:
                     self.summary.sessions_added += 1
                 known.new = None
@@ -450,9 +489,34 @@ class Writer:
                 note = PURGED if done.problem == "purged" else GONE
                 self.summary.notes[note] += 1
 
+    def state(self, key: str) -> str | None:
+        """The source's import state under `key`, as committed (or being
+        committed) by this import or found when it began."""
+        if not self._states_read:
+            self._states_read = True
+            self.settle()
+            self._states = self.store.import_states(self.source.name, "")
+        if self._states is None:
+            self.settle()
+            return self.store.get_import_state(self.source.name, key)
+        return self._states.get(key)
+
+    def stored(self, ulid: str) -> bool:
+        """Whether the store held the session when this import began (asked
+        only of sessions this import has not sent yet)."""
+        if not self._ulids_read:
+            self._ulids_read = True
+            self.settle()
+            self._ulids = self.store.session_ulids()
+        if self._ulids is None:
+            self.settle()
+            return self.store.get_session(ulid) is not None
+        return ulid in self._ulids
+
     def finish(self, run: Any) -> None:
         """What the reader knows only once every file was read."""
         self.commit()
+        self.settle()
         batch = _Batch("", None, {}, path=None, expect=None, again=False)
         for item in self.source.finish(run):
             if isinstance(item, Turns) and item.update_only:

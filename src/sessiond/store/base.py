@@ -310,6 +310,15 @@ class Derived:
     #: SqliteStore); here each part is its own.
     import_many_atomic = False
 
+    def import_many_later(self, parts: Sequence[ImportPart]) -> Callable[[], list[ImportDone]]:
+        """`import_many` (here, done when this returns)."""
+        done = self.import_many(parts)
+        return lambda: done
+
+    def session_ulids(self) -> set[str] | None:
+        """Every stored session's ulid, in one read (None: the store cannot)."""
+        return None
+
     def import_many(self, parts: Sequence[ImportPart]) -> list[ImportDone]:
         """The parts in order, each on its own (a store that can, in one
         transaction: see SqliteStore). A part whose session was purged or is
@@ -722,6 +731,19 @@ class Store(Protocol):
         moved writes nothing; one whose session was purged or is gone still
         writes its states (its file is read on past that session, whose
         events are left out for good)."""
+        ...
+
+    def import_many_later(self, parts: Sequence[ImportPart]) -> Callable[[], list[ImportDone]]:
+        """`import_many`, whose commit may still be under way when this
+        returns (SqliteStore: the parts' last statements and the commit go
+        on beside the caller, which reads on): call the result for the
+        outcomes, once committed (or for the error that rolled the parts
+        back). Any other call to the store waits for the commit first."""
+        ...
+
+    def session_ulids(self) -> set[str] | None:
+        """Every stored session's ulid, in one read (None: the store cannot;
+        the importer then asks `get_session` of each new one)."""
         ...
 
     def get_import_state(self, source: str, key: str) -> str | None:

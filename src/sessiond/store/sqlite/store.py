@@ -25,7 +25,8 @@ import contextlib
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -127,6 +128,7 @@ class SqliteStore(Derived):
         # Set when the file must not be written: every write is refused with it.
         self._refusal: StorageError | None = None
         self._watch: FileWatch | None = None  # set once a file is open for writing
+        self._committing: _Committing | None = None  # an import's commit under way
         if read_only:
             self._open_read_only(migrations)
             return
@@ -234,6 +236,7 @@ class SqliteStore(Derived):
             return schema_version(conn)
 
     def close(self) -> None:
+        self._settle()
         if self._conn is not None:
             self._conn.close()
             self._conn = None
@@ -242,19 +245,24 @@ class SqliteStore(Derived):
 
     @contextlib.contextmanager
     def _errors(self) -> Iterator[sqlite3.Connection]:
+        if self._committing is not None:
+            self._settle()  # the connection is the commit's until it is done
         conn = self.conn
         try:
             yield conn
         except sqlite3.Error as exc:
-            code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
-            if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) and self._refusal is None:
-                # Damage met at run time: from now on the file is only read.
-                self._refuse(
-                    f"the database {self.path} is corrupt ({exc}); sessiond will not write "
-                    "to it any more. Reads still work where they can; restore a backup or "
-                    "move the file away to start a new one"
-                )
-            raise StorageError(describe_sqlite_error(exc, self.path)) from None
+            raise self._storage_error(exc) from None
+
+    def _storage_error(self, exc: sqlite3.Error) -> StorageError:
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) and self._refusal is None:
+            # Damage met at run time: from now on the file is only read.
+            self._refuse(
+                f"the database {self.path} is corrupt ({exc}); sessiond will not write "
+                "to it any more. Reads still work where they can; restore a backup or "
+                "move the file away to start a new one"
+            )
+        return StorageError(describe_sqlite_error(exc, self.path))
 
     def _refuse(self, message: str) -> None:
         self._refusal = StorageError(message)
@@ -270,10 +278,13 @@ class SqliteStore(Derived):
             self._refuse(why)
 
     @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; rolled back whole on any error."""
+    def _write(self, commit: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction; rolled back whole on any error. `commit`
+        False: left open on success, for the caller to finish (`_Committing`)."""
         if self.read_only:
             raise StorageError(f"the database {self.path} is open read-only here")
+        if self._committing is not None:
+            self._settle()
         self._check_file()
         if self._refusal is not None:
             raise StorageError(self._refusal.message)
@@ -281,14 +292,16 @@ class SqliteStore(Derived):
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
-                conn.execute("COMMIT")
+                if commit:
+                    conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-        self._check_file()
-        if self._refusal is not None:
-            raise StorageError(self._refusal.message)
+        if commit:
+            self._check_file()
+            if self._refusal is not None:
+                raise StorageError(self._refusal.message)
 
     # Sessions
 
@@ -695,6 +708,14 @@ class SqliteStore(Derived):
             return writes.redact_rest(conn, scan)
 
     def import_many(self, parts: Sequence[ImportPart]) -> list[ImportDone]:
+        return self.import_many_later(parts)()
+
+    def import_many_later(self, parts: Sequence[ImportPart]) -> Callable[[], list[ImportDone]]:
+        # Every statement but the last two on this thread; the word index of
+        # the events added (one FTS5 statement, a third of an import's time)
+        # and the commit on a thread of their own, while the importer reads
+        # on: SQLite runs them without the GIL, one step each (a statement a
+        # row there would wait for the GIL at every row).
         cleaned = []
         for part in parts:
             events = clean_events(part.events, self.redact)
@@ -703,8 +724,36 @@ class SqliteStore(Derived):
                 check_text(event.text, self.max_text_bytes)
             session = None if part.session is None else clean_session(part.session, self.redact)
             cleaned.append(attrs.evolve(part, events=events, session=session))
-        with self._write() as conn:
-            return writes.import_parts(conn, cleaned)
+        with self._write(commit=False) as conn:
+            before = conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+            done = writes.import_parts(conn, cleaned, indexed=False)
+        committing = self._committing = _Committing(conn, before, done)
+        committing.start()
+        return lambda: self._outcomes(committing)
+
+    def _settle(self) -> None:
+        """Wait for the import commit under way (its outcomes, or its error,
+        are for whoever called `import_many_later`)."""
+        committing, self._committing = self._committing, None
+        if committing is not None:
+            committing.join()
+
+    def _outcomes(self, committing: _Committing) -> list[ImportDone]:
+        if self._committing is committing:
+            self._settle()
+        committing.join()
+        if committing.error is not None:
+            if isinstance(committing.error, sqlite3.Error):
+                raise self._storage_error(committing.error) from None
+            raise committing.error
+        self._check_file()
+        if self._refusal is not None:
+            raise StorageError(self._refusal.message)
+        return committing.done
+
+    def session_ulids(self) -> set[str] | None:
+        with self._errors() as conn:
+            return {row[0] for row in conn.execute("SELECT ulid FROM sessions")}
 
     def get_import_state(self, source: str, key: str) -> str | None:
         with self._errors() as conn:
@@ -746,3 +795,26 @@ def _news(stored: Session, read: ImportedSession) -> bool:
 
 
 __all__ = ["LATEST_VERSION", "MEMORY", "SqliteStore", "check_text"]
+
+
+class _Committing(threading.Thread):
+    """The end of an import's transaction, beside the importer: the word
+    index of the events past `before`, then the commit (a rollback on any
+    error, kept in `error`). `done`: the parts' outcomes, true once committed."""
+
+    def __init__(self, conn: sqlite3.Connection, before: int, done: list[ImportDone]) -> None:
+        super().__init__(name="sessiond-import-commit", daemon=True)
+        self.conn, self.before, self.done = conn, before, done
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            writes.index_events_after(self.conn, self.before)
+            self.conn.execute("COMMIT")
+        except BaseException as exc:
+            self.error = exc
+            try:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
