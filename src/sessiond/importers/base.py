@@ -114,11 +114,17 @@ def ms_from_epoch(value: object, scale: int = 1) -> int | None:
     """An integer or float count since the epoch (`scale` 1 for milliseconds,
     1000 for seconds) as milliseconds, or None when it is not one sessiond can
     store (a bool, NaN, out of years 1-9999)."""
+    if type(value) is int:  # the usual case, first (a bool is not of type int)
+        ms = value * scale
+        return ms if MIN_MS <= ms <= MAX_MS else None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    if value != value or value in (float("inf"), float("-inf")):
+    if value != value or value in (_INF, -_INF):
         return None
     return in_range(int(value * scale))
+
+
+_INF = float("inf")
 
 
 def parse_time(value: object, *, naive: str = "local") -> int | None:
@@ -195,6 +201,11 @@ def block_text(content: object) -> str:
     return json.dumps(content, ensure_ascii=False)
 
 
+#: json's C scanner, called as `json.loads` ends up calling it: a line that
+#: is one whole value needs none of the wrappers around it (2 us a line).
+_SCAN = json.JSONDecoder().scan_once
+
+
 def load_json_line(line: bytes) -> dict[str, Json] | str:
     """A JSONL line as an object, or the reason it is not one."""
     try:
@@ -202,7 +213,12 @@ def load_json_line(line: bytes) -> dict[str, Json] | str:
     except UnicodeDecodeError:
         return "lines that are not UTF-8 text"
     try:
-        value = json.loads(text)
+        try:
+            value, end = _SCAN(text, 0)
+        except StopIteration:
+            end = -1
+        if end != len(text):  # space around it, more after it, or not JSON: as json says
+            value = json.loads(text)
     except RecursionError:
         return "lines nested too deeply to read"
     except ValueError:

@@ -765,6 +765,7 @@ class TaskReader:
         self.ui_offset = 0
         self.api_offset = 0
         self.records = 0
+        self._request: tuple[str, dict[str, Json]] | None = None  # `request_info`'s last
 
     # The session
 
@@ -931,13 +932,24 @@ class TaskReader:
         if say == "api_req_started":
             if self.hold == "api":
                 self.release()
-            info = _json_object(message.get("text")) or {}
+            info = self.request_info(message.get("text"))
             if "cost" not in info and "cancelReason" not in info and self.hold is None:
                 self.begin_hold("api")
         elif message.get("partial") is True and self.hold is None:
             self.begin_hold("partial")
         elif output and self.chat_results and self.hold is None:
             self.begin_hold("output")
+
+    def request_info(self, text: object) -> dict[str, Json]:
+        """An `api_req_started` message's JSON text, parsed once for `before`
+        and `request` (read only)."""
+        last = self._request
+        if last is not None and last[0] is text:
+            return last[1]
+        info = _json_object(text) or {}
+        if isinstance(text, str):
+            self._request = (text, info)
+        return info
 
     def begin_hold(self, why: str) -> None:
         self.hold, self.hold_state = why, self.p.copy()
@@ -1088,7 +1100,7 @@ class TaskReader:
 
     def request(self, text: str, ts: int, m: dict[str, Json]) -> None:
         """A model request: its model, its counts, how it ended."""
-        info = _json_object(text) or {}
+        info = self.request_info(text)
         model_info = m.get("modelInfo")
         model = _str(model_info.get("modelId")) if isinstance(model_info, dict) else None
         self.p.request_model = model

@@ -123,6 +123,12 @@ def _matches(text: str, markers: tuple[str, str]) -> bool:
     return stripped.startswith(markers[0]) and stripped.endswith(markers[1])
 
 
+def _injected(text: str) -> bool:
+    """Whether `text` is one of the blocks Codex adds to the person's turn."""
+    stripped = text.strip().lower()  # once, not once a marker
+    return any(stripped.startswith(start) and stripped.endswith(end) for start, end in _INJECTED)
+
+
 def unwrap(text: str) -> str:
     """What the person typed, without the wrapper Codex's IDE extension and
     desktop app put around it (the text after its last `## My request...:`
@@ -139,11 +145,7 @@ def unwrap(text: str) -> str:
 def _user_text(items: Sequence[str]) -> tuple[str, str] | None:
     """(kind, text) of the person's part of a user message's texts."""
     kept = [
-        unwrap(t)
-        for t in items
-        if t.strip()
-        and not any(_matches(t, m) for m in _INJECTED)
-        and not _IMAGE_FRAME.fullmatch(t)
+        unwrap(t) for t in items if t.strip() and not _injected(t) and not _IMAGE_FRAME.fullmatch(t)
     ]
     kept = [t for t in kept if t.strip()]
     if not kept:

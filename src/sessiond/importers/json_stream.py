@@ -230,6 +230,10 @@ class _Splitter:
                             # Read right as Latin-1: no need to parse it again.
                             self.fast = (end - pos, value)
                         pos = mark = end
+                        if chunk[end] == 0x2C:  # a comma right after: the next one waits
+                            self._end_element(base + end)
+                            self.waiting = True
+                            pos = mark = end + 1
                 continue
             found = _STRUCTURE.search(chunk, pos)
             if found is None:
