@@ -203,7 +203,7 @@ def block_text(content: object) -> str:
 
 #: json's C scanner, called as `json.loads` ends up calling it: a line that
 #: is one whole value needs none of the wrappers around it (2 us a line).
-_SCAN = json.JSONDecoder().scan_once
+_SCAN: Any = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 def load_json_line(line: bytes) -> dict[str, Json] | str:
