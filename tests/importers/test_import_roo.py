@@ -312,8 +312,10 @@ def test_tasks_are_read_parents_first_so_a_subtask_finds_its_parent(copy):
 
     order = [p.parent.name for p in load("roo").sources([root / "globalStorage"])]
 
-    # By depth in the task tree, not by name (OLD's name sorts after C's and G's).
-    assert order == [P, OLD, C, G]
+    # Tasks named at random (Roo before 3.2x) first, by depth in the task
+    # tree; then those named by a UUIDv7, by the time in it (a subtask is
+    # made after its parent), not by name (OLD's sorts after C's and G's).
+    assert order == [OLD, P, C, G]
 
 
 def test_injected_context_is_in_no_prompt(copy):
@@ -322,7 +324,7 @@ def test_injected_context_is_in_no_prompt(copy):
     _, events_of = read_items("roo", [root / "globalStorage"])
 
     prompts = [e.text for evs in events_of.values() for e in evs if e.kind == "prompt"]
-    assert prompts == [TASK_P, "Why does `ledger balance` print -0.00?", TASK_C, TASK_G]
+    assert prompts == ["Why does `ledger balance` print -0.00?", TASK_P, TASK_C, TASK_G]
     for text in prompts:
         for marker in ("<user_message>", "<environment_details>", "<task>", "# Git Status"):
             assert marker not in text
@@ -495,12 +497,21 @@ def test_an_empty_chat_file_is_nothing_yet_not_a_failure(store, tmp_path):
     assert summary.failed == [] and summary.files == 1 and sessions(store) == {}
 
 
-@pytest.mark.parametrize("listed_in", ["history_item.json", "_index.json", "both"])
-def test_a_subtask_named_before_its_parent_is_still_read_after_it(tmp_path, listed_in):
+@pytest.mark.parametrize(
+    "listed_in,child",
+    [
+        ("history_item.json", "1a2b3c4d-0000-4000-8000-000000000002"),
+        ("_index.json", "1a2b3c4d-0000-4000-8000-000000000002"),
+        ("both", "1a2b3c4d-0000-4000-8000-000000000002"),
+        # made by a Roo that names tasks by UUIDv7, its parent by one that did not
+        ("both", "019f0a11-0f3d-7e52-9b4c-000000000002"),
+    ],
+)
+def test_a_subtask_named_before_its_parent_is_still_read_after_it(tmp_path, listed_in, child):
     # Roo before 3.2x named tasks by random UUIDs: a subtask's may sort first.
     # Its parent is found in the task list (`tasks/_index.json`, one read for
     # every task) or in its own `history_item.json`, whichever it is in.
-    parent, child = "9e1f0c2a-0000-4000-8000-000000000001", "1a2b3c4d-0000-4000-8000-000000000002"
+    parent = "9e1f0c2a-0000-4000-8000-000000000001"
     tasks = tmp_path / "globalStorage" / "rooveterinaryinc.roo-cline" / "tasks"
     items = [{"id": parent}, {"id": child, "parentTaskId": parent}]
     for item in items:

@@ -81,6 +81,8 @@ from sessiond.models import Usage, make_meta
 from sessiond.store.base import ImportedEvent, ImportedSession
 
 UI_FILE = "ui_messages.json"
+#: A UUID of version 7: its first 48 bits are the time it was made (ms).
+_UUID7 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", re.I)
 API_FILE = "api_conversation_history.json"
 #: The model history's first name (Cline and Roo rename it when they open the task).
 OLD_API_FILE = "claude_messages.json"
@@ -610,8 +612,14 @@ class TaskSource(Source[TaskRun]):
         return path
 
     def _order(self, path: Path, histories: Histories) -> tuple[object, ...]:
-        """Parents before their children, then by task id (Cline's are times)."""
+        """Parents before their children, then by task id (Cline's are times).
+
+        A task named by a UUIDv7 (Roo since 3.2x) was made after its parent:
+        those come last, by id (the time they were made), their parents not
+        looked up; the older tasks, named at random, first, by depth."""
         task_id = path.parent.name
+        if self.has_subtasks and _UUID7.fullmatch(task_id):
+            return (1, 0, task_id.lower(), str(path))
         depth, seen = 0, {task_id}
         if path.name == UI_FILE and self.has_subtasks:
             tasks_dir = path.parent.parent
@@ -620,7 +628,7 @@ class TaskSource(Source[TaskRun]):
                 depth += 1
                 seen.add(parent)
                 parent = histories.parent(tasks_dir, parent)
-        return (depth, task_id.zfill(20), str(path))
+        return (0, depth, task_id.zfill(20), str(path))
 
     def key(self, path: Path) -> str:
         """The task id, the folder's name: the same task copied or moved is
