@@ -533,8 +533,10 @@ class _Rollout:
         if self.last_model_event is None:
             return  # its reply was handed out before this count (a mark between)
         event = self.events[self.last_model_event]
-        self.events[self.last_model_event] = attrs.evolve(
-            event, meta={**(event.meta or {}), **(make_meta(usage=usage) or {})}
+        meta = {**(event.meta or {}), **(make_meta(usage=usage) or {})}
+        # Made anew, not attrs.evolve'd (which looks up the fields each time).
+        self.events[self.last_model_event] = ImportedEvent(
+            event.kind, event.text, event.created_at, meta
         )
         self.last_model_event = None
 

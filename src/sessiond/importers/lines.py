@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterator, Mapping
 from pathlib import Path
-from typing import Protocol
-
-import attrs
+from typing import NamedTuple, Protocol
 
 from sessiond.importers.base import (
     MAX_LINE_BYTES,
@@ -26,12 +24,12 @@ from sessiond.importers.base import (
 CHUNK = 1 << 20
 
 
-@attrs.frozen
-class Line:
+class Line(NamedTuple):
     """One line (without its newline) that ends at byte `end` of the file.
 
     `data` is None for a line over the limit (skipped); `finished` is False
-    for a last line that has no newline yet.
+    for a last line that has no newline yet. (A named tuple: made for every
+    line of every file, at a third of a frozen class's cost.)
     """
 
     end: int
