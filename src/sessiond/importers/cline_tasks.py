@@ -259,7 +259,7 @@ def environment(text: str) -> Environment:
     block names (Cline's `# Current Working Directory (<cwd>) Files`, Roo's
     `# Current Workspace Directory (<cwd>) Files`, Roo's `# Git Status` and
     `<model>` in `# Current Mode`)."""
-    cwd = branch = model = None
+    cwd = branch = None
     found = _CWD.search(text)
     if found and _ABSOLUTE.match(found.group(1)):
         cwd = found.group(1)
@@ -271,10 +271,14 @@ def environment(text: str) -> Environment:
         if not head.startswith("HEAD (no branch)"):
             name = head.split("...")[0].split(" ")[0]
             branch = name or None
+    return Environment(cwd, branch, environment_model(text))
+
+
+def environment_model(text: str) -> str | None:
+    """The model an `<environment_details>` block names (`environment`'s
+    alone: what each request's block is read for)."""
     found = _MODEL.search(text)
-    if found:
-        model = found.group(1).strip() or None
-    return Environment(cwd, branch, model)
+    return (found.group(1).strip() or None) if found else None
 
 
 def result_failed(text: str, flagged: object) -> bool:
@@ -1314,7 +1318,7 @@ def _api_message(message: dict[str, Json], ts: int, names: dict[str, str]) -> It
             head = text.lstrip()
             if head.startswith(_ENV_OPEN):
                 close()
-                model = environment(text).model or model
+                model = environment_model(text) or model
                 continue
             found = _RESULT_HEAD.match(head)
             if found:
