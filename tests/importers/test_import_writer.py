@@ -225,3 +225,29 @@ def test_a_progress_bar_is_drawn_only_where_asked(store, copy):
     quiet = io.StringIO()  # not a terminal: no bar by default
     run_import(store, "claude-code", [projects], err=quiet)
     assert quiet.getvalue() == ""
+
+
+@pytest.mark.parametrize("bulk", [True, False])
+def test_a_first_pass_reads_every_state_once_and_a_watch_pass_each_alone(store, bulk):
+    from sessiond.importers import load
+    from sessiond.importers.summary import Summary
+
+    asked: list[str] = []
+
+    class Counting:
+        def __getattr__(self, name):
+            if name in ("import_states", "get_import_state", "session_ulids", "get_session"):
+                asked.append(name)
+            return getattr(store, name)
+
+    store.set_import_state("claude-code", "a", "1")
+    store.set_import_state("claude-code", "b", "2")
+    w = writer.Writer(
+        Counting(), load("claude-code"), Summary("claude-code"), threading.Event(), bulk=bulk
+    )
+    assert (w.state("a"), w.state("b"), w.state("c")) == ("1", "2", None)
+    assert not w.stored("01ABC") and not w.stored("01DEF")
+    if bulk:  # many files: every state and ulid in one read each
+        assert asked == ["import_states", "session_ulids"]
+    else:  # a --watch pass of a file or two: asked for each
+        assert asked == ["get_import_state"] * 3 + ["get_session"] * 2

@@ -75,8 +75,10 @@ def _pass(
     summary: Summary,
     stop: threading.Event,
     bar_to: TextIO | None,
+    *,
+    bulk: bool = True,
 ) -> None:
-    writer = Writer(store, source, summary, stop)
+    writer = Writer(store, source, summary, stop, bulk=bulk)
     run = source.new_run()
     bar = None
     if bar_to is not None and files:
@@ -124,7 +126,8 @@ def _watch_pass(
     on_pass: Callable[[Summary], None] | None,
 ) -> None:
     summary = Summary(total.source, total.roots)
-    _pass(store, source, source.sources(changed), summary, stop, None)
+    # A file or two that changed: their states and sessions asked one by one.
+    _pass(store, source, source.sources(changed), summary, stop, None, bulk=False)
     total.sessions_added += summary.sessions_added
     total.sessions_continued |= summary.sessions_continued
     total.events_added += summary.events_added

@@ -94,7 +94,18 @@ class _Known:
 class Writer:
     """Imports files of one source into `store`, counting into `summary`."""
 
-    def __init__(self, store: Store, source: Source[Any], summary: Summary, stop: threading.Event):
+    def __init__(
+        self,
+        store: Store,
+        source: Source[Any],
+        summary: Summary,
+        stop: threading.Event,
+        *,
+        bulk: bool = True,
+    ):
+        """`bulk`: many files to read (the source's import states and the
+        stored sessions' ulids are then read once, not a file and a session
+        at a time: a `--watch` pass of a file or two asks for each)."""
         self.store = store
         self.source = source
         self.summary = summary
@@ -119,9 +130,9 @@ class Writer:
         # file's state and whether a session is new are then known without
         # asking the store, which a commit under way holds.
         self._states: dict[str, str] | None = None
-        self._states_read = False
+        self._states_read = not bulk
         self._ulids: set[str] | None = None
-        self._ulids_read = False
+        self._ulids_read = not bulk
 
     def seen(self) -> dict[str, str] | None:
         """Where each file of the source was last found read to its end: SEEN
