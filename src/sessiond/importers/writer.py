@@ -13,9 +13,10 @@ file's new state, so events and state never disagree, even when the process
 is killed between two transactions. A batch's commit may go on (on SQLite:
 its word index and the commit, on a thread of their own) while the next
 files are read; what became of it is taken in (`settle`) before the next
-batch is sent and before anything else is asked of the store. The files'
-states and the stored sessions' ulids are read once, when first needed, and
-kept as this import writes them. A store that commits each part on its own
+batch is sent and before anything else is asked of the store. On a first
+pass the files' states and the stored sessions' ulids are read once, when
+first needed, and kept as this import writes them (a `--watch` pass asks for
+those of the file or two that changed). A store that commits each part on its own
 (`import_many_atomic` false) is given, with each part but a file's last, the
 state before the batch and `partial`: per session, the events already
 committed past `reader` (the first ones the reader will yield again for

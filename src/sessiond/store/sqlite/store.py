@@ -734,9 +734,10 @@ class SqliteStore(Derived):
     def _settle(self) -> None:
         """Wait for the import commit under way (its outcomes, or its error,
         are for whoever called `import_many_later`)."""
-        committing, self._committing = self._committing, None
+        committing = self._committing
         if committing is not None:
-            committing.join()
+            committing.join()  # (interrupted, it is still under way: waited for again)
+            self._committing = None
 
     def _outcomes(self, committing: _Committing) -> list[ImportDone]:
         if self._committing is committing:
