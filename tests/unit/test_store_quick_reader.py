@@ -5,6 +5,10 @@ answers is what the worker threads' reader answers."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
 from sessiond.errors import InvalidParams
@@ -66,42 +70,46 @@ def test_a_refused_query_is_refused_where_the_slow_reads_are(filled) -> None:
     quick.close()
 
 
-def test_a_word_in_as_many_events_as_the_threshold_is_handed_back(tmp_path) -> None:
-    store = SqliteStore(str(tmp_path / "t.db"))
+@contextlib.contextmanager
+def ocarinas(tmp_path: Any, n: int) -> Iterator[tuple[SqliteStore, int, Any]]:
+    """A store whose one session holds `n` events with the word `ocarina`,
+    with its session id and a quick reader of it."""
+    store = SqliteStore(str(tmp_path / "o.db"))
     s = store.start_session("t")
-    store.append_many([(s.id, "prompt", f"ocarina {i}") for i in range(QUICK_MATCHES - 1)])
+    store.append_many([(s.id, "prompt", f"ocarina {i}") for i in range(n)])
     quick = store.quick_reader()
     assert quick is not None
-    assert quick.find("ocarina", 1)[0]
-    store.append(s.id, "prompt", "ocarina again")
-    with pytest.raises(TooSlow):
-        quick.find("ocarina", 1)
-    quick.close()
-    store.close()
+    try:
+        yield store, s.id, quick
+    finally:
+        quick.close()
+        store.close()
+
+
+def test_a_word_in_as_many_events_as_the_threshold_is_handed_back(tmp_path) -> None:
+    with ocarinas(tmp_path, QUICK_MATCHES - 1) as (store, sid, quick):
+        assert quick.find("ocarina", 1)[0]
+        store.append(sid, "prompt", "ocarina again")
+        with pytest.raises(TooSlow):
+            quick.find("ocarina", 1)
 
 
 def test_a_word_counted_once_is_counted_again_only_when_it_may_have_grown(tmp_path) -> None:
-    store = SqliteStore(str(tmp_path / "c.db"))
-    s = store.start_session("t")
-    store.append_many([(s.id, "prompt", f"ocarina {i}") for i in range(QUICK_MATCHES - 3)])
-    quick = store.quick_reader()
-    assert quick is not None
-    counts: list[str] = []
-    quick._conn.set_trace_callback(  # type: ignore[attr-defined]
-        lambda sql: counts.append(sql) if sql.startswith("SELECT count(*)") else None
-    )
-    for _ in range(3):
+    with ocarinas(tmp_path, QUICK_MATCHES - 3) as (store, sid, quick):
+        counts: list[str] = []
+        quick._conn.set_trace_callback(  # type: ignore[attr-defined]
+            lambda sql: counts.append(sql) if sql.startswith("SELECT count(*)") else None
+        )
+        for _ in range(3):
+            assert quick.find("ocarina", 1)[0]
+        assert len(counts) == 1  # counted once: nothing was added since
+        store.append_many([(sid, "prompt", "something else") for _ in range(2)])
         assert quick.find("ocarina", 1)[0]
-    assert len(counts) == 1  # counted once: nothing was added since
-    store.append_many([(s.id, "prompt", "something else") for _ in range(2)])
-    assert quick.find("ocarina", 1)[0]
-    assert len(counts) == 1  # 97 + 2 added since: still under the threshold, uncounted
-    store.append(s.id, "prompt", "ocarina once more")
-    assert quick.find("ocarina", 1)[0]  # 97 + 3 may be 100: counted again (98)
-    assert len(counts) == 2
-    store.append(s.id, "prompt", "ocarina, and the hundredth")
-    store.append(s.id, "prompt", "ocarina, one past")
-    with pytest.raises(TooSlow):
-        quick.find("ocarina", 1)
-    quick.close()
-    store.close()
+        assert len(counts) == 1  # 97 + 2 added since: still under the threshold, uncounted
+        store.append(sid, "prompt", "ocarina once more")
+        assert quick.find("ocarina", 1)[0]  # 97 + 3 may be 100: counted again (98)
+        assert len(counts) == 2
+        store.append(sid, "prompt", "ocarina, and the hundredth")
+        store.append(sid, "prompt", "ocarina, one past")
+        with pytest.raises(TooSlow):
+            quick.find("ocarina", 1)

@@ -261,14 +261,14 @@ def _walk(
             entries = sorted(listing, key=_BY_NAME)
     except OSError:
         return
-    items = each is not None and os.path.basename(root) == each[0]
+    # Inside a folder named each[0]: the file each of its folders holds.
+    held_name = each[1] if each is not None and os.path.basename(root) == each[0] else None
     dirs = []
     for entry in entries:
         try:
             if entry.is_dir(follow_symlinks=False):
-                if items:
-                    assert each is not None
-                    held = os.path.join(entry.path, each[1])
+                if held_name is not None:
+                    held = os.path.join(entry.path, held_name)
                     try:
                         regular = stat.S_ISREG(os.stat(held).st_mode)
                     except OSError:

@@ -726,7 +726,7 @@ class SqliteStore(Derived):
             cleaned.append(attrs.evolve(part, events=events, session=session))
         with self._write(commit=False) as conn:
             before = conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
-            done = writes.import_parts(conn, cleaned, indexed=False)
+            done = writes.import_parts(conn, cleaned)
         committing = self._committing = _Committing(conn, before, done)
         committing.start()
         return lambda: self._outcomes(committing)
@@ -740,9 +740,9 @@ class SqliteStore(Derived):
             self._committing = None
 
     def _outcomes(self, committing: _Committing) -> list[ImportDone]:
-        if self._committing is committing:
-            self._settle()
         committing.join()
+        if self._committing is committing:
+            self._committing = None
         if committing.error is not None:
             if isinstance(committing.error, sqlite3.Error):
                 raise self._storage_error(committing.error) from None

@@ -376,23 +376,18 @@ def import_session(conn: sqlite3.Connection, session: ImportedSession) -> bool:
 States = dict[tuple[str, str], str]
 
 
-def import_parts(
-    conn: sqlite3.Connection, parts: Sequence[ImportPart], *, indexed: bool = True
-) -> list[ImportDone]:
+def import_parts(conn: sqlite3.Connection, parts: Sequence[ImportPart]) -> list[ImportDone]:
     """`import_many`, inside its transaction. A file's state is written
     once per transaction, not once per part: the parts of one file each
     carry the file's state as it would be after them (all of it again, up
     to a megabyte for Cursor's database), and only the last one that is
     written stays, so each part's check reads what the parts before it
-    left (`written`) and the rows go to the table at the end."""
+    left (`written`) and the rows go to the table at the end. The events
+    added are not in the word index yet: the caller puts them there in one
+    statement (`index_events_after`; FTS5 given a statement a session took a
+    third more of the import's time)."""
     written: States = {}
-    before = conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
     done = [import_part(conn, part, written) for part in parts]
-    # The word index of every event the parts added, in one statement (FTS5
-    # given a statement a session took a third more of the import's time);
-    # `indexed` False: left to the caller (`index_events_after`).
-    if indexed:
-        index_events_after(conn, before)
     if written:
         conn.executemany(
             "INSERT INTO import_state (source, key, state) VALUES (?, ?, ?)"
