@@ -1,7 +1,8 @@
 """Streaming a JSON document's records (importers.json_stream): the same
 records whatever the chunk boundaries cut, the array's siblings in an
 object, records over the limit dropped while streaming, a cut document said
-so, and a file that is no JSON document refused."""
+so, a file that is no JSON document refused, and a small array parsed whole
+giving what the stream gives."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ def pieces(path: Path, member: str | None = None, max_bytes: int = 1 << 20) -> l
     out: list[object] = []
     for piece in js.read_elements(path, member, max_bytes):
         if isinstance(piece, js.Element):
-            out.append(None if piece.data is None else json.loads(piece.data))
+            out.append(None if piece.dropped else js.element_object(piece))
         else:
             out.append(piece)
     return out
@@ -177,3 +178,35 @@ def test_records_whole_in_a_chunk_come_out_as_those_walked_byte_by_byte(monkeypa
     parsed = [json.loads(data, strict=False) for _, data in walked[2] if data is not None]
     assert parsed == [*records[:9], {"raw": "tab\there"}, True, None, records[-1]]
     assert parsed_once[0] == 0 and parsed_once[2] >= 1  # the byte walk parses nothing
+
+
+def test_a_small_array_parsed_whole_gives_what_the_stream_gives(monkeypatch, tmp_path):
+    """An array of objects within one chunk is parsed whole (no bytes kept,
+    ends its share of the file, rising to its size); one that is not all
+    objects, not UTF-8, or not whole is streamed as before."""
+    path = tmp_path / "array.json"
+    text = json.dumps(RECORDS, ensure_ascii=False)
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())  # a BOM, as some editors write
+
+    whole = [p for p in js.read_elements(path) if isinstance(p, js.Element)]
+    monkeypatch.setattr(js, "CHUNK", 7)
+    streamed = [p for p in js.read_elements(path) if isinstance(p, js.Element)]
+
+    assert [p.parsed for p in whole] == [js.element_object(p) for p in streamed] == RECORDS
+    assert all(p.data is None and not p.dropped for p in whole)
+    assert all(p.data is not None for p in streamed)
+    ends = [p.end for p in whole]
+    assert ends == sorted(ends) and ends[-1] == path.stat().st_size
+    monkeypatch.setattr(js, "CHUNK", 1 << 20)
+
+    # Not all objects, not UTF-8, cut: each record on its own, as streamed.
+    path.write_text('[{"a": 1}, 2, {"b": 2}]')
+    assert [p.data for p in js.read_elements(path)] == [b'{"a": 1}', b"2", b'{"b": 2}']
+    path.write_bytes(b'[{"a": "\xff"}, {"b": 2}]')
+    got = [js.element_object(p) for p in js.read_elements(path) if isinstance(p, js.Element)]
+    assert got == ["records that are not UTF-8 text", {"b": 2}]
+    path.write_text('[{"a": 1}, {"b": 2')
+    assert pieces(path) == [{"a": 1}, js.Cut(element=True)]
+    # Over the record limit: streamed, so the big record is dropped on its own.
+    path.write_text('[{"a": 1}, {"b": "' + "x" * 64 + '"}]')
+    assert pieces(path, max_bytes=32) == [{"a": 1}, None]

@@ -417,7 +417,7 @@ class SessionReader:
         self.records = 0
 
     def element(self, piece: Element, header: dict[str, Json]) -> str | None:
-        if piece.data is None:
+        if piece.dropped:
             return "records over 32 MiB"
         message = element_object(piece)
         if isinstance(message, str):

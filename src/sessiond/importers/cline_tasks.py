@@ -199,12 +199,17 @@ def user_dirs() -> list[Path]:
     return dirs
 
 
+_USAGE_KEYS = frozenset(("tokensIn", "tokensOut", "cacheReads", "cacheWrites"))
+
+
 def digest(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
 def token_count(value: object) -> int:
     """A token count: a non-negative integer, else 0."""
+    if type(value) is int:  # the usual case, first
+        return value if value > 0 else 0
     if isinstance(value, bool) or not isinstance(value, int | float):
         return 0
     if value != value or value in (float("inf"), float("-inf")):
@@ -497,7 +502,7 @@ class ApiFile:
 
     def parsed(self, index: int, piece: Element) -> dict[str, object] | str:
         """`parse_element` of the head's piece `index`, once."""
-        assert piece.data is not None
+        assert not piece.dropped
         found = self._parsed.get(index)
         if found is None:
             found = self._parsed[index] = element_object(piece)
@@ -825,7 +830,7 @@ class TaskReader:
             return Environment()
         try:
             for count, piece in enumerate(api.first(6)):
-                if not isinstance(piece, Element) or piece.data is None:
+                if not isinstance(piece, Element) or piece.dropped:
                     break
                 message = api.parsed(count, piece)
                 if isinstance(message, str) or message.get("role") != "user":
@@ -887,7 +892,7 @@ class TaskReader:
             return None
         try:
             for piece in api.first(1):
-                if isinstance(piece, Element) and piece.data is not None:
+                if isinstance(piece, Element) and not piece.dropped:
                     message = api.parsed(0, piece)
                     return (
                         isinstance(message, dict) and ms_from_epoch(message.get("ts")) is not None
@@ -898,7 +903,7 @@ class TaskReader:
         return None
 
     def element(self, piece: Element) -> str | None:
-        if piece.data is None:
+        if piece.dropped:
             self.index += 1
             return "records over 32 MiB"
         message = element_object(piece)
@@ -1130,7 +1135,7 @@ class TaskReader:
             self.emit("alert", f"{head}: {why}" if why else f"{head}.", ts)
 
     def add_usage(self, info: dict[str, Json], m: dict[str, Json], ts: int) -> None:
-        if not any(k in info for k in ("tokensIn", "tokensOut", "cacheReads", "cacheWrites")):
+        if info.keys().isdisjoint(_USAGE_KEYS):
             return
         usage = self.source.usage(info, m)
         if self.p.usage is None:
@@ -1238,7 +1243,7 @@ class TaskReader:
                 if not isinstance(piece, Element):
                     break
                 self.api_offset = piece.end
-                if piece.data is None:
+                if piece.dropped:
                     continue
                 if index < ApiFile.HEAD:
                     message = api.parsed(index, piece)
