@@ -32,7 +32,8 @@ _TOKEN = re.compile(r"[^\W_]+|[\ue000-\uf8ff]+")
 
 
 def has_cjk(text: str) -> bool:
-    return _HAS_CJK.search(text) is not None
+    # `isascii` reads a flag every str carries: most texts end here unscanned.
+    return not text.isascii() and _HAS_CJK.search(text) is not None
 
 
 def bigrams(run: str) -> list[str]:
