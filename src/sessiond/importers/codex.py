@@ -201,6 +201,8 @@ class _Run:
 
     # session_index.jsonl path -> thread id -> name
     indexes: dict[str, dict[str, str]] = attrs.field(factory=dict)
+    # a rollout's folder -> the names of the index above it
+    near: dict[str, dict[str, str]] = attrs.field(factory=dict)
     # session id -> its rollout, read in this run or found in the Codex home
     rollouts: dict[str, Path] = attrs.field(factory=dict)
     homes: set[str] = attrs.field(factory=set)
@@ -258,7 +260,15 @@ def _wanted(path: Path) -> bool:
 
 def _index_names(path: Path, run: _Run) -> dict[str, str]:
     """Thread names from the session_index.jsonl of the Codex home above
-    `path` (the newest entry per id wins), read once per import."""
+    `path` (the newest entry per id wins), read once per import (and looked
+    for once per folder of rollouts)."""
+    near = run.near.get(str(path.parent))
+    if near is None:
+        near = run.near[str(path.parent)] = _find_index_names(path, run)
+    return near
+
+
+def _find_index_names(path: Path, run: _Run) -> dict[str, str]:
     cache = run.indexes
     for folder in list(path.parents)[:5]:
         index = folder / "session_index.jsonl"
@@ -798,8 +808,9 @@ class Codex(FileSource[_Run]):
         """The keys an import before version 3 kept this file's state under
         (its path, where the key is now what the file is): for the writer to
         take that state over once, so an upgrade does not import it again."""
-        old = str(path.resolve())
-        return [old] if path.suffix == ".jsonl" and not _NAME.fullmatch(path.name) else []
+        if path.suffix != ".jsonl" or _NAME.fullmatch(path.name):
+            return []
+        return [str(path.resolve())]  # (resolved only when asked for: a syscall a folder)
 
     def new_run(self) -> _Run:
         return _Run()
