@@ -340,12 +340,15 @@ def read_elements(
     splitter = _Splitter(key, max_bytes)
     with open(path, "rb") as f:
         head = b""
-        limit = min(CHUNK, max_bytes)
-        if member is None and os.fstat(f.fileno()).st_size <= limit:
-            head = f.read(limit + 1)
-            records = _whole_array(head) if len(head) <= limit else None
+        size = os.fstat(f.fileno()).st_size
+        if member is None and size <= min(CHUNK, max_bytes):
+            # As many bytes as it holds (a chunk's buffer for a small file
+            # cost more than its parse), and one more: one that grew since
+            # is streamed.
+            head = f.read(size + 1)
+            records = _whole_array(head) if len(head) <= size else None
             if records is not None:
-                size, count = len(head), len(records)
+                count = len(records)
                 for i, record in enumerate(records):
                     yield Element(None, size * (i + 1) // count, record)
                 return
