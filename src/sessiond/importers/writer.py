@@ -58,6 +58,7 @@ from sessiond.store.base import (
     StateMoved,
     Store,
 )
+from sessiond.store.checks import utf8_size
 
 STATE_VERSION = 1
 #: The prefix of the keys of the rows noting, per file, where (its absolute
@@ -355,7 +356,7 @@ class Writer:
     def _clean(self, event: ImportedEvent, limit: int) -> ImportedEvent:
         text = event.text
         try:
-            size = len(text.encode("utf-8"))
+            size = utf8_size(text)
         except UnicodeEncodeError:
             text = _SURROGATE.sub("\ufffd", text)
             size = len(text.encode("utf-8"))

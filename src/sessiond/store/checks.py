@@ -33,10 +33,16 @@ def check_kind(kind: str) -> None:
         raise InvalidParams(f"'kind' must be one of {', '.join(EVENT_KINDS)}; got {kind!r}")
 
 
+def utf8_size(text: str) -> int:
+    """How many bytes `text` is as UTF-8 (UnicodeEncodeError for a lone
+    surrogate). An ASCII text (a flag every str carries) is not encoded."""
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
+
+
 def check_text(text: str, max_bytes: int, field: str = "text") -> None:
     """Refuse text that cannot be stored as UTF-8 or is over `max_bytes`."""
     try:
-        size = len(text.encode("utf-8"))
+        size = utf8_size(text)
     except UnicodeEncodeError as exc:
         raise InvalidParams(
             f"'{field}' is not valid Unicode: it holds a lone surrogate at position "
