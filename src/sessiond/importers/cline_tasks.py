@@ -856,7 +856,6 @@ class TaskReader:
         if self.api_mode:
             self.api_items = self._api_items()
             self.api_next = next(self.api_items, None)
-        stale = self.source.stamp(self.path)[-1] == 1
         try:
             pieces = read_elements(self.path)
             for piece in pieces:
@@ -878,7 +877,7 @@ class TaskReader:
             raise NotRecognised(f"not a {self.source.label} task's {UI_FILE}: {exc}") from None
         except OSError as exc:
             raise SourceUnreadable(f"{self.path} cannot be read ({exc.strerror or exc})") from None
-        self.end(stale)
+        self.end()
         yield from self.flush()
 
     def _api_has_times(self) -> bool | None:
@@ -975,10 +974,10 @@ class TaskReader:
         self.out.extend(self.held)
         self.held, self.hold, self.hold_state = [], None, None
 
-    def end(self, stale: bool) -> None:
+    def end(self) -> None:
         """The end of the chat: what is still changing waits, unless the task
-        was left alone long enough."""
-        if self.hold is not None and not stale:
+        was left alone long enough (its files' times looked at only then)."""
+        if self.hold is not None and self.source.stamp(self.path)[-1] != 1:
             assert self.hold_state is not None
             self.p = self.hold_state
             self.held, self.hold, self.hold_state, self.output = [], None, None, []
