@@ -206,6 +206,18 @@ def block_text(content: object) -> str:
 _SCAN: Any = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
+def load_json_text(text: str) -> object:
+    """`json.loads(text)` (ValueError, RecursionError as it raises them),
+    without its wrappers when `text` is one value with nothing around it."""
+    try:
+        value, end = _SCAN(text, 0)
+    except StopIteration:
+        end = -1
+    if end != len(text):  # space around it, more after it, or not JSON: as json says
+        value = json.loads(text)
+    return value
+
+
 def load_json_line(line: bytes) -> dict[str, Json] | str:
     """A JSONL line as an object, or the reason it is not one."""
     try:
@@ -213,12 +225,7 @@ def load_json_line(line: bytes) -> dict[str, Json] | str:
     except UnicodeDecodeError:
         return "lines that are not UTF-8 text"
     try:
-        try:
-            value, end = _SCAN(text, 0)
-        except StopIteration:
-            end = -1
-        if end != len(text):  # space around it, more after it, or not JSON: as json says
-            value = json.loads(text)
+        value = load_json_text(text)
     except RecursionError:
         return "lines nested too deeply to read"
     except ValueError:

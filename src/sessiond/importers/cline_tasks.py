@@ -61,6 +61,7 @@ from sessiond.importers.base import (
     block_text,
     call_text,
     child_id,
+    load_json_text,
     made_id,
     ms_from_epoch,
     session_id,
@@ -221,7 +222,7 @@ def _json_object(text: object) -> dict[str, Json] | None:
     if not isinstance(text, str) or not text.startswith("{"):
         return None
     try:
-        value = json.loads(text)
+        value = load_json_text(text)
     except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
