@@ -251,3 +251,41 @@ def test_a_first_pass_reads_every_state_once_and_a_watch_pass_each_alone(store, 
         assert asked == ["import_states", "session_ulids"]
     else:  # a --watch pass of a file or two: asked for each
         assert asked == ["get_import_state"] * 3 + ["get_session"] * 2
+
+
+def test_a_bulk_pass_collects_cycles_less_often_and_puts_that_back(store, copy, monkeypatch):
+    import gc
+
+    from sessiond.importers import run
+
+    seen: list[int] = []
+    original = writer.Writer.import_file
+
+    def noting(self, path, run_):
+        seen.append(gc.get_threshold()[0])
+        return original(self, path, run_)
+
+    monkeypatch.setattr(writer.Writer, "import_file", noting)
+    projects = copy("claude-code") / "projects"
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, *before[1:])
+        run_import(store, "claude-code", [projects])
+        assert seen and set(seen) == {run.BULK_COLLECT_EVERY}
+        assert gc.get_threshold() == (700, *before[1:])
+
+        # Put back when the pass fails too, and one turned off stays off.
+        def failing(self, path, run_):
+            raise Killed
+
+        monkeypatch.setattr(writer.Writer, "import_file", failing)
+        with pytest.raises(Killed):
+            run_import(store, "claude-code", [projects])
+        assert gc.get_threshold() == (700, *before[1:])
+        gc.set_threshold(0, *before[1:])
+        monkeypatch.setattr(writer.Writer, "import_file", noting)
+        seen.clear()
+        run_import(store, "claude-code", [projects])
+        assert seen and set(seen) == {0}
+    finally:
+        gc.set_threshold(*before)
