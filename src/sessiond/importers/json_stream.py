@@ -355,7 +355,7 @@ def read_elements(
         base = 0
         first = True
         while True:
-            chunk, head = (head, b"") if head else (f.read(CHUNK), b"")
+            chunk, head = head or f.read(CHUNK), b""
             if not chunk:
                 break
             if first:
